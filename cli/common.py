@@ -1,0 +1,30 @@
+"""What every command shares: the --config option and turning errors into exit codes."""
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from gateway.config import ConfigError, Settings, config_path, load_config
+
+ConfigOption = typer.Option(None, "--config", "-c", envvar="MAILSCREEN_CONFIG",
+                            help="mailscreen.toml to use (default: $MAILSCREEN_CONFIG, "
+                                 "else built-in defaults).")
+
+
+def settings_or_exit(path) -> Settings:
+    try:
+        return load_config(config_path(path))
+    except ConfigError as e:
+        fail(str(e), code=2)
+
+
+def fail(message: str, code: int = 1):
+    typer.echo(f"mailscreen: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")

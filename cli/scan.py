@@ -1,0 +1,52 @@
+"""`mailscreen scan FILE...`: screen .eml files offline, with no server.
+
+`--json` prints one object a line: {"file", "action", "findings": [{"category", "rule",
+"severity", "where", "evidence"}]} (plus "error" when the file could not be read).
+That output is a stable interface read by other tools.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from cli.common import ConfigOption, settings_or_exit
+from gateway.app import sandbox_config
+from gateway.pipeline import failed_result
+from gateway.policy import decide
+from gateway.sandbox import Sandbox
+
+
+def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
+         as_json: bool = typer.Option(False, "--json", help="One JSON object a line."),
+         config: Path = ConfigOption) -> None:
+    """Screen .eml files offline and print the verdict for each."""
+    settings = settings_or_exit(config)
+    sandbox = Sandbox(sandbox_config(settings))
+    errors = 0
+    try:
+        for path in files:
+            error = ""
+            if not path.is_file():
+                error = "not a readable file" if path.exists() else "no such file"
+                result = failed_result(f"file could not be read: {error}")
+            else:
+                result = sandbox.scan(str(path.resolve()))
+            errors += bool(error)
+            verdict = decide(result.findings, result.recipients, settings.policy)
+            if as_json:
+                line = {"file": str(path), "action": str(verdict.action),
+                        "findings": [f.to_dict() for f in result.findings]}
+                if error:
+                    line["error"] = error
+                typer.echo(json.dumps(line, ensure_ascii=False))
+            else:
+                typer.echo(f"{path}: {verdict.action}" + (f" ({error})" if error else ""))
+                for f, action in verdict.decisions:
+                    typer.echo(f"  {str(action):<4} {str(f.severity):<6} {f.category}/{f.rule} "
+                               f"at {f.where}: {f.evidence}")
+    finally:
+        sandbox.close()
+    if errors:
+        raise typer.Exit(1)

@@ -1,0 +1,148 @@
+"""Wiring only: build the parts from Settings, run the SMTP front, the screening threads
+and the delivery threads, and stop them cleanly."""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+
+from gateway.config import Settings
+from gateway.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
+from gateway.parse import Limits
+from gateway.quarantine import Store
+from gateway.sandbox import Sandbox, SandboxConfig
+from gateway.smtp import RelayController, RelayHandler
+from gateway.spool import Spool
+from gateway.worker import Screener
+
+log = logging.getLogger("mailscreen.app")
+MAX_SCREEN_ERRORS = 5
+
+
+def sandbox_config(settings: Settings) -> SandboxConfig:
+    scan = settings.scan
+    return SandboxConfig(
+        limits=Limits(max_parts=scan.max_parts, max_depth=scan.max_depth,
+                      max_pdf_pages=scan.max_pdf_pages),
+        max_header_size=settings.server.max_header_size,
+        memory_limit_mb=scan.memory_limit_mb, time_budget=scan.time_budget,
+        scanners=scan.scanners)
+
+
+def build_transport(settings: Settings) -> Transport:
+    if settings.upstream.host:
+        return SmtpTransport(settings.upstream, settings.server.hostname)
+    return MaildirTransport(settings.data_path / "outbox")
+
+
+class App:
+    def __init__(self, settings: Settings, transport: Transport | None = None):
+        self.settings = settings
+        settings.data_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(settings.data_path, 0o700)
+        self.spool = Spool(settings.data_path / "spool").create()
+        self.store = Store(settings.db_url).create()
+        self.transport = transport or build_transport(settings)
+        self.deliverer = Deliverer(self.spool, self.transport, settings.delivery,
+                                   settings.server.hostname)
+        self._screen_wake: queue.Queue = queue.Queue()
+        self._deliver_wake: queue.Queue = queue.Queue()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sandboxes: list[Sandbox] = []
+        self._errors: dict[str, int] = {}
+        self.controller: RelayController | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self, smtp: bool = True) -> None:
+        recovered = self.spool.recover()
+        if any(recovered.values()):
+            log.info("recovered after restart: %s", recovered)
+        for i in range(self.settings.scan.workers):
+            sandbox = Sandbox(sandbox_config(self.settings))
+            self._sandboxes.append(sandbox)
+            screener = Screener(self.spool, self.store, sandbox, self.settings)
+            self._spawn(f"screen-{i}", self._screen_loop, screener)
+        for i in range(self.settings.delivery.workers):
+            self._spawn(f"deliver-{i}", self._deliver_loop)
+        if smtp:
+            handler = RelayHandler(self.settings.server, self.spool, self._screen_wake.put)
+            self.controller = RelayController(handler, self.settings.server)
+            self.controller.start()
+            log.info("listening on %s:%d", self.settings.server.host, self.settings.server.port)
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+        self._stopping.set()
+        for _ in self._threads:
+            self._screen_wake.put(None)
+            self._deliver_wake.put(None)
+        for t in self._threads:
+            t.join(timeout=self.settings.scan.time_budget + 10)
+        for sandbox in self._sandboxes:
+            sandbox.close()
+        self.store.dispose()
+
+    def run(self) -> None:
+        """Serve until SIGTERM or SIGINT."""
+        done = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: done.set())
+        self.start()
+        done.wait()
+        log.info("stopping")
+        self.stop()
+
+    def _spawn(self, name, target, *args) -> None:
+        t = threading.Thread(target=target, args=args, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    # -- loops -----------------------------------------------------------------------------
+
+    def _screen_loop(self, screener: Screener) -> None:
+        while not self._stopping.is_set():
+            msg_id = None
+            try:
+                msg_id = self.spool.claim("incoming", "active")
+                if msg_id is None:
+                    self._wait(self._screen_wake, 1.0)
+                    continue
+                screener.screen(msg_id)
+                self._deliver_wake.put(msg_id)
+            except Exception:
+                log.exception("screening %s failed", msg_id)
+                if msg_id:
+                    self._screen_failed(msg_id)
+                time.sleep(1.0)
+
+    def _screen_failed(self, msg_id: str) -> None:
+        """Put it back for another try; after repeated errors, keep it in corrupt/."""
+        self._errors[msg_id] = self._errors.get(msg_id, 0) + 1
+        dest = "corrupt" if self._errors[msg_id] >= MAX_SCREEN_ERRORS else "incoming"
+        try:
+            self.spool.move(msg_id, "active", dest)
+        except OSError:
+            log.exception("could not move %s back to %s", msg_id, dest)
+
+    def _deliver_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                if not self.deliverer.deliver_next():
+                    self._wait(self._deliver_wake, self.settings.delivery.poll_interval)
+            except Exception:
+                log.exception("delivery loop error")
+                time.sleep(1.0)
+
+    @staticmethod
+    def _wait(wake: queue.Queue, timeout: float) -> None:
+        try:
+            wake.get(timeout=timeout)
+        except queue.Empty:
+            pass

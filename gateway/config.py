@@ -1,0 +1,245 @@
+"""Settings: one TOML file loaded once into frozen dataclasses and passed explicitly.
+
+Every key is documented in `mailscreen.example.toml`. Unknown keys and wrong
+types are refused at start with an error that names the key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ACTIONS = ("pass", "tag", "hold")
+SEVERITIES = ("low", "medium", "high")
+CATEGORIES = ("patient_data", "copyright", "language", "advertising", "attachment")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    cert_file: str = ""
+    key_file: str = ""
+    require_starttls: bool = False
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    # "user" = "scrypt$..." hashes made by `mailscreen hash-password`
+    users: dict[str, str] = field(default_factory=dict)
+    # domains each user may send as; a user not listed may send as any of `sender_domains`
+    sender_domains: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 2525
+    hostname: str = "mailscreen.localdomain"
+    relay_networks: list[str] = field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    max_message_size: int = 25 * 1024 * 1024
+    max_recipients: int = 100
+    max_header_size: int = 100 * 1024
+    timeout: float = 300.0
+    tls: TlsSettings = field(default_factory=TlsSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    workers: int = 2
+    time_budget: float = 30.0
+    memory_limit_mb: int = 2048
+    max_pdf_pages: int = 500
+    max_parts: int = 500
+    max_depth: int = 20
+    # scanner name -> enabled
+    scanners: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UpstreamSettings:
+    host: str = ""  # empty: deliver to the Maildir outbox under data_dir
+    port: int = 25
+    starttls: bool = True
+    username: str = ""
+    password_file: str = ""
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    workers: int = 2
+    # seconds to wait after the 1st, 2nd, ... temporary failure; the last repeats
+    retry_delays: list[float] = field(default_factory=lambda: [60, 300, 900, 1800, 3600])
+    queue_lifetime: float = 5 * 24 * 3600
+    poll_interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class TagSettings:
+    subject_prefix: str = ""  # off by default: changing the subject breaks DKIM
+
+
+@dataclass(frozen=True)
+class CategoryPolicy:
+    low: str = ""
+    medium: str = ""
+    high: str = ""
+    trusted_domains: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    default: dict[str, str] = field(
+        default_factory=lambda: {"low": "pass", "medium": "tag", "high": "hold"})
+    categories: dict[str, CategoryPolicy] = field(
+        default_factory=lambda: {"patient_data": CategoryPolicy(trusted_domains=["nhs.net"])})
+    rules: dict[str, str] = field(default_factory=lambda: {"scan_failed": "hold"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = "./data"
+    database_url: str = ""  # empty: sqlite:///<data_dir>/mailscreen.db
+    log_level: str = "INFO"
+    server: ServerSettings = field(default_factory=ServerSettings)
+    scan: ScanSettings = field(default_factory=ScanSettings)
+    upstream: UpstreamSettings = field(default_factory=UpstreamSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    tag: TagSettings = field(default_factory=TagSettings)
+    policy: PolicySettings = field(default_factory=PolicySettings)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_path / 'mailscreen.db'}"
+
+
+def config_path(explicit: str | os.PathLike | None) -> Path | None:
+    """The config file to read: the option, else $MAILSCREEN_CONFIG, else none (defaults)."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("MAILSCREEN_CONFIG")
+    return Path(env) if env else None
+
+
+def load_config(path: str | os.PathLike | None) -> Settings:
+    if path is None:
+        return _validate(Settings(), "defaults")
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    settings = _build(Settings, data, "", str(path))
+    if not Path(settings.data_dir).is_absolute():
+        settings = dataclasses.replace(
+            settings, data_dir=str((path.parent / settings.data_dir).resolve()))
+    return _validate(settings, str(path))
+
+
+def _build(cls, table, prefix: str, source: str):
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: '{prefix.rstrip('.')}' must be a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key '{name}'")
+        kwargs[key] = _coerce(hints[key], value, name, source)
+    return cls(**kwargs)
+
+
+def _coerce(hint, value, name: str, source: str):
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, name + ".", source)
+    if origin is dict:
+        _, value_type = typing.get_args(hint)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: '{name}' must be a table")
+        return {k: _coerce(value_type, v, f"{name}.{k}", source) for k, v in value.items()}
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: '{name}' must be a list")
+        return [_coerce(item_type, v, name, source) for v in value]
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool) or not isinstance(value, hint):
+        raise ConfigError(f"{source}: '{name}' must be {_type_name(hint)}, not {value!r}")
+    return value
+
+
+def _type_name(hint) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        hint, getattr(hint, "__name__", str(hint)))
+
+
+def _validate(s: Settings, source: str) -> Settings:
+    def fail(key, why):
+        raise ConfigError(f"{source}: '{key}' {why}")
+
+    for net in s.server.relay_networks:
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError:
+            fail("server.relay_networks", f"has an invalid network {net!r}")
+    if not 0 < s.server.port < 65536:
+        fail("server.port", "must be between 1 and 65535")
+    for key in ("max_message_size", "max_recipients", "max_header_size"):
+        if getattr(s.server, key) <= 0:
+            fail(f"server.{key}", "must be positive")
+    tls = s.server.tls
+    if bool(tls.cert_file) != bool(tls.key_file):
+        fail("server.tls", "needs both cert_file and key_file")
+    if tls.require_starttls and not tls.cert_file:
+        fail("server.tls.require_starttls", "needs cert_file and key_file")
+    for user, hashed in s.server.auth.users.items():
+        if not hashed.startswith("scrypt$"):
+            fail(f"server.auth.users.{user}", "must be a hash made by `mailscreen hash-password`")
+    if s.scan.workers < 1:
+        fail("scan.workers", "must be at least 1")
+    if s.scan.time_budget <= 0:
+        fail("scan.time_budget", "must be positive")
+    if s.delivery.workers < 1:
+        fail("delivery.workers", "must be at least 1")
+    if not s.delivery.retry_delays or min(s.delivery.retry_delays) < 0:
+        fail("delivery.retry_delays", "must be a non-empty list of seconds")
+    if s.upstream.password_file and not s.upstream.username:
+        fail("upstream.password_file", "needs upstream.username")
+    p = s.policy
+    for sev, action in p.default.items():
+        if sev not in SEVERITIES:
+            fail(f"policy.default.{sev}", f"is not a severity ({', '.join(SEVERITIES)})")
+        if action not in ACTIONS:
+            fail(f"policy.default.{sev}", f"must be one of {', '.join(ACTIONS)}")
+    for cat, cp in p.categories.items():
+        if cat not in CATEGORIES:
+            fail(f"policy.categories.{cat}", f"is not a category ({', '.join(CATEGORIES)})")
+        for sev in SEVERITIES:
+            if getattr(cp, sev) not in ("",) + ACTIONS:
+                fail(f"policy.categories.{cat}.{sev}", f"must be one of {', '.join(ACTIONS)}")
+    for rule, action in p.rules.items():
+        if action not in ACTIONS:
+            fail(f"policy.rules.{rule}", f"must be one of {', '.join(ACTIONS)}")
+    if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        fail("log_level", "must be DEBUG, INFO, WARNING or ERROR")
+    return s

@@ -1,0 +1,251 @@
+"""Delivery: hand a decided message to the upstream smart host, or to a Maildir outbox.
+
+A Transport sends once and reports; the Deliverer owns the queue discipline: what is
+retried (4xx, connection trouble), what is bounced (5xx, past the queue lifetime), and
+that a message leaves the spool only once every recipient is settled.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import smtplib
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from gateway import bounce
+from gateway.config import DeliverySettings, UpstreamSettings
+from gateway.pipeline import header_block_size
+from gateway.spool import Spool, new_id
+
+log = logging.getLogger("mailscreen.delivery")
+
+
+class DeliveryError(Exception):
+    def __init__(self, code: int, reason: str):
+        super().__init__(f"{code} {reason}")
+        self.code = code
+        self.reason = reason
+
+
+class TemporaryDeliveryError(DeliveryError):
+    """Try again later: 4xx, connection refused or dropped, timeout."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Will never succeed as it is: 5xx for the whole message."""
+
+
+class Transport(Protocol):
+    def send(self, mail_from: str, rcpt_tos: list[str], data: bytes) -> dict[str, tuple[int, str]]:
+        """Send; return the recipients refused, {rcpt: (code, reason)}; raise DeliveryError
+        if the message as a whole failed."""
+
+
+def _text(reason) -> str:
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    return " ".join(str(reason).split())[:300]
+
+
+def _error(code: int, reason) -> DeliveryError:
+    cls = PermanentDeliveryError if 500 <= code < 600 else TemporaryDeliveryError
+    return cls(code, _text(reason))
+
+
+class SmtpTransport:
+    def __init__(self, settings: UpstreamSettings, local_hostname: str | None = None):
+        self.settings = settings
+        self.local_hostname = local_hostname
+        self.password = ""
+        if settings.password_file:
+            self.password = Path(settings.password_file).read_text().strip()
+
+    def send(self, mail_from, rcpt_tos, data):
+        s = self.settings
+        try:
+            with smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname,
+                              timeout=s.timeout) as smtp:
+                smtp.ehlo()
+                if s.starttls:
+                    if not smtp.has_extn("starttls"):
+                        raise TemporaryDeliveryError(0, "upstream does not offer STARTTLS")
+                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.ehlo()
+                if s.username:
+                    smtp.login(s.username, self.password)
+                options = []
+                if smtp.has_extn("8bitmime") and not data.isascii():
+                    options.append("BODY=8BITMIME")
+                if smtp.has_extn("smtputf8") and not (mail_from + "".join(rcpt_tos)).isascii():
+                    options.append("SMTPUTF8")
+                refused = smtp.sendmail(mail_from, rcpt_tos, data, mail_options=options)
+                return {r: (code, _text(msg)) for r, (code, msg) in refused.items()}
+        except smtplib.SMTPRecipientsRefused as e:
+            return {r: (code, _text(msg)) for r, (code, msg) in e.recipients.items()}
+        except smtplib.SMTPResponseException as e:
+            raise _error(e.smtp_code, e.smtp_error) from None
+        except DeliveryError:
+            raise
+        except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as e:
+            raise TemporaryDeliveryError(0, f"{type(e).__name__}: {_text(e)}") from None
+
+
+class MaildirTransport:
+    """The outbox used when no upstream is configured: one durable file per message,
+    with the envelope recorded in Return-Path and X-Original-To lines."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        for sub in ("tmp", "new", "cur"):
+            (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def send(self, mail_from, rcpt_tos, data):
+        trace = f"Return-Path: <{mail_from}>\r\n".encode()
+        trace += b"".join(f"X-Original-To: {r}\r\n".encode() for r in rcpt_tos)
+        name = f"{time.time():.6f}.{new_id()}.{socket.gethostname()}"
+        tmp = self.path / "tmp" / name
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, trace + data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.rename(tmp, self.path / "new" / name)
+            dfd = os.open(self.path / "new", os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise TemporaryDeliveryError(0, f"outbox write failed: {e.strerror}") from None
+        return {}
+
+
+def tag(raw: bytes, headers: list[tuple[str, str]], subject_prefix: str = "") -> bytes:
+    """Add header lines above the original bytes (and a subject prefix, if configured);
+    the message is never re-serialised. Values are made single-line here so a finding or
+    a file name can never inject a header."""
+    lines = []
+    for name, value in headers:
+        value = " ".join(value.replace("\r", " ").replace("\n", " ").split())
+        lines.append(f"{name}: {value}\r\n".encode("utf-8"))
+    if subject_prefix:
+        prefix = " ".join(subject_prefix.split()).encode("utf-8") + b" "
+        end = header_block_size(raw)
+        m = re.search(rb"(?im)^subject:[ \t]*", raw[:end])
+        raw = raw[:m.end()] + prefix + raw[m.end():] if m else \
+            b"Subject: " + prefix.strip() + b"\r\n" + raw
+    return b"".join(lines) + raw
+
+
+@dataclass
+class Outcome:
+    delivered: list[str]
+    deferred: list[str]
+    bounced: list[str]
+
+
+class Deliverer:
+    def __init__(self, spool: Spool, transport: Transport, settings: DeliverySettings,
+                 hostname: str):
+        self.spool = spool
+        self.transport = transport
+        self.settings = settings
+        self.hostname = hostname
+
+    def due(self, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        ready = []
+        for msg_id in self.spool.list("outgoing"):
+            try:
+                if self.spool.read_envelope("outgoing", msg_id).get("next_attempt", 0) <= now:
+                    ready.append(msg_id)
+            except FileNotFoundError:
+                continue  # taken meanwhile
+            except (OSError, ValueError):
+                log.error("unreadable envelope for %s; moved to corrupt/", msg_id)
+                self.spool.claim("outgoing", "corrupt", [msg_id])
+        return ready
+
+    def deliver_next(self) -> bool:
+        msg_id = self.spool.claim("outgoing", "sending", self.due())
+        if msg_id is None:
+            return False
+        try:
+            self.deliver(msg_id)
+        except Exception:
+            log.exception("%s: delivery attempt failed; queued again in a minute", msg_id)
+            self._put_back(msg_id, delay=60)
+        return True
+
+    def _put_back(self, msg_id: str, delay: float) -> None:
+        try:
+            env = self.spool.read_envelope("sending", msg_id)
+            env["next_attempt"] = time.time() + delay
+            self.spool.write_envelope("sending", msg_id, env)
+            self.spool.move(msg_id, "sending", "outgoing")
+        except (OSError, ValueError):
+            log.exception("%s: could not put back; moved to corrupt/", msg_id)
+            self.spool.claim("sending", "corrupt", [msg_id])
+
+    def deliver(self, msg_id: str) -> Outcome:
+        env = self.spool.read_envelope("sending", msg_id)
+        raw = self.spool.message_path("sending", msg_id).read_bytes()
+        data = tag(raw, [tuple(h) for h in env.get("add_headers", [])],
+                   env.get("subject_prefix", ""))
+        pending = list(env["rcpt_tos"])
+        try:
+            refused = self.transport.send(env["mail_from"], pending, data)
+        except PermanentDeliveryError as e:
+            refused = {r: (e.code, e.reason) for r in pending}
+        except TemporaryDeliveryError as e:
+            refused = {r: (e.code or 451, e.reason) for r in pending}
+        delivered = [r for r in pending if r not in refused]
+        failed = {r: v for r, v in refused.items() if 500 <= v[0] < 600}
+        retry = {r: v for r, v in refused.items() if r not in failed}
+        expired = bool(retry) and time.time() - env.get("queued_at", time.time()) \
+            >= self.settings.queue_lifetime
+        if expired:
+            failed.update({r: (v[0], f"{v[1]} (gave up after "
+                           f"{self.settings.queue_lifetime / 86400:g} days)") for r, v in retry.items()})
+            retry = {}
+        for r in delivered:
+            log.info("%s delivered to %s", msg_id, r)
+        if failed:
+            self._bounce(env, raw, failed)
+        if retry:
+            attempts = env.get("attempts", 0) + 1
+            delays = self.settings.retry_delays
+            env.update(rcpt_tos=list(retry), attempts=attempts,
+                       next_attempt=time.time() + delays[min(attempts, len(delays)) - 1],
+                       last_error=next(iter(retry.values()))[1])
+            self.spool.write_envelope("sending", msg_id, env)
+            self.spool.move(msg_id, "sending", "outgoing")
+            log.warning("%s deferred for %d recipient(s), attempt %d: %s", msg_id, len(retry),
+                        attempts, env["last_error"])
+        else:
+            self.spool.remove("sending", msg_id)
+        return Outcome(delivered, list(retry), list(failed))
+
+    def _bounce(self, env: dict, raw: bytes, failed: dict[str, tuple[int, str]]) -> None:
+        for r, (code, reason) in failed.items():
+            log.warning("%s bounced for %s: %s %s", env["id"], r, code, reason)
+        if not env["mail_from"] or env.get("kind") == "notice":
+            return  # never bounce a bounce
+        notice = bounce.build_dsn(self.hostname, env["mail_from"], env["id"], raw, failed)
+        queue_notice(self.spool, self.hostname, env["mail_from"], notice)
+
+
+def queue_notice(spool: Spool, hostname: str, to: str, data: bytes) -> str:
+    """Queue a message we wrote ourselves (DSN, hold notice) straight for delivery."""
+    now = time.time()
+    return spool.accept(data, {"mail_from": "", "rcpt_tos": [to], "received_at": now,
+                               "queued_at": now, "next_attempt": 0, "kind": "notice",
+                               "peer": hostname}, queue="outgoing")

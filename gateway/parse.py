@@ -1,0 +1,197 @@
+"""parse(raw) -> ParsedMessage: the one place the message, its parts and its PDFs are read.
+
+The MIME tree is walked with the stdlib parser in compat32 mode (linear on long headers,
+unlike policy.default; see the corpus notes) and headers are decoded with mail-parser.
+Scanners only ever see the ParsedMessage built here.
+"""
+from __future__ import annotations
+
+import email
+import email.message
+import email.utils
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import magic
+import pypdf
+from mailparser.utils import decode_header_part
+
+from scanners.base import Attachment, ParsedMessage, TextPart
+
+# mail-parser logs undecodable headers verbatim; headers can carry patient data.
+logging.getLogger("mailparser").setLevel(logging.CRITICAL + 1)
+logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_BLANKS = re.compile(r"[ \t\r\f\v]+")
+_NEWLINES = re.compile(r"\n\s*\n+")
+
+
+class ParseLimitError(Exception):
+    """The message is over a structural limit (parts, nesting); it cannot be screened fully."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_parts: int = 500
+    max_depth: int = 20
+    max_pdf_pages: int = 500
+
+
+def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
+    msg = email.message_from_bytes(raw)
+    headers = tuple((k, header_text(v)) for k, v in msg.items())
+    body_parts: list[TextPart] = []
+    attachments: list[Attachment] = []
+    defects: list[str] = []
+    for part, depth, index in _leaves(msg, limits):
+        defects.extend(type(d).__name__ for d in part.defects)
+        name = _filename(part)
+        ctype = part.get_content_type()
+        payload = _payload(part)
+        if not name and ctype in ("text/plain", "text/html") and \
+                part.get_content_disposition() != "attachment":
+            text = _decode_text(payload, part)
+            if ctype == "text/html":
+                text = html_to_text(text)
+            body_parts.append(TextPart("body", text, ctype))
+        else:
+            attachments.append(_attachment(name or f"part-{index}", ctype, payload, limits))
+    defects.extend(type(d).__name__ for d in msg.defects)
+    return ParsedMessage(
+        headers=headers,
+        subject=_one_line(dict((k.lower(), v) for k, v in reversed(headers)).get("subject", "")),
+        sender=next(iter(_addresses(msg.get_all("From", []))), ""),
+        recipients=tuple(_addresses(msg.get_all("To", []) + msg.get_all("Cc", []))),
+        body_parts=tuple(body_parts),
+        attachments=tuple(attachments),
+        defects=tuple(dict.fromkeys(defects)),
+    )
+
+
+def header_text(value) -> str:
+    return _CONTROL.sub(" ", decode_header_part(str(value) if value is not None else ""))
+
+
+def _one_line(text: str) -> str:
+    return _BLANKS.sub(" ", _CONTROL.sub(" ", text)).strip()
+
+
+def _addresses(values) -> list[str]:
+    pairs = email.utils.getaddresses([header_text(v) for v in values])
+    return [addr.lower() for _, addr in pairs if "@" in addr]
+
+
+def _leaves(msg: email.message.Message, limits: Limits):
+    """Yield (leaf part, depth, index) without recursion, refusing over-deep or huge trees."""
+    stack = [(msg, 0)]
+    count = 0
+    while stack:
+        part, depth = stack.pop()
+        count += 1
+        if count > limits.max_parts:
+            raise ParseLimitError(f"more than {limits.max_parts} MIME parts")
+        if depth > limits.max_depth:
+            raise ParseLimitError(f"MIME nesting deeper than {limits.max_depth}")
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list):
+            stack.extend((p, depth + 1) for p in reversed(payload)
+                         if isinstance(p, email.message.Message))
+        else:
+            yield part, depth, count
+
+
+def _filename(part: email.message.Message) -> str:
+    try:
+        name = part.get_filename() or ""
+    except Exception:  # a broken RFC 2231 parameter: keep going without a name
+        name = ""
+    name = header_text(name)
+    name = re.split(r"[/\\]", name)[-1]  # display name only: never a path
+    return _one_line(name)[:120]
+
+
+def _payload(part: email.message.Message) -> bytes:
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def _decode_text(data: bytes, part: email.message.Message) -> str:
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return data.decode(charset, errors="replace")
+    except (LookupError, ValueError):
+        return data.decode("utf-8", errors="replace")
+
+
+def _attachment(name: str, declared: str, data: bytes, limits: Limits) -> Attachment:
+    real = magic.from_buffer(data[: 1 << 20], mime=True) if data else "application/x-empty"
+    pages: tuple[str, ...] = ()
+    encrypted = False
+    error = ""
+    if real == "application/pdf":
+        pages, encrypted, error = pdf_pages(data, limits.max_pdf_pages)
+    elif real.startswith("text/"):
+        text = data.decode("utf-8", errors="replace")
+        pages = (html_to_text(text) if real == "text/html" else text,)
+    return Attachment(name=name, declared_type=declared, real_type=real, size=len(data),
+                      sha256=hashlib.sha256(data).hexdigest(), data=data, pages=pages,
+                      encrypted=encrypted, error=error)
+
+
+def pdf_pages(data: bytes, max_pages: int) -> tuple[tuple[str, ...], bool, str]:
+    """(text of each page, encrypted and unreadable, error). Errors are reported, not raised."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    return (), True, ""
+            except Exception:
+                return (), True, ""
+        count = len(reader.pages)
+        if count > max_pages:
+            return (), False, f"PDF has {count} pages, over the limit of {max_pages}"
+        return tuple(page.extract_text() or "" for page in reader.pages), False, ""
+    except RecursionError:
+        return (), False, "PDF structure too deeply nested"
+    except Exception as e:  # pypdf raises many kinds on corrupt files
+        return (), False, f"PDF could not be read: {type(e).__name__}"
+
+
+class _TextExtractor(HTMLParser):
+    _SKIP = {"script", "style", "head", "title"}
+    _BREAK = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self._SKIP:
+            self.skipping += 1
+        elif tag in self._BREAK:
+            self.out.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self._SKIP and self.skipping:
+            self.skipping -= 1
+        elif tag in self._BREAK:
+            self.out.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    text = _BLANKS.sub(" ", "".join(parser.out))
+    return _NEWLINES.sub("\n\n", text).strip()

@@ -1,0 +1,89 @@
+"""One pass: raw bytes -> parse once -> every scanner over the same ParsedMessage -> findings.
+
+Pure: no SMTP, no database, no policy. A scanner that raises is a `scan_failed` finding,
+never "no findings" (fail closed).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from gateway.parse import Limits, ParseLimitError, parse
+from scanners.base import Finding, ParsedMessage, Scanner, Severity
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding]
+    subject: str = ""
+    message_id: str = ""
+    recipients: list[str] = field(default_factory=list)  # To/Cc addresses of the headers
+    attachments: list[dict] = field(default_factory=list)  # name, real_type, size
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"findings": [f.to_dict() for f in self.findings], "subject": self.subject,
+                "message_id": self.message_id, "recipients": self.recipients,
+                "attachments": self.attachments,
+                "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ScanResult":
+        return cls([Finding.from_dict(f) for f in d["findings"]], d.get("subject", ""),
+                   d.get("message_id", ""), d.get("recipients", []), d.get("attachments", []),
+                   d.get("seconds", 0.0))
+
+
+def scan_failed(reason: str, where: str = "body", category: str = "attachment") -> Finding:
+    return Finding(category, "scan_failed", Severity.HIGH, where, reason)
+
+
+def failed_result(reason: str, seconds: float = 0.0) -> ScanResult:
+    return ScanResult([scan_failed(reason)], seconds=seconds)
+
+
+def header_block_size(raw: bytes) -> int:
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        end = raw.find(b"\n\n")
+    return len(raw) if end < 0 else end
+
+
+def screen(msg: ParsedMessage, scanners: list[Scanner]) -> list[Finding]:
+    findings: list[Finding] = []
+    for scanner in scanners:
+        try:
+            findings.extend(scanner.scan(msg))
+        except Exception as e:
+            category = scanner.name if scanner.name in (
+                "patient_data", "copyright", "language", "advertising") else "attachment"
+            findings.append(scan_failed(f"scanner {scanner.name} failed: {type(e).__name__}",
+                                        category=category))
+    return findings
+
+
+def examine(raw: bytes, scanners: list[Scanner], limits: Limits,
+            max_header_size: int) -> ScanResult:
+    """Parse and screen one message; anything that goes wrong becomes a held finding."""
+    started = time.monotonic()
+    if header_block_size(raw) > max_header_size:
+        return failed_result(f"header block over {max_header_size} bytes")
+    try:
+        msg = parse(raw, limits)
+    except ParseLimitError as e:
+        return failed_result(str(e), time.monotonic() - started)
+    except RecursionError:
+        return failed_result("MIME structure too deeply nested", time.monotonic() - started)
+    except Exception as e:
+        return failed_result(f"message could not be parsed: {type(e).__name__}",
+                             time.monotonic() - started)
+    findings = screen(msg, scanners)
+    return ScanResult(
+        findings=findings,
+        subject=msg.subject,
+        message_id=msg.header("Message-ID"),
+        recipients=list(msg.recipients),
+        attachments=[{"name": a.name, "real_type": a.real_type, "size": a.size}
+                     for a in msg.attachments],
+        seconds=time.monotonic() - started,
+    )

@@ -1,0 +1,80 @@
+"""decide(findings, recipients, policy) -> Verdict. The policy is data from the config
+file (`[policy]`), read here as a table; this module knows nothing of parsing or SMTP.
+
+For each finding, the first of these that applies gives its action:
+  1. `scan_failed` always holds (unscreened mail never passes);
+  2. the category trusts every recipient's domain (`trusted_domains`): pass;
+  3. a per-rule override (`[policy.rules]`);
+  4. the category's action for the severity (`[policy.categories.NAME]`);
+  5. the default action for the severity (`[policy.default]`).
+The message's action is the strictest of its findings' actions: hold > tag > pass.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from gateway.config import PolicySettings
+from scanners.base import Finding
+
+
+class Action(enum.IntEnum):
+    PASS = 0
+    TAG = 1
+    HOLD = 2
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str) -> "Action":
+        return cls[value.upper()]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Action
+    decisions: tuple[tuple[Finding, Action], ...] = ()
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for f, _ in self.decisions]
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({f.category for f, a in self.decisions if a > Action.PASS})
+
+    @property
+    def rules(self) -> list[str]:
+        return sorted({f.rule for f, a in self.decisions if a > Action.PASS})
+
+    @property
+    def top_rule(self) -> str:
+        ranked = sorted(self.decisions, key=lambda d: (d[1], d[0].severity), reverse=True)
+        return ranked[0][0].rule if ranked else ""
+
+
+def _domain_trusted(address: str, trusted: list[str]) -> bool:
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    return any(domain == t or domain.endswith("." + t) for t in (x.lower() for x in trusted))
+
+
+def finding_action(finding: Finding, recipients: list[str], policy: PolicySettings) -> Action:
+    if finding.rule == "scan_failed":
+        return Action.HOLD
+    severity = str(finding.severity)
+    category = policy.categories.get(finding.category)
+    if category and category.trusted_domains and recipients and all(
+            _domain_trusted(r, category.trusted_domains) for r in recipients):
+        return Action.PASS
+    if finding.rule in policy.rules:
+        return Action.parse(policy.rules[finding.rule])
+    if category and getattr(category, severity):
+        return Action.parse(getattr(category, severity))
+    return Action.parse(policy.default.get(severity, "hold"))
+
+
+def decide(findings: list[Finding], recipients: list[str], policy: PolicySettings) -> Verdict:
+    decisions = tuple((f, finding_action(f, recipients, policy)) for f in findings)
+    action = max((a for _, a in decisions), default=Action.PASS)
+    return Verdict(action, decisions)

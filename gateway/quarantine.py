@@ -1,0 +1,115 @@
+"""The quarantine store (sqlmodel): held messages and the screening log.
+
+Rows are keyed by the spool id, so writing them again after a crash is harmless: the
+worker may redo a message it had half finished, and the row is simply replaced.
+The raw message of a held mail stays in the spool's hold/ queue (mode 0600); the row
+refers to it by id.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class HeldMessage(SQLModel, table=True):
+    __tablename__ = "held_message"
+    id: str = Field(primary_key=True)
+    received_at: datetime = Field(index=True)
+    held_at: datetime = Field(default_factory=utcnow)
+    mail_from: str = Field(index=True)
+    rcpt_tos: str  # JSON list
+    subject: str = ""
+    size: int = 0
+    findings: str = "[]"  # JSON list of finding dicts (redacted evidence only)
+    attachments: str = "[]"  # JSON list of {name, real_type, size}
+    categories: str = ""  # comma-separated
+    top_rule: str = ""
+    status: str = Field(default="held", index=True)  # held, released, rejected
+    decided_at: datetime | None = None
+    decided_by: str = ""
+    reason: str = ""
+
+    @property
+    def recipients(self) -> list[str]:
+        return json.loads(self.rcpt_tos)
+
+    @property
+    def finding_dicts(self) -> list[dict]:
+        return json.loads(self.findings)
+
+
+class ScreeningLog(SQLModel, table=True):
+    __tablename__ = "screening_log"
+    id: str = Field(primary_key=True)  # the spool id
+    screened_at: datetime = Field(default_factory=utcnow, index=True)
+    sender: str = Field(index=True)
+    recipient_count: int
+    action: str = Field(index=True)  # pass, tag, hold
+    categories: str = ""  # comma-separated, of findings that tagged or held
+    rules: str = ""  # comma-separated rule ids of every finding
+    scan_seconds: float = 0.0
+    size: int = 0
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = url
+        if url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///"))
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self.engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite")
+                                    else {})
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def create(self) -> "Store":
+        SQLModel.metadata.create_all(self.engine)
+        return self
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def log(self, entry: ScreeningLog) -> None:
+        with self.session() as s:
+            s.merge(entry)
+            s.commit()
+
+    def hold(self, held: HeldMessage, entry: ScreeningLog) -> None:
+        with self.session() as s:
+            s.merge(held)
+            s.merge(entry)
+            s.commit()
+
+    def held(self, msg_id: str) -> HeldMessage | None:
+        with self.session() as s:
+            return s.get(HeldMessage, msg_id)
+
+    def held_ids(self) -> set[str]:
+        with self.session() as s:
+            return set(s.exec(select(HeldMessage.id)).all())
+
+    def logs(self) -> list[ScreeningLog]:
+        with self.session() as s:
+            return list(s.exec(select(ScreeningLog).order_by(ScreeningLog.screened_at)).all())
+
+    def dispose(self) -> None:
+        self.engine.dispose()

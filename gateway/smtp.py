@@ -1,0 +1,165 @@
+"""The SMTP front door (aiosmtpd): who may relay, what is too big, and durable before 250.
+
+The handler does no parsing and no scanning. It checks the envelope, refuses smuggling
+line endings and oversize header blocks, writes the message to the spool (in a thread,
+so the event loop never waits on fsync) and answers 250 only once it is on disk.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import ipaddress
+import logging
+import re
+import secrets
+import ssl
+import time
+from typing import Callable
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from gateway.config import ServerSettings
+from gateway.pipeline import header_block_size
+from gateway.spool import Spool
+
+log = logging.getLogger("mailscreen.smtp")
+
+# A CR not followed by LF, or an LF not preceded by CR: the stuff of SMTP smuggling.
+BARE_LINE_ENDING = re.compile(rb"\r(?!\n)|(?<!\r)\n")
+
+
+def hash_password(password: str, *, n: int = 2 ** 14, r: int = 8, p: int = 1) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r),
+                             p=int(p), dklen=len(digest) // 2)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+class RelayHandler:
+    def __init__(self, settings: ServerSettings, spool: Spool,
+                 on_accept: Callable[[str], None] = lambda _id: None):
+        self.settings = settings
+        self.spool = spool
+        self.on_accept = on_accept
+        self.networks = [ipaddress.ip_network(n, strict=False) for n in settings.relay_networks]
+
+    # -- access ----------------------------------------------------------------------------
+
+    def client_trusted(self, session) -> bool:
+        if getattr(session, "authenticated", False):
+            return True
+        try:
+            address = ipaddress.ip_address(session.peer[0])
+        except (TypeError, ValueError, IndexError):
+            return False
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        return any(address in net for net in self.networks)
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user = auth_data.login.decode("utf-8", "replace")
+        stored = self.settings.auth.users.get(user)
+        ok = stored is not None and check_password(
+            auth_data.password.decode("utf-8", "replace"), stored)
+        log.info("AUTH %s for user %r from %s", "succeeded" if ok else "failed", user,
+                 session.peer[0] if session.peer else "?")
+        return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
+
+    # -- SMTP hooks ------------------------------------------------------------------------
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        domains = [d.lower() for d in self.settings.auth.sender_domains]
+        if session.authenticated and domains:
+            domain = address.rpartition("@")[2].lower()
+            if domain not in domains:
+                return "550 5.7.1 Sender address not allowed for this user"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if not self.client_trusted(session):
+            log.warning("relay refused for %s", session.peer[0] if session.peer else "?")
+            return "554 5.7.1 Relay access denied"
+        if len(envelope.rcpt_tos) >= self.settings.max_recipients:
+            return "452 4.5.3 Too many recipients"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or b""
+        loop = asyncio.get_running_loop()
+        try:
+            refusal = await loop.run_in_executor(None, self._refusal, raw)
+            if refusal:
+                return refusal
+            meta = {
+                "mail_from": envelope.mail_from or "",
+                "rcpt_tos": list(envelope.rcpt_tos),
+                "received_at": time.time(),
+                "size": len(raw),
+                "peer": session.peer[0] if session.peer else "",
+                "helo": session.host_name or "",
+                "auth_user": session.auth_data if isinstance(session.auth_data, str) else "",
+            }
+            msg_id = await loop.run_in_executor(None, self.spool.accept, raw, meta)
+        except Exception as e:  # disk full, permissions, anything: never 250, never a traceback
+            log.error("could not spool a message: %s: %s", type(e).__name__, e)
+            return "451 4.3.0 Temporary local problem, please try again later"
+        log.info("%s accepted from=<%s> nrcpt=%d size=%d peer=%s", msg_id, envelope.mail_from,
+                 len(envelope.rcpt_tos), len(raw), meta["peer"])
+        self.on_accept(msg_id)
+        return f"250 2.0.0 Ok: queued as {msg_id}"
+
+    def _refusal(self, raw: bytes) -> str | None:
+        if BARE_LINE_ENDING.search(raw):
+            return "550 5.6.11 Bare CR or LF in message data is not allowed (RFC 5321 2.3.8)"
+        if header_block_size(raw) > self.settings.max_header_size:
+            return "552 5.3.4 Message header block too large"
+        return None
+
+
+def tls_context(settings: ServerSettings) -> ssl.SSLContext | None:
+    if not settings.tls.cert_file:
+        return None
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(settings.tls.cert_file, settings.tls.key_file)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+class RelayController(Controller):
+    """aiosmtpd's Controller with our limits, TLS and AUTH switched on from the settings."""
+
+    def __init__(self, handler: RelayHandler, settings: ServerSettings):
+        self.server_settings = settings
+        tls = tls_context(settings)
+        super().__init__(
+            handler, hostname=settings.host, port=settings.port, ready_timeout=10,
+            server_hostname=settings.hostname,
+            data_size_limit=settings.max_message_size,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            ident="mailscreen ESMTP",
+            tls_context=tls,
+            require_starttls=settings.tls.require_starttls,
+            auth_require_tls=tls is not None,
+            auth_required=False,
+            authenticator=handler.authenticate if settings.auth.users else None,
+            timeout=settings.timeout,
+        )
+

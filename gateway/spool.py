@@ -1,0 +1,164 @@
+"""The spool: queue directories as states, one rename per transition (Postfix, Mailman).
+
+Each message is a directory `<queue>/<id>/` holding `message.eml` (the bytes as received,
+never rewritten) and `envelope.json` (envelope and delivery state). Moving the directory
+moves both at once, so a message is always in exactly one queue:
+
+    tmp/       being written; never answered 250; swept at start
+    incoming/  durable, answered 250, waiting to be screened
+    active/    being screened; back to incoming/ after a crash
+    outgoing/  decided pass/tag/released, or a notice: waiting for (re)delivery
+    sending/   being delivered; back to outgoing/ after a crash
+    hold/      quarantined until an admin releases or rejects it
+    corrupt/   an entry that could not be read; kept for a person to look at
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+QUEUES = ("tmp", "incoming", "active", "outgoing", "sending", "hold", "corrupt")
+MESSAGE = "message.eml"
+ENVELOPE = "envelope.json"
+SCHEMA_VERSION = 1
+
+
+class SpoolError(Exception):
+    pass
+
+
+def new_id() -> str:
+    """16 lower-case characters, sorting by time: milliseconds then 32 random bits."""
+    raw = int(time.time() * 1000).to_bytes(6, "big") + secrets.token_bytes(4)
+    return base64.b32encode(raw).decode("ascii").lower().rstrip("=")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Spool:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def create(self) -> "Spool":
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)
+        for q in QUEUES:
+            (self.root / q).mkdir(mode=0o700, exist_ok=True)
+        return self
+
+    def path(self, queue: str, msg_id: str) -> Path:
+        return self.root / queue / msg_id
+
+    def message_path(self, queue: str, msg_id: str) -> Path:
+        return self.path(queue, msg_id) / MESSAGE
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def accept(self, raw: bytes, envelope: dict, queue: str = "incoming") -> str:
+        """Store a message durably in `queue` and return its id. Only then may SMTP say 250."""
+        for _ in range(5):
+            msg_id = new_id()
+            entry = self.path("tmp", msg_id)
+            try:
+                entry.mkdir(mode=0o700)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise SpoolError("could not allocate a spool id")
+        try:
+            _write_file(entry / MESSAGE, raw)
+            envelope = {"version": SCHEMA_VERSION, "id": msg_id, **envelope}
+            _write_file(entry / ENVELOPE, json.dumps(envelope).encode())
+            _fsync_dir(entry)
+            os.rename(entry, self.path(queue, msg_id))
+            _fsync_dir(self.root / queue)
+        except BaseException:
+            shutil.rmtree(entry, ignore_errors=True)
+            raise
+        return msg_id
+
+    def read_envelope(self, queue: str, msg_id: str) -> dict:
+        return json.loads((self.path(queue, msg_id) / ENVELOPE).read_bytes())
+
+    def write_envelope(self, queue: str, msg_id: str, envelope: dict) -> None:
+        """Replace envelope.json atomically (write aside, fsync, rename)."""
+        entry = self.path(queue, msg_id)
+        tmp = entry / (ENVELOPE + ".new")
+        tmp.unlink(missing_ok=True)
+        _write_file(tmp, json.dumps(envelope).encode())
+        os.rename(tmp, entry / ENVELOPE)
+        _fsync_dir(entry)
+
+    # -- moving ----------------------------------------------------------------------------
+
+    def move(self, msg_id: str, src: str, dst: str) -> None:
+        """One atomic rename; FileNotFoundError if someone else moved it first."""
+        os.rename(self.path(src, msg_id), self.path(dst, msg_id))
+        _fsync_dir(self.root / dst)
+
+    def claim(self, src: str, dst: str, ids=None) -> str | None:
+        """Take the oldest entry of `src` (or of `ids`) by renaming it into `dst`."""
+        for msg_id in ids if ids is not None else self.list(src):
+            try:
+                self.move(msg_id, src, dst)
+                return msg_id
+            except FileNotFoundError:
+                continue  # another worker took it
+        return None
+
+    def remove(self, queue: str, msg_id: str) -> None:
+        shutil.rmtree(self.path(queue, msg_id))
+        _fsync_dir(self.root / queue)
+
+    def list(self, queue: str) -> list[str]:
+        try:
+            return sorted(os.listdir(self.root / queue))
+        except FileNotFoundError:
+            return []
+
+    def recover(self, tmp_older_than: float = 300.0) -> dict[str, int]:
+        """After a crash: unfinished work goes back to its queue, stale partial writes go."""
+        counts = {"incoming": 0, "outgoing": 0, "tmp": 0}
+        for msg_id in self.list("active"):
+            self.move(msg_id, "active", "incoming")
+            counts["incoming"] += 1
+        for msg_id in self.list("sending"):
+            self.move(msg_id, "sending", "outgoing")
+            counts["outgoing"] += 1
+        now = time.time()
+        for msg_id in self.list("tmp"):
+            entry = self.path("tmp", msg_id)
+            try:
+                if now - entry.stat().st_mtime > tmp_older_than:
+                    shutil.rmtree(entry)
+                    counts["tmp"] += 1
+            except FileNotFoundError:
+                pass
+        return counts
+
+    def counts(self) -> dict[str, int]:
+        return {q: len(self.list(q)) for q in QUEUES}

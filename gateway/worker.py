@@ -1,0 +1,86 @@
+"""The screening step: incoming -> active -> scan (in a sandbox) -> decide -> outgoing | hold.
+
+Every write is idempotent by spool id, and the move out of active/ comes last, so a crash
+at any point leaves the message in active/, from where it is screened again at restart.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timezone
+
+from gateway.config import Settings
+from gateway.pipeline import ScanResult
+from gateway.policy import Action, Verdict, decide
+from gateway.quarantine import HeldMessage, ScreeningLog, Store
+from gateway.sandbox import Sandbox
+from gateway.spool import Spool
+
+log = logging.getLogger("mailscreen.worker")
+
+VERDICT_HEADER = "X-Mailscreen-Verdict"
+FINDINGS_HEADER = "X-Mailscreen-Findings"
+
+
+def verdict_headers(verdict: Verdict) -> list[tuple[str, str]]:
+    """The headers a tagged message carries: the action and its rule hits, no evidence."""
+    hits = [f"{f.category}/{f.rule}/{f.severity}@{f.where}" for f, a in verdict.decisions
+            if a > Action.PASS]
+    return [(VERDICT_HEADER, str(verdict.action)), (FINDINGS_HEADER, ", ".join(hits)[:900])]
+
+
+class Screener:
+    def __init__(self, spool: Spool, store: Store, sandbox: Sandbox, settings: Settings):
+        self.spool = spool
+        self.store = store
+        self.sandbox = sandbox
+        self.settings = settings
+
+    def screen_next(self) -> bool:
+        msg_id = self.spool.claim("incoming", "active")
+        if msg_id is None:
+            return False
+        self.screen(msg_id)
+        return True
+
+    def screen(self, msg_id: str) -> Action:
+        env = self.spool.read_envelope("active", msg_id)
+        result = self.sandbox.scan(str(self.spool.message_path("active", msg_id)))
+        verdict = decide(result.findings, env["rcpt_tos"], self.settings.policy)
+        entry = ScreeningLog(
+            id=msg_id, sender=env["mail_from"], recipient_count=len(env["rcpt_tos"]),
+            action=str(verdict.action), categories=",".join(verdict.categories),
+            rules=",".join(sorted({f.rule for f in result.findings})),
+            scan_seconds=round(result.seconds, 4), size=env.get("size", 0))
+        for f, action in verdict.decisions:
+            log.info("%s finding %s/%s %s at %s -> %s", msg_id, f.category, f.rule, f.severity,
+                     f.where, action)
+        if verdict.action is Action.HOLD:
+            self.store.hold(self._held_row(msg_id, env, result, verdict), entry)
+            self.spool.move(msg_id, "active", "hold")
+        else:
+            self.store.log(entry)
+            if verdict.action is Action.TAG:
+                env["add_headers"] = verdict_headers(verdict)
+                prefix = self.settings.tag.subject_prefix
+                if prefix:
+                    env["subject_prefix"] = prefix
+            now = time.time()
+            env.update(verdict=str(verdict.action), queued_at=now, next_attempt=0, attempts=0)
+            self.spool.write_envelope("active", msg_id, env)
+            self.spool.move(msg_id, "active", "outgoing")
+        log.info("%s from=<%s> nrcpt=%d action=%s rules=%s scan=%.3fs", msg_id,
+                 env["mail_from"], len(env["rcpt_tos"]), verdict.action, entry.rules or "-",
+                 result.seconds)
+        return verdict.action
+
+    @staticmethod
+    def _held_row(msg_id: str, env: dict, result: ScanResult, verdict: Verdict) -> HeldMessage:
+        received = datetime.fromtimestamp(env.get("received_at", time.time()), timezone.utc)
+        return HeldMessage(
+            id=msg_id, received_at=received.replace(tzinfo=None), mail_from=env["mail_from"],
+            rcpt_tos=json.dumps(env["rcpt_tos"]), subject=result.subject[:500],
+            size=env.get("size", 0), findings=json.dumps([f.to_dict() for f in result.findings]),
+            attachments=json.dumps(result.attachments), categories=",".join(verdict.categories),
+            top_rule=verdict.top_rule)

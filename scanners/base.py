@@ -1,0 +1,102 @@
+"""The contract between the gateway and the scanners: the parsed message in, findings out."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Protocol
+
+CATEGORIES = ("patient_data", "copyright", "language", "advertising", "attachment")
+
+
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str) -> "Severity":
+        return cls[value.upper()]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    category: str  # one of CATEGORIES
+    rule: str  # stable id, e.g. "uk_nhs_number"; described in the scanner's `rules`
+    severity: Severity
+    where: str  # "subject", "body", "attachment:NAME" or "attachment:NAME#page=N"
+    evidence: str = ""  # short and redacted: never a full identifier
+
+    def to_dict(self) -> dict:
+        return {"category": self.category, "rule": self.rule, "severity": str(self.severity),
+                "where": self.where, "evidence": self.evidence}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Finding":
+        return cls(d["category"], d["rule"], Severity.parse(d["severity"]), d["where"],
+                   d.get("evidence", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class TextPart:
+    where: str  # "body", "body#2", "attachment:NAME#page=N"
+    text: str
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    name: str  # declared filename, made safe for display (no control characters)
+    declared_type: str  # Content-Type the sender declared
+    real_type: str  # what python-magic says the bytes are
+    size: int
+    sha256: str
+    data: bytes = field(repr=False, default=b"")
+    pages: tuple[str, ...] = ()  # extracted text, one item per page (PDF) or one in all
+    encrypted: bool = False
+    error: str = ""  # why the content could not be read, "" if it could
+
+    @property
+    def where(self) -> str:
+        return f"attachment:{self.name}"
+
+    def page_where(self, index: int) -> str:
+        return f"{self.where}#page={index + 1}" if len(self.pages) > 1 or self.is_pdf else self.where
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.real_type == "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMessage:
+    headers: tuple[tuple[str, str], ...]
+    subject: str
+    sender: str  # From: address
+    recipients: tuple[str, ...]  # To/Cc addresses from the headers
+    body_parts: tuple[TextPart, ...]
+    attachments: tuple[Attachment, ...]
+    defects: tuple[str, ...] = ()
+
+    def header(self, name: str, default: str = "") -> str:
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), default)
+
+    def texts(self) -> Iterator[TextPart]:
+        """Every piece of text a reader would see, with where it came from."""
+        if self.subject:
+            yield TextPart("subject", self.subject)
+        yield from self.body_parts
+        for att in self.attachments:
+            for i, page in enumerate(att.pages):
+                if page:
+                    yield TextPart(att.page_where(i), page, att.real_type)
+
+
+class Scanner(Protocol):
+    name: str
+    rules: dict[str, str]  # rule id -> one sentence an admin can read
+
+    def scan(self, msg: ParsedMessage) -> Iterable[Finding]: ...
