@@ -28,3 +28,5 @@ def fail(message: str, code: int = 1):
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiosmtpd logs every command line at INFO, AUTH exchanges included: keep it quiet.
+    logging.getLogger("mail.log").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -9,6 +9,8 @@ import signal
 import threading
 import time
 
+from sqlalchemy.exc import OperationalError
+
 from gateway.config import Settings
 from gateway.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
 from gateway.parse import Limits
@@ -63,7 +65,7 @@ class App:
         if any(recovered.values()):
             log.info("recovered after restart: %s", recovered)
         for i in range(self.settings.scan.workers):
-            sandbox = Sandbox(sandbox_config(self.settings))
+            sandbox = Sandbox(sandbox_config(self.settings)).start()
             self._sandboxes.append(sandbox)
             screener = Screener(self.spool, self.store, sandbox, self.settings)
             self._spawn(f"screen-{i}", self._screen_loop, screener)
@@ -116,16 +118,21 @@ class App:
                     continue
                 screener.screen(msg_id)
                 self._deliver_wake.put(msg_id)
+            except OperationalError as e:  # database down or locked: wait, never drop
+                log.error("database unavailable while screening %s: %s", msg_id, e.orig)
+                if msg_id:
+                    self._screen_failed(msg_id, give_up=False)
+                time.sleep(5.0)
             except Exception:
                 log.exception("screening %s failed", msg_id)
                 if msg_id:
                     self._screen_failed(msg_id)
                 time.sleep(1.0)
 
-    def _screen_failed(self, msg_id: str) -> None:
+    def _screen_failed(self, msg_id: str, give_up: bool = True) -> None:
         """Put it back for another try; after repeated errors, keep it in corrupt/."""
         self._errors[msg_id] = self._errors.get(msg_id, 0) + 1
-        dest = "corrupt" if self._errors[msg_id] >= MAX_SCREEN_ERRORS else "incoming"
+        dest = "corrupt" if give_up and self._errors[msg_id] >= MAX_SCREEN_ERRORS else "incoming"
         try:
             self.spool.move(msg_id, "active", dest)
         except OSError:

@@ -17,7 +17,7 @@ from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(timezone.utc)
 
 
 class HeldMessage(SQLModel, table=True):

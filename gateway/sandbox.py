@@ -61,6 +61,12 @@ class Sandbox:
         self._proc = None
         self._conn = None
 
+    def start(self) -> "Sandbox":
+        """Start the child now rather than on the first message."""
+        if self._proc is None:
+            self._start()
+        return self
+
     def _start(self) -> None:
         parent, child = _CONTEXT.Pipe()
         self._proc = _CONTEXT.Process(target=_child, args=(child, self.config),

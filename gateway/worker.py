@@ -79,7 +79,7 @@ class Screener:
     def _held_row(msg_id: str, env: dict, result: ScanResult, verdict: Verdict) -> HeldMessage:
         received = datetime.fromtimestamp(env.get("received_at", time.time()), timezone.utc)
         return HeldMessage(
-            id=msg_id, received_at=received.replace(tzinfo=None), mail_from=env["mail_from"],
+            id=msg_id, received_at=received, mail_from=env["mail_from"],
             rcpt_tos=json.dumps(env["rcpt_tos"]), subject=result.subject[:500],
             size=env.get("size", 0), findings=json.dumps([f.to_dict() for f in result.findings]),
             attachments=json.dumps(result.attachments), categories=",".join(verdict.categories),
