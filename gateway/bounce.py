@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -23,13 +24,19 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
     report = MIMEMultipart("report", report_type="delivery-status")
     report.attach(MIMEText("\n".join(lines), "plain", "utf-8"))
 
-    status = MIMEBase("message", "delivery-status")
-    fields = [f"Reporting-MTA: dns; {hostname}", f"X-Mailscreen-Queue-ID: {msg_id}", ""]
+    per_message = Message()
+    per_message["Reporting-MTA"] = f"dns; {hostname}"
+    per_message["X-Mailscreen-Queue-ID"] = msg_id
+    blocks = [per_message]
     for rcpt, (code, reason) in failed.items():
-        klass = "5" if code >= 500 or code == 0 else "4"
-        fields += [f"Final-Recipient: rfc822; {rcpt}", "Action: failed",
-                   f"Status: {klass}.0.0", f"Diagnostic-Code: smtp; {code} {reason}", ""]
-    status.set_payload("\r\n".join(fields))
+        block = Message()
+        block["Final-Recipient"] = f"rfc822; {rcpt}"
+        block["Action"] = "failed"
+        block["Status"] = "4.4.7" if code < 500 else "5.0.0"
+        block["Diagnostic-Code"] = f"smtp; {code} {reason}"
+        blocks.append(block)
+    status = MIMEBase("message", "delivery-status")
+    status.set_payload(blocks)
     report.attach(status)
 
     headers = MIMEBase("text", "rfc822-headers")

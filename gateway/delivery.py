@@ -239,8 +239,11 @@ class Deliverer:
             log.warning("%s bounced for %s: %s %s", env["id"], r, code, reason)
         if not env["mail_from"] or env.get("kind") == "notice":
             return  # never bounce a bounce
-        notice = bounce.build_dsn(self.hostname, env["mail_from"], env["id"], raw, failed)
-        queue_notice(self.spool, self.hostname, env["mail_from"], notice)
+        try:
+            notice = bounce.build_dsn(self.hostname, env["mail_from"], env["id"], raw, failed)
+            queue_notice(self.spool, self.hostname, env["mail_from"], notice)
+        except Exception:  # never let a failed notice re-deliver what was already delivered
+            log.exception("%s: could not queue the delivery status notice", env["id"])
 
 
 def queue_notice(spool: Spool, hostname: str, to: str, data: bytes) -> str:

@@ -86,7 +86,7 @@ class RelayHandler:
             domain = address.rpartition("@")[2].lower()
             if domain not in domains:
                 return "550 5.7.1 Sender address not allowed for this user"
-        envelope.mail_from = address
+        envelope.mail_from = "" if address == "<>" else address  # the null sender of a bounce
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
 
@@ -128,6 +128,8 @@ class RelayHandler:
     def _refusal(self, raw: bytes) -> str | None:
         if BARE_LINE_ENDING.search(raw):
             return "550 5.6.11 Bare CR or LF in message data is not allowed (RFC 5321 2.3.8)"
+        if b"\x00" in raw:  # some MTAs drop NULs, which would turn "\r\n\x00.\r\n" into an end
+            return "550 5.6.0 NUL byte in message data is not allowed"
         if header_block_size(raw) > self.settings.max_header_size:
             return "552 5.3.4 Message header block too large"
         return None
