@@ -1,0 +1,145 @@
+"""Kill the relay process (SIGKILL) between spool and delivery, restart it: delivered once."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from conftest import Sink, free_port, message, wait_for
+
+MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
+
+
+def write_config(tmp_path: Path, port: int, upstream_port: int) -> Path:
+    path = tmp_path / "mailscreen.toml"
+    path.write_text(f"""
+data_dir = "data"
+log_level = "INFO"
+[server]
+port = {port}
+[scan]
+workers = 1
+[upstream]
+host = "127.0.0.1"
+port = {upstream_port}
+starttls = false
+timeout = 5
+[delivery]
+workers = 1
+retry_delays = [0.3]
+poll_interval = 0.1
+""")
+    return path
+
+
+class Process:
+    def __init__(self, config: Path, port: int):
+        self.config, self.port, self.proc = config, port, None
+
+    def start(self) -> "Process":
+        self.log = open(self.config.with_suffix(".log"), "ab")
+        self.proc = subprocess.Popen([MAILSCREEN, "serve", "--config", str(self.config)],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+        def listening():
+            assert self.proc.poll() is None, "relay exited"
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return True
+            except OSError:
+                return False
+
+        wait_for(listening, timeout=30)
+        return self
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            return self.proc.wait(30)
+        return self.proc.returncode
+
+
+def spool(tmp_path: Path, queue: str) -> list[str]:
+    d = tmp_path / "data" / "spool" / queue
+    return sorted(os.listdir(d)) if d.exists() else []
+
+
+def slow_pdf_message() -> bytes:
+    """A clean message whose PDF takes pypdf a few seconds: long enough to kill mid-scan."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=9)
+    for page in range(300):
+        pdf.add_page()
+        for line in range(40):
+            pdf.cell(0, 5, f"Price list page {page} line {line}: hydrating facial, "
+                           f"chemical peel, microneedling", new_x="LMARGIN", new_y="NEXT")
+    msg = EmailMessage()
+    msg["From"] = "reception@glowclinic.example"
+    msg["To"] = "sam.patel@example.com"
+    msg["Subject"] = "Our price list"
+    msg["Message-ID"] = "<price-list-1@glowclinic.example>"
+    msg.set_content("Please find our price list attached.")
+    msg.add_attachment(bytes(pdf.output()), maintype="application", subtype="pdf",
+                       filename="price-list.pdf")
+    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
+@pytest.fixture
+def setup(tmp_path):
+    port = free_port()
+    sink = Sink()
+    relay = Process(write_config(tmp_path, port, sink.port), port)
+    yield tmp_path, relay, sink
+    relay.stop()
+    sink.stop()
+
+
+def test_kill_after_screening_before_delivery_then_restart_delivers_once(setup):
+    tmp_path, relay, sink = setup
+    relay.start()  # upstream down: the message waits in outgoing/
+    data = message()
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=10) as client:
+        client.sendmail("reception@glowclinic.example", ["sam.patel@example.com"], data)
+    wait_for(lambda: spool(tmp_path, "outgoing"))
+    relay.kill()
+    assert spool(tmp_path, "outgoing") + spool(tmp_path, "sending")
+    sink.start()
+    relay.start()
+    wait_for(lambda: sink.messages)
+    wait_for(lambda: not spool(tmp_path, "outgoing") and not spool(tmp_path, "sending"))
+    time.sleep(1.0)
+    assert [m[2] for m in sink.messages] == [data]
+    assert relay.stop() == 0
+
+
+def test_kill_during_screening_then_restart_screens_again_and_delivers_once(setup):
+    tmp_path, relay, sink = setup
+    sink.start()
+    relay.start()
+    data = slow_pdf_message()
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
+        client.sendmail("reception@glowclinic.example", ["sam.patel@example.com"], data)
+    wait_for(lambda: spool(tmp_path, "active"))
+    relay.kill()
+    assert sink.messages == []
+    assert spool(tmp_path, "active")  # the unfinished scan is still on disk
+    relay.start()
+    wait_for(lambda: sink.messages, timeout=60)
+    wait_for(lambda: not any(spool(tmp_path, q) for q in ("incoming", "active", "outgoing")))
+    time.sleep(1.0)
+    assert [m[2] for m in sink.messages] == [data]
