@@ -77,6 +77,9 @@ def examine(raw: bytes, scanners: list[Scanner], limits: Limits,
     except Exception as e:
         return failed_result(f"message could not be parsed: {type(e).__name__}",
                              time.monotonic() - started)
+    if not msg.headers:  # an Outlook .msg, an image, random bytes: not mail we can read
+        return failed_result("no message headers: not an RFC 5322 message",
+                             time.monotonic() - started)
     findings = screen(msg, scanners)
     return ScanResult(
         findings=findings,
