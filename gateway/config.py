@@ -147,6 +147,9 @@ def load_config(path: str | os.PathLike | None) -> Settings:
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
     settings = _build(Settings, data, "", str(path))
+    policy = settings.policy
+    settings = dataclasses.replace(settings, policy=dataclasses.replace(
+        policy, default={**PolicySettings().default, **policy.default}))
     if not Path(settings.data_dir).is_absolute():
         settings = dataclasses.replace(
             settings, data_dir=str((path.parent / settings.data_dir).resolve()))

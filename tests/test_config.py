@@ -1,0 +1,91 @@
+"""The config file: documented, validated with errors that name the key, and checkable."""
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from gateway.config import ConfigError, Settings, load_config
+
+EXAMPLE = ROOT / "mailscreen.example.toml"
+MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
+
+
+def _keys(cls, prefix=""):
+    for f in dataclasses.fields(cls):
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(default):
+            yield from _keys(type(default), f"{prefix}{f.name}.")
+        else:
+            yield f"{prefix}{f.name}"
+
+
+def _toml_keys(table, prefix=""):
+    for k, v in table.items():
+        if isinstance(v, dict) and f"{prefix}{k}" not in ("server.auth.users", "scan.scanners",
+                                                          "policy.rules", "policy.default"):
+            yield from _toml_keys(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}"
+
+
+def test_example_documents_every_key_with_its_default(tmp_path):
+    documented = set(_toml_keys(tomllib.loads(EXAMPLE.read_text())))
+    wanted = set(_keys(Settings)) - {"policy.categories"}
+    assert wanted <= documented, f"undocumented keys: {sorted(wanted - documented)}"
+    example = load_config(EXAMPLE)
+    assert dataclasses.replace(example, data_dir=Settings().data_dir) == Settings()
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mailscreen.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text, named", [
+    ("[server]\nlisen = 25\n", "'server.lisen'"),
+    ("[server]\nport = \"25\"\n", "'server.port' must be an integer"),
+    ("[server]\nport = 70000\n", "'server.port'"),
+    ("[server]\nrelay_networks = [\"10.0.0.300/8\"]\n", "'server.relay_networks'"),
+    ("[policy.default]\nhigh = \"drop\"\n", "'policy.default.high'"),
+    ("[policy.categories.spam]\nhigh = \"hold\"\n", "'policy.categories.spam'"),
+    ("[server.tls]\ncert_file = \"x.pem\"\n", "'server.tls'"),
+    ("[server.auth]\nusers = { bob = \"plaintext\" }\n", "'server.auth.users.bob'"),
+    ("data_dir = [\n", "not valid TOML"),
+])
+def test_bad_config_is_refused_naming_the_key(tmp_path, text, named):
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, text))
+    assert named in str(e.value) and "mailscreen.toml" in str(e.value)
+
+
+def test_partial_default_table_keeps_the_other_severities(tmp_path):
+    settings = load_config(write(tmp_path, "[policy.default]\nmedium = \"hold\"\n"))
+    assert settings.policy.default == {"low": "pass", "medium": "hold", "high": "hold"}
+
+
+def test_relative_data_dir_is_relative_to_the_config_file(tmp_path):
+    settings = load_config(write(tmp_path, 'data_dir = "state"\n'))
+    assert settings.data_dir == str(tmp_path / "state")
+
+
+def test_check_config_command(tmp_path):
+    ok = subprocess.run([MAILSCREEN, "check-config", "--config", str(EXAMPLE)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "OK" in ok.stdout
+    bad = write(tmp_path, "[scan]\nworkers = 0\n")
+    refused = subprocess.run([MAILSCREEN, "check-config"], capture_output=True, text=True,
+                             env={"MAILSCREEN_CONFIG": str(bad), "PATH": "/usr/bin:/bin"})
+    assert refused.returncode == 2
+    assert "'scan.workers' must be at least 1" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    unknown = write(tmp_path, "[scan]\nscanners = { spam = true }\n")
+    refused = subprocess.run([MAILSCREEN, "check-config", "-c", str(unknown)],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "unknown scanner spam" in refused.stderr

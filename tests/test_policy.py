@@ -1,0 +1,70 @@
+"""The policy table: defaults, trusted domains, rule overrides, and fail-closed scan_failed."""
+from __future__ import annotations
+
+import pytest
+
+from gateway.config import CategoryPolicy, PolicySettings
+from gateway.pipeline import scan_failed, screen
+from gateway.policy import Action, decide
+from scanners.base import Finding, Severity
+
+NHS = Finding("patient_data", "uk_nhs_number", Severity.HIGH, "body", "NHS *** *** 0018")
+SWEAR = Finding("language", "language_profanity", Severity.MEDIUM, "body", "…shit…")
+BARE = Finding("patient_data", "uk_nhs_number_bare", Severity.LOW, "body", "NHS *** *** 0018")
+
+
+@pytest.mark.parametrize("findings, action", [
+    ([], Action.PASS),
+    ([BARE], Action.PASS),
+    ([SWEAR], Action.TAG),
+    ([NHS], Action.HOLD),
+    ([BARE, SWEAR, NHS], Action.HOLD),
+])
+def test_default_table_by_severity(findings, action):
+    assert decide(findings, ["a@example.com"], PolicySettings()).action is action
+
+
+def test_trusted_domain_passes_its_category_only():
+    policy = PolicySettings()
+    assert decide([NHS], ["gp@nhs.net", "ward@leeds.nhs.net"], policy).action is Action.PASS
+    assert decide([NHS], ["gp@nhs.net", "friend@example.com"], policy).action is Action.HOLD
+    assert decide([NHS], ["gp@notnhs.net"], policy).action is Action.HOLD
+    assert decide([NHS, SWEAR], ["gp@nhs.net"], policy).action is Action.TAG
+
+
+def test_rule_and_category_overrides():
+    policy = PolicySettings(rules={"language_profanity": "hold"},
+                            categories={"patient_data": CategoryPolicy(high="tag")})
+    assert decide([SWEAR], ["a@example.com"], policy).action is Action.HOLD
+    assert decide([NHS], ["a@example.com"], policy).action is Action.TAG
+
+
+def test_scan_failed_holds_whatever_the_config_says():
+    policy = PolicySettings(default={"low": "pass", "medium": "pass", "high": "pass"},
+                            rules={"scan_failed": "pass"},
+                            categories={"attachment": CategoryPolicy(trusted_domains=["example.com"])})
+    verdict = decide([scan_failed("scanner x failed")], ["a@example.com"], policy)
+    assert verdict.action is Action.HOLD and verdict.top_rule == "scan_failed"
+
+
+def test_a_scanner_that_raises_is_a_hold_not_silence():
+    class Broken:
+        name = "language"
+        rules = {}
+
+        def scan(self, msg):
+            raise ValueError("boom")
+            yield
+
+    class Fine:
+        name = "copyright"
+        rules = {}
+
+        def scan(self, msg):
+            return [SWEAR]
+
+    findings = screen(msg=None, scanners=[Broken(), Fine()])
+    assert findings[0].rule == "scan_failed" and findings[0].category == "language"
+    assert "scanner language failed: ValueError" in findings[0].evidence
+    assert findings[1] == SWEAR
+    assert decide(findings, ["a@example.com"], PolicySettings()).action is Action.HOLD
