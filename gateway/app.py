@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.config import Settings
 from gateway.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
+from gateway.moderation import Moderator
 from gateway.parse import Limits
 from gateway.quarantine import Store
 from gateway.sandbox import Sandbox, SandboxConfig
@@ -22,6 +23,7 @@ from gateway.worker import Screener
 
 log = logging.getLogger("mailscreen.app")
 MAX_SCREEN_ERRORS = 5
+HOUSEKEEPING_INTERVAL = 3600.0
 
 
 def sandbox_config(settings: Settings) -> SandboxConfig:
@@ -71,6 +73,7 @@ class App:
             self._spawn(f"screen-{i}", self._screen_loop, screener)
         for i in range(self.settings.delivery.workers):
             self._spawn(f"deliver-{i}", self._deliver_loop)
+        self._spawn("housekeeping", self._housekeeping_loop)
         if smtp:
             handler = RelayHandler(self.settings.server, self.spool, self._screen_wake.put)
             self.controller = RelayController(handler, self.settings.server)
@@ -146,6 +149,21 @@ class App:
             except Exception:
                 log.exception("delivery loop error")
                 time.sleep(1.0)
+
+    def _housekeeping_loop(self) -> None:
+        """Finish interrupted releases and expire old held mail, at start and then hourly."""
+        moderator = Moderator(self.settings, self.store, self.spool)
+        while not self._stopping.is_set():
+            try:
+                moved = moderator.reconcile()
+                expired = moderator.expire()
+                if moved or expired:
+                    log.info("housekeeping: %d decided message(s) moved, %d expired", moved,
+                             len(expired))
+                    self._deliver_wake.put(None)
+            except Exception:
+                log.exception("housekeeping failed")
+            self._stopping.wait(HOUSEKEEPING_INTERVAL)
 
     @staticmethod
     def _wait(wake: queue.Queue, timeout: float) -> None:

@@ -105,6 +105,24 @@ class PolicySettings:
 
 
 @dataclass(frozen=True)
+class AdminSettings:
+    # Unix group whose members (and root) may read raw quarantined mail
+    raw_access_group: str = "mailscreen-admin"
+    # OS user -> that person's mail address, so nobody releases their own message
+    users: dict[str, str] = field(default_factory=dict)
+    # A hold for a high finding in these categories, to a recipient outside the category's
+    # trusted domains, needs one admin to approve and a different one to release.
+    four_eyes_categories: list[str] = field(default_factory=lambda: ["patient_data", "advertising"])
+    # Held mail with no decision after this many days is rejected (with a notice).
+    hold_days: float = 14.0
+    # `held purge` default: delete raw mail decided more than this many days ago.
+    retention_days: float = 30.0
+    # Tell the sender when their mail is held, and when held mail expires.
+    notify_on_hold: bool = True
+    notify_on_expiry: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: str = "./data"
     database_url: str = ""  # empty: sqlite:///<data_dir>/mailscreen.db
@@ -115,6 +133,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     tag: TagSettings = field(default_factory=TagSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
+    admin: AdminSettings = field(default_factory=AdminSettings)
 
     @property
     def data_path(self) -> Path:
@@ -243,6 +262,11 @@ def _validate(s: Settings, source: str) -> Settings:
     for rule, action in p.rules.items():
         if action not in ACTIONS:
             fail(f"policy.rules.{rule}", f"must be one of {', '.join(ACTIONS)}")
+    for cat in s.admin.four_eyes_categories:
+        if cat not in CATEGORIES:
+            fail("admin.four_eyes_categories", f"has an unknown category {cat!r}")
+    if s.admin.hold_days <= 0 or s.admin.retention_days <= 0:
+        fail("admin", "hold_days and retention_days must be positive")
     if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         fail("log_level", "must be DEBUG, INFO, WARNING or ERROR")
     return s

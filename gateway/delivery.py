@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from gateway import bounce
+from gateway import notices
 from gateway.config import DeliverySettings, UpstreamSettings
 from gateway.pipeline import header_block_size
 from gateway.spool import Spool, new_id
@@ -240,7 +240,7 @@ class Deliverer:
         if not env["mail_from"] or env.get("kind") == "notice":
             return  # never bounce a bounce
         try:
-            notice = bounce.build_dsn(self.hostname, env["mail_from"], env["id"], raw, failed)
+            notice = notices.build_dsn(self.hostname, env["mail_from"], env["id"], raw, failed)
             queue_notice(self.spool, self.hostname, env["mail_from"], notice)
         except Exception:  # never let a failed notice re-deliver what was already delivered
             log.exception("%s: could not queue the delivery status notice", env["id"])

@@ -54,7 +54,7 @@ class Verdict:
         return ranked[0][0].rule if ranked else ""
 
 
-def _domain_trusted(address: str, trusted: list[str]) -> bool:
+def domain_trusted(address: str, trusted: list[str]) -> bool:
     domain = address.rpartition("@")[2].lower().rstrip(".")
     return any(domain == t or domain.endswith("." + t) for t in (x.lower() for x in trusted))
 
@@ -65,7 +65,7 @@ def finding_action(finding: Finding, recipients: list[str], policy: PolicySettin
     severity = str(finding.severity)
     category = policy.categories.get(finding.category)
     if category and category.trusted_domains and recipients and all(
-            _domain_trusted(r, category.trusted_domains) for r in recipients):
+            domain_trusted(r, category.trusted_domains) for r in recipients):
         return Action.PASS
     if finding.rule in policy.rules:
         return Action.parse(policy.rules[finding.rule])

@@ -7,6 +7,7 @@ refers to it by id.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import datetime, timezone
@@ -16,8 +17,18 @@ from sqlalchemy import event
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 
+GENESIS = "0" * 64  # prev_hash of the first audit row
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Databases hand back naive datetimes; every time we store is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
 
 
 class HeldMessage(SQLModel, table=True):
@@ -31,12 +42,18 @@ class HeldMessage(SQLModel, table=True):
     size: int = 0
     findings: str = "[]"  # JSON list of finding dicts (redacted evidence only)
     attachments: str = "[]"  # JSON list of {name, real_type, size}
-    categories: str = ""  # comma-separated
+    categories: str = ""  # comma-separated, of the findings that held it
+    hold_rules: str = ""  # comma-separated rule ids of the findings that held it
     top_rule: str = ""
+    four_eyes: bool = False  # release needs an approval by another admin first
     status: str = Field(default="held", index=True)  # held, released, rejected
+    approved_by: str = ""
+    approved_at: datetime | None = None
     decided_at: datetime | None = None
     decided_by: str = ""
+    reason_code: str = ""  # release: false_positive, approved_exception, consent_on_file, other
     reason: str = ""
+    raw_purged_at: datetime | None = None
 
     @property
     def recipients(self) -> list[str]:
@@ -58,6 +75,25 @@ class ScreeningLog(SQLModel, table=True):
     rules: str = ""  # comma-separated rule ids of every finding
     scan_seconds: float = 0.0
     size: int = 0
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user: str
+    action: str = Field(index=True)  # release, approve, reject, purge, expire, ...
+    message_ids: str = "[]"  # JSON list
+    reason: str = ""
+    detail: str = ""  # JSON object with anything else worth keeping (reason code, counts)
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+    def digest(self) -> str:
+        body = json.dumps([self.id, as_utc(self.at).isoformat(), self.user, self.action,
+                           self.message_ids, self.reason, self.detail, self.prev_hash],
+                          ensure_ascii=True, separators=(",", ":"))
+        return hashlib.sha256(body.encode()).hexdigest()
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

@@ -9,7 +9,8 @@ moves both at once, so a message is always in exactly one queue:
     active/    being screened; back to incoming/ after a crash
     outgoing/  decided pass/tag/released, or a notice: waiting for (re)delivery
     sending/   being delivered; back to outgoing/ after a crash
-    hold/      quarantined until an admin releases or rejects it
+    hold/      quarantined until an admin releases (-> outgoing/) or rejects it
+    rejected/  rejected or expired; kept until `held purge` deletes it
     corrupt/   an entry that could not be read; kept for a person to look at
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ import shutil
 import time
 from pathlib import Path
 
-QUEUES = ("tmp", "incoming", "active", "outgoing", "sending", "hold", "corrupt")
+QUEUES = ("tmp", "incoming", "active", "outgoing", "sending", "hold", "rejected", "corrupt")
 MESSAGE = "message.eml"
 ENVELOPE = "envelope.json"
 SCHEMA_VERSION = 1

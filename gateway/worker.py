@@ -10,7 +10,10 @@ import logging
 import time
 from datetime import datetime, timezone
 
+from gateway import notices
 from gateway.config import Settings
+from gateway.delivery import queue_notice
+from gateway.moderation import hold_needs_four_eyes
 from gateway.pipeline import ScanResult
 from gateway.policy import Action, Verdict, decide
 from gateway.quarantine import HeldMessage, ScreeningLog, Store
@@ -57,8 +60,14 @@ class Screener:
             log.info("%s finding %s/%s %s at %s -> %s", msg_id, f.category, f.rule, f.severity,
                      f.where, action)
         if verdict.action is Action.HOLD:
-            self.store.hold(self._held_row(msg_id, env, result, verdict), entry)
+            row = self._held_row(msg_id, env, result, verdict)
+            row.four_eyes = hold_needs_four_eyes(verdict.decisions, env["rcpt_tos"],
+                                                 self.settings)
+            self.store.hold(row, entry)
             self.spool.move(msg_id, "active", "hold")
+            if self.settings.admin.notify_on_hold and env["mail_from"] \
+                    and env.get("kind") != "notice":
+                self._notify_held(msg_id, env, result, verdict)
         else:
             self.store.log(entry)
             if verdict.action is Action.TAG:
@@ -75,6 +84,15 @@ class Screener:
                  result.seconds)
         return verdict.action
 
+    def _notify_held(self, msg_id: str, env: dict, result: ScanResult, verdict: Verdict):
+        try:
+            hostname = self.settings.server.hostname
+            notice = notices.held_notice(hostname, env["mail_from"], msg_id, result.subject,
+                                         env["rcpt_tos"], verdict.categories)
+            queue_notice(self.spool, hostname, env["mail_from"], notice)
+        except Exception:  # the hold itself stands; only the courtesy note is lost
+            log.exception("%s: could not queue the held-for-review notice", msg_id)
+
     @staticmethod
     def _held_row(msg_id: str, env: dict, result: ScanResult, verdict: Verdict) -> HeldMessage:
         received = datetime.fromtimestamp(env.get("received_at", time.time()), timezone.utc)
@@ -83,4 +101,5 @@ class Screener:
             rcpt_tos=json.dumps(env["rcpt_tos"]), subject=result.subject[:500],
             size=env.get("size", 0), findings=json.dumps([f.to_dict() for f in result.findings]),
             attachments=json.dumps(result.attachments), categories=",".join(verdict.categories),
+            hold_rules=",".join(sorted({f.rule for f, a in verdict.decisions if a is Action.HOLD})),
             top_rule=verdict.top_rule)

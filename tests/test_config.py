@@ -28,7 +28,8 @@ def _keys(cls, prefix=""):
 def _toml_keys(table, prefix=""):
     for k, v in table.items():
         if isinstance(v, dict) and f"{prefix}{k}" not in ("server.auth.users", "scan.scanners",
-                                                          "policy.rules", "policy.default"):
+                                                          "policy.rules", "policy.default",
+                                                          "admin.users"):
             yield from _toml_keys(v, f"{prefix}{k}.")
         else:
             yield f"{prefix}{k}"

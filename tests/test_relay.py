@@ -52,7 +52,11 @@ def test_held_mail_is_quarantined_and_not_delivered(relay, sink):
     send(relay.port, message(subject="Referral", body=NHS_BODY))
     held_id = wait_for(lambda: relay.queue("hold"))[0]
     wait_for(relay.idle)
-    assert sink.messages == []
+    assert sink.handler.to("sam.patel@example.com") == []
+    (notice,) = sink.handler.to("reception@glowclinic.example")  # the sender is told
+    assert b"Subject: Held for review: Referral" in notice
+    assert b"patient_data" in notice and held_id.encode() in notice
+    assert b"0018" not in notice and b"Jane" not in notice  # categories, never evidence
     row = relay.app.store.held(held_id)
     assert isinstance(row, HeldMessage)
     assert row.status == "held"

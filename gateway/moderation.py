@@ -1,0 +1,274 @@
+"""What admins do with held mail: approve, release, reject, expire, purge.
+
+Every decision is a conditional update of the quarantine row (`... WHERE status='held'`),
+so two terminals releasing the same message cannot both win; the winner then moves the
+spool entry from hold/ to outgoing/ (Mailman's re-queue: released mail goes through the
+same delivery and retry path as any other, and is not screened again). If the process
+dies between the two steps, `reconcile()` finishes the move. Every action writes an
+audit row in the same transaction.
+"""
+from __future__ import annotations
+
+import grp
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from gateway import audit, notices
+from gateway.config import Settings
+from gateway.delivery import queue_notice
+from gateway.quarantine import HeldMessage, Store, as_utc, utcnow
+from gateway.spool import Spool
+
+REASON_CODES = ("false_positive", "approved_exception", "consent_on_file", "other")
+MIN_PREFIX = 4
+
+
+class ModerationError(Exception):
+    """A refusal to show the admin (unknown id, four eyes, already decided...)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = "held"
+    category: str | None = None
+    sender: str | None = None
+    rule: str | None = None
+    since: datetime | None = None
+
+    def query(self):
+        q = select(HeldMessage).order_by(HeldMessage.held_at.desc(), HeldMessage.id.desc())
+        if self.status:
+            q = q.where(HeldMessage.status == self.status)
+        if self.sender:
+            q = q.where(HeldMessage.mail_from.contains(self.sender.lower()))
+        if self.since:
+            q = q.where(HeldMessage.held_at >= self.since)
+        return q
+
+    def matches(self, row: HeldMessage) -> bool:
+        if self.category and self.category not in row.categories.split(","):
+            return False
+        return not self.rule or self.rule in row.hold_rules.split(",")
+
+
+def may_read_raw(group: str) -> bool:
+    if os.geteuid() == 0:
+        return True
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        return False
+    return gid in os.getgroups() or gid == os.getegid()
+
+
+class Moderator:
+    def __init__(self, settings: Settings, store: Store, spool: Spool, user: str | None = None):
+        self.settings = settings
+        self.store = store
+        self.spool = spool
+        self.user = user or audit.current_user()
+
+    # -- finding messages ------------------------------------------------------------------
+
+    def find(self, filters: Filters = Filters()) -> list[HeldMessage]:
+        with self.store.session() as s:
+            return [r for r in s.exec(filters.query()).all() if filters.matches(r)]
+
+    def get(self, ref: str) -> HeldMessage:
+        ref = ref.strip().lower()
+        with self.store.session() as s:
+            row = s.get(HeldMessage, ref)
+            if row is None and len(ref) >= MIN_PREFIX:
+                rows = s.exec(select(HeldMessage).where(HeldMessage.id.startswith(ref))).all()
+                if len(rows) > 1:
+                    raise ModerationError(f"id {ref!r} is ambiguous: "
+                                          f"{', '.join(r.id for r in rows[:5])}")
+                row = rows[0] if rows else None
+        if row is None:
+            raise ModerationError(f"no held message with id {ref!r}")
+        return row
+
+    def raw(self, row: HeldMessage) -> bytes:
+        if not may_read_raw(self.settings.admin.raw_access_group):
+            raise ModerationError(f"reading quarantined mail needs root or membership of "
+                                  f"the group {self.settings.admin.raw_access_group!r}")
+        for queue in ("hold", "rejected", "outgoing", "sending"):
+            path = self.spool.message_path(queue, row.id)
+            if path.exists():
+                return path.read_bytes()
+        raise ModerationError(f"{row.id}: the raw message is no longer kept "
+                              f"(delivered or purged)")
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def approve(self, ref: str, reason: str) -> HeldMessage:
+        row = self._decidable(ref, reason)
+        if not row.four_eyes:
+            raise ModerationError(f"{row.id} does not need an approval; release it directly")
+        if row.approved_by:
+            raise ModerationError(f"{row.id} was already approved by {row.approved_by}")
+        self._update(row, "approve", reason, approved_by=self.user, approved_at=utcnow())
+        return self.get(row.id)
+
+    def release(self, ref: str, reason_code: str, reason: str) -> HeldMessage:
+        if reason_code not in REASON_CODES:
+            raise ModerationError(f"reason code must be one of {', '.join(REASON_CODES)}")
+        row = self._decidable(ref, reason)
+        if row.four_eyes:
+            if not row.approved_by:
+                raise ModerationError(
+                    f"{row.id} needs four eyes: another admin must approve it first "
+                    f"(mailscreen held approve {row.id} --reason ...)")
+            if row.approved_by == self.user:
+                raise ModerationError(f"{row.id} was approved by you; a different admin "
+                                      f"must release it")
+        self._update(row, "release", reason, status="released", decided_at=utcnow(),
+                     decided_by=self.user, reason_code=reason_code)
+        self._requeue(row.id)
+        return self.get(row.id)
+
+    def reject(self, ref: str, reason: str, notify: bool = False,
+               action: str = "reject") -> HeldMessage:
+        row = self._decidable(ref, reason, own_mail_ok=True)
+        self._update(row, action, reason, status="rejected", decided_at=utcnow(),
+                     decided_by=self.user, notified=notify)
+        self._to_rejected(row.id)
+        if notify and row.mail_from:
+            self._notify_rejected(row, reason)
+        return self.get(row.id)
+
+    def expire(self, now: datetime | None = None) -> list[str]:
+        """Reject held mail older than admin.hold_days, telling the sender if configured."""
+        now = now or utcnow()
+        cutoff = now - timedelta(days=self.settings.admin.hold_days)
+        expired = []
+        for row in self.find(Filters(status="held")):
+            if as_utc(row.held_at) < cutoff:
+                days = f"{self.settings.admin.hold_days:g}"
+                try:
+                    self.reject(row.id, f"expired: no decision within {days} days",
+                                notify=self.settings.admin.notify_on_expiry, action="expire")
+                    expired.append(row.id)
+                except ModerationError:
+                    continue  # decided meanwhile
+        return expired
+
+    def purge(self, older_than: timedelta, progress=lambda: None) -> list[str]:
+        """Delete the raw bytes of mail decided longer ago than `older_than`; rows stay."""
+        cutoff = utcnow() - older_than
+        with self.store.session() as s:
+            rows = s.exec(select(HeldMessage).where(
+                HeldMessage.status.in_(("released", "rejected")),
+                HeldMessage.raw_purged_at.is_(None))).all()
+        purged = []
+        for row in rows:
+            if as_utc(row.decided_at) is None or as_utc(row.decided_at) >= cutoff:
+                continue
+            for queue in ("rejected", "hold"):
+                if self.spool.path(queue, row.id).exists():
+                    self.spool.remove(queue, row.id)
+            with self.store.session() as s:
+                s.exec(update(HeldMessage).where(HeldMessage.id == row.id)
+                       .values(raw_purged_at=utcnow()))
+                s.commit()
+            purged.append(row.id)
+            progress()
+        audit.record(self.store, "purge", purged, f"older than {older_than.days} days",
+                     count=len(purged))
+        return purged
+
+    def reconcile(self) -> int:
+        """Finish moves a crash interrupted: decided rows whose entry is still in hold/."""
+        moved = 0
+        for msg_id in self.spool.list("hold"):
+            with self.store.session() as s:
+                row = s.get(HeldMessage, msg_id)
+            if row is None or row.status == "held":
+                continue
+            if row.status == "released":
+                self._requeue(msg_id)
+            else:
+                self._to_rejected(msg_id)
+            moved += 1
+        return moved
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _decidable(self, ref: str, reason: str, own_mail_ok: bool = False) -> HeldMessage:
+        if not reason or not reason.strip():
+            raise ModerationError("a reason is required (--reason)")
+        row = self.get(ref)
+        if row.status != "held":
+            raise ModerationError(f"{row.id} is already {row.status}"
+                                  + (f" by {row.decided_by}" if row.decided_by else ""))
+        mine = self.settings.admin.users.get(self.user, "").lower()
+        if not own_mail_ok and mine and mine == row.mail_from.lower():
+            raise ModerationError(f"{row.id} was sent by you ({mine}); another admin must "
+                                  f"decide on it")
+        return row
+
+    def _update(self, row: HeldMessage, action: str, reason: str, notified: bool = False,
+                **values) -> None:
+        with audit.chain_lock(self.store), self.store.session() as s:
+            condition = [HeldMessage.id == row.id, HeldMessage.status == "held"]
+            if action == "approve":
+                condition.append(HeldMessage.approved_by == "")
+            result = s.exec(update(HeldMessage).where(*condition).values(reason=reason, **values))
+            if result.rowcount != 1:
+                s.rollback()
+                raise ModerationError(f"{row.id} was decided by someone else meanwhile")
+            detail = {k: v for k, v in values.items() if k == "reason_code"}
+            if notified:
+                detail["notified"] = True
+            audit.append(s, action, [row.id], reason, user=self.user, **detail)
+            s.commit()
+
+    def _requeue(self, msg_id: str) -> None:
+        try:
+            env = self.spool.read_envelope("hold", msg_id)
+        except FileNotFoundError:
+            return  # moved already (a second release, or reconcile got there first)
+        now = time.time()
+        env.update(verdict="released", approved_by=self.user, queued_at=now, next_attempt=0,
+                   attempts=0)
+        env.pop("add_headers", None)
+        self.spool.write_envelope("hold", msg_id, env)
+        try:
+            self.spool.move(msg_id, "hold", "outgoing")
+        except FileNotFoundError:
+            pass
+
+    def _to_rejected(self, msg_id: str) -> None:
+        try:
+            self.spool.move(msg_id, "hold", "rejected")
+        except FileNotFoundError:
+            pass
+
+    def _notify_rejected(self, row: HeldMessage, reason: str) -> None:
+        notice = notices.rejected_notice(
+            self.settings.server.hostname, row.mail_from, row.id, row.subject, row.recipients,
+            [c for c in row.categories.split(",") if c],
+            [r for r in row.hold_rules.split(",") if r], reason)
+        queue_notice(self.spool, self.settings.server.hostname, row.mail_from, notice)
+
+
+def hold_needs_four_eyes(decisions, recipients: list[str], settings: Settings) -> bool:
+    """A high finding, in a four-eyes category, that held mail to a recipient outside the
+    category's trusted domains."""
+    from gateway.policy import Action, domain_trusted
+
+    for finding, action in decisions:
+        if action is not Action.HOLD or finding.category not in settings.admin.four_eyes_categories:
+            continue
+        if str(finding.severity) != "high":
+            continue
+        category = settings.policy.categories.get(finding.category)
+        trusted = category.trusted_domains if category else []
+        if not trusted or any(not domain_trusted(r, trusted) for r in recipients):
+            return True
+    return False

@@ -1,0 +1,90 @@
+"""Notices mailscreen writes itself: delivery status notifications (RFC 3464) for mail
+that could not be delivered, and short notes to a sender whose mail was held or rejected.
+
+Notices carry rule ids and categories, never evidence, and never the original body:
+the body may hold patient data.
+"""
+from __future__ import annotations
+
+import email.policy
+import textwrap
+import email.utils
+from email.message import EmailMessage, Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+from gateway.pipeline import header_block_size
+
+
+def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
+              failed: dict[str, tuple[int, str]]) -> bytes:
+    lines = [f"Your message (queue id {msg_id}) could not be delivered to:", ""]
+    for rcpt, (code, reason) in failed.items():
+        lines.append(f"  {rcpt}: {code} {reason}")
+    lines += ["", "The message itself was not kept in this notice. "
+              "Contact your mailscreen administrator if you need help."]
+    report = MIMEMultipart("report", report_type="delivery-status")
+    report.attach(MIMEText("\n".join(lines), "plain", "utf-8"))
+
+    per_message = Message()
+    per_message["Reporting-MTA"] = f"dns; {hostname}"
+    per_message["X-Mailscreen-Queue-ID"] = msg_id
+    blocks = [per_message]
+    for rcpt, (code, reason) in failed.items():
+        block = Message()
+        block["Final-Recipient"] = f"rfc822; {rcpt}"
+        block["Action"] = "failed"
+        block["Status"] = "4.4.7" if code < 500 else "5.0.0"
+        block["Diagnostic-Code"] = f"smtp; {code} {reason}"
+        blocks.append(block)
+    status = MIMEBase("message", "delivery-status")
+    status.set_payload(blocks)
+    report.attach(status)
+
+    headers = MIMEBase("text", "rfc822-headers")
+    headers.set_payload(raw[: header_block_size(raw)].decode("ascii", "replace") + "\r\n")
+    report.attach(headers)
+
+    report["From"] = f"Mail Delivery System <MAILER-DAEMON@{hostname}>"
+    report["To"] = to
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report["Date"] = email.utils.formatdate(localtime=False)
+    report["Message-ID"] = email.utils.make_msgid(domain=hostname)
+    report["Auto-Submitted"] = "auto-replied"
+    return report.as_bytes(policy=email.policy.SMTP)
+
+
+
+def build_notice(hostname: str, to: str, subject: str, text: str) -> bytes:
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = f"mailscreen <postmaster@{hostname}>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = email.utils.formatdate(localtime=False)
+    msg["Message-ID"] = email.utils.make_msgid(domain=hostname)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content("\n".join(textwrap.fill(line, 76) if line else "" for line in text.split("\n")))
+    return msg.as_bytes()
+
+
+def describe(subject: str, recipients: list[str]) -> str:
+    more = f" and {len(recipients) - 1} more" if len(recipients) > 1 else ""
+    return f'"{subject or "(no subject)"}" to {recipients[0] if recipients else "?"}{more}'
+
+
+def held_notice(hostname: str, to: str, msg_id: str, subject: str, recipients: list[str],
+                categories: list[str]) -> bytes:
+    text = (f"Your message {describe(subject, recipients)} has been held for review "
+            f"before it is sent.\n\nWhat it was held for: {', '.join(categories) or 'screening'}"
+            f"\nReference: {msg_id}\n\nAn administrator will release or reject it; you will "
+            f"not need to send it again if it is released.\n")
+    return build_notice(hostname, to, f"Held for review: {subject or '(no subject)'}", text)
+
+
+def rejected_notice(hostname: str, to: str, msg_id: str, subject: str, recipients: list[str],
+                    categories: list[str], rules: list[str], reason: str) -> bytes:
+    text = (f"Your message {describe(subject, recipients)} was not sent.\n\n"
+            f"Why: {', '.join(categories) or 'screening'} ({', '.join(rules) or '-'})\n"
+            f"Administrator's note: {reason}\nReference: {msg_id}\n")
+    return build_notice(hostname, to, f"Not sent: {subject or '(no subject)'}", text)
