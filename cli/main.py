@@ -1,14 +1,33 @@
 """The `mailscreen` command: mounts the commands, holds no logic of its own."""
+import sys
+
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
-from cli import scan, serve
+from cli import audit, held, scan, serve
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="mailscreen: outbound mail screening gateway for aesthetics clinics.")
 app.command("serve")(serve.serve)
 app.command("check-config")(serve.check_config)
 app.command("hash-password")(serve.hash_password)
 app.command("scan")(scan.scan)
+app.add_typer(held.app, name="held")
+app.add_typer(audit.app, name="audit")
+
+
+
+def main() -> None:
+    """The console script: errors of the database or the disk become one line and exit 1."""
+    try:
+        app()
+    except SQLAlchemyError as e:
+        typer.echo(f"mailscreen: database error: {getattr(e, 'orig', None) or e}", err=True)
+        sys.exit(1)
+    except OSError as e:
+        typer.echo(f"mailscreen: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)
+        sys.exit(1)
+
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -20,6 +20,8 @@ from gateway.sandbox import Sandbox
 
 def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
          as_json: bool = typer.Option(False, "--json", help="One JSON object a line."),
+         rcpt: list[str] = typer.Option(None, "--rcpt", help="Envelope recipient, as the relay "
+                                        "would see it (repeatable); default: the To and Cc headers."),
          config: Path = ConfigOption) -> None:
     """Screen .eml files offline and print the verdict for each."""
     settings = settings_or_exit(config)
@@ -34,7 +36,7 @@ def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
             else:
                 result = sandbox.scan(str(path.resolve()))
             errors += bool(error)
-            verdict = decide(result.findings, result.recipients, settings.policy)
+            verdict = decide(result.findings, rcpt or result.recipients, settings.policy)
             if as_json:
                 line = {"file": str(path), "action": str(verdict.action),
                         "findings": [f.to_dict() for f in result.findings]}

@@ -13,7 +13,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 
@@ -96,6 +96,14 @@ class AuditEvent(SQLModel, table=True):
         return hashlib.sha256(body.encode()).hexdigest()
 
 
+def _sql_literal(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -119,7 +127,25 @@ class Store:
 
     def create(self) -> "Store":
         SQLModel.metadata.create_all(self.engine)
+        self._add_missing_columns()
         return self
+
+    def _add_missing_columns(self) -> None:
+        """Additive schema changes (a new column with a default) applied in place, so a
+        database made by an older mailscreen keeps working. Anything else needs a migration."""
+        inspector = inspect(self.engine)
+        with self.engine.begin() as conn:
+            for table in SQLModel.metadata.sorted_tables:
+                have = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name in have:
+                        continue
+                    ddl = column.type.compile(dialect=self.engine.dialect)
+                    default = column.default.arg if column.default is not None and \
+                        not callable(column.default.arg) else None
+                    clause = "" if default is None else f" DEFAULT {_sql_literal(default)}"
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" '
+                                      f"{ddl}{clause}"))
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

@@ -41,7 +41,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class TextPart:
-    where: str  # "body", "body#2", "attachment:NAME#page=N"
+    where: str  # "subject", "body" (every text part of the body), "attachment:NAME#page=N"
     text: str
     content_type: str = "text/plain"
 

@@ -6,6 +6,7 @@ import re
 _WS = re.compile(r"\s+")
 _NUMBER = re.compile(r"([£$€]?)(\d[\d,.]*)")
 _EMAIL = re.compile(r"[\w.+-]+@([\w-]+\.[\w.-]+)")
+_CAPITALISED = re.compile(r"\b([A-Z])([a-z'’-]+)\b")
 
 
 def digits(value: str, keep: int = 4) -> str:
@@ -29,12 +30,19 @@ def name(value: str) -> str:
 def snippet(text: str, start: int, end: int, width: int = 30) -> str:
     """A short one-line window around a non-identifying match (a word, a phrase).
 
-    Numbers other than prices and the local part of e-mail addresses in the window are
-    masked, so a snippet never carries an identifier that happened to stand nearby.
+    Around the match, numbers other than prices, the local part of e-mail addresses and
+    capitalised words (names, most often) are masked, so a snippet never carries an
+    identifier that happened to stand nearby. The match itself is kept as it is.
     """
     left = max(0, start - width)
     right = min(len(text), end + width)
-    s = _WS.sub(" ", text[left:right]).strip()
+    before = _mask(text[left:start])
+    after = _mask(text[end:right])
+    s = _WS.sub(" ", before + text[start:end] + after).strip()
+    return ("…" if left else "") + s + ("…" if right < len(text) else "")
+
+
+def _mask(s: str) -> str:
     s = _EMAIL.sub(r"***@\1", s)
     s = _NUMBER.sub(lambda m: m.group(0) if m.group(1) else "#" * len(m.group(2)), s)
-    return ("…" if left else "") + s + ("…" if right < len(text) else "")
+    return _CAPITALISED.sub(lambda m: m.group(1) + "*" * len(m.group(2)), s)
