@@ -115,13 +115,11 @@ def show(message_id: str = typer.Argument(..., metavar="ID"),
     if row.four_eyes:
         console.print("four eyes " + (f"approved by {row.approved_by}" if row.approved_by
                                       else "needs approval by one admin, release by another"))
-    table = Table(title="findings")
-    for column in ("category", "rule", "severity", "where", "evidence", "meaning"):
-        table.add_column(column, overflow="fold")
+    console.print("\n[bold]findings[/bold]")
     for f in row.finding_dicts:
-        table.add_row(f["category"], f["rule"], f["severity"], f["where"], f["evidence"],
-                      rules.get(f["rule"], ""))
-    console.print(table)
+        console.print(f"  {f['severity']:<6} {f['category']}/{f['rule']} at {f['where']}: "
+                      f"{f['evidence']}", markup=False, highlight=False)
+        console.print(f"         {rules.get(f['rule'], '')}", style="dim", markup=False)
     attachments = json.loads(row.attachments)
     if attachments:
         table = Table(title="attachments")

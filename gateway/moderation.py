@@ -169,14 +169,19 @@ class Moderator:
         for row in rows:
             if as_utc(row.decided_at) is None or as_utc(row.decided_at) >= cutoff:
                 continue
+            if any(self.spool.path(q, row.id).exists() for q in ("outgoing", "sending")):
+                continue  # released but not delivered yet: never purge the only copy in flight
+            removed = False
             for queue in ("rejected", "hold"):
                 if self.spool.path(queue, row.id).exists():
                     self.spool.remove(queue, row.id)
+                    removed = True
             with self.store.session() as s:
                 s.exec(update(HeldMessage).where(HeldMessage.id == row.id)
                        .values(raw_purged_at=utcnow()))
                 s.commit()
-            purged.append(row.id)
+            if removed:  # released mail left the spool when it was delivered
+                purged.append(row.id)
             progress()
         audit.record(self.store, "purge", purged, f"older than {older_than.days} days",
                      count=len(purged))

@@ -1,0 +1,254 @@
+"""The admin workflow through the CLI (typer's runner and real subprocesses), against a
+database and spool filled by the real relay, with a real upstream sink."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import smtplib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from conftest import Relay, free_port, message, wait_for
+from gateway.config import load_config
+
+MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
+SENDER = "reception@glowclinic.example"
+NHS_BODY = "Our patient Jane Doe, NHS number 999 000 0018, had filler on Monday."
+
+
+def config_file(tmp_path: Path, sink_port: int, admin: str = "") -> Path:
+    path = tmp_path / "mailscreen.toml"
+    path.write_text(f"""
+data_dir = "data"
+[server]
+port = {free_port()}
+[scan]
+workers = 1
+[upstream]
+host = "127.0.0.1"
+port = {sink_port}
+starttls = false
+timeout = 5
+[delivery]
+workers = 1
+retry_delays = [0.3]
+poll_interval = 0.1
+[admin]
+{admin}
+""")
+    return path
+
+
+@pytest.fixture
+def env(tmp_path, sink):
+    def make(admin: str = "four_eyes_categories = []\nusers = { carol = \"reception@glowclinic.example\" }"):
+        path = config_file(tmp_path, sink.port, admin)
+        relay = Relay(load_config(path)).start()
+        made.append(relay)
+        return path, relay
+
+    made = []
+    yield make
+    for relay in made:
+        relay.stop()
+
+
+def hold(relay: Relay, n: int, body: str = NHS_BODY) -> list[str]:
+    before = len(relay.queue("hold"))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=10) as client:
+        for i in range(n):
+            client.sendmail(SENDER, [f"friend{i}@example.com"],
+                            message(subject=f"Case {i}", body=body, to=f"friend{i}@example.com"))
+    wait_for(lambda: len(relay.queue("hold")) == before + n)
+    wait_for(relay.idle)
+    return relay.queue("hold")
+
+
+def cli(config: Path, *args, user: str = "alice", input: str | None = None):
+    result = CliRunner().invoke(app, [*args, "--config", str(config)], input=input,
+                                env={"SUDO_USER": user})
+    return result
+
+
+def run(config: Path, *args, user: str = "alice") -> subprocess.Popen:
+    env = {**os.environ, "SUDO_USER": user, "MAILSCREEN_CONFIG": str(config)}
+    return subprocess.Popen([MAILSCREEN, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_hold_release_reject_purge_and_the_audit_shows_it_all(env, sink):
+    config, relay = env()
+    ids = hold(relay, 3)
+    notices = len(sink.handler.to(SENDER))  # one "held for review" notice each
+    assert notices == 3
+
+    listed = cli(config, "held", "list", "--json")
+    assert listed.exit_code == 0
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert {r["id"] for r in rows} == set(ids)
+    assert all(r["top_rule"] == "uk_nhs_number" and r["status"] == "held" for r in rows)
+    assert "999 000 0018" not in listed.stdout
+
+    shown = cli(config, "held", "show", ids[0])
+    assert shown.exit_code == 0
+    assert "NHS *** *** 0018" in shown.stdout and "uk_nhs_number" in shown.stdout
+    assert "999 000 0018" not in shown.stdout
+
+    # release one, twice at once from two terminals: delivered exactly once
+    first, second = (run(config, "held", "release", ids[0], "--reason-code", "consent_on_file",
+                         "--reason", "patient asked for it to be sent") for _ in range(2))
+    results = [(p.wait(30), p.stderr.read()) for p in (first, second)]
+    assert sorted(code for code, _ in results) == [0, 1]
+    loser = next(err for code, err in results if code)
+    assert "already released" in loser or "decided by someone else" in loser
+    assert "Traceback" not in loser
+    wait_for(lambda: sink.handler.to("friend0@example.com") or
+             sink.handler.to("friend1@example.com") or sink.handler.to("friend2@example.com"))
+    wait_for(relay.idle)
+    delivered = [m for m in sink.messages if m[0] == SENDER]
+    assert len(delivered) == 1 and b"999 000 0018" in delivered[0][2]
+    again = cli(config, "held", "release", ids[0], "--reason-code", "other", "--reason", "again")
+    assert again.exit_code == 1 and "already released" in again.stderr
+
+    # reject one with a notice to the sender: category and rule, never the evidence
+    rejected = cli(config, "held", "reject", ids[1], "--reason", "not to personal email",
+                   "--notify")
+    assert rejected.exit_code == 0, rejected.output
+    wait_for(lambda: len(sink.handler.to(SENDER)) == notices + 1)
+    notice = sink.handler.to(SENDER)[-1]
+    assert b"Subject: Not sent:" in notice and b"uk_nhs_number" in notice
+    assert b"not to personal email" in notice
+    assert b"0018" not in notice
+    assert relay.queue("rejected") == [ids[1]]
+
+    # purge: raw bytes of decided mail go, rows and the screening log stay
+    purged = cli(config, "held", "purge", "--older-than", "0d")
+    assert purged.exit_code == 0 and "purged the raw copy of 1" in purged.stdout
+    assert relay.queue("rejected") == []
+    assert relay.queue("hold") == [ids[2]]  # still held, untouched
+    assert len(relay.app.store.logs()) == 3 + 0  # screening log rows kept
+    still = cli(config, "held", "list", "--status", "all", "--json")
+    assert len(still.stdout.splitlines()) == 3
+
+    trail = cli(config, "audit", "--json")
+    events = [json.loads(line) for line in trail.stdout.splitlines()]
+    assert [(e["action"], e["message_ids"], e["user"]) for e in events] == [
+        ("release", [ids[0]], "alice"), ("reject", [ids[1]], "alice"),
+        ("purge", [ids[1]], "alice")]
+    assert events[0]["detail"] == {"reason_code": "consent_on_file"}
+    assert events[1]["reason"] == "not to personal email"
+    assert cli(config, "audit", "verify").stdout.startswith("audit chain OK: 3 row(s)")
+
+
+def test_audit_verify_names_the_first_tampered_row(env):
+    config, relay = env()
+    ids = hold(relay, 3)
+    for i in ids:
+        assert cli(config, "held", "reject", i, "--reason", "no").exit_code == 0
+    db = relay.settings.data_path / "mailscreen.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE audit_event SET reason = 'yes' WHERE id = 2")
+    broken = cli(config, "audit", "verify")
+    assert broken.exit_code == 1
+    assert "broken at row 2" in broken.stderr and "changed" in broken.stderr
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE audit_event SET reason = 'no' WHERE id = 2")
+        conn.execute("DELETE FROM audit_event WHERE id = 2")
+    broken = cli(config, "audit", "verify")
+    assert broken.exit_code == 1 and "broken at row 3" in broken.stderr
+
+
+def test_unknown_ids_missing_reasons_and_bad_codes_are_clear_errors(env):
+    config, relay = env()
+    (held_id,) = hold(relay, 1)
+    for args in (["held", "show", "nosuchid"], ["held", "release", "nosuchid",
+                 "--reason-code", "other", "--reason", "x"]):
+        result = cli(config, *args)
+        assert result.exit_code == 1 and "no held message with id 'nosuchid'" in result.stderr
+    no_reason = cli(config, "held", "reject", held_id, "--reason", " ")
+    assert no_reason.exit_code == 1 and "a reason is required" in no_reason.stderr
+    missing = cli(config, "held", "release", held_id, "--reason-code", "other")
+    assert missing.exit_code == 2  # typer: --reason is required
+    bad_code = cli(config, "held", "release", held_id, "--reason-code", "because",
+                   "--reason", "x")
+    assert bad_code.exit_code == 1 and "false_positive" in bad_code.stderr
+    by_prefix = cli(config, "held", "show", held_id[:8])
+    assert by_prefix.exit_code == 0 and held_id in by_prefix.stdout
+
+
+def test_four_eyes_and_no_one_releases_their_own_mail(env, sink):
+    config, relay = env(admin='users = { carol = "reception@glowclinic.example" }')
+    (held_id,) = hold(relay, 1)
+    row = relay.app.store.held(held_id)
+    assert row.four_eyes  # high patient data to an external recipient
+    args = ("held", "release", held_id, "--reason-code", "approved_exception", "--reason", "ok")
+    early = cli(config, *args, user="alice")
+    assert early.exit_code == 1 and "another admin must approve it first" in early.stderr
+    assert cli(config, "held", "approve", held_id, "--reason", "checked", user="alice").exit_code == 0
+    same = cli(config, *args, user="alice")
+    assert same.exit_code == 1 and "a different admin must release it" in same.stderr
+    own = cli(config, *args, user="carol")
+    assert own.exit_code == 1 and "sent by you" in own.stderr
+    assert cli(config, *args, user="bob").exit_code == 0
+    wait_for(lambda: sink.handler.to("friend0@example.com"))
+    actions = [json.loads(line)["action"] for line in cli(config, "audit", "--json").stdout.splitlines()]
+    assert actions == ["approve", "release"]
+
+
+def test_bulk_release_asks_first_and_filters(env, sink):
+    config, relay = env()
+    hold(relay, 2)
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=10) as client:
+        client.sendmail(SENDER, ["list@example.com"], message(
+            subject="Offer", body="Botox only £99 this week, book now!", to="list@example.com"))
+    wait_for(lambda: len(relay.queue("hold")) == 3)
+    by_rule = cli(config, "held", "list", "--rule", "pom_promotion", "--json")
+    assert len(by_rule.stdout.splitlines()) == 1
+    by_category = cli(config, "held", "list", "--category", "patient_data", "--json")
+    assert len(by_category.stdout.splitlines()) == 2
+    declined = cli(config, "held", "release", "--all-matching", "--category", "patient_data",
+                   "--reason-code", "false_positive", "--reason", "test data", input="n\n")
+    assert declined.exit_code == 1 and len(relay.queue("hold")) == 3
+    done = cli(config, "held", "release", "--all-matching", "--category", "patient_data",
+               "--reason-code", "false_positive", "--reason", "test data", "--yes")
+    assert done.exit_code == 0, done.output
+    assert len(relay.queue("hold")) == 1
+    wait_for(lambda: sink.handler.to("friend0@example.com") and sink.handler.to("friend1@example.com"))
+
+
+def test_held_mail_expires_after_hold_days_with_a_notice(env, sink):
+    config, relay = env()
+    (held_id,) = hold(relay, 1)
+    with sqlite3.connect(relay.settings.data_path / "mailscreen.db") as conn:
+        conn.execute("UPDATE held_message SET held_at = '2020-01-01 00:00:00'")
+    result = cli(config, "held", "purge")
+    assert result.exit_code == 0 and "expired 1 held message" in result.stdout
+    row = relay.app.store.held(held_id)
+    assert row.status == "rejected" and row.reason.startswith("expired")
+    wait_for(lambda: any(b"Subject: Not sent" in m for m in sink.handler.to(SENDER)))
+
+
+def test_raw_message_only_for_root_or_the_admin_group(env, monkeypatch):
+    config, relay = env()
+    (held_id,) = hold(relay, 1)
+    if os.geteuid() == 0:
+        raw = cli(config, "held", "show", held_id, "--raw")
+        assert raw.exit_code == 0 and "999 000 0018" in raw.stdout
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "getegid", lambda: 1000)
+    monkeypatch.setattr(os, "getgroups", lambda: [1000])
+    refused = cli(config, "held", "show", held_id, "--raw")
+    assert refused.exit_code == 1 and "mailscreen-admin" in refused.stderr
+    assert "999 000 0018" not in refused.stdout
+    shown = cli(config, "held", "show", held_id)  # metadata and redacted evidence still shown
+    assert shown.exit_code == 0 and "NHS *** *** 0018" in shown.stdout
+    monkeypatch.setattr(os, "getgroups", lambda: [1000, 0])  # a member of group "root"
+    config.write_text(config.read_text().replace("[admin]", '[admin]\nraw_access_group = "root"'))
+    allowed = cli(config, "held", "show", held_id, "--raw")
+    assert allowed.exit_code == 0 and "999 000 0018" in allowed.stdout
