@@ -4,7 +4,7 @@ import sys
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from cli import audit, held, scan, serve
+from cli import audit, held, report, scan, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="mailscreen: outbound mail screening gateway for aesthetics clinics.")
@@ -14,6 +14,7 @@ app.command("hash-password")(serve.hash_password)
 app.command("scan")(scan.scan)
 app.add_typer(held.app, name="held")
 app.add_typer(audit.app, name="audit")
+app.add_typer(report.app, name="report")
 
 
 

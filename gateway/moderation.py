@@ -136,7 +136,8 @@ class Moderator:
                action: str = "reject") -> HeldMessage:
         row = self._decidable(ref, reason, own_mail_ok=True)
         self._update(row, action, reason, status="rejected", decided_at=utcnow(),
-                     decided_by=self.user, notified=notify)
+                     decided_by=self.user, notified=notify,
+                     reason_code="expired" if action == "expire" else "")
         self._to_rejected(row.id)
         if notify and row.mail_from:
             self._notify_rejected(row, reason)
@@ -227,7 +228,7 @@ class Moderator:
             if result.rowcount != 1:
                 s.rollback()
                 raise ModerationError(f"{row.id} was decided by someone else meanwhile")
-            detail = {k: v for k, v in values.items() if k == "reason_code"}
+            detail = {k: v for k, v in values.items() if k == "reason_code" and v}
             if notified:
                 detail["notified"] = True
             audit.append(s, action, [row.id], reason, user=self.user, **detail)

@@ -100,6 +100,8 @@ class Screener:
             id=msg_id, received_at=received, mail_from=env["mail_from"],
             rcpt_tos=json.dumps(env["rcpt_tos"]), subject=result.subject[:500],
             size=env.get("size", 0), findings=json.dumps([f.to_dict() for f in result.findings]),
-            attachments=json.dumps(result.attachments), categories=",".join(verdict.categories),
+            attachments=json.dumps(result.attachments),
+            categories=",".join(sorted({f.category for f, a in verdict.decisions
+                                        if a is Action.HOLD})),
             hold_rules=",".join(sorted({f.rule for f, a in verdict.decisions if a is Action.HOLD})),
             top_rule=verdict.top_rule)

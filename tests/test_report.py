@@ -1,0 +1,218 @@
+"""The weekly report: a generated week of screening log and quarantine rows, every number
+checked in all four formats, and the HTML rendered in a real headless browser."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from gateway.quarantine import HeldMessage, ScreeningLog, Store
+
+WEEK = "2026-W47"  # Monday 16 to Monday 23 November 2026
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=timezone.utc)
+
+
+def held(id, sender, held_at, categories, rules, status="held", decided_at=None, code=""):
+    return HeldMessage(id=id, received_at=held_at, held_at=held_at, mail_from=sender,
+                       rcpt_tos='["x@example.com"]', categories=categories, hold_rules=rules,
+                       top_rule=rules.split(",")[0], status=status, decided_at=decided_at,
+                       decided_by="alice" if decided_at else "", reason_code=code)
+
+
+A, B, C = "a@glowclinic.example", "b@glowclinic.example", "c@glowclinic.example"
+
+
+def held_rows() -> list[HeldMessage]:
+    return [
+        held("h1", A, at(16, 10), "patient_data", "uk_nhs_number", "released", at(16, 12), "false_positive"),
+        held("h2", A, at(17, 9), "patient_data", "date_of_birth,uk_nhs_number", "rejected", at(17, 13)),
+        held("h3", B, at(18, 9), "advertising", "pom_promotion", "released", at(19, 9), "approved_exception"),
+        held("h4", C, at(19, 10), "copyright", "copyright_rights_reserved"),
+        held("h5", A, at(20, 10), "language", "language_abuse", "rejected", at(23, 10)),
+        held("h6", B, at(21, 10), "patient_data", "uk_nhs_number", "released", at(21, 11), "false_positive"),
+        held("h0", C, at(2, 10), "patient_data", "uk_nhs_number", "rejected", at(16, 10), "expired"),
+    ]
+
+
+@pytest.fixture
+def config(tmp_path) -> Path:
+    path = tmp_path / "mailscreen.toml"
+    path.write_text('data_dir = "data"\n')
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'mailscreen.db'}").create()
+    logs = []
+    for n, (action, week_start) in enumerate([("pass", 16)] * 50 + [("tag", 16)] * 8 +
+                                             [("hold", 16)] * 6 + [("pass", 9)] * 40 +
+                                             [("tag", 9)] * 5 + [("hold", 9)] * 3):
+        logs.append(ScreeningLog(id=f"log{n}", screened_at=at(week_start + n % 7, 8 + n % 10),
+                                 sender=A, recipient_count=1, action=action))
+    logs.append(ScreeningLog(id="late", screened_at=at(23, 0), sender=A, recipient_count=1,
+                             action="hold"))  # next week: not counted
+    with store.session() as s:
+        s.add_all(logs + held_rows())
+        s.commit()
+    return path
+
+
+EXPECTED = {
+    ("totals", "screened"): 64, ("totals", "passed"): 50, ("totals", "tagged"): 8,
+    ("totals", "held"): 6,
+    ("previous_week", "screened"): 48, ("previous_week", "passed"): 40,
+    ("previous_week", "tagged"): 5, ("previous_week", "held"): 3,
+    ("change", "screened"): 16, ("change", "passed"): 10, ("change", "tagged"): 3,
+    ("change", "held"): 3,
+    ("held_by_category", "patient_data"): 3, ("held_by_category", "advertising"): 1,
+    ("held_by_category", "copyright"): 1, ("held_by_category", "language"): 1,
+    ("held_by_rule", "uk_nhs_number"): 3, ("held_by_rule", "date_of_birth"): 1,
+    ("held_by_rule", "pom_promotion"): 1, ("held_by_rule", "copyright_rights_reserved"): 1,
+    ("held_by_rule", "language_abuse"): 1,
+    ("top_held_senders", A): 3, ("top_held_senders", B): 2, ("top_held_senders", C): 1,
+    ("decisions", "released"): 3, ("decisions", "rejected"): 1, ("decisions", "expired"): 1,
+    ("decisions", "median_hours_to_decision"): 3.0,
+    ("rule_decided", "uk_nhs_number"): 3, ("rule_released", "uk_nhs_number"): 2,
+    ("rule_false_positive", "uk_nhs_number"): 2,
+    ("rule_false_positive_rate", "uk_nhs_number"): 0.6667,
+    ("rule_decided", "date_of_birth"): 1, ("rule_false_positive_rate", "date_of_birth"): 0.0,
+    ("rule_decided", "pom_promotion"): 1, ("rule_released", "pom_promotion"): 1,
+    ("rule_false_positive_rate", "pom_promotion"): 0.0,
+    ("backlog", "count"): 2, ("backlog_age_hours", "h4"): 86.0,
+    ("backlog_age_hours", "h5"): 62.0,
+}
+
+
+def report(config: Path, *args) -> str:
+    result = CliRunner().invoke(app, ["report", "weekly", "--week", WEEK, "--config",
+                                      str(config), *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_csv_has_every_number(config):
+    rows = list(csv.DictReader(io.StringIO(report(config, "--format", "csv"))))
+    assert {r["week"] for r in rows} == {WEEK}
+    got = {(r["section"], r["name"]): r["value"] for r in rows}
+    for key, value in EXPECTED.items():
+        assert float(got[key]) == value, key
+    assert ("rule_decided", "language_abuse") not in got  # decided after the week ended
+
+
+def test_json_has_every_number(config):
+    d = json.loads(report(config, "--format", "json"))
+    assert d["week"] == WEEK and d["start"].startswith("2026-11-16")
+    assert d["totals"] == {"screened": 64, "passed": 50, "tagged": 8, "held": 6}
+    assert d["previous"] == {"screened": 48, "passed": 40, "tagged": 5, "held": 3}
+    assert d["change"] == {"screened": 16, "passed": 10, "tagged": 3, "held": 3}
+    assert d["held_by_category"] == {"patient_data": 3, "advertising": 1, "copyright": 1,
+                                     "language": 1}
+    assert d["held_by_rule"]["uk_nhs_number"] == 3 and len(d["held_by_rule"]) == 5
+    assert d["top_held_senders"] == [{"sender": A, "held": 3}, {"sender": B, "held": 2},
+                                     {"sender": C, "held": 1}]
+    assert (d["released"], d["rejected"], d["expired"]) == (3, 1, 1)
+    assert d["median_hours_to_decision"] == 3.0
+    assert d["rules"]["uk_nhs_number"] == {"decided": 3, "released": 2, "false_positive": 2,
+                                           "false_positive_rate": 0.6667}
+    assert [(b["id"], b["age_hours"]) for b in d["backlog"]] == [("h4", 86.0), ("h5", 62.0)]
+    assert d["backlog_count"] == 2
+
+
+def test_table_has_every_number(config):
+    text = report(config)
+    for needle in ("Screening report 2026-W47", "screened", "64", "48", "+16", "uk_nhs_number",
+                   "67%", "median_hours_to_decision", "3.0", "still held at the end of the "
+                   "week: 2, oldest 86 h (h4)", A):
+        assert needle in text, needle
+
+
+def test_html_has_every_number(config):
+    html = report(config, "--format", "html")
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html and "http" not in html
+    for needle in ('data-label="pass" data-value="50"', 'data-label="hold" data-value="6"',
+                   'data-label="patient_data" data-value="3"', '<span class="up">+16</span>',
+                   "<td>released</td><td class=n>3</td>", "<td>expired undecided</td><td class=n>1</td>",
+                   "<td class=n>3 h</td>", "67%", "Still held at the end of the week: 2",
+                   "<code>h4</code></td><td class=n>86 h"):
+        assert needle in html, needle
+
+
+def test_bad_week_and_format_are_clear_errors(config):
+    for args, message in ((["--week", "2026-47"], "not an ISO week"),
+                          (["--week", "2026-W60"], "no such week"),
+                          (["--format", "pdf"], "--format must be one of")):
+        result = CliRunner().invoke(app, ["report", "weekly", "--config", str(config), *args])
+        assert result.exit_code == 1 and message in result.stderr
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs "
+                                             "Debian's chromium package)")
+def test_html_report_renders_in_a_real_browser_with_the_right_bars(config, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    page_file = tmp_path / "report.html"
+    report(config, "--format", "html", "--output", str(page_file))
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            assert page.title() == "mailscreen weekly report 2026-W47"
+
+            def bars(chart):
+                return page.eval_on_selector_all(
+                    f"#{chart} rect.bar", "els => els.map(e => [e.dataset.label, "
+                    "Number(e.dataset.value), e.getBoundingClientRect().width])")
+
+            def labels(chart):
+                return page.eval_on_selector_all(f"#{chart} text.value",
+                                                 "els => els.map(e => e.textContent)")
+
+            actions = bars("chart-actions")
+            assert [(l, v) for l, v, _ in actions] == [("pass", 50), ("tag", 8), ("hold", 6)]
+            widest = actions[0][2]
+            assert widest > 100
+            for _, value, width in actions:  # drawn to scale
+                assert width == pytest.approx(widest * value / 50, abs=1.0)
+            assert labels("chart-actions") == ["50", "8", "6"]
+
+            category = bars("chart-held-category")
+            assert [(l, v) for l, v, _ in category] == [
+                ("patient_data", 3), ("advertising", 1), ("copyright", 1), ("language", 1)]
+            assert category[1][2] == pytest.approx(category[0][2] / 3, abs=1.0)
+
+            rates = dict((l, v) for l, v, _ in bars("chart-fp-rate"))
+            assert rates == {"date_of_birth": 0.0, "pom_promotion": 0.0, "uk_nhs_number": 0.6667}
+            assert "67%" in labels("chart-fp-rate")
+            totals = page.inner_text("#totals")
+            assert "64" in totals and "+16" in totals
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_mail_to_sends_the_html_report_through_the_relay(tmp_path, sink):
+    from conftest import Relay, relay_settings, wait_for
+
+    relay = Relay(relay_settings(tmp_path, sink.port)).start()
+    try:
+        path = tmp_path / "mailscreen.toml"
+        path.write_text(f'data_dir = "data"\n[server]\nport = {relay.port}\n')
+        result = CliRunner().invoke(app, ["report", "weekly", "--week", WEEK, "--config",
+                                          str(path), "--mail-to", "manager@glowclinic.example"])
+        assert result.exit_code == 0, result.output
+        (mail,) = wait_for(lambda: sink.handler.to("manager@glowclinic.example"))
+        assert b"Subject: mailscreen screening report 2026-W47" in mail
+        assert b"Content-Type: text/html" in mail and b"multipart/alternative" in mail
+    finally:
+        relay.stop()
