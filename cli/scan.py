@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from cli.common import ConfigOption, settings_or_exit
+from gateway import audience
 from gateway.app import sandbox_config
 from gateway.pipeline import failed_result
 from gateway.policy import decide
@@ -36,6 +37,9 @@ def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
             else:
                 result = sandbox.scan(str(path.resolve()))
             errors += bool(error)
+            result.findings = audience.escalate(result.findings, rcpt or result.recipients,
+                                                result.recipients, result.sender,
+                                                settings.audience)
             verdict = decide(result.findings, rcpt or result.recipients, settings.policy)
             if as_json:
                 line = {"file": str(path), "action": str(verdict.action),

@@ -123,6 +123,28 @@ class AdminSettings:
 
 
 @dataclass(frozen=True)
+class AudienceSettings:
+    # advertising rules whose findings are raised to high when the envelope shows a wide
+    # audience (gateway/audience.py); quoted findings never are
+    rules: list[str] = field(default_factory=lambda: ["pom_promotion"])
+    # more envelope recipients than this, outside the sender's own domain, is a wide audience
+    max_recipients: int = 5
+    # more Bcc recipients than this (envelope recipients not in To/Cc, outside the sender's
+    # domain) is a wide audience
+    max_bcc: int = 0
+
+
+@dataclass(frozen=True)
+class BulkSettings:
+    # bulk_repetition (gateway/repetition.py): the same body to many, or often from one sender
+    enabled: bool = True
+    window: float = 86400.0  # seconds of history counted
+    max_recipients: int = 50  # same body to more recipients than this within the window
+    max_messages: int = 20  # same body from one sender more often than this within the window
+    min_chars: int = 200  # shorter bodies ("Thanks, see you Tuesday") are not counted
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: str = "./data"
     database_url: str = ""  # empty: sqlite:///<data_dir>/mailscreen.db
@@ -134,6 +156,8 @@ class Settings:
     tag: TagSettings = field(default_factory=TagSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
     admin: AdminSettings = field(default_factory=AdminSettings)
+    audience: AudienceSettings = field(default_factory=AudienceSettings)
+    bulk: BulkSettings = field(default_factory=BulkSettings)
 
     @property
     def data_path(self) -> Path:
@@ -267,6 +291,11 @@ def _validate(s: Settings, source: str) -> Settings:
             fail("admin.four_eyes_categories", f"has an unknown category {cat!r}")
     if s.admin.hold_days <= 0 or s.admin.retention_days <= 0:
         fail("admin", "hold_days and retention_days must be positive")
+    if s.audience.max_recipients < 0 or s.audience.max_bcc < 0:
+        fail("audience", "max_recipients and max_bcc must not be negative")
+    b = s.bulk
+    if b.window <= 0 or b.max_recipients < 1 or b.max_messages < 1 or b.min_chars < 0:
+        fail("bulk", "window, max_recipients and max_messages must be positive")
     if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         fail("log_level", "must be DEBUG, INFO, WARNING or ERROR")
     return s

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from gateway.parse import Limits, ParseLimitError, parse
+from scanners import text
 from scanners.base import Finding, ParsedMessage, Scanner, Severity
 
 
@@ -20,18 +21,23 @@ class ScanResult:
     recipients: list[str] = field(default_factory=list)  # To/Cc addresses of the headers
     attachments: list[dict] = field(default_factory=list)  # name, real_type, size
     seconds: float = 0.0
+    sender: str = ""  # From: address
+    fingerprint: str = ""  # hash of the normalised body, for bulk_repetition
+    body_chars: int = 0  # length of that normalised body
 
     def to_dict(self) -> dict:
         return {"findings": [f.to_dict() for f in self.findings], "subject": self.subject,
                 "message_id": self.message_id, "recipients": self.recipients,
                 "attachments": self.attachments,
-                "seconds": self.seconds}
+                "seconds": self.seconds, "sender": self.sender,
+                "fingerprint": self.fingerprint, "body_chars": self.body_chars}
 
     @classmethod
     def from_dict(cls, d: dict) -> "ScanResult":
         return cls([Finding.from_dict(f) for f in d["findings"]], d.get("subject", ""),
                    d.get("message_id", ""), d.get("recipients", []), d.get("attachments", []),
-                   d.get("seconds", 0.0))
+                   d.get("seconds", 0.0), d.get("sender", ""), d.get("fingerprint", ""),
+                   d.get("body_chars", 0))
 
 
 def scan_failed(reason: str, where: str = "body", category: str = "attachment") -> Finding:
@@ -81,6 +87,10 @@ def examine(raw: bytes, scanners: list[Scanner], limits: Limits,
         return failed_result("no message headers: not an RFC 5322 message",
                              time.monotonic() - started)
     findings = screen(msg, scanners)
+    try:
+        fingerprint, body_chars = text.fingerprint(msg)
+    except Exception:  # only feeds bulk_repetition: never a reason to fail the scan
+        fingerprint, body_chars = "", 0
     return ScanResult(
         findings=findings,
         subject=msg.subject,
@@ -89,4 +99,7 @@ def examine(raw: bytes, scanners: list[Scanner], limits: Limits,
         attachments=[{"name": a.name, "real_type": a.real_type, "size": a.size}
                      for a in msg.attachments],
         seconds=time.monotonic() - started,
+        sender=msg.sender,
+        fingerprint=fingerprint,
+        body_chars=body_chars,
     )

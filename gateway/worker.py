@@ -10,13 +10,14 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from gateway import notices
+from gateway import audience, notices
 from gateway.config import Settings
 from gateway.delivery import queue_notice
 from gateway.moderation import hold_needs_four_eyes
 from gateway.pipeline import ScanResult
 from gateway.policy import Action, Verdict, decide
 from gateway.quarantine import HeldMessage, ScreeningLog, Store
+from gateway.repetition import Repetition
 from gateway.sandbox import Sandbox
 from gateway.spool import Spool
 
@@ -39,6 +40,7 @@ class Screener:
         self.store = store
         self.sandbox = sandbox
         self.settings = settings
+        self.repetition = Repetition(store.engine, settings.bulk).create()
 
     def screen_next(self) -> bool:
         msg_id = self.spool.claim("incoming", "active")
@@ -50,6 +52,7 @@ class Screener:
     def screen(self, msg_id: str) -> Action:
         env = self.spool.read_envelope("active", msg_id)
         result = self.sandbox.scan(str(self.spool.message_path("active", msg_id)))
+        result.findings = self._in_context(msg_id, env, result)
         verdict = decide(result.findings, env["rcpt_tos"], self.settings.policy)
         entry = ScreeningLog(
             id=msg_id, sender=env["mail_from"], recipient_count=len(env["rcpt_tos"]),
@@ -83,6 +86,17 @@ class Screener:
                  env["mail_from"], len(env["rcpt_tos"]), verdict.action, entry.rules or "-",
                  result.seconds)
         return verdict.action
+
+    def _in_context(self, msg_id: str, env: dict, result: ScanResult) -> list:
+        """The scan's findings weighed with what only the gateway knows: the envelope's
+        audience (gateway/audience.py) and the bodies sent before (gateway/repetition.py)."""
+        findings = audience.escalate(result.findings, env["rcpt_tos"], result.recipients,
+                                     env["mail_from"], self.settings.audience)
+        if env.get("kind") != "notice":
+            findings = findings + self.repetition.check(
+                msg_id, result.fingerprint, result.body_chars, env["mail_from"],
+                len(env["rcpt_tos"]))
+        return findings
 
     def _notify_held(self, msg_id: str, env: dict, result: ScanResult, verdict: Verdict):
         try:

@@ -1,35 +1,199 @@
-"""Prescription-medicine advertising (placeholder, replaced by the conduct issue).
+"""Advertising: prescription-only medicines promoted to the public, misleading claims, and
+marketing with no named author.
 
-A prescription-only medicine or a euphemism for one (scanners/data/pom.txt) in the
-same text as a promotional cue (a price, an offer, "book now") is reported.
+Reads the shared views of scanners.text and the lists in scanners/data/:
+
+  pom.txt       prescription-only medicines, their brands and the euphemisms used for them
+                (anti-wrinkle injections, tox, skinny jab, GLP-1)
+  promo.txt     promotional cues: strong (a price, an offer, a discount) and weak (book now)
+  audience.txt  signs of a wide audience in the headers and text (List-Unsubscribe, a list
+                address, "unsubscribe")
+  claims.txt    misleading claims (guaranteed results, 100% safe, no downtime, raffles)
+  attribution.txt  opinion cues and the words of a team signature
+
+How serious a medicine named next to a promotional cue is depends on the audience:
+
+  newsletter or list (audience.txt)              high, with or without a cue
+  one person, strong cue (a price, an offer)     medium
+  one person, weak cue (book now)                low
+  no cue, or the cue only in the quoted text     nothing: clinical mail names medicines
+  a reply to the patient's own question about    at most medium (Human Medicines
+  a medicine (quoted, with a question mark)      Regulations 2012, reg 7(3)(c))
+
+The scanner sees the headers, not the envelope: more recipients than the To/Cc show, or
+Bcc recipients, are the gateway's to weigh (gateway/audience.py raises these findings to
+high from the envelope). Quoted text is reported one severity lower, at "...#quoted".
 """
 from __future__ import annotations
 
 import re
 from typing import Iterator
 
-from scanners import lexicon, redact
+from scanners import lexicon, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
+from scanners.lexicon import FlatView, Hit
 
-_PROMO = re.compile(
-    r"£\s?\d+|\d+\s?% off|\b(?:offer|discount|deal|sale|book now|limited time|"
-    r"special price|promo(?:tion)?|voucher|unsubscribe)\b", re.IGNORECASE)
+CATEGORY = "advertising"
+WINDOW = 300  # characters between a medicine and a cue for them to count as one promotion
+_NAME_LINE = re.compile(r"^(?:(?:dr|mr|mrs|ms|miss|nurse|prof)\.?\s+)?[A-Z][a-z'’\-]+"
+                        r"(?:\s+[A-Z][a-z'’\-]+){0,3}\b", re.IGNORECASE)
+
+
+def lower(severity: Severity) -> Severity:
+    return Severity(max(Severity.LOW, severity - 1))
 
 
 class AdvertisingScanner:
     name = "advertising"
     rules = {
-        "pom_promotion": "A prescription-only medicine (e.g. Botox, semaglutide) named next to a price, "
-                         "offer or call to book: advertising it to the public is unlawful in the UK.",
+        "pom_promotion": "A prescription-only medicine (e.g. Botox, semaglutide) or a euphemism "
+                         "for one (anti-wrinkle injections, skinny jab) promoted with a price, "
+                         "offer or call to book; high to a newsletter or list, medium to one "
+                         "person: advertising it to the public is unlawful in the UK.",
+        "misleading_claim": "A claim the advertising codes forbid or require proof for "
+                            "(guaranteed results, 100% safe, no downtime, a treatment raffle, "
+                            "pressure to book, aimed at under-18s); high next to a "
+                            "prescription-only medicine.",
+        "unattributed": "A marketing or opinion message with no named author in its "
+                        "signature; the code of conduct asks for a named author.",
     }
 
     def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
-        poms = lexicon.load("pom.txt")
-        for part in msg.texts():
-            promo = _PROMO.search(part.text)
-            if not promo:
-                continue
-            for start, end, entry, _sev in poms.matches(part.text):
-                yield Finding("advertising", "pom_promotion", Severity.HIGH, part.where,
-                              f"{entry} + {promo.group(0)!r}")
-                break
+        views = text.views(msg)
+        own = views.own()
+        bulk = _bulk_reasons(msg, own)
+        poms = {id(s): list(lexicon.matcher("pom.txt").find(s.flat)) for s in views.segments}
+        cues = {id(s): _cues(s) for s in views.segments}
+        promotional = bool(bulk) or any(label != "price" for s in own for _, label in cues[id(s)])
+        answers_question = views.is_reply and any(
+            poms[id(s)] and "?" in s.text for s in views.quoted())
+        subject = next((s for s in own if s.kind == "subject"), None)
+
+        found: dict[tuple, Finding] = {}
+
+        def add(f: Finding, k: tuple) -> None:
+            if k not in found or found[k].severity < f.severity:
+                found[k] = f
+
+        for seg in views.segments:
+            seg_poms = poms[id(seg)]
+            use_subject = subject is not None and seg is not subject and not seg.quoted
+            promotion = _promotion(seg, seg_poms, cues[id(seg)], subject,
+                                   poms[id(subject)] if use_subject else [],
+                                   cues[id(subject)] if use_subject else [])
+            if promotion or (bulk and seg_poms and not seg.quoted):
+                pom, cue, strength = promotion or ((seg_poms[0], seg), None, "")
+                severity = _severity(strength, bool(bulk) and not seg.quoted, answers_question)
+                if severity:
+                    evidence = _shown(pom) + (f" + {_shown(cue)!r}" if cue else "")
+                    if bulk and not seg.quoted:
+                        evidence += f" (audience: {bulk[0]})"
+                    if seg.quoted:
+                        severity = lower(severity)
+                    add(Finding(CATEGORY, "pom_promotion", severity, seg.where, evidence),
+                        ("pom_promotion", seg.where))
+            for claim in lexicon.matcher("claims.txt").find(seg.flat):
+                if claim.label == "promo" and not promotional:
+                    continue
+                near_pom = bool(seg_poms or (subject is not None and poms[id(subject)]))
+                severity = Severity.HIGH if near_pom and promotional else Severity.MEDIUM
+                if seg.quoted:
+                    severity = lower(severity)
+                add(Finding(CATEGORY, "misleading_claim", severity, seg.where,
+                            redact.snippet(seg.text, claim.start, claim.end, 20)),
+                    ("misleading_claim", seg.where, claim.entry))
+        yield from found.values()
+        reason = _unattributed(views, bulk, own, cues)
+        if reason:
+            yield Finding(CATEGORY, "unattributed", Severity.LOW, "body", reason)
+
+
+def _shown(item) -> str:
+    hit, seg = item
+    return seg.text[hit.start:hit.end] if isinstance(hit, Hit) else hit.group(0).strip()
+
+
+def _cues(seg: text.Segment) -> list[tuple[object, str]]:
+    """(Hit or re.Match, "strong" | "weak") for each promotional cue in the segment."""
+    table = lexicon.table("promo.txt")
+    out: list[tuple[object, str]] = [(h, h.label) for h in lexicon.matcher("promo.txt").find(seg.flat)]
+    out += [(m, label) for m, _, label in table.search(seg.text)]
+    return out
+
+
+def _strength(label: str) -> str:
+    return "strong" if label == "price" else label
+
+
+def _pos(item) -> int:
+    return item.start if isinstance(item, Hit) else item.start()
+
+
+def _promotion(seg, seg_poms, seg_cues, subject, subject_poms, subject_cues):
+    """((pom, segment), (cue, segment), strength) of the strongest promotion in `seg`, or
+    None. A medicine and a cue pair up within WINDOW characters of one segment, or when one
+    of them is in the subject (the subject speaks for the whole message)."""
+    pairs = []
+    for p in seg_poms:
+        pairs += [((p, seg), (c, seg), _strength(label)) for c, label in seg_cues
+                  if abs(_pos(c) - p.start) <= WINDOW]
+        pairs += [((p, seg), (c, subject), _strength(label)) for c, label in subject_cues]
+    for c, label in seg_cues:
+        pairs += [((p, subject), (c, seg), _strength(label)) for p in subject_poms]
+    strong = [pair for pair in pairs if pair[2] == "strong"]
+    return (strong or pairs or [None])[0]
+
+
+def _severity(strength: str, bulk: bool, answers_question: bool) -> Severity | None:
+    if bulk:
+        severity = Severity.HIGH
+    elif strength == "strong":
+        severity = Severity.MEDIUM
+    elif strength == "weak":
+        severity = Severity.LOW
+    else:
+        return None
+    if answers_question:
+        severity = min(severity, Severity.MEDIUM)
+    return severity
+
+
+def _bulk_reasons(msg: ParsedMessage, own: list[text.Segment]) -> list[str]:
+    """Why the message looks like a newsletter or list mail ([] if it does not)."""
+    table = lexicon.table("audience.txt")
+    reasons = []
+    headers = [(k.lower(), v.lower()) for k, v in msg.headers]
+    for entry, _, kind in table.entries:
+        entry = entry.lower()
+        if kind == "header":
+            name, _, value = entry.partition(":")
+            if any(k == name and value.strip() in v for k, v in headers):
+                reasons.append(f"{entry} header")
+        elif kind in ("local", "domain"):
+            for address in msg.recipients:
+                local, _, domain = address.partition("@")
+                if kind == "local" and local == entry or kind == "domain" and domain.startswith(entry):
+                    reasons.append(f"list address {address.split('@')[0]}@…")
+    matcher = lexicon.matcher("audience.txt", "text")
+    for seg in own:
+        for h in matcher.find(seg.flat):
+            reasons.append(f"{h.entry!r} in the text")
+            break
+    return list(dict.fromkeys(reasons))
+
+
+def _unattributed(views: text.MessageText, bulk, own, cues) -> str:
+    marketing = bool(bulk) or any(label == "strong" for s in own for _, label in cues[id(s)])
+    opinion = any(True for s in own if s.kind == "body"
+                  for _ in lexicon.matcher("attribution.txt", "opinion").find(s.flat))
+    if not (marketing or opinion) or not views.own_body.strip():
+        return ""
+    lines = text.signature(views.own_body)
+    if not lines:
+        return f"{'marketing' if marketing else 'opinion'} message with no sign-off"
+    team = lexicon.words("attribution.txt", "team")
+    for line in lines[:3]:
+        m = _NAME_LINE.match(line)
+        if m and not set(lexicon.key(m.group(0)).split()) & team:
+            return ""
+    return f"{'marketing' if marketing else 'opinion'} message signed {lines[0][:40]!r}, not by a named person"

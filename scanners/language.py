@@ -1,27 +1,294 @@
-"""Unprofessional language (placeholder, replaced by the conduct issue).
+"""Unprofessional language: profanity, abuse, threats, slurs, defamation, and a classifier.
 
-Matches a curated lexicon (scanners/data/language.txt) of profanity, slurs and threats
-on word boundaries, so 'Scunthorpe' and 'assess' stay clean.
+Reads the shared views of scanners.text (each part split into the sender's own words and
+quoted text, a flattened form for matching, disguised words) and the lists in
+scanners/data/:
+
+  language.txt          words and phrases with a severity and a rule id (profanity, abuse,
+                        threats, slurs), matched on whole words with Aho-Corasick; also
+                        looked up for disguised spellings (f*ck, sh1t, b.i.t.c.h, fuuuck)
+  insults.txt           a frame and an insult word in one sentence ("you are a complete idiot")
+  defamation.txt        an accusation (butcher, fraud, fake filler) about a named person,
+                        clinic or company in one sentence; the target and the claim are
+                        reported
+  clinical_allowlist.txt  words hidden from the classifier (anatomy, identity, clinical)
+
+The classifier (scanners.classifier) scores each sentence of the subject and body that no
+list matched; a score over its threshold is a medium finding, never high.
+
+Quoted text (replies, forwards) is scanned too, but its findings are one severity lower and
+their `where` ends in "#quoted": a clinic answering an abusive patient is not abusive.
 """
 from __future__ import annotations
 
+import re
+import time
 from typing import Iterator
 
-from scanners import lexicon, redact
+from scanners import classifier, lexicon, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
+from scanners.lexicon import Hit, key
+
+CATEGORY = "language"
+_BREAK = re.compile(r"[.!?;]|\n\s*\n")
+_STOP = frozenset("""a an the this that these those my our your his her their its i we you he she
+they it if when while as so but and or because although though however yes no dear hi hello
+thanks thank please kind best regards many just also then there here what which who why how
+monday tuesday wednesday thursday friday saturday sunday january february march april may june
+july august september october november december today tomorrow yesterday mr mrs ms dr""".split())
+_CAPITALISED = r"[A-Z][A-Za-z'’\-]+"
+_NAME_VERB = re.compile(rf"\b({_CAPITALISED})\s+(?:is|was|has|had|uses|used|botched|butchered|"
+                        rf"ripped|lied|lies|stole|steals|dilutes|diluted|waters|watered|"
+                        rf"scammed|conned)\b|\b({_CAPITALISED})['’]s\b")
+_FULL_NAME = re.compile(rf"\b({_CAPITALISED})\s+({_CAPITALISED})\b")
+_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{3,30}")
+
+
+def lower(severity: Severity) -> Severity:
+    return Severity(max(Severity.LOW, severity - 1))
 
 
 class LanguageScanner:
     name = "language"
     rules = {
-        "language_profanity": "Obscene or profane words in the text.",
-        "language_abuse": "Slurs, threats or insults aimed at a person.",
+        "language_profanity": "Obscene or profane words in the text, including disguised "
+                              "spellings such as f*ck, sh1t or b.i.t.c.h.",
+        "language_abuse": "Abuse or an insult aimed at a person (you are an idiot, fuck off, "
+                          "pathetic excuse for a nurse).",
+        "language_threat": "A threat or intimidation aimed at a person (I will ruin you, "
+                           "watch your back, I know where you live).",
+        "language_discrimination": "A slur or hateful term about ethnicity, religion, sexual "
+                                   "orientation, gender identity or disability.",
+        "defamation": "A potentially defamatory accusation of incompetence, dishonesty, fraud "
+                      "or harm about a named practitioner, clinic or company; the evidence "
+                      "gives the target and the claim.",
+        "language_classifier": "The trained offensive-language classifier scored a sentence "
+                               "as offensive though no listed word matched; medium at most.",
     }
 
+    def __init__(self, use_classifier: bool = True):
+        self.use_classifier = use_classifier
+        self.classifier_seconds = 0.0  # time spent in the classifier, for bench/
+
     def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
-        lex = lexicon.load("language.txt")
-        for part in msg.texts():
-            for start, end, _entry, severity in lex.matches(part.text):
-                rule = "language_abuse" if severity is Severity.HIGH else "language_profanity"
-                yield Finding("language", rule, severity, part.where,
-                              redact.snippet(part.text, start, end, 20))
+        views = text.views(msg)
+        found: dict[tuple, Finding] = {}
+        covered: dict[int, list[tuple[int, int]]] = {}
+        masks: dict[int, list[tuple[int, int]]] = {}
+        for n, seg in enumerate(views.segments):
+            spans = covered.setdefault(n, [])
+            for finding, start, end in self._segment(seg, masks.setdefault(n, [])):
+                spans.append((start, end))
+                k = (finding.rule, finding.where, seg.flat.text[start:end].lower())
+                if k not in found or found[k].severity < finding.severity:
+                    found[k] = finding
+        if self.use_classifier:
+            started = time.perf_counter()
+            for finding in self._classify(views, covered, masks):
+                found.setdefault((finding.rule, finding.where, finding.evidence), finding)
+            self.classifier_seconds += time.perf_counter() - started
+        yield from found.values()
+
+    # -- one segment -----------------------------------------------------------------------
+
+    def _segment(self, seg: text.Segment, masks: list) -> Iterator[tuple[Finding, int, int]]:
+        """Findings of one segment with their spans; insult words found not to be aimed at
+        anyone ("I felt like an idiot") go to `masks`, hidden from the classifier."""
+        def finding(rule: str, severity: Severity, evidence: str) -> Finding:
+            return Finding(CATEGORY, rule, lower(severity) if seg.quoted else severity,
+                           seg.where, evidence)
+
+        hits = _outermost(list(lexicon.matcher("language.txt").find(seg.flat)))
+        for h in hits:
+            yield (finding(h.label, h.severity, redact.snippet(seg.text, h.start, h.end, 20)),
+                   h.start, h.end)
+        for d in seg.disguised:
+            if any(h.start <= d.start < h.end or d.start <= h.start < d.end for h in hits):
+                continue
+            entry = _disguised_entry(d.forms)
+            if entry:
+                word, severity, rule = entry
+                shown = seg.text[d.start:d.end]
+                yield finding(rule, severity, f"{shown!r} (disguised '{word}')"), d.start, d.end
+        for h in lexicon.matcher("insults.txt", "noun", "adj").find(seg.flat):
+            severity = _insult_frame(seg.text, h)
+            if severity:
+                evidence = redact.snippet(seg.text, h.start, h.end, 25)
+                yield finding("language_abuse", min(severity, h.severity), evidence), h.start, h.end
+            else:
+                masks.append((h.start, h.end))
+        for h in lexicon.matcher("defamation.txt", "claim").find(seg.flat):
+            accusation = _defamation(seg.text, h)
+            if accusation:
+                severity, evidence = accusation
+                yield finding("defamation", severity, evidence), h.start, h.end
+
+    # -- the classifier --------------------------------------------------------------------
+
+    def _classify(self, views: text.MessageText, covered, masks) -> Iterator[Finding]:
+        todo: list[tuple[text.Segment, int, int, str]] = []
+        for n, seg in enumerate(views.segments):
+            if seg.kind == "attachment":
+                continue
+            for start, end in text.sentences(seg.text):
+                if not any(s < end and start < e for s, e in covered.get(n, ())):
+                    sentence = seg.text[start:end]
+                    for s, e in masks.get(n, ()):
+                        if start <= s and e <= end:
+                            sentence = sentence[:s - start] + " " * (e - s) + sentence[e - start:]
+                    todo.append((seg, start, end, sentence))
+        if not todo or not classifier.available():
+            return
+        scores = classifier.scores([sentence for _, _, _, sentence in todo])
+        for (seg, start, end, _), score in zip(todo, scores):
+            if score >= classifier.THRESHOLD:
+                severity = Severity.LOW if seg.quoted else Severity.MEDIUM
+                evidence = redact.snippet(seg.text[start:end], 0, 0, 70) + f" (score {score:.2f})"
+                yield Finding(CATEGORY, "language_classifier", severity, seg.where, evidence)
+
+
+def _outermost(hits: list[Hit]) -> list[Hit]:
+    """Drop hits inside a longer one ("fuck" inside "fuck off")."""
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    kept: list[Hit] = []
+    for h in hits:
+        if kept and kept[-1].start <= h.start and h.end <= kept[-1].end and \
+                (kept[-1].start, kept[-1].end) != (h.start, h.end):
+            continue
+        kept.append(h)
+    return kept
+
+
+def _disguised_entry(forms: tuple[str, ...]) -> tuple[str, Severity, str] | None:
+    words = _single_words()
+    for form in forms:
+        if "*" not in form:
+            if form in words:
+                severity, rule = max(words[form])
+                return form, severity, rule
+            continue
+        letters = len(form) - form.count("*")
+        if letters < 1 or form.count("*") > 3:
+            continue
+        pattern = re.compile(form.replace("*", "[a-z]"))
+        matches = [(w, v) for w in _by_length().get(len(form), ()) if pattern.fullmatch(w)
+                   for v in words[w]]
+        if matches and len({rule for _, (_, rule) in matches}) == 1:
+            word, (severity, rule) = max(matches, key=lambda m: m[1][0])
+            return word, severity, rule
+    return None
+
+
+_WORDS: dict = {}
+
+
+def _single_words() -> dict[str, list[tuple[Severity, str]]]:
+    if "words" not in _WORDS:
+        _WORDS["words"] = lexicon.matcher("language.txt").words()
+        lengths: dict[int, list[str]] = {}
+        for w in _WORDS["words"]:
+            lengths.setdefault(len(w), []).append(w)
+        _WORDS["lengths"] = lengths
+    return _WORDS["words"]
+
+
+def _by_length() -> dict[int, list[str]]:
+    _single_words()
+    return _WORDS["lengths"]
+
+
+def _tokens_before(original: str, start: int, reach: int = 120) -> list[str]:
+    left = original[max(0, start - reach):start]
+    cut = None
+    for cut in _BREAK.finditer(left):
+        pass
+    if cut is not None:
+        left = left[cut.end():]
+    return key(left).split()
+
+
+def _insult_frame(original: str, hit: Hit) -> Severity | None:
+    """Severity of the frame aimed at a person before an insult word, or None."""
+    kinds = _insult_kinds()
+    tokens = _tokens_before(original, hit.start)
+    frame_kinds = ("frame",) if hit.label == "adj" else ("frame", "nframe")
+    i = len(tokens)
+    while i > 0:
+        for n in (3, 2, 1):
+            if i - n < 0:
+                continue
+            phrase = " ".join(tokens[i - n:i])
+            for kind in frame_kinds:
+                if (phrase, kind) in kinds:
+                    if i - n > 0 and (tokens[i - n - 1], "guard") in kinds:
+                        return None
+                    return kinds[(phrase, kind)]
+        for n in (3, 2, 1):
+            if i - n >= 0 and (" ".join(tokens[i - n:i]), "filler") in kinds:
+                i -= n
+                break
+        else:
+            return None
+    return None
+
+
+def _insult_kinds() -> dict[tuple[str, str], Severity]:
+    if "insults" not in _WORDS:
+        _WORDS["insults"] = {(key(t), label): sev for t, sev, label
+                             in lexicon.table("insults.txt").entries}
+    return _WORDS["insults"]
+
+
+def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
+    before = _tokens_before(original, hit.start, 60)
+    negations = lexicon.words("defamation.txt", "negate")
+    if any(t in negations for t in before[-3:]):
+        return None
+    start = max(0, hit.start - 250)
+    for m in _BREAK.finditer(original, start, hit.start):
+        start = m.end()
+    m = _BREAK.search(original, hit.end)
+    end = m.start() if m else len(original)
+    sentence, offset = original[start:end], hit.start - start
+    claim = original[hit.start:hit.end]
+    target = _named_target(sentence, offset)
+    if target:
+        return hit.severity, f"target: {target}; claim: {claim!r}"
+    refs = [h for h in lexicon.matcher("defamation.txt", "ref").find(lexicon.FlatView(sentence))]
+    if refs:
+        ref = min(refs, key=lambda h: abs(h.start - offset))
+        return lower(hit.severity), f"target: {sentence[ref.start:ref.end]!r}; claim: {claim!r}"
+    return None
+
+
+def _named_target(sentence: str, claim_at: int) -> str:
+    """The named person, organisation or handle nearest the claim, as shown in evidence."""
+    found: list[tuple[int, int, str]] = []
+    titles = "|".join(sorted(lexicon.words("defamation.txt", "title"), key=len, reverse=True))
+    orgs = "|".join(sorted(lexicon.words("defamation.txt", "org"), key=len, reverse=True))
+    for m in re.finditer(rf"\b(?i:{titles})\.?\s+({_CAPITALISED}(?:\s+{_CAPITALISED})?)", sentence):
+        title = m.group(0)[:m.start(1) - m.start()].strip()
+        found.append((m.start(), m.end(), f"{title} {redact.name(m.group(1))}"))
+    for m in re.finditer(rf"((?:{_CAPITALISED}\s+){{1,4}})(?i:{orgs})\b", sentence):
+        words = m.group(1).split()
+        while words and words[0].lower() in _STOP:
+            words = words[1:]
+        if words:
+            found.append((m.start(), m.end(), " ".join(words) + m.group(0)[len(m.group(1).rstrip()):]))
+    for m in _HANDLE.finditer(sentence):
+        found.append((m.start(), m.end(), m.group(0)))
+    org_words = lexicon.words("defamation.txt", "org") | lexicon.words("defamation.txt", "title")
+    for m in _FULL_NAME.finditer(sentence):
+        first, last = m.group(1), m.group(2)
+        if first.lower() in _STOP or {first.lower(), last.lower()} & org_words:
+            continue
+        found.append((m.start(), m.end(), redact.name(f"{first} {last}")))
+    for m in _NAME_VERB.finditer(sentence):
+        name = m.group(1) or m.group(2)
+        if name.lower() not in _STOP and name.lower() not in org_words:
+            found.append((m.start(), m.start() + len(name), redact.name(name)))
+    found = [f for f in found if not any(g[0] <= f[0] and f[1] <= g[1] and g[:2] != f[:2]
+                                         for g in found)]
+    if not found:
+        return ""
+    return min(found, key=lambda f: min(abs(f[0] - claim_at), abs(f[1] - claim_at)))[2]

@@ -19,6 +19,8 @@ ENTRY_POINT_GROUP = "mailscreen.scanners"
 GATEWAY_RULES = {
     "scan_failed": "The message could not be screened (parse error, scanner crash, time or memory "
                    "budget exceeded); it is held because unscreened mail never passes.",
+    "bulk_repetition": "The same body went to many recipients, or many times from one sender, "
+                       "within the configured window ([bulk]): repetitive mailing, possibly spam.",
 }
 
 

@@ -1,0 +1,53 @@
+"""Audience: advertising findings raised to high when the envelope shows a wide audience.
+
+The advertising scanner sees the headers but not the envelope. A promotion sent to one
+patient is a tag at most; the same text sent to many people, or to people hidden from
+each other (Bcc), is advertising to the public and is raised to high (held by default).
+Only the gateway knows the envelope, so the rule lives here, with its thresholds in the
+config's `[audience]` table:
+
+  * more than `max_recipients` envelope recipients outside the sender's own domain, or
+  * more than `max_bcc` envelope recipients that are not in To/Cc and are outside the
+    sender's own domain (a copy to the clinic's own archive or CRM does not count).
+
+Findings in quoted text ("#quoted") are never raised: the audience did not write them.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from gateway.config import AudienceSettings
+from scanners.base import Finding, Severity
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].lower().rstrip(".")
+
+
+def wide(envelope: list[str], header_recipients: list[str], sender: str,
+         settings: AudienceSettings) -> str:
+    """Why the audience is wide ("" if it is not)."""
+    own = _domain(sender) if "@" in sender else ""
+    outside = {r.lower() for r in envelope if _domain(r) != own}
+    shown = {r.lower() for r in header_recipients}
+    blind = outside - shown
+    if len(outside) > settings.max_recipients:
+        return f"{len(outside)} recipients"
+    if len(blind) > settings.max_bcc:
+        return f"{len(blind)} Bcc recipient{'s' if len(blind) != 1 else ''}"
+    return ""
+
+
+def escalate(findings: list[Finding], envelope: list[str], header_recipients: list[str],
+             sender: str, settings: AudienceSettings) -> list[Finding]:
+    """`findings`, with those of `settings.rules` raised to high when the audience is wide."""
+    candidates = [f for f in findings if f.rule in settings.rules and f.severity < Severity.HIGH
+                  and not f.where.endswith("#quoted")]
+    if not candidates:
+        return findings
+    reason = wide(envelope, header_recipients, sender, settings)
+    if not reason:
+        return findings
+    return [dataclasses.replace(f, severity=Severity.HIGH,
+                                evidence=f"{f.evidence} (audience: {reason})")
+            if f in candidates else f for f in findings]
