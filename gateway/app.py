@@ -144,7 +144,7 @@ class App:
     def _deliver_loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                if not self.deliverer.deliver_next():
+                if not self.deliverer.deliver_due():
                     self._wait(self._deliver_wake, self.settings.delivery.poll_interval)
             except Exception:
                 log.exception("delivery loop error")

@@ -12,6 +12,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,40 +59,80 @@ def _error(code: int, reason) -> DeliveryError:
 
 
 class SmtpTransport:
+    """Delivers to the smart host over one reused connection per delivery thread (checked
+    with NOOP before each message, replaced after MAX_PER_CONNECTION messages or any error)."""
+
+    MAX_PER_CONNECTION = 100
+
     def __init__(self, settings: UpstreamSettings, local_hostname: str | None = None):
         self.settings = settings
         self.local_hostname = local_hostname
         self.password = ""
         if settings.password_file:
             self.password = Path(settings.password_file).read_text().strip()
+        self._local = threading.local()
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname,
+                            timeout=s.timeout)
+        try:
+            smtp.ehlo()
+            if s.starttls:
+                if not smtp.has_extn("starttls"):
+                    raise TemporaryDeliveryError(0, "upstream does not offer STARTTLS")
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if s.username:
+                smtp.login(s.username, self.password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _connection(self) -> smtplib.SMTP:
+        smtp = getattr(self._local, "smtp", None)
+        if smtp is not None:
+            try:
+                if self._local.sent < self.MAX_PER_CONNECTION and smtp.noop()[0] == 250:
+                    return smtp
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.close()
+        self._local.smtp = self._connect()
+        self._local.sent = 0
+        return self._local.smtp
+
+    def close(self) -> None:
+        smtp = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
     def send(self, mail_from, rcpt_tos, data):
-        s = self.settings
         try:
-            with smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname,
-                              timeout=s.timeout) as smtp:
-                smtp.ehlo()
-                if s.starttls:
-                    if not smtp.has_extn("starttls"):
-                        raise TemporaryDeliveryError(0, "upstream does not offer STARTTLS")
-                    smtp.starttls(context=ssl.create_default_context())
-                    smtp.ehlo()
-                if s.username:
-                    smtp.login(s.username, self.password)
-                options = []
-                if smtp.has_extn("8bitmime") and not data.isascii():
-                    options.append("BODY=8BITMIME")
-                if smtp.has_extn("smtputf8") and not (mail_from + "".join(rcpt_tos)).isascii():
-                    options.append("SMTPUTF8")
-                refused = smtp.sendmail(mail_from, rcpt_tos, data, mail_options=options)
-                return {r: (code, _text(msg)) for r, (code, msg) in refused.items()}
-        except smtplib.SMTPRecipientsRefused as e:
+            smtp = self._connection()
+            options = []
+            if smtp.has_extn("8bitmime") and not data.isascii():
+                options.append("BODY=8BITMIME")
+            if smtp.has_extn("smtputf8") and not (mail_from + "".join(rcpt_tos)).isascii():
+                options.append("SMTPUTF8")
+            self._local.sent += 1
+            refused = smtp.sendmail(mail_from, rcpt_tos, data, mail_options=options)
+            return {r: (code, _text(msg)) for r, (code, msg) in refused.items()}
+        except smtplib.SMTPRecipientsRefused as e:  # smtplib has sent RSET: still usable
             return {r: (code, _text(msg)) for r, (code, msg) in e.recipients.items()}
         except smtplib.SMTPResponseException as e:
+            self.close()
             raise _error(e.smtp_code, e.smtp_error) from None
         except DeliveryError:
+            self.close()
             raise
         except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as e:
+            self.close()
             raise TemporaryDeliveryError(0, f"{type(e).__name__}: {_text(e)}") from None
 
 
@@ -159,37 +200,61 @@ class Deliverer:
         self.transport = transport
         self.settings = settings
         self.hostname = hostname
+        self._lock = threading.Lock()
+        self._next_attempt: dict[str, float] = {}  # outgoing id -> when it is due
+
+    def _schedule(self, msg_id: str, when: float) -> None:
+        with self._lock:
+            self._next_attempt[msg_id] = when
 
     def due(self, now: float | None = None) -> list[str]:
+        """Ids in outgoing/ whose next attempt has come, soonest first.
+
+        The next-attempt times are kept in memory; only entries not seen before (new mail,
+        a release from the CLI, mail left by a previous run) have their envelope read, so a
+        long queue during an upstream outage costs a directory listing, not a file read
+        per message per look."""
         now = time.time() if now is None else now
-        ready = []
-        for msg_id in self.spool.list("outgoing"):
+        present = self.spool.list("outgoing")
+        with self._lock:
+            known = dict(self._next_attempt)
+        fresh = {}
+        for msg_id in present:
+            if msg_id in known:
+                fresh[msg_id] = known[msg_id]
+                continue
             try:
-                if self.spool.read_envelope("outgoing", msg_id).get("next_attempt", 0) <= now:
-                    ready.append(msg_id)
+                fresh[msg_id] = self.spool.read_envelope("outgoing", msg_id).get("next_attempt", 0)
             except FileNotFoundError:
                 continue  # taken meanwhile
             except (OSError, ValueError):
                 log.error("unreadable envelope for %s; moved to corrupt/", msg_id)
                 self.spool.claim("outgoing", "corrupt", [msg_id])
-        return ready
+        with self._lock:  # a time set meanwhile by a deferral is later, so the max wins
+            fresh = {i: max(t, self._next_attempt.get(i, t)) for i, t in fresh.items()}
+            self._next_attempt = fresh
+        return sorted((i for i, t in fresh.items() if t <= now), key=lambda i: (fresh[i], i))
 
-    def deliver_next(self) -> bool:
-        msg_id = self.spool.claim("outgoing", "sending", self.due())
-        if msg_id is None:
-            return False
-        try:
-            self.deliver(msg_id)
-        except Exception:
-            log.exception("%s: delivery attempt failed; queued again in a minute", msg_id)
-            self._put_back(msg_id, delay=60)
-        return True
+    def deliver_due(self) -> int:
+        """Deliver every message that is due now; the number handled."""
+        handled = 0
+        for msg_id in self.due():
+            if self.spool.claim("outgoing", "sending", [msg_id]) is None:
+                continue  # another delivery thread has it
+            try:
+                self.deliver(msg_id)
+            except Exception:
+                log.exception("%s: delivery attempt failed; queued again in a minute", msg_id)
+                self._put_back(msg_id, delay=60)
+            handled += 1
+        return handled
 
     def _put_back(self, msg_id: str, delay: float) -> None:
         try:
             env = self.spool.read_envelope("sending", msg_id)
             env["next_attempt"] = time.time() + delay
             self.spool.write_envelope("sending", msg_id, env)
+            self._schedule(msg_id, env["next_attempt"])
             self.spool.move(msg_id, "sending", "outgoing")
         except (OSError, ValueError):
             log.exception("%s: could not put back; moved to corrupt/", msg_id)
@@ -227,6 +292,7 @@ class Deliverer:
                        next_attempt=time.time() + delays[min(attempts, len(delays)) - 1],
                        last_error=next(iter(retry.values()))[1])
             self.spool.write_envelope("sending", msg_id, env)
+            self._schedule(msg_id, env["next_attempt"])
             self.spool.move(msg_id, "sending", "outgoing")
             log.warning("%s deferred for %d recipient(s), attempt %d: %s", msg_id, len(retry),
                         attempts, env["last_error"])

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 
@@ -151,15 +153,30 @@ class Store:
         return Session(self.engine, expire_on_commit=False)
 
     def log(self, entry: ScreeningLog) -> None:
-        with self.session() as s:
-            s.merge(entry)
-            s.commit()
+        with self.engine.begin() as conn:
+            self._upsert(conn, entry)
 
     def hold(self, held: HeldMessage, entry: ScreeningLog) -> None:
-        with self.session() as s:
-            s.merge(held)
-            s.merge(entry)
-            s.commit()
+        with self.engine.begin() as conn:
+            self._upsert(conn, held)
+            self._upsert(conn, entry)
+
+    def _upsert(self, conn, row: SQLModel) -> None:
+        """Insert, or replace the row with the same id (a message screened again after a
+        crash). A single statement, without the ORM: this runs once per message."""
+        table = row.__table__
+        values = {c.name: getattr(row, c.name) for c in table.columns}
+        dialect = self.engine.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            stmt = insert(table).values(**values)
+            stmt = stmt.on_conflict_do_update(index_elements=[table.c.id],
+                                              set_={k: v for k, v in values.items() if k != "id"})
+            conn.execute(stmt)
+        else:
+            with Session(bind=conn) as s:
+                s.merge(row)
+                s.flush()
 
     def held(self, msg_id: str) -> HeldMessage | None:
         with self.session() as s:

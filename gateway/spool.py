@@ -116,16 +116,21 @@ class Spool:
 
     # -- moving ----------------------------------------------------------------------------
 
-    def move(self, msg_id: str, src: str, dst: str) -> None:
-        """One atomic rename; FileNotFoundError if someone else moved it first."""
+    def move(self, msg_id: str, src: str, dst: str, durable: bool = True) -> None:
+        """One atomic rename; FileNotFoundError if someone else moved it first.
+
+        `durable=False` skips the directory fsync, for steps a crash may undo safely: the
+        entry then reappears in an earlier queue and that step is simply done again."""
         os.rename(self.path(src, msg_id), self.path(dst, msg_id))
-        _fsync_dir(self.root / dst)
+        if durable:
+            _fsync_dir(self.root / dst)
 
     def claim(self, src: str, dst: str, ids=None) -> str | None:
-        """Take the oldest entry of `src` (or of `ids`) by renaming it into `dst`."""
+        """Take the oldest entry of `src` (or of `ids`) by renaming it into `dst`. Not made
+        durable: after a crash, recover() puts claimed entries back where they came from."""
         for msg_id in ids if ids is not None else self.list(src):
             try:
-                self.move(msg_id, src, dst)
+                self.move(msg_id, src, dst, durable=False)
                 return msg_id
             except FileNotFoundError:
                 continue  # another worker took it

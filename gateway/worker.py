@@ -66,8 +66,8 @@ class Screener:
             row = self._held_row(msg_id, env, result, verdict)
             row.four_eyes = hold_needs_four_eyes(verdict.decisions, env["rcpt_tos"],
                                                  self.settings)
-            self.store.hold(row, entry)
-            self.spool.move(msg_id, "active", "hold")
+            self.store.hold(row, entry)  # the row first: a crash before the move redoes both
+            self.spool.move(msg_id, "active", "hold", durable=False)
             if self.settings.admin.notify_on_hold and env["mail_from"] \
                     and env.get("kind") != "notice":
                 self._notify_held(msg_id, env, result, verdict)
@@ -81,7 +81,7 @@ class Screener:
             now = time.time()
             env.update(verdict=str(verdict.action), queued_at=now, next_attempt=0, attempts=0)
             self.spool.write_envelope("active", msg_id, env)
-            self.spool.move(msg_id, "active", "outgoing")
+            self.spool.move(msg_id, "active", "outgoing", durable=False)
         log.info("%s from=<%s> nrcpt=%d action=%s rules=%s scan=%.3fs", msg_id,
                  env["mail_from"], len(env["rcpt_tos"]), verdict.action, entry.rules or "-",
                  result.seconds)
