@@ -46,7 +46,7 @@ def show(ctx: typer.Context,
         ids = json.loads(r.message_ids)
         table.add_row(str(r.id), f"{r.at:%Y-%m-%d %H:%M:%S}", r.user, r.action,
                       ", ".join(ids[:5]) + (f" +{len(ids) - 5}" if len(ids) > 5 else ""),
-                      r.reason, "" if r.detail in ("", "{}") else r.detail)
+                      r.reason, " ".join(f"{k}={v}" for k, v in json.loads(r.detail or "{}").items()))
     Console().print(table)
 
 

@@ -79,7 +79,7 @@ def print_table(r: WeeklyReport) -> None:
                        f"{r.change(key):+d}")
     console.print(merged)
     for section in ("held_by_category", "held_by_rule", "top_held_senders", "decisions"):
-        table = Table(title=section.replace("_", " "))
+        table = Table(title=section.replace("_", " "), show_header=False)
         table.add_column("")
         table.add_column("", justify="right")
         for name, value in sections.get(section, []):

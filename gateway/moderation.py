@@ -80,11 +80,14 @@ class Moderator:
             return [r for r in s.exec(filters.query()).all() if filters.matches(r)]
 
     def get(self, ref: str) -> HeldMessage:
+        """By full id, or by a unique beginning or end of one (at least 4 characters: ids
+        start with the time, so the last characters tell recent ones apart)."""
         ref = ref.strip().lower()
         with self.store.session() as s:
             row = s.get(HeldMessage, ref)
             if row is None and len(ref) >= MIN_PREFIX:
-                rows = s.exec(select(HeldMessage).where(HeldMessage.id.startswith(ref))).all()
+                rows = s.exec(select(HeldMessage).where(
+                    HeldMessage.id.startswith(ref) | HeldMessage.id.endswith(ref))).all()
                 if len(rows) > 1:
                     raise ModerationError(f"id {ref!r} is ambiguous: "
                                           f"{', '.join(r.id for r in rows[:5])}")

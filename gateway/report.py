@@ -130,7 +130,8 @@ def weekly(store: Store, week: str | None = None, now: datetime | None = None) -
                 outcome.released += 1
                 outcome.false_positive += row.reason_code == "false_positive"
 
-    backlog = [BacklogItem(r.id, round((end - as_utc(r.held_at)).total_seconds() / 3600, 1),
+    as_of = min(end, now or datetime.now(timezone.utc))  # the current week: ages up to now
+    backlog = [BacklogItem(r.id, round((as_of - as_utc(r.held_at)).total_seconds() / 3600, 1),
                            r.top_rule, r.mail_from)
                for r in open_at_end
                if r.status == "held" or (r.decided_at and as_utc(r.decided_at) >= end)]
