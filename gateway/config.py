@@ -131,7 +131,7 @@ class AudienceSettings:
     max_recipients: int = 5
     # more Bcc recipients than this (envelope recipients not in To/Cc, outside the sender's
     # domain) is a wide audience
-    max_bcc: int = 0
+    max_bcc: int = 2
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ Reads the shared views of scanners.text and the lists in scanners/data/:
 How serious a medicine named next to a promotional cue is depends on the audience:
 
   newsletter or list (audience.txt)              high, with or without a cue
-  one person, strong cue (a price, an offer)     medium
-  one person, weak cue (book now)                low
+  one person, an offer (discount, from £99)      medium
+  one person, a bare price or a call to book     low (a quote, an invoice, a prescription)
   no cue, or the cue only in the quoted text     nothing: clinical mail names medicines
   a reply to the patient's own question about    at most medium (Human Medicines
   a medicine (quoted, with a question mark)      Regulations 2012, reg 7(3)(c))
+  every To/Cc in the sender's own domain         at most low (colleagues, not the public)
+  a list of professionals (CPD, trade only)      as for one person
 
 The scanner sees the headers, not the envelope: more recipients than the To/Cc show, or
 Bcc recipients, are the gateway's to weigh (gateway/audience.py raises these findings to
@@ -68,6 +70,9 @@ class AdvertisingScanner:
         answers_question = views.is_reply and any(
             poms[id(s)] and "?" in s.text for s in views.quoted())
         subject = next((s for s in own if s.kind == "subject"), None)
+        domain = msg.sender.rpartition("@")[2]
+        internal = bool(msg.recipients) and all(r.rpartition("@")[2] == domain
+                                                for r in msg.recipients)
 
         found: dict[tuple, Finding] = {}
 
@@ -84,6 +89,8 @@ class AdvertisingScanner:
             if promotion or (bulk and seg_poms and not seg.quoted):
                 pom, cue, strength = promotion or ((seg_poms[0], seg), None, "")
                 severity = _severity(strength, bool(bulk) and not seg.quoted, answers_question)
+                if severity and internal and not bulk:
+                    severity = Severity.LOW  # colleagues in the same organisation
                 if severity:
                     evidence = _shown(pom) + (f" + {_shown(cue)!r}" if cue else "")
                     if bulk and not seg.quoted:
@@ -122,7 +129,7 @@ def _cues(seg: text.Segment) -> list[tuple[object, str]]:
 
 
 def _strength(label: str) -> str:
-    return "strong" if label == "price" else label
+    return {"price": "weak"}.get(label, label)
 
 
 def _pos(item) -> int:
@@ -179,6 +186,9 @@ def _bulk_reasons(msg: ParsedMessage, own: list[text.Segment]) -> list[str]:
         for h in matcher.find(seg.flat):
             reasons.append(f"{h.entry!r} in the text")
             break
+    professional = lexicon.matcher("audience.txt", "professional")
+    if reasons and any(True for seg in own for _ in professional.find(seg.flat)):
+        return []  # a list of practitioners (CPD, trade prices): not the public
     return list(dict.fromkeys(reasons))
 
 

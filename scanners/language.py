@@ -224,11 +224,23 @@ def _insult_frame(original: str, hit: Hit) -> Severity | None:
                         return None
                     return kinds[(phrase, kind)]
         for n in (3, 2, 1):
-            if i - n >= 0 and (" ".join(tokens[i - n:i]), "filler") in kinds:
+            words = " ".join(tokens[i - n:i])
+            if i - n >= 0 and ((words, "filler") in kinds or (words, "adj") in kinds):
                 i -= n
                 break
         else:
-            return None
+            break
+    return _insult_tail(original, hit, kinds)
+
+
+def _insult_tail(original: str, hit: Hit, kinds) -> Severity | None:
+    """A frame closing the sentence after the insult: "what a pathetic man you are"."""
+    m = _BREAK.search(original, hit.end)
+    after = key(original[hit.end:m.start() if m else len(original)]).split()
+    for skip in range(0, 3):
+        phrase = " ".join(after[skip:])
+        if phrase and (phrase, "tail") in kinds:
+            return kinds[(phrase, "tail")]
     return None
 
 
