@@ -35,6 +35,12 @@ class AuthSettings:
     users: dict[str, str] = field(default_factory=dict)
     # domains each user may send as; a user not listed may send as any of `sender_domains`
     sender_domains: list[str] = field(default_factory=list)
+    # every client must authenticate, relay_networks included (530 otherwise)
+    required: bool = False
+    # brute-force limits: past them the client gets 421 and is disconnected
+    max_failures_per_session: int = 3
+    max_failures_per_address: int = 10
+    failure_window: float = 900.0
 
 
 @dataclass(frozen=True)
@@ -256,6 +262,8 @@ def _validate(s: Settings, source: str) -> Settings:
     tls = s.server.tls
     if bool(tls.cert_file) != bool(tls.key_file):
         fail("server.tls", "needs both cert_file and key_file")
+    if s.server.auth.required and not s.server.auth.users:
+        fail("server.auth.required", "needs at least one user in server.auth.users")
     if tls.require_starttls and not tls.cert_file:
         fail("server.tls.require_starttls", "needs cert_file and key_file")
     for user, hashed in s.server.auth.users.items():

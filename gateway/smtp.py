@@ -53,6 +53,7 @@ class RelayHandler:
         self.spool = spool
         self.on_accept = on_accept
         self.networks = [ipaddress.ip_network(n, strict=False) for n in settings.relay_networks]
+        self._failures: dict[str, list[float]] = {}  # client address -> AUTH failure times
 
     # -- access ----------------------------------------------------------------------------
 
@@ -68,15 +69,44 @@ class RelayHandler:
         return any(address in net for net in self.networks)
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        """Check a user's password; count failures per session and per client address.
+        Past either limit the client gets 421 and is disconnected. Passwords are never
+        logged, not even wrong ones."""
+        peer = session.peer[0] if session.peer else "?"
+        auth = self.settings.auth
+        if self._address_failures(peer) >= auth.max_failures_per_address:
+            return self._lock_out(server, peer, "address")
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         user = auth_data.login.decode("utf-8", "replace")
-        stored = self.settings.auth.users.get(user)
+        stored = auth.users.get(user)
         ok = stored is not None and check_password(
             auth_data.password.decode("utf-8", "replace"), stored)
-        log.info("AUTH %s for user %r from %s", "succeeded" if ok else "failed", user,
-                 session.peer[0] if session.peer else "?")
-        return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
+        log.info("AUTH %s for user %r from %s", "succeeded" if ok else "failed", user[:64], peer)
+        if ok:
+            return AuthResult(success=True, handled=False, auth_data=user)
+        session.auth_failures = getattr(session, "auth_failures", 0) + 1
+        self._failures.setdefault(peer, []).append(time.monotonic())
+        if session.auth_failures >= auth.max_failures_per_session:
+            return self._lock_out(server, peer, "session")
+        if self._address_failures(peer) >= auth.max_failures_per_address:
+            return self._lock_out(server, peer, "address")
+        return AuthResult(success=False, handled=False)
+
+    def _address_failures(self, peer: str) -> int:
+        cutoff = time.monotonic() - self.settings.auth.failure_window
+        recent = [t for t in self._failures.get(peer, []) if t > cutoff]
+        if recent:
+            self._failures[peer] = recent
+        else:
+            self._failures.pop(peer, None)
+        return len(recent)
+
+    def _lock_out(self, server, peer: str, scope: str) -> AuthResult:
+        log.warning("too many AUTH failures (%s) from %s: disconnecting", scope, peer)
+        server.loop.call_soon(server.transport.close)  # after the 421 below is written
+        return AuthResult(success=False, handled=False,
+                          message="421 4.7.0 Too many authentication failures, closing")
 
     # -- SMTP hooks ------------------------------------------------------------------------
 
@@ -144,6 +174,15 @@ def tls_context(settings: ServerSettings) -> ssl.SSLContext | None:
     return ctx
 
 
+class RelaySMTP(SMTP):
+    """aiosmtpd's SMTP session, saying 421 before it drops an idle client (RFC 5321 4.5.3.2)."""
+
+    def _timeout_cb(self):
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(f"421 4.4.2 {self.hostname} Error: timeout exceeded\r\n".encode())
+        super()._timeout_cb()
+
+
 class RelayController(Controller):
     """aiosmtpd's Controller with our limits, TLS and AUTH switched on from the settings."""
 
@@ -160,8 +199,11 @@ class RelayController(Controller):
             tls_context=tls,
             require_starttls=settings.tls.require_starttls,
             auth_require_tls=tls is not None,
-            auth_required=False,
+            auth_required=settings.auth.required,
             authenticator=handler.authenticate if settings.auth.users else None,
             timeout=settings.timeout,
         )
+
+    def factory(self):
+        return RelaySMTP(self.handler, **self.SMTP_kwargs)
 
