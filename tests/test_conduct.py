@@ -1,0 +1,249 @@
+"""The conduct scanners' parts one by one: lexicon matching and offsets, quoted-reply views,
+disguised words, the classifier's ceiling, audience escalation from the envelope, and
+bulk_repetition across messages (through a real relay too)."""
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from conftest import message, wait_for
+from gateway import audience
+from gateway.config import AudienceSettings, BulkSettings, load_config
+from gateway.parse import html_to_text, parse
+from gateway.quarantine import Store
+from gateway.repetition import Repetition
+from scanners import lexicon, text
+from scanners.advertising import AdvertisingScanner
+from scanners.base import Finding, ParsedMessage, Severity, TextPart
+from scanners.language import LanguageScanner
+
+
+def msg(body: str, subject: str = "", headers=(), recipients=("sam@example.com",),
+        sender="bethany@glowclinic.example") -> ParsedMessage:
+    return ParsedMessage(headers=tuple(headers), subject=subject, sender=sender,
+                         recipients=tuple(recipients), body_parts=(TextPart("body", body),),
+                         attachments=())
+
+
+def rules(findings) -> dict[str, tuple[Severity, str]]:
+    return {f.rule: (f.severity, f.where) for f in findings}
+
+
+# -- lexicon ---------------------------------------------------------------------------------
+
+def test_matcher_finds_whole_words_across_spacing_and_maps_offsets_back():
+    m = lexicon.Matcher([("watch your back", Severity.HIGH, "t"), ("ass", Severity.LOW, "p")])
+    original = "Well,  WATCH your\n  back!  Assess the class."
+    hits = list(m.find(lexicon.FlatView(original)))
+    assert [(original[h.start:h.end], h.label) for h in hits] == [("WATCH your\n  back", "t")]
+
+
+def test_curly_apostrophes_and_missing_apostrophes_match():
+    m = lexicon.Matcher([("you're an idiot", Severity.HIGH, "a")])
+    for written in ("You’re an idiot", "youre an idiot", "YOU'RE AN IDIOT"):
+        assert list(m.find(lexicon.FlatView(written))), written
+
+
+def test_every_data_file_loads_with_known_labels():
+    labels = {
+        "language.txt": {"language_profanity", "language_abuse", "language_threat",
+                         "language_discrimination"},
+        "insults.txt": {"frame", "nframe", "tail", "guard", "filler", "noun", "adj"},
+        "defamation.txt": {"claim", "title", "org", "ref", "negate"},
+        "pom.txt": {"name", "brand", "class", "euphemism"},
+        "promo.txt": {"strong", "weak", "price"},
+        "claims.txt": {"any", "promo"},
+        "audience.txt": {"header", "local", "domain", "text", "professional"},
+        "attribution.txt": {"opinion", "team"},
+    }
+    for name, allowed in labels.items():
+        table = lexicon.table(name)
+        found = {label for _, _, label in table.entries} | {label for _, _, label in table.patterns}
+        assert found <= allowed, (name, found - allowed)
+
+
+# -- quoted text -----------------------------------------------------------------------------
+
+def quoted_parts(body: str) -> list[str]:
+    return [s.text.strip() for s in text.build(msg(body)).segments if s.quoted]
+
+
+def test_gmail_style_quote_keeps_interleaved_answers_as_own_text():
+    body = ("Hi,\n\nOn Mon, 17 Jun 2024, Kim <kim@example.org> wrote:\n> line one\n\n"
+            "My answer.\n> line two\nBest,\nB")
+    views = text.build(msg(body))
+    assert [s.text.strip() for s in views.own()] == ["Hi,", "My answer.", "Best,\nB"]
+    assert quoted_parts(body)[0].endswith("> line one")
+
+
+def test_wrapped_attribution_and_outlook_blocks_quote_the_rest():
+    wrapped = "Thanks.\n\nOn Tue, 10 Jun 2024 at 19:02, Olivia Grant <\no@example.com> wrote:\n> q"
+    assert quoted_parts(wrapped)[0].startswith("On Tue")
+    outlook = "See below.\n\n-----Original Message-----\nFrom: X\nSent: Monday\nyou idiot"
+    assert quoted_parts(outlook) == ["-----Original Message-----\nFrom: X\nSent: Monday\nyou idiot"]
+    headers = "FYI\n\nFrom: Dean <d@example.net>\nSent: 14 June\nTo: us\nSubject: x\n\nrude words"
+    assert quoted_parts(headers)[0].endswith("rude words")
+
+
+def test_html_blockquote_becomes_quoted_lines():
+    assert html_to_text("<p>Done.</p><blockquote>you idiot<blockquote>deeper</blockquote>"
+                        "</blockquote>") == "Done.\n\n> you idiot\n> > deeper"
+
+
+def test_quoted_findings_are_one_lower_and_marked():
+    body = "Sorry to hear that.\n\nOn Mon, X wrote:\n> You are an idiot. I will ruin you.\n> shit"
+    found = rules(LanguageScanner(use_classifier=False).scan(msg(body)))
+    assert found["language_abuse"] == (Severity.MEDIUM, "body#quoted")
+    assert found["language_threat"] == (Severity.MEDIUM, "body#quoted")
+    assert found["language_profanity"] == (Severity.LOW, "body#quoted")
+
+
+# -- language ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, word", [
+    ("f*ck", "fuck"), ("sh1t", "shit"), ("b.i.t.c.h", "bitch"), ("f u c k", "fuck"),
+    ("fuuuuuck", "fuck"), ("$hit", "shit"), ("a$$hole", "asshole"), ("ѕhit", "shit"),
+    ("f**king", "fucking"), ("S-H-I-T", "shit"),
+])
+def test_disguised_profanity(written, word):
+    found = list(LanguageScanner(use_classifier=False).scan(msg(f"This is {written} today.")))
+    assert [f.rule for f in found] == ["language_profanity"], found
+    assert f"'{word}'" in found[0].evidence
+
+
+@pytest.mark.parametrize("clean", [
+    "Scunthorpe, assess, cocktail, Dickens, analysis, Penistone, shiitake, Cockfosters.",
+    "The anal fissure healed; breastfeeding is fine; he is gay; she is a trans woman.",
+    "I felt like an idiot for forgetting the form.", "You will feel a small prick.",
+    "The waiting time was a disgrace and I would like a call back.",
+    "Dr Okafor is not a fraud.", "We corrected a botched filler result from elsewhere.",
+])
+def test_clean_sentences_stay_clean(clean):
+    assert not list(LanguageScanner().scan(msg(clean)))
+
+
+def test_defamation_reports_target_and_claim_with_names_masked():
+    found = list(LanguageScanner(use_classifier=False).scan(
+        msg("Dr Sarah Jones is a butcher. Rowan Skin Studio uses fake filler.")))
+    evidence = sorted(f.evidence for f in found if f.rule == "defamation")
+    assert evidence == ["target: Dr S**** J****; claim: 'butcher'",
+                        "target: Rowan Skin Studio; claim: 'fake filler'"]
+    assert all(f.severity is Severity.HIGH for f in found)
+
+
+def test_the_classifier_alone_is_never_high():
+    scanner = LanguageScanner()
+    sentence = "Honestly nobody with half a brain would ever let someone as thick as you near a patient."
+    found = list(scanner.scan(msg(sentence)))
+    assert all(f.severity <= Severity.MEDIUM for f in found if f.rule == "language_classifier")
+    assert scanner.classifier_seconds > 0
+
+
+# -- advertising -------------------------------------------------------------------------------
+
+NEWSLETTER = (("List-Unsubscribe", "<mailto:news@glowclinic.example>"),)
+
+
+@pytest.mark.parametrize("body, headers, severity", [
+    ("Botox from £99 this week, book now.", NEWSLETTER, Severity.HIGH),
+    ("We now offer Botox for frown lines.", NEWSLETTER, Severity.HIGH),
+    ("Hi Sam, 20% off your Botox top-up this month.", (), Severity.MEDIUM),
+    ("Your Botox would be £180 for one area.", (), Severity.LOW),
+    ("After your Botox today, stay upright for four hours.", (), None),
+])
+def test_pom_promotion_severity_follows_the_audience(body, headers, severity):
+    found = rules(AdvertisingScanner().scan(msg(body, headers=headers)))
+    assert found.get("pom_promotion", (None,))[0] == severity
+
+
+def test_reply_to_a_patients_question_is_at_most_medium():
+    body = ("Forehead Botox is £180.\n\nOn Mon, Olivia wrote:\n> How much is Botox?\n")
+    found = rules(AdvertisingScanner().scan(msg(body, subject="Re: prices",
+                                                headers=NEWSLETTER)))
+    assert found["pom_promotion"][0] == Severity.MEDIUM
+
+
+def test_unattributed_marketing_is_low():
+    found = rules(AdvertisingScanner().scan(msg("20% off peels!\n\nThe Glow Team",
+                                                headers=NEWSLETTER)))
+    assert found["unattributed"][0] == Severity.LOW
+    signed = rules(AdvertisingScanner().scan(msg("20% off peels!\n\nKind regards,\nBethany Hale",
+                                                 headers=NEWSLETTER)))
+    assert "unattributed" not in signed
+
+
+# -- the gateway side --------------------------------------------------------------------------
+
+PROMO = Finding("advertising", "pom_promotion", Severity.MEDIUM, "body", "Botox + '20% off'")
+QUOTED = Finding("advertising", "pom_promotion", Severity.LOW, "body#quoted", "Botox")
+
+
+def test_audience_raises_promotion_for_many_or_blind_recipients():
+    settings = AudienceSettings()
+    sender = "jade@glowclinic.example"
+    one = ["sam@example.com"]
+    many = [f"p{i}@example.com" for i in range(6)]
+    staff = [f"s{i}@glowclinic.example" for i in range(20)]
+    assert audience.escalate([PROMO], one, one, sender, settings) == [PROMO]
+    assert audience.escalate([PROMO], staff + one, one, sender, settings) == [PROMO]
+    raised = audience.escalate([PROMO, QUOTED], many, many, sender, settings)
+    assert raised[0].severity is Severity.HIGH and "6 recipients" in raised[0].evidence
+    assert raised[1] == QUOTED
+    bcc = one + ["a@example.org", "b@example.org", "c@example.net"]
+    assert audience.escalate([PROMO], bcc, one, sender, settings)[0].severity is Severity.HIGH
+    assert audience.escalate([PROMO], bcc[:3], one, sender, settings) == [PROMO]
+
+
+def test_new_config_sections_load_and_validate(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text("[audience]\nmax_recipients = 2\nrules = [\"pom_promotion\", "
+                    "\"misleading_claim\"]\n[bulk]\nmax_messages = 3\n")
+    s = load_config(path)
+    assert s.audience.max_recipients == 2 and s.bulk.max_messages == 3
+    path.write_text("[bulk]\nwindow = 0\n")
+    with pytest.raises(Exception, match="bulk"):
+        load_config(path)
+
+
+def test_bulk_repetition_counts_recipients_and_sender_frequency(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}").create()
+    rep = Repetition(store.engine, BulkSettings(max_recipients=10, max_messages=3,
+                                                window=3600)).create()
+    now = datetime.now(timezone.utc)
+    assert rep.check("m1", "f" * 64, 500, "a@x.example", 6, now) == []
+    assert rep.check("m1", "f" * 64, 500, "a@x.example", 6, now) == []  # a redo counts once
+    found = rep.check("m2", "f" * 64, 500, "b@x.example", 6, now)
+    assert [f.rule for f in found] == ["bulk_repetition"] and "12 recipients" in found[0].evidence
+    for i in range(3):
+        rep.check(f"s{i}", "e" * 64, 500, "c@x.example", 1, now)
+    found = rep.check("s3", "e" * 64, 500, "c@x.example", 1, now)
+    assert found and "4 times" in found[0].evidence
+    later = now + timedelta(hours=2)  # out of the window: forgotten
+    assert rep.check("s4", "e" * 64, 500, "c@x.example", 1, later) == []
+    assert rep.check("short", "d" * 64, 20, "c@x.example", 100, now) == []
+    store.dispose()
+
+
+def test_fingerprint_ignores_the_greeting_and_punctuation():
+    a = parse(message(body="Dear Sam,\r\n\r\nOur summer peel offer is back, 20% off all week."))
+    b = parse(message(body="Hi Jo!\r\n\r\nOur summer peel offer is back -- 20% off, all week"))
+    assert text.fingerprint(a)[0] == text.fingerprint(b)[0] != ""
+
+
+def test_relay_reports_bulk_repetition_across_messages(make_relay, sink):
+    relay = make_relay(bulk={"max_messages": 2})
+    body = ("Dear client,\r\n\r\nOur spring skin clinic is open every Saturday in April for "
+            "peels, facials and skin checks with our nurse practitioners. Reply to this email "
+            "to choose a time that suits you, and bring a list of the products you use now.")
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        for i in range(4):
+            client.sendmail("news@glowclinic.example", [f"p{i}@example.com"],
+                            message(subject="Spring skin clinic", body=body,
+                                    sender="news@glowclinic.example",
+                                    to=f"p{i}@example.com"))
+    wait_for(lambda: len(relay.app.store.logs()) == 4 and relay.idle())
+    logs = sorted(relay.app.store.logs(), key=lambda e: e.screened_at)
+    assert ["bulk_repetition" in e.rules for e in logs] == [False, False, True, True]
+    assert [e.action for e in logs] == ["pass", "pass", "tag", "tag"]
