@@ -63,6 +63,10 @@ class App:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, smtp: bool = True) -> None:
+        # aiosmtpd logs every command at INFO and every DATA line at DEBUG: message
+        # content (patient data) and AUTH exchanges must never reach the logs.
+        smtp_log = logging.getLogger("mail.log")
+        smtp_log.setLevel(max(logging.WARNING, smtp_log.level))
         recovered = self.spool.recover()
         if any(recovered.values()):
             log.info("recovered after restart: %s", recovered)

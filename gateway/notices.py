@@ -7,14 +7,15 @@ the body may hold patient data.
 from __future__ import annotations
 
 import email.policy
-import textwrap
 import email.utils
+import textwrap
 from email.message import EmailMessage, Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 from gateway.pipeline import header_block_size
+from scanners import redact
 
 
 def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
@@ -43,7 +44,8 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
     report.attach(status)
 
     headers = MIMEBase("text", "rfc822-headers")
-    headers.set_payload(raw[: header_block_size(raw)].decode("ascii", "replace") + "\r\n")
+    original = raw[: header_block_size(raw)].decode("ascii", "replace")
+    headers.set_payload(redact.free_text(original) + "\r\n")
     report.attach(headers)
 
     report["From"] = f"Mail Delivery System <MAILER-DAEMON@{hostname}>"
@@ -70,7 +72,8 @@ def build_notice(hostname: str, to: str, subject: str, text: str) -> bytes:
 
 def describe(subject: str, recipients: list[str]) -> str:
     more = f" and {len(recipients) - 1} more" if len(recipients) > 1 else ""
-    return f'"{subject or "(no subject)"}" to {recipients[0] if recipients else "?"}{more}'
+    return f'"{redact.free_text(subject) or "(no subject)"}" to ' \
+           f'{recipients[0] if recipients else "?"}{more}'
 
 
 def held_notice(hostname: str, to: str, msg_id: str, subject: str, recipients: list[str],
@@ -79,7 +82,8 @@ def held_notice(hostname: str, to: str, msg_id: str, subject: str, recipients: l
             f"before it is sent.\n\nWhat it was held for: {', '.join(categories) or 'screening'}"
             f"\nReference: {msg_id}\n\nAn administrator will release or reject it; you will "
             f"not need to send it again if it is released.\n")
-    return build_notice(hostname, to, f"Held for review: {subject or '(no subject)'}", text)
+    return build_notice(hostname, to, f"Held for review: {redact.free_text(subject) or '(no subject)'}",
+                        text)
 
 
 def rejected_notice(hostname: str, to: str, msg_id: str, subject: str, recipients: list[str],
@@ -87,4 +91,5 @@ def rejected_notice(hostname: str, to: str, msg_id: str, subject: str, recipient
     text = (f"Your message {describe(subject, recipients)} was not sent.\n\n"
             f"Why: {', '.join(categories) or 'screening'} ({', '.join(rules) or '-'})\n"
             f"Administrator's note: {reason}\nReference: {msg_id}\n")
-    return build_notice(hostname, to, f"Not sent: {subject or '(no subject)'}", text)
+    return build_notice(hostname, to, f"Not sent: {redact.free_text(subject) or '(no subject)'}",
+                        text)

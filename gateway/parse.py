@@ -20,6 +20,7 @@ import magic
 import pypdf
 from mailparser.utils import decode_header_part
 
+from scanners import redact
 from scanners.base import Attachment, ParsedMessage, TextPart
 
 # mail-parser logs undecodable headers verbatim; headers can carry patient data.
@@ -113,7 +114,7 @@ def _filename(part: email.message.Message) -> str:
         name = ""
     name = header_text(name)
     name = re.split(r"[/\\]", name)[-1]  # display name only: never a path
-    return _one_line(name)[:120]
+    return redact.free_text(_one_line(name))[:120]
 
 
 def _payload(part: email.message.Message) -> bytes:

@@ -20,6 +20,7 @@ from gateway.quarantine import HeldMessage, ScreeningLog, Store
 from gateway.repetition import Repetition
 from gateway.sandbox import Sandbox
 from gateway.spool import Spool
+from scanners import redact
 
 log = logging.getLogger("mailscreen.worker")
 
@@ -112,7 +113,7 @@ class Screener:
         received = datetime.fromtimestamp(env.get("received_at", time.time()), timezone.utc)
         return HeldMessage(
             id=msg_id, received_at=received, mail_from=env["mail_from"],
-            rcpt_tos=json.dumps(env["rcpt_tos"]), subject=result.subject[:500],
+            rcpt_tos=json.dumps(env["rcpt_tos"]), subject=redact.free_text(result.subject)[:500],
             size=env.get("size", 0), findings=json.dumps([f.to_dict() for f in result.findings]),
             attachments=json.dumps(result.attachments),
             categories=",".join(sorted({f.category for f, a in verdict.decisions

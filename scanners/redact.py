@@ -6,6 +6,7 @@ import re
 _WS = re.compile(r"\s+")
 _NUMBER = re.compile(r"([£$€]?)(\d[\d,.]*)")
 _EMAIL = re.compile(r"[\w.+-]+@([\w-]+\.[\w.-]+)")
+_LONG_NUMBER = re.compile(r"(?<![\d£$€])\d(?:[ \-./]?\d){5,}(?!\d)")
 _CAPITALISED = re.compile(r"\b([A-Z])([a-z'’-]+)\b")
 
 
@@ -46,3 +47,11 @@ def _mask(s: str) -> str:
     s = _EMAIL.sub(r"***@\1", s)
     s = _NUMBER.sub(lambda m: m.group(0) if m.group(1) else "#" * len(m.group(2)), s)
     return _CAPITALISED.sub(lambda m: m.group(1) + "*" * len(m.group(2)), s)
+
+
+def free_text(text: str) -> str:
+    """Text we keep or show but did not write (a subject, a file name, a header block):
+    long numbers (NHS numbers, dates of birth, phone numbers) keep only their last two
+    digits, and e-mail addresses lose their local part."""
+    text = _EMAIL.sub(r"***@\1", text)
+    return _LONG_NUMBER.sub(lambda m: digits(m.group(0), keep=2), text)
