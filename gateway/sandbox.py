@@ -17,7 +17,8 @@ from gateway.pipeline import ScanResult, examine, failed_result
 
 log = logging.getLogger("mailscreen.sandbox")
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["gateway.sandbox", "scanners.registry"])
+_CONTEXT.set_forkserver_preload(["gateway.sandbox", "scanners.registry",
+                                  "scanners.classifier_preload"])
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from typing import Iterator
 
 from scanners import lexicon, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
-from scanners.lexicon import FlatView, Hit
+from scanners.lexicon import Hit
 
 CATEGORY = "advertising"
 WINDOW = 300  # characters between a medicine and a cue for them to count as one promotion
@@ -64,7 +64,7 @@ class AdvertisingScanner:
         views = text.views(msg)
         own = views.own()
         bulk = _bulk_reasons(msg, own)
-        poms = {id(s): list(lexicon.matcher("pom.txt").find(s.flat)) for s in views.segments}
+        poms = {id(s): s.hits("pom.txt") for s in views.segments}
         cues = {id(s): _cues(s) for s in views.segments}
         promotional = bool(bulk) or any(label != "price" for s in own for _, label in cues[id(s)])
         answers_question = views.is_reply and any(
@@ -99,7 +99,7 @@ class AdvertisingScanner:
                         severity = lower(severity)
                     add(Finding(CATEGORY, "pom_promotion", severity, seg.where, evidence),
                         ("pom_promotion", seg.where))
-            for claim in lexicon.matcher("claims.txt").find(seg.flat):
+            for claim in seg.hits("claims.txt"):
                 if claim.label == "promo" and not promotional:
                     continue
                 near_pom = bool(seg_poms or (subject is not None and poms[id(subject)]))
@@ -122,9 +122,8 @@ def _shown(item) -> str:
 
 def _cues(seg: text.Segment) -> list[tuple[object, str]]:
     """(Hit or re.Match, "strong" | "weak") for each promotional cue in the segment."""
-    table = lexicon.table("promo.txt")
-    out: list[tuple[object, str]] = [(h, h.label) for h in lexicon.matcher("promo.txt").find(seg.flat)]
-    out += [(m, label) for m, _, label in table.search(seg.text)]
+    out: list[tuple[object, str]] = [(h, h.label) for h in seg.hits("promo.txt")]
+    out += [(m, label) for m, _, label in lexicon.table("promo.txt").search(seg.text)]
     return out
 
 
@@ -140,15 +139,22 @@ def _promotion(seg, seg_poms, seg_cues, subject, subject_poms, subject_cues):
     """((pom, segment), (cue, segment), strength) of the strongest promotion in `seg`, or
     None. A medicine and a cue pair up within WINDOW characters of one segment, or when one
     of them is in the subject (the subject speaks for the whole message)."""
-    pairs = []
-    for p in seg_poms:
-        pairs += [((p, seg), (c, seg), _strength(label)) for c, label in seg_cues
-                  if abs(_pos(c) - p.start) <= WINDOW]
-        pairs += [((p, seg), (c, subject), _strength(label)) for c, label in subject_cues]
-    for c, label in seg_cues:
-        pairs += [((p, subject), (c, seg), _strength(label)) for p in subject_poms]
-    strong = [pair for pair in pairs if pair[2] == "strong"]
-    return (strong or pairs or [None])[0]
+    best = None
+    if seg_poms:
+        cues = [(_pos(c), c, seg, _strength(label)) for c, label in seg_cues]
+        cues += [(None, c, subject, _strength(label)) for c, label in subject_cues]
+        for p in seg_poms:
+            for pos, c, where, strength in cues:
+                if pos is None or abs(pos - p.start) <= WINDOW:
+                    if strength == "strong":
+                        return (p, seg), (c, where), strength
+                    best = best or ((p, seg), (c, where), strength)
+    if seg_cues and subject_poms:
+        for c, label in seg_cues:
+            if _strength(label) == "strong":
+                return (subject_poms[0], subject), (c, seg), "strong"
+            best = best or ((subject_poms[0], subject), (c, seg), _strength(label))
+    return best
 
 
 def _severity(strength: str, bulk: bool, answers_question: bool) -> Severity | None:
@@ -181,21 +187,19 @@ def _bulk_reasons(msg: ParsedMessage, own: list[text.Segment]) -> list[str]:
                 local, _, domain = address.partition("@")
                 if kind == "local" and local == entry or kind == "domain" and domain.startswith(entry):
                     reasons.append(f"list address {address.split('@')[0]}@…")
-    matcher = lexicon.matcher("audience.txt", "text")
     for seg in own:
-        for h in matcher.find(seg.flat):
-            reasons.append(f"{h.entry!r} in the text")
-            break
-    professional = lexicon.matcher("audience.txt", "professional")
-    if reasons and any(True for seg in own for _ in professional.find(seg.flat)):
+        for h in seg.hits("audience.txt"):
+            if h.label == "text":
+                reasons.append(f"{h.entry!r} in the text")
+                break
+    if reasons and any(h.label == "professional" for seg in own for h in seg.hits("audience.txt")):
         return []  # a list of practitioners (CPD, trade prices): not the public
     return list(dict.fromkeys(reasons))
 
 
 def _unattributed(views: text.MessageText, bulk, own, cues) -> str:
     marketing = bool(bulk) or any(label == "strong" for s in own for _, label in cues[id(s)])
-    opinion = any(True for s in own if s.kind == "body"
-                  for _ in lexicon.matcher("attribution.txt", "opinion").find(s.flat))
+    opinion = any(s.hits("attribution.txt") for s in own if s.kind == "body")
     if not (marketing or opinion) or not views.own_body.strip():
         return ""
     lines = text.signature(views.own_body)

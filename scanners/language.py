@@ -98,10 +98,12 @@ class LanguageScanner:
             return Finding(CATEGORY, rule, lower(severity) if seg.quoted else severity,
                            seg.where, evidence)
 
-        hits = _outermost(list(lexicon.matcher("language.txt").find(seg.flat)))
+        hits = _outermost(list(seg.hits("language.txt")))
         for h in hits:
-            yield (finding(h.label, h.severity, redact.snippet(seg.text, h.start, h.end, 20)),
-                   h.start, h.end)
+            evidence = redact.snippet(seg.text, h.start, h.end, 20)
+            if h.disguised or not seg.text[h.start:h.end].isascii():
+                evidence = f"{seg.text[h.start:h.end]!r} (disguised '{h.entry}')"
+            yield finding(h.label, h.severity, evidence), h.start, h.end
         for d in seg.disguised:
             if any(h.start <= d.start < h.end or d.start <= h.start < d.end for h in hits):
                 continue
@@ -110,14 +112,14 @@ class LanguageScanner:
                 word, severity, rule = entry
                 shown = seg.text[d.start:d.end]
                 yield finding(rule, severity, f"{shown!r} (disguised '{word}')"), d.start, d.end
-        for h in lexicon.matcher("insults.txt", "noun", "adj").find(seg.flat):
+        for h in seg.hits("insults.txt"):
             severity = _insult_frame(seg.text, h)
             if severity:
                 evidence = redact.snippet(seg.text, h.start, h.end, 25)
                 yield finding("language_abuse", min(severity, h.severity), evidence), h.start, h.end
             else:
                 masks.append((h.start, h.end))
-        for h in lexicon.matcher("defamation.txt", "claim").find(seg.flat):
+        for h in seg.hits("defamation.txt"):
             accusation = _defamation(seg.text, h)
             if accusation:
                 severity, evidence = accusation
@@ -184,7 +186,11 @@ _WORDS: dict = {}
 
 def _single_words() -> dict[str, list[tuple[Severity, str]]]:
     if "words" not in _WORDS:
-        _WORDS["words"] = lexicon.matcher("language.txt").words()
+        words: dict[str, list[tuple[Severity, str]]] = {}
+        for t, severity, rule in lexicon.table("language.txt").entries:
+            if " " not in key(t):
+                words.setdefault(key(t), []).append((severity, rule))
+        _WORDS["words"] = words
         lengths: dict[int, list[str]] = {}
         for w in _WORDS["words"]:
             lengths.setdefault(len(w), []).append(w)
@@ -220,7 +226,9 @@ def _insult_frame(original: str, hit: Hit) -> Severity | None:
             phrase = " ".join(tokens[i - n:i])
             for kind in frame_kinds:
                 if (phrase, kind) in kinds:
-                    if i - n > 0 and (tokens[i - n - 1], "guard") in kinds:
+                    before = tokens[max(0, i - n - 2):i - n]
+                    if before and ((before[-1], "guard") in kinds
+                                   or (" ".join(before), "guard") in kinds):
                         return None
                     return kinds[(phrase, kind)]
         for n in (3, 2, 1):
@@ -254,7 +262,7 @@ def _insult_kinds() -> dict[tuple[str, str], Severity]:
 def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
     before = _tokens_before(original, hit.start, 60)
     negations = lexicon.words("defamation.txt", "negate")
-    if any(t in negations for t in before[-3:]):
+    if any(t in negations or t == "t" for t in before[-3:]):  # "t": isn't, don't
         return None
     start = max(0, hit.start - 250)
     for m in _BREAK.finditer(original, start, hit.start):

@@ -11,20 +11,23 @@ on the original text instead of a word or phrase.
 
 Words and phrases are matched on whole words of the *flattened* text (lower case, every
 character other than a letter, a digit or an inner apostrophe turned into a space, runs of
-spaces squeezed), with one Aho-Corasick automaton per list: 'Scunthorpe' never matches
-'cunt', and 'watch your\nback' matches 'watch your back'. Curly apostrophes count as straight
-ones, and an entry with an apostrophe also matches without it ("you're", "youre").
+spaces squeezed), with Aho-Corasick: 'Scunthorpe' never matches 'cunt', and 'watch your\nback' matches
+'watch your back'. Accents and look-alike letters fold to ASCII ('fück', Cyrillic 'ѕhit'),
+an apostrophe is a space ("you’re" is "you re") and an entry with an apostrophe also
+matches without it ("youre"). Lists marked for it also match disguised spellings of
+their single words, generated into the automaton (see `disguises`).
 """
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
 import ahocorasick
+import numpy as np
 
 from scanners.base import Severity
 
@@ -33,24 +36,33 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 # -- flattening ---------------------------------------------------------------------------
 
-_KEEP = set("abcdefghijklmnopqrstuvwxyz0123456789'")
-_FLAT_TABLE = {c: " " for c in range(128) if chr(c) not in _KEEP}
-_FLAT_TABLE.update({ord(c): "'" for c in "\u2019\u2018\u02bc\u0060\u00b4"})
-_FLAT_TABLE.update({ord(c): " " for c in "\u00a0\u2013\u2014\u2012\u2015\u201c\u201d\u201e"
-                    "\u2026\u2022\u00b7\u00a3\u20ac\u00ab\u00bb\u200b\u2028\u2029\ufeff"})
-_EDGE_APOSTROPHE = re.compile(r"(?<![a-z0-9])'|'(?![a-z0-9])")
+_KEEP = set("abcdefghijklmnopqrstuvwxyz0123456789")
+_ASCII_TABLE = str.maketrans({chr(c): " " for c in range(128) if chr(c) not in _KEEP})
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_CONFUSABLES = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+                "к": "k", "м": "m", "т": "t", "ο": "o", "α": "a", "ν": "v", "ι": "i", "κ": "k",
+                "ѕ": "s", "ԁ": "d", "ß": "s", "ø": "o", "æ": "a", "œ": "o", "ł": "l"}
 _SPACES = re.compile(r" {2,}")
 
 
+@lru_cache(maxsize=4096)
+def _fold(c: str) -> str:
+    """One ASCII character for a non-ASCII one: its letter without accents, else a space."""
+    if c in _CONFUSABLES:
+        return _CONFUSABLES[c]
+    base = unicodedata.normalize("NFKD", c)[:1].lower()
+    return base if base.isascii() and base.isalnum() else " "
+
+
 def flatten(text: str) -> str:
-    """Lower case with every non-word character a space; the same length as `text`."""
+    """Lower case, accents and look-alike letters folded to ASCII, every other character a
+    space (apostrophes too: "you're" is "you re"); the same length as `text`."""
     low = text.lower()
     if len(low) != len(text):  # a few characters lower-case to two ('İ'): keep offsets
         low = "".join(c.lower()[:1] or c for c in text)
-    flat = low.translate(_FLAT_TABLE)
-    if "'" in flat:
-        flat = _EDGE_APOSTROPHE.sub(" ", flat)
-    return flat
+    if not low.isascii():
+        low = _NON_ASCII.sub(lambda m: _fold(m.group(0)), low)
+    return low.translate(_ASCII_TABLE)
 
 
 def key(phrase: str) -> str:
@@ -59,57 +71,89 @@ def key(phrase: str) -> str:
 
 
 class FlatView:
-    """One text, flattened and squeezed for matching, with offsets back into the original."""
+    """One text, flattened and squeezed for matching, with offsets back into the original.
 
-    __slots__ = ("text", "padded", "_runs", "_removed")
+    The squeeze (runs of spaces to one) and the offset map are computed with numpy on the
+    ASCII bytes of the flattened text: a regex substitution and a Python map of every run
+    of spaces cost more than the matching itself."""
+
+    __slots__ = ("text", "padded", "_keep")
 
     def __init__(self, text: str):
         self.text = text
         flat = flatten(text)
-        squeezed = _SPACES.sub(" ", flat)
-        self.padded = " " + squeezed + " "
-        self._runs = None if len(squeezed) == len(flat) else flat
-        self._removed = None
+        if "  " not in flat:
+            self._keep = None
+            self.padded = " " + flat + " "
+            return
+        arr = np.frombuffer(flat.encode("ascii"), dtype=np.uint8)
+        space = arr == 32
+        keep = np.ones(len(arr), dtype=bool)
+        keep[1:] = ~(space[1:] & space[:-1])
+        self._keep = np.flatnonzero(keep)
+        self.padded = " " + arr[self._keep].tobytes().decode("ascii") + " "
 
     def original(self, pos: int) -> int:
         """Offset in the original text of offset `pos` in the squeezed text."""
-        if self._runs is None:
+        if self._keep is None:
             return pos
-        if self._removed is None:
-            starts, removed, total = [], [], 0
-            for m in _SPACES.finditer(self._runs):
-                starts.append(m.start() - total)
-                total += m.end() - m.start() - 1
-                removed.append(total)
-            self._removed = (starts, removed)
-        starts, removed = self._removed
-        i = bisect_left(starts, pos)
-        return pos + (removed[i - 1] if i else 0)
+        return int(self._keep[pos]) if pos < len(self._keep) else len(self.text)
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
     start: int  # offsets into the original text
     end: int
-    entry: str  # the entry as matched (its key)
+    entry: str  # the entry's key ("fuck"), also when a disguised form matched
     severity: Severity
     label: str
+    source: str = ""  # the data file
+    disguised: bool = False  # matched a generated spelling (f u c k, sh1t, fuuuck)
+
+
+_LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "b": "8", "g": "9"}
+
+
+def disguises(word: str) -> set[str]:
+    """Spellings that stand for `word` in the flattened text: letters swapped for digits
+    (sh1t, 5h1t; up to two swaps), spaced or dotted apart (f u c k, b.i.t.c.h), one letter
+    stretched (fuuuuck, shiiit)."""
+    out = set()
+    spots = [i for i, c in enumerate(word) if c in _LEET]
+    for i in spots:
+        out.add(word[:i] + _LEET[word[i]] + word[i + 1:])
+        for j in spots:
+            if j > i:
+                out.add(word[:i] + _LEET[word[i]] + word[i + 1:j] + _LEET[word[j]] + word[j + 1:])
+    if len(word) >= 3:
+        out.add(" ".join(word))
+    for i, c in enumerate(word):
+        for n in range(3, 9):
+            out.add(word[:i] + c * n + word[i + 1:])
+    out.discard(word)
+    return out
 
 
 class Matcher:
-    """Every listed word or phrase of one data file, in one Aho-Corasick automaton."""
+    """Words and phrases of one or more data files, in one Aho-Corasick automaton."""
 
-    def __init__(self, entries: list[tuple[str, Severity, str]]):
+    def __init__(self, entries, disguise: bool = False):
+        """`entries`: (text, severity, label, source). With `disguise`, single words also
+        match their disguised spellings (see `disguises`)."""
         self.automaton = ahocorasick.Automaton()
         self.size = 0
-        for text, severity, label in entries:
-            for k in _variants(key(text)):
-                padded = f" {k} "
+        for text, severity, label, source in entries:
+            k = key(text)
+            forms = [(v, False) for v in _variants(text)]
+            if disguise and " " not in k:
+                forms += [(d, True) for d in sorted(disguises(k))]
+            for form, disguised in forms:
+                padded = f" {form} "
+                value = (len(form), k, severity, label, source, disguised)
                 if padded in self.automaton:
-                    values = self.automaton.get(padded)
-                    values.append((k, severity, label))
+                    self.automaton.get(padded).append(value)
                 else:
-                    self.automaton.add_word(padded, [(k, severity, label)])
+                    self.automaton.add_word(padded, [value])
                     self.size += 1
         if self.size:
             self.automaton.make_automaton()
@@ -118,24 +162,18 @@ class Matcher:
         if not self.size:
             return
         for end, values in self.automaton.iter(view.padded):
-            k = values[0][0]
-            start = end - len(k) - 1  # the first letter's index in the squeezed text
-            s, e = view.original(start), view.original(start + len(k))
-            for entry, severity, label in values:
-                yield Hit(s, e, entry, severity, label)
-
-    def words(self) -> dict[str, list[tuple[Severity, str]]]:
-        """Single-word entries (for looking up disguised words one at a time)."""
-        out: dict[str, list[tuple[Severity, str]]] = {}
-        for padded, values in self.automaton.items():
-            k = padded.strip()
-            if " " not in k:
-                out[k] = [(sev, label) for _, sev, label in values]
-        return out
+            length = values[0][0]
+            start = end - length - 1  # the first letter's index in the squeezed text
+            s, e = view.original(start), view.original(start + length)
+            for _, k, severity, label, source, disguised in values:
+                yield Hit(s, e, k, severity, label, source, disguised)
 
 
-def _variants(k: str) -> list[str]:
-    return [k, k.replace("'", "")] if "'" in k else [k]
+def _variants(text: str) -> list[str]:
+    """The entry's key, and without its apostrophes ("you're": "you re", "youre")."""
+    k = key(text)
+    joined = key(text.replace("'", "").replace("’", ""))
+    return [k, joined] if joined != k else [k]
 
 
 @dataclass(frozen=True)
@@ -143,11 +181,9 @@ class Table:
     entries: tuple[tuple[str, Severity, str], ...]  # words and phrases
     patterns: tuple[tuple[re.Pattern, Severity, str], ...]  # `re:` entries
 
-    def matcher(self, *labels: str) -> Matcher:
-        return Matcher([e for e in self.entries if not labels or e[2] in labels])
-
-    def labelled(self, *labels: str) -> list[str]:
-        return [key(t) for t, _, label in self.entries if label in labels]
+    def selected(self, name: str, labels: tuple[str, ...]):
+        return [(t, sev, label, name) for t, sev, label in self.entries
+                if not labels or label in labels]
 
     def search(self, text: str, *labels: str) -> Iterator[tuple[re.Match, Severity, str]]:
         for pattern, severity, label in self.patterns:
@@ -178,14 +214,36 @@ def table(name: str) -> Table:
 
 @lru_cache(maxsize=None)
 def matcher(name: str, *labels: str) -> Matcher:
-    return table(name).matcher(*labels)
+    return Matcher(table(name).selected(name, labels))
+
+
+@lru_cache(maxsize=None)
+def combined(lists: tuple[tuple[str, tuple[str, ...], bool], ...]) -> Matcher:
+    """One automaton for several lists: (file, labels or (), disguised spellings too)."""
+    entries, disguised = [], []
+    for name, labels, disguise in lists:
+        (disguised if disguise else entries).extend(table(name).selected(name, labels))
+    m = Matcher(disguised, disguise=True)
+    for text, severity, label, source in entries:  # add the plain lists to the same automaton
+        k = key(text)
+        for form in _variants(text):
+            padded = f" {form} "
+            value = (len(form), k, severity, label, source, False)
+            if padded in m.automaton:
+                m.automaton.get(padded).append(value)
+            else:
+                m.automaton.add_word(padded, [value])
+                m.size += 1
+    if m.size:
+        m.automaton.make_automaton()
+    return m
 
 
 @lru_cache(maxsize=None)
 def words(name: str, *labels: str) -> frozenset[str]:
     """The keys of a file's entries (e.g. an allowlist), as a set."""
-    return frozenset(k for t, _, label in table(name).entries
-                     if not labels or label in labels for k in _variants(key(t)))
+    return frozenset(form for t, _, label in table(name).entries
+                     if not labels or label in labels for form in _variants(t))
 
 
 # -- the first, simple interface, kept for scanners that only need a word list ------------

@@ -6,10 +6,11 @@ text: lines starting with `>`, and everything after an "On ... wrote:" line, an 
 marker. A quoted segment's `where` ends in `#quoted` ("body#quoted"). Each segment has a
 flattened view for lexicon matching (scanners.lexicon.FlatView), built on first use.
 
-It also finds words written to slip past a word list (`disguised`): letters swapped for
-look-alike digits or symbols (sh1t, $hit, b!tch), asterisks (f*ck, f**k), letters spaced or
-dotted apart (f u c k, b.i.t.c.h) and letters stretched (fuuuuck). Each comes with the
-plain forms it may stand for; the scanner looks those up in its own list.
+`Segment.hits(file)` gives the matches of every list in SCAN_LISTS, found in one
+Aho-Corasick pass per segment; the language list also matches disguised spellings (sh1t,
+f u c k, b.i.t.c.h, fuuuck, fück). `Segment.disguised` finds the tokens disguised with
+symbols (sh!t, $hit, f*ck), which the flattened view cannot see, with the plain forms
+they may stand for; the scanner looks those up in its own list.
 
 The views are cached for the last few messages, so two scanners reading the same
 ParsedMessage share one computation. Nothing here decides anything.
@@ -18,90 +19,110 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from scanners.base import ParsedMessage
-from scanners.lexicon import FlatView
+from scanners import lexicon
+from scanners.lexicon import FlatView, Hit
 
 QUOTED = "#quoted"
 
 # -- quoted text ---------------------------------------------------------------------------
 
-_QUOTE_LINE = re.compile(r"^[ \t]*>")
-_ATTRIBUTION_START = re.compile(r"^[ \t]*(?:on|le|am|el)\s.{0,200}$", re.IGNORECASE)
-_ATTRIBUTION_END = re.compile(r"\b(?:wrote|writes|a écrit|schrieb|escribió)\s*:\s*$", re.IGNORECASE)
+_QUOTE_LINES = re.compile(r"^[ \t]*>[^\n]*", re.MULTILINE)
+# Cheap substring tests first: most mail is not a reply. The patterns below are matched on
+# the lower-cased text (IGNORECASE makes an alternation of words several times slower).
+_CLUES = ("wrote", "writes", "a écrit", "schrieb", "escribió", "original message",
+          "forwarded message", "from:", "__________")
 _BLOCK_MARKER = re.compile(
-    r"^[ \t]*(?:-{2,}\s*(?:original message|forwarded message)\s*-{2,}|"
-    r"begin forwarded message:|_{10,}\s*$)", re.IGNORECASE)
-_HEADER_FROM = re.compile(r"^[ \t]*\*?from:\*?\s+\S", re.IGNORECASE)
-_HEADER_NEXT = re.compile(r"^[ \t]*\*?(?:sent|date|to|subject|cc):", re.IGNORECASE)
+    r"^[ \t]*(?:-{2,}[ \t]*(?:original message|forwarded message)[ \t]*-{2,}|"
+    r"begin forwarded message:|_{10,}[ \t]*$)|"
+    r"^[ \t]*\*?from:\*?[ \t]+\S[^\n]*\n(?:[^\n]*\n){0,3}?[ \t]*\*?(?:sent|date):",
+    re.MULTILINE)
+_ATTRIBUTION_END = re.compile(r"(?:wrote|writes|a écrit|schrieb|escribió)[ \t]*:[ \t]*$",
+                              re.MULTILINE)
+_ATTRIBUTION_START = re.compile(r"[ \t]*(?:on|le|am|el)\s", re.IGNORECASE)
 
 
 def split_quoted(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, quoted) spans covering `text`, in order, merged by state."""
-    lines, pos = [], 0
-    for line in text.split("\n"):
-        lines.append((pos, line))
-        pos += len(line) + 1
-    state = [bool(_QUOTE_LINE.match(line)) for _, line in lines]
-    cut = _reply_block(lines)
-    if cut is not None:
-        index, to_end = cut
-        if to_end:
-            state[index:] = [True] * (len(lines) - index)
-        else:  # the attribution line, or two when it wraps
-            state[index] = True
-            if not _ATTRIBUTION_END.search(lines[index][1]) and index + 1 < len(lines):
-                state[index + 1] = True
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c.lower()[:1] or c for c in text)
+    if ">" not in text and not any(clue in low for clue in _CLUES):
+        return [(0, len(text), False)]
+    quoted = [(m.start(), m.end()) for m in _QUOTE_LINES.finditer(text)] if ">" in text else []
+    block = _reply_block(low)
+    if block:
+        quoted.append(block)
+    quoted.sort()
     spans: list[tuple[int, int, bool]] = []
-    for (start, line), quoted in zip(lines, state):
-        end = min(start + len(line) + 1, len(text))
-        if spans and spans[-1][2] == quoted:
-            spans[-1] = (spans[-1][0], end, quoted)
+    pos = 0
+    for start, end in quoted:
+        end = min(len(text), end + 1) if end < len(text) and text[end] == "\n" else end
+        if start < pos:  # inside the previous quoted span
+            if end > pos:
+                spans[-1] = (spans[-1][0], end, True)
+                pos = end
+            continue
+        if start > pos:
+            spans.append((pos, start, False))
+        if spans and spans[-1][2]:
+            spans[-1] = (spans[-1][0], end, True)
         else:
-            spans.append((start, end, quoted))
+            spans.append((start, end, True))
+        pos = end
+    if pos < len(text):
+        spans.append((pos, len(text), False))
     return spans
 
 
-def _reply_block(lines: list[tuple[int, str]]) -> tuple[int, bool] | None:
-    """(first line of the quoted block, whether everything after it is quoted), or None."""
-    for i, (_, line) in enumerate(lines):
-        if _QUOTE_LINE.match(line):
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _reply_block(text: str) -> tuple[int, int] | None:  # `text` in lower case
+    """The span of the reply header: from an "On ... wrote:" line (wrapped over two lines,
+    perhaps), an Outlook block or a forward marker. Everything after it is quoted, unless
+    '>' lines follow an attribution (Gmail, Apple Mail), when the sender may answer in
+    between: then only the attribution itself is."""
+    found = []
+    m = _BLOCK_MARKER.search(text)
+    if m:
+        found.append((m.start(), len(text)))
+    for m in _ATTRIBUTION_END.finditer(text):
+        start = _line_start(text, m.start())
+        line = text[start:m.end()]
+        if line.lstrip().startswith(">"):
             continue
-        if _BLOCK_MARKER.match(line):
-            return i, True
-        if _HEADER_FROM.match(line) and sum(
-                bool(_HEADER_NEXT.match(nxt)) for _, nxt in lines[i + 1:i + 5]) >= 2:
-            return i, True
-        attribution = _ATTRIBUTION_END.search(line) and (
-            _ATTRIBUTION_START.match(line) or line.count(" ") < 25)
-        wrapped = (_ATTRIBUTION_START.match(line) and i + 1 < len(lines)
-                   and _ATTRIBUTION_END.search(lines[i + 1][1]))
-        if attribution or wrapped:
-            after = [ln for _, ln in lines[i + (2 if wrapped else 1):] if ln.strip()][:3]
-            # Gmail/Apple style: the quote follows with '>' on each line, and the sender may
-            # answer in between; otherwise (Outlook, HTML turned to text) the rest is quoted.
-            return i, not any(_QUOTE_LINE.match(ln) for ln in after)
-    return None
+        if not (_ATTRIBUTION_START.match(line) or line.count(" ") < 25):
+            if start == 0:
+                continue
+            previous = _line_start(text, start - 1)
+            if not _ATTRIBUTION_START.match(text[previous:start]):
+                continue
+            start = previous
+        elif start and not _ATTRIBUTION_START.match(line):
+            previous = _line_start(text, start - 1)
+            if _ATTRIBUTION_START.match(text[previous:start]) and "@" in text[previous:m.end()]:
+                start = previous  # "On Tue, 10 Jun, Olivia <\nolivia@example.com> wrote:"
+        after = [ln for ln in text[m.end():m.end() + 2000].split("\n") if ln.strip()][:3]
+        to_end = not any(ln.lstrip().startswith(">") for ln in after)
+        found.append((start, len(text) if to_end else m.end()))
+        break
+    return min(found) if found else None
 
 
-# -- disguised words -----------------------------------------------------------------------
+# -- disguised words with symbols -------------------------------------------------------
 
+# Digits for letters, spaced and stretched letters are generated into the automaton
+# (scanners.lexicon.disguises). Symbols are not: the flattened view turns them into spaces.
+# So tokens with a symbol among letters are looked at here: sh!t, $hit, a$$hole, tw@t, f*ck.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
-                       "9": "g", "@": "a", "$": "s", "!": "i", "|": "i", "€": "e", "£": "l"})
-_CONFUSABLES = str.maketrans({"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y",
-                              "х": "x", "і": "i", "к": "k", "м": "m", "т": "t", "ο": "o",
-                              "α": "a", "ν": "v", "ι": "i", "κ": "k", "ѕ": "s", "ԁ": "d"})
-# A run of letters, digits and look-alike symbols with at least one symbol or digit inside.
-_SYMBOLIC = re.compile(r"(?<![\w@$*!|])(?=[\w@$*!|]*?[0-9@$*!|])(?=[\w@$*!|]*?[A-Za-z])"
-                       r"[\w@$*!|]{3,24}(?![\w@$*!|])")
-_SPACED = re.compile(r"(?<![A-Za-z])[A-Za-z](\. |[ .\-_*~+])(?:[A-Za-z]\1)+[A-Za-z](?![A-Za-z])")
-_STRETCHED = re.compile(r"[A-Za-z]*([A-Za-z])\1\1[A-Za-z]*")
-_NON_ASCII_WORD = re.compile(r"\b\w*[^\x00-\x7f]\w*\b")
-_RUN3 = re.compile(r"([a-z])\1{2,}")
-_RUN2 = re.compile(r"([a-z])\1+")
+                       "9": "g", "@": "a", "$": "s", "!": "i", "|": "i"})
+_SYMBOL = re.compile(r"[@$*!|]+")
+_TOKEN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@$*!|")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,36 +134,32 @@ class Disguised:
 
 def disguised(text: str) -> list[Disguised]:
     out: list[Disguised] = []
-    for m in _SYMBOLIC.finditer(text):
-        token = m.group(0).strip("*!|")
-        if sum(c.isalpha() for c in token) < 1 or len(token) < 3 or len(token) > 24:
+    done = -1
+    size = len(text)
+    for m in _SYMBOL.finditer(text):
+        start, end = m.start(), m.end()
+        if start < done:
             continue
-        start = m.start() + m.group(0).index(token)
+        inside = start and end < size and text[start - 1].isalnum() and text[end].isalnum()
+        if not inside and not (text[start] in "@$" and (end < size and text[end].isalpha()
+                                                       or start and text[start - 1].isalpha())):
+            continue  # "Book now!", "* item", "£5 *": not inside a word
+        while start > 0 and text[start - 1] in _TOKEN:
+            start -= 1
+        while end < len(text) and text[end] in _TOKEN:
+            end += 1
+        done = end
+        token = text[start:end]
+        stripped = token.strip("*!|")
+        start += token.index(stripped) if stripped else 0
+        token = stripped
+        if not 3 <= len(token) <= 24 or not _SYMBOL.search(token) or \
+                not any(c.isalpha() for c in token):
+            continue
         form = token.lower().translate(_LEET)
-        if form.replace("*", "").isalpha() and (form != token.lower() or "*" in form):
-            out.append(Disguised(start, start + len(token), _stretch_forms(form)))
-    for m in _SPACED.finditer(text):
-        letters = "".join(c for c in m.group(0) if c.isalpha()).lower()
-        out.append(Disguised(m.start(), m.end(), _stretch_forms(letters)))
-    for m in _STRETCHED.finditer(text):
-        out.append(Disguised(m.start(), m.end(), _stretch_forms(m.group(0).lower())[1:]))
-    if not text.isascii():
-        for m in _NON_ASCII_WORD.finditer(text):
-            plain = _fold(m.group(0))
-            if plain != m.group(0).lower() and plain.isascii():
-                out.append(Disguised(m.start(), m.end(), _stretch_forms(plain)))
+        if form.replace("*", "").isalpha():
+            out.append(Disguised(start, start + len(token), (form,)))
     return out
-
-
-def _stretch_forms(word: str) -> tuple[str, ...]:
-    if not _RUN3.search(word):
-        return (word,)
-    return word, _RUN3.sub(r"\1", word), _RUN3.sub(r"\1\1", word), _RUN2.sub(r"\1", word)
-
-
-def _fold(word: str) -> str:
-    word = word.lower().translate(_CONFUSABLES)
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 # -- sentences, signature ------------------------------------------------------------------
@@ -184,10 +201,24 @@ def signature(text: str) -> list[str]:
 
 # -- the views -----------------------------------------------------------------------------
 
+# The lists the scanners match against every segment: (file, labels scanned, disguised
+# spellings too). Other labels of a file are looked up one at a time, not scanned for.
+SCAN_LISTS = (
+    ("language.txt", (), True),
+    ("insults.txt", ("noun", "adj"), False),
+    ("defamation.txt", ("claim",), False),
+    ("pom.txt", (), False),
+    ("promo.txt", (), False),
+    ("claims.txt", (), False),
+    ("audience.txt", ("text", "professional"), False),
+    ("attribution.txt", ("opinion",), False),
+)
+
+
 class Segment:
     """A run of text of one part that is either quoted or not."""
 
-    __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised")
+    __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised", "_hits")
 
     def __init__(self, where: str, text: str, quoted: bool, kind: str):
         self.where = where + (QUOTED if quoted else "")
@@ -196,12 +227,21 @@ class Segment:
         self.kind = kind  # "subject", "body" or "attachment"
         self._flat: FlatView | None = None
         self._disguised: list[Disguised] | None = None
+        self._hits: dict[str, list[Hit]] | None = None
 
     @property
     def flat(self) -> FlatView:
         if self._flat is None:
             self._flat = FlatView(self.text)
         return self._flat
+
+    def hits(self, name: str) -> list[Hit]:
+        """Matches of the data file `name` (one of SCAN_LISTS), all lists found in one pass."""
+        if self._hits is None:
+            self._hits = {n: [] for n, _, _ in SCAN_LISTS}
+            for hit in lexicon.combined(SCAN_LISTS).find(self.flat):
+                self._hits[hit.source].append(hit)
+        return self._hits[name]
 
     @property
     def disguised(self) -> list[Disguised]:

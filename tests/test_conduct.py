@@ -34,14 +34,14 @@ def rules(findings) -> dict[str, tuple[Severity, str]]:
 # -- lexicon ---------------------------------------------------------------------------------
 
 def test_matcher_finds_whole_words_across_spacing_and_maps_offsets_back():
-    m = lexicon.Matcher([("watch your back", Severity.HIGH, "t"), ("ass", Severity.LOW, "p")])
+    m = lexicon.Matcher([("watch your back", Severity.HIGH, "t", "x"), ("ass", Severity.LOW, "p", "x")])
     original = "Well,  WATCH your\n  back!  Assess the class."
     hits = list(m.find(lexicon.FlatView(original)))
     assert [(original[h.start:h.end], h.label) for h in hits] == [("WATCH your\n  back", "t")]
 
 
 def test_curly_apostrophes_and_missing_apostrophes_match():
-    m = lexicon.Matcher([("you're an idiot", Severity.HIGH, "a")])
+    m = lexicon.Matcher([("you're an idiot", Severity.HIGH, "a", "x")])
     for written in ("You’re an idiot", "youre an idiot", "YOU'RE AN IDIOT"):
         assert list(m.find(lexicon.FlatView(written))), written
 
