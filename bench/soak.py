@@ -239,10 +239,12 @@ def soak(messages: int = 10_000, clients: int = 20, kills: int = 5, seed: int = 
         chaos_thread = threading.Thread(target=chaos, daemon=True)
         chaos_thread.start()
         killed = 0
+        # kill points spread over the whole run: when so many messages have been accepted
+        points = sorted(rng.sample(range(messages // 20, messages - messages // 20), kills))
         while killed < kills and any(t.is_alive() for t in threads):
-            time.sleep(rng.uniform(0.5, 2.5))
-            if not any(t.is_alive() for t in threads):
-                break
+            time.sleep(rng.uniform(0.05, 0.3))
+            if len(accepted) < points[killed]:
+                continue
             relay.kill()
             killed += 1
             say(f"SIGKILL {killed}/{kills} after {len(accepted)} accepted; restarting")
