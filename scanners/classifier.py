@@ -6,9 +6,9 @@ of the installed package, and nothing is downloaded. It is loaded on first use, 
 that never scan do not pay for scikit-learn.
 
 Such a model scores a whole string and misfires on clinical and identity words ("anal
-fissure", "breastfeeding", "gay") and on names. Before scoring, the words of
-data/clinical_allowlist.txt, capitalised words other than the first of a sentence (names,
-mostly) and numbers are removed. The language scanner only reports what it says as medium,
+fissure", "breastfeeding", "gay") and on names. The words of data/clinical_allowlist.txt
+get a weight of zero in the model's vectorizer (as if they were not there), and capitalised
+words other than the first of a sentence (names, mostly) are removed before scoring. The language scanner only reports what it says as medium,
 never high: a classifier alone never holds a message.
 """
 from __future__ import annotations
@@ -22,14 +22,27 @@ THRESHOLD = 0.90  # probability above which a sentence is reported; see tests/te
 MIN_WORDS = 3
 MAX_CHARS = 400
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*|\d[\d.,:]*")
+# A capitalised word that does not start the sentence: a name, most often.
+_NAME = re.compile(r"(?<=[a-z0-9,;:'’)] )[A-Z][a-z'’\-]+")
 
 
 @lru_cache(maxsize=1)
 def _model():
+    """(vectorizer, model). The vectorizer is a copy whose weights (idf) for the allowlisted
+    words are zero: a TF-IDF vector then carries them as if they were not in the text."""
+    import copy
+
     from profanity_check import profanity_check as pc  # scikit-learn: slow import, ~100 MB
 
-    return pc.vectorizer, pc.model
+    vectorizer = copy.deepcopy(pc.vectorizer)
+    idf = vectorizer.idf_.copy()
+    for word in lexicon.words("clinical_allowlist.txt"):
+        for form in (word, word + "s"):
+            column = vectorizer.vocabulary_.get(form)
+            if column is not None:
+                idf[column] = 0.0
+    vectorizer.idf_ = idf
+    return vectorizer, pc.model
 
 
 def available() -> bool:
@@ -41,24 +54,14 @@ def available() -> bool:
 
 
 def masked(sentence: str) -> str:
-    """The sentence without allowlisted words, names and numbers."""
-    allow = lexicon.words("clinical_allowlist.txt")
-    out = []
-    for i, m in enumerate(_TOKEN.finditer(sentence)):
-        word = m.group(0)
-        low = word.lower().replace("’", "'")
-        if word[0].isdigit() or low in allow or low.rstrip("s") in allow:
-            continue
-        if i > 0 and word[0].isupper() and not word.isupper() and low not in ("i", "i'm", "i'll"):
-            continue
-        out.append(word)
-    return " ".join(out)
+    """The sentence as the model sees it, names removed (allowlisted words weigh nothing)."""
+    return _NAME.sub("", sentence[:MAX_CHARS])
 
 
 def scores(sentences: list[str]) -> list[float]:
     """Probability that each sentence is offensive, after masking; 0.0 for too short ones."""
-    texts = [masked(s[:MAX_CHARS]) for s in sentences]
-    todo = [i for i, t in enumerate(texts) if len(t.split()) >= MIN_WORDS]
+    texts = [masked(s) for s in sentences]
+    todo = [i for i, t in enumerate(texts) if len(t.split(None, MIN_WORDS)) >= MIN_WORDS]
     out = [0.0] * len(texts)
     if todo:
         vectorizer, model = _model()

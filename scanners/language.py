@@ -8,6 +8,7 @@ scanners/data/:
                         threats, slurs), matched on whole words with Aho-Corasick; also
                         looked up for disguised spellings (f*ck, sh1t, b.i.t.c.h, fuuuck)
   insults.txt           a frame and an insult word in one sentence ("you are a complete idiot")
+  threats.txt           a frame and a threatened act ("I will make sure you lose your licence")
   defamation.txt        an accusation (butcher, fraud, fake filler) about a named person,
                         clinic or company in one sentence; the target and the claim are
                         reported
@@ -119,6 +120,10 @@ class LanguageScanner:
                 yield finding("language_abuse", min(severity, h.severity), evidence), h.start, h.end
             else:
                 masks.append((h.start, h.end))
+        for h in seg.hits("threats.txt"):
+            if _threat_frame(seg.text, h):
+                evidence = redact.snippet(seg.text, h.start, h.end, 30)
+                yield finding("language_threat", h.severity, evidence), h.start, h.end
         for h in seg.hits("defamation.txt"):
             accusation = _defamation(seg.text, h)
             if accusation:
@@ -250,6 +255,17 @@ def _insult_tail(original: str, hit: Hit, kinds) -> Severity | None:
         if phrase and (phrase, "tail") in kinds:
             return kinds[(phrase, "tail")]
     return None
+
+
+def _threat_frame(original: str, hit: Hit) -> bool:
+    """Whether a frame ("I will", "or I'll", "you'll") stands up to three words before."""
+    if "threat_frames" not in _WORDS:
+        _WORDS["threat_frames"] = lexicon.words("threats.txt", "frame")
+    frames = _WORDS["threat_frames"]
+    tokens = _tokens_before(original, hit.start, 80)[-6:]
+    return any(" ".join(tokens[i:j]) in frames
+               for j in range(len(tokens), max(len(tokens) - 4, 0) - 1, -1)
+               for i in range(max(0, j - 4), j))
 
 
 def _insult_kinds() -> dict[tuple[str, str], Severity]:

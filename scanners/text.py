@@ -206,6 +206,7 @@ def signature(text: str) -> list[str]:
 SCAN_LISTS = (
     ("language.txt", (), True),
     ("insults.txt", ("noun", "adj"), False),
+    ("threats.txt", ("act",), False),
     ("defamation.txt", ("claim",), False),
     ("pom.txt", (), False),
     ("promo.txt", (), False),

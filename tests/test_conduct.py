@@ -50,6 +50,7 @@ def test_every_data_file_loads_with_known_labels():
     labels = {
         "language.txt": {"language_profanity", "language_abuse", "language_threat",
                          "language_discrimination"},
+        "threats.txt": {"frame", "act"},
         "insults.txt": {"frame", "nframe", "tail", "guard", "filler", "noun", "adj"},
         "defamation.txt": {"claim", "title", "org", "ref", "negate"},
         "pom.txt": {"name", "brand", "class", "euphemism"},

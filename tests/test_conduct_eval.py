@@ -1,6 +1,9 @@
 """The conduct evaluation set (tests/data/conduct_eval/): labelled sentences and whole
 messages, written to be hard, scored per category with precision and recall.
 
+holdout.tsv was written after the lists were tuned on the other two files and scored once
+before any change; its first scores are in the commit that added it.
+
 Each sentence becomes a one-part message, to one patient (context p) or a newsletter
 (context n: List-Unsubscribe, a list address). Each message is built from messages.toml
 with its headers, envelope and body. Both go through the real path: parse, the language and
@@ -33,7 +36,7 @@ from scanners.language import LanguageScanner  # noqa: E402
 DATA = Path(__file__).resolve().parent / "data" / "conduct_eval"
 CATEGORIES = {
     "profanity": ("language_profanity",),
-    "abuse": ("language_abuse",),
+    "abuse": ("language_abuse", "language_classifier"),  # the classifier is medium at most
     "threat": ("language_threat",),
     "discrimination": ("language_discrimination",),
     "defamation": ("defamation",),
@@ -81,16 +84,16 @@ CONTEXTS = {
 }
 
 
-def sentence_cases() -> list[Case]:
+def sentence_cases(name: str = "sentences.tsv") -> list[Case]:
     cases = []
-    for number, line in enumerate((DATA / "sentences.tsv").read_text(encoding="utf-8")
+    for number, line in enumerate((DATA / name).read_text(encoding="utf-8")
                                   .splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         labels, context, text = line.split("\t")
         headers = dict(CONTEXTS[context], Date="Mon, 01 Jul 2024 09:00:00 +0100",
-                       **{"Message-ID": f"<s{number}@glowclinic.example>"})
-        cases.append(Case(f"sentences.tsv:{number}", _raw(headers, text.replace("\\n", "\n")),
+                       **{"Message-ID": f"<{name}.{number}@glowclinic.example>"})
+        cases.append(Case(f"{name}:{number}", _raw(headers, text.replace("\\n", "\n")),
                           _labels(labels)))
     return cases
 
@@ -177,9 +180,9 @@ def evaluate(cases: list[Case]):
 
 @pytest.fixture(scope="module")
 def results():
-    sentences, messages = sentence_cases(), message_cases()
+    sentences, messages, holdout = sentence_cases(), message_cases(), sentence_cases("holdout.tsv")
     return {"sentences": sentences, "messages": messages,
-            "all": evaluate(sentences + messages)}
+            "all": evaluate(sentences + messages + holdout)}
 
 
 def test_the_set_is_large_enough(results):
@@ -219,10 +222,10 @@ def test_messages_get_the_expected_action(results):
 
 
 def report() -> str:
-    sentences, messages = sentence_cases(), message_cases()
+    sentences, messages, holdout = sentence_cases(), message_cases(), sentence_cases("holdout.tsv")
     lines = []
-    for title, cases in (("sentences", sentences), ("messages", messages),
-                         ("all", sentences + messages)):
+    for title, cases in (("sentences", sentences), ("messages", messages), ("holdout", holdout),
+                         ("all", sentences + messages + holdout)):
         high, flagged, language_any, (alarms, total), disagreements = evaluate(cases)
         lines.append(f"\n{title}: {len(cases)} cases, {total} clean "
                      f"({alarms} with a finding above low)")
