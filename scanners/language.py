@@ -14,8 +14,10 @@ scanners/data/:
                         reported
   clinical_allowlist.txt  words hidden from the classifier (anatomy, identity, clinical)
 
-The classifier (scanners.classifier) scores each sentence of the subject and body that no
-list matched; a score over its threshold is a medium finding, never high.
+The classifier (scanners.classifier) scores each sentence of the subject and of the
+sender's own body text that no list matched; a score over its threshold is a medium
+finding, never high. Quoted text and attachments are not scored: a quoted finding would be
+low, which changes nothing, and documents are not the sender's tone.
 
 Quoted text (replies, forwards) is scanned too, but its findings are one severity lower and
 their `where` ends in "#quoted": a clinic answering an abusive patient is not abusive.
@@ -135,7 +137,7 @@ class LanguageScanner:
     def _classify(self, views: text.MessageText, covered, masks) -> Iterator[Finding]:
         todo: list[tuple[text.Segment, int, int, str]] = []
         for n, seg in enumerate(views.segments):
-            if seg.kind == "attachment":
+            if seg.kind == "attachment" or seg.quoted:  # quoted, it could only be low
                 continue
             for start, end in text.sentences(seg.text):
                 if not any(s < end and start < e for s, e in covered.get(n, ())):
@@ -149,9 +151,8 @@ class LanguageScanner:
         scores = classifier.scores([sentence for _, _, _, sentence in todo])
         for (seg, start, end, _), score in zip(todo, scores):
             if score >= classifier.THRESHOLD:
-                severity = Severity.LOW if seg.quoted else Severity.MEDIUM
                 evidence = redact.snippet(seg.text[start:end], 0, 0, 70) + f" (score {score:.2f})"
-                yield Finding(CATEGORY, "language_classifier", severity, seg.where, evidence)
+                yield Finding(CATEGORY, "language_classifier", Severity.MEDIUM, seg.where, evidence)
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:
