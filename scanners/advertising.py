@@ -29,6 +29,7 @@ high from the envelope). Quoted text is reported one severity lower, at "...#quo
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterator
 
 from scanners import lexicon, redact, text
@@ -173,20 +174,17 @@ def _severity(strength: str, bulk: bool, answers_question: bool) -> Severity | N
 
 def _bulk_reasons(msg: ParsedMessage, own: list[text.Segment]) -> list[str]:
     """Why the message looks like a newsletter or list mail ([] if it does not)."""
-    table = lexicon.table("audience.txt")
+    headers, locals_, domains = _audience_markers()
     reasons = []
-    headers = [(k.lower(), v.lower()) for k, v in msg.headers]
-    for entry, _, kind in table.entries:
-        entry = entry.lower()
-        if kind == "header":
-            name, _, value = entry.partition(":")
-            if any(k == name and value.strip() in v for k, v in headers):
-                reasons.append(f"{entry} header")
-        elif kind in ("local", "domain"):
-            for address in msg.recipients:
-                local, _, domain = address.partition("@")
-                if kind == "local" and local == entry or kind == "domain" and domain.startswith(entry):
-                    reasons.append(f"list address {address.split('@')[0]}@…")
+    present = {(k.lower(), v.lower()) for k, v in msg.headers}
+    names = {k for k, _ in present}
+    for name, value, shown in headers:
+        if name in names and any(k == name and value in v for k, v in present):
+            reasons.append(f"{shown} header")
+    for address in msg.recipients:
+        local, _, domain = address.partition("@")
+        if local in locals_ or domain.startswith(domains):
+            reasons.append(f"list address {local}@…")
     for seg in own:
         for h in seg.hits("audience.txt"):
             if h.label == "text":
@@ -195,6 +193,22 @@ def _bulk_reasons(msg: ParsedMessage, own: list[text.Segment]) -> list[str]:
     if reasons and any(h.label == "professional" for seg in own for h in seg.hits("audience.txt")):
         return []  # a list of practitioners (CPD, trade prices): not the public
     return list(dict.fromkeys(reasons))
+
+
+@lru_cache(maxsize=1)
+def _audience_markers():
+    """(header (name, value, as shown) triples, list local parts, list domain prefixes)."""
+    headers, locals_, domains = [], set(), []
+    for entry, _, kind in lexicon.table("audience.txt").entries:
+        entry = entry.lower()
+        if kind == "header":
+            name, _, value = entry.partition(":")
+            headers.append((name.strip(), value.strip(), entry))
+        elif kind == "local":
+            locals_.add(entry)
+        elif kind == "domain":
+            domains.append(entry)
+    return headers, frozenset(locals_), tuple(domains)
 
 
 def _unattributed(views: text.MessageText, bulk, own, cues) -> str:

@@ -42,7 +42,44 @@ def _model():
             if column is not None:
                 idf[column] = 0.0
     vectorizer.idf_ = idf
-    return vectorizer, pc.model
+    return vectorizer, _fast(pc.model, vectorizer)
+
+
+class _Sigmoids:
+    """The calibrated model's predict_proba[:, 1] as one sparse product: scikit-learn's own
+    spends milliseconds a call validating its input, more than the arithmetic."""
+
+    def __init__(self, model):
+        import numpy as np
+
+        parts = model.calibrated_classifiers_
+        self.weights = np.vstack([p.estimator.coef_[0] for p in parts]).T
+        self.intercepts = np.array([p.estimator.intercept_[0] for p in parts])
+        self.a = np.array([p.calibrators[0].a_ for p in parts])
+        self.b = np.array([p.calibrators[0].b_ for p in parts])
+
+    def __call__(self, X):
+        import numpy as np
+
+        decision = X @ self.weights + self.intercepts
+        return (1.0 / (1.0 + np.exp(self.a * decision + self.b))).mean(axis=1)
+
+
+def _fast(model, vectorizer):
+    """A function X -> probability of the offensive class; the fast one when the model has
+    the shape it was built with (sigmoid calibration of linear models, averaged) and agrees
+    with scikit-learn on a few strings, else scikit-learn's own."""
+    slow = lambda X: model.predict_proba(X)[:, 1]  # noqa: E731
+    try:
+        fast = _Sigmoids(model)
+        X = vectorizer.transform(["you are a complete idiot", "see you on tuesday at ten",
+                                  "what the hell is this", "thank you so much"])
+        if model.method == "sigmoid" and len(model.classes_) == 2 and \
+                abs(fast(X) - slow(X)).max() < 1e-9:
+            return fast
+    except Exception:  # another scikit-learn layout: keep the library's path
+        pass
+    return slow
 
 
 def available() -> bool:
@@ -64,8 +101,8 @@ def scores(sentences: list[str]) -> list[float]:
     todo = [i for i, t in enumerate(texts) if len(t.split(None, MIN_WORDS)) >= MIN_WORDS]
     out = [0.0] * len(texts)
     if todo:
-        vectorizer, model = _model()
-        probs = model.predict_proba(vectorizer.transform([texts[i] for i in todo]))[:, 1]
+        vectorizer, probability = _model()
+        probs = probability(vectorizer.transform([texts[i] for i in todo]))
         for i, p in zip(todo, probs):
             out[i] = float(p)
     return out

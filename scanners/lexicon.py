@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +87,11 @@ class FlatView:
             self._keep = None
             self.padded = " " + flat + " "
             return
+        if len(flat) < 2048:  # numpy's fixed cost is more than a short text's whole cost
+            squeezed = _SPACES.sub(" ", flat)
+            self.padded = " " + squeezed + " "
+            self._keep = _Runs(flat)
+            return
         arr = np.frombuffer(flat.encode("ascii"), dtype=np.uint8)
         space = arr == 32
         keep = np.ones(len(arr), dtype=bool)
@@ -97,7 +103,30 @@ class FlatView:
         """Offset in the original text of offset `pos` in the squeezed text."""
         if self._keep is None:
             return pos
+        if isinstance(self._keep, _Runs):
+            return self._keep.original(pos)
         return int(self._keep[pos]) if pos < len(self._keep) else len(self.text)
+
+
+class _Runs:
+    """The offset map of a short text, from its runs of spaces, built on first use."""
+
+    __slots__ = ("flat", "starts", "removed")
+
+    def __init__(self, flat: str):
+        self.flat = flat
+        self.starts = None
+        self.removed = None
+
+    def original(self, pos: int) -> int:
+        if self.starts is None:
+            self.starts, self.removed, total = [], [], 0
+            for m in _SPACES.finditer(self.flat):
+                self.starts.append(m.start() - total)
+                total += m.end() - m.start() - 1
+                self.removed.append(total)
+        i = bisect_left(self.starts, pos)
+        return pos + (self.removed[i - 1] if i else 0)
 
 
 @dataclass(frozen=True, slots=True)
