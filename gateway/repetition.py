@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, SQLModel
 
 from gateway.config import BulkSettings
 from scanners.base import Finding, Severity
 
 RULE = "bulk_repetition"
+PRUNE_EVERY = 60.0  # seconds between deletions of rows older than the window
 
 
 class RecentBody(SQLModel, table=True):
@@ -37,6 +40,7 @@ class Repetition:
     def __init__(self, engine, settings: BulkSettings):
         self.engine = engine
         self.settings = settings
+        self._pruned = 0.0
 
     def create(self) -> "Repetition":
         RecentBody.__table__.create(self.engine, checkfirst=True)
@@ -51,16 +55,24 @@ class Repetition:
         now = now or datetime.now(timezone.utc)
         since = now - timedelta(seconds=s.window)
         sender = sender.lower()
-        with Session(self.engine) as db:
-            db.exec(delete(RecentBody).where(RecentBody.seen_at < since))
-            db.merge(RecentBody(id=msg_id, fingerprint=fingerprint, sender=sender,
-                                recipients=recipients, seen_at=now))
-            db.commit()
-            same = (RecentBody.fingerprint == fingerprint) & (RecentBody.seen_at >= since)
-            messages, total = db.exec(select(func.count(), func.coalesce(func.sum(
-                RecentBody.recipients), 0)).where(same)).one()
-            from_sender = db.exec(select(func.count()).where(
-                same & (RecentBody.sender == sender))).one()
+        table = RecentBody.__table__
+        with self.engine.begin() as conn:  # one transaction, one commit
+            if now.timestamp() - self._pruned > PRUNE_EVERY:
+                conn.execute(delete(table).where(table.c.seen_at < since))
+                self._pruned = now.timestamp()
+            row = dict(id=msg_id, fingerprint=fingerprint, sender=sender,
+                       recipients=recipients, seen_at=now)
+            dialect = self.engine.dialect.name
+            if dialect in ("sqlite", "postgresql"):  # screened again after a crash: once
+                insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+                conn.execute(insert(table).values(**row).on_conflict_do_nothing())
+            elif not conn.execute(select(table.c.id).where(table.c.id == msg_id)).first():
+                conn.execute(table.insert().values(**row))
+            same = (table.c.fingerprint == fingerprint) & (table.c.seen_at >= since)
+            messages, total, from_sender = conn.execute(select(
+                func.count(), func.coalesce(func.sum(table.c.recipients), 0),
+                func.coalesce(func.sum(case((table.c.sender == sender, 1), else_=0)), 0),
+            ).where(same)).one()
         hours = f"{s.window / 3600:g} h"
         if total > s.max_recipients:
             why = f"same body to {total} recipients in {messages} messages within {hours}"
