@@ -13,7 +13,8 @@ What it measures
 
     matching         the shared views (quoted split, flattening) and one Aho-Corasick pass
                      of every list per segment, plus the symbol-disguise search: the
-                     lexicon cost before any rule logic
+                     lexicon cost before any rule logic ("one long text": the same on the
+                     plain corpus joined into one string, without per-message costs)
     lexicon path     language scanner without the classifier + advertising scanner, sharing
                      the per-message views (scanners/text.py), as the gateway runs them
     language         language scanner alone, lexicon only
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -128,6 +130,15 @@ def main() -> int:
         return 1
     lexicon_only, advertising = LanguageScanner(use_classifier=False), AdvertisingScanner()
     result = {"runs": args.runs, "kb": args.kb}
+    # the matching layer alone on one long text, as a plain lexicon benchmark would time it
+    long_text = "\n\n".join(m.body_parts[0].text for m in corpus(args.mb, args.kb, "plain"))
+    seconds = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        text.Segment("body", long_text, False, "body").hits("language.txt")
+        seconds.append(time.perf_counter() - started)
+    result["one_text_matching_mb_per_s"] = round(len(long_text.encode()) / 1e6
+                                                 / statistics.median(seconds), 1)
     for kind in ("dense", "plain"):
         messages = corpus(args.mb, args.kb, kind)
         mb = sum(len(m.body_parts[0].text.encode()) for m in messages) / 1e6
@@ -154,10 +165,13 @@ def main() -> int:
     labels = {"matching": "views + list matching only", "lexicon path": "lexicon path (both scanners)",
               "language": "language, lexicon only", "advertising": "advertising",
               "full": "full (with classifier)"}
-    print(f"median of {args.runs} runs, messages of ~{args.kb} KB; MB/s")
+    load = os.getloadavg()[0]
+    print(f"median of {args.runs} runs, messages of ~{args.kb} KB; MB/s "
+          f"(load average {load:.1f} on {os.cpu_count()} CPUs at the end: other work skews it)")
     print(f"{'':<32}{'dense':>10}{'plain':>10}")
     for k, label in labels.items():
         print(f"{label:<32}{result['dense']['mb_per_s'][k]:>10}{result['plain']['mb_per_s'][k]:>10}")
+    print(f"{'matching, one long text':<32}{'':>10}{result['one_text_matching_mb_per_s']:>10}")
     print(f"{'classifier share of full time':<32}{result['dense']['classifier_share']:>10.0%}"
           f"{result['plain']['classifier_share']:>10.0%}")
     print(f"dense: {result['dense']['corpus_mb']} MB, evaluation-set text (1 paragraph in 20 "

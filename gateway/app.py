@@ -30,10 +30,18 @@ def sandbox_config(settings: Settings) -> SandboxConfig:
     scan = settings.scan
     return SandboxConfig(
         limits=Limits(max_parts=scan.max_parts, max_depth=scan.max_depth,
-                      max_pdf_pages=scan.max_pdf_pages),
+                      max_pdf_pages=scan.max_pdf_pages, pdf_seconds=scan.pdf_seconds,
+                      ocr=scan.ocr, ocr_max_pages=scan.ocr_max_pages,
+                      archive_max_depth=scan.archive_max_depth,
+                      archive_max_files=scan.archive_max_files,
+                      archive_max_size=scan.archive_max_size,
+                      archive_max_ratio=scan.archive_max_ratio),
         max_header_size=settings.server.max_header_size,
         memory_limit_mb=scan.memory_limit_mb, time_budget=scan.time_budget,
-        scanners=scan.scanners)
+        scanners=scan.scanners,
+        scanner_options={"copyright": {"own_names": tuple(settings.copyright.own_names),
+                                       "own_domains": tuple(settings.copyright.own_domains)}},
+        works_url=settings.db_url)
 
 
 def build_transport(settings: Settings) -> Transport:

@@ -67,6 +67,22 @@ class ScanSettings:
     max_depth: int = 20
     # scanner name -> enabled
     scanners: dict[str, bool] = field(default_factory=dict)
+    # attachment content (gateway/extract.py)
+    pdf_seconds: float = 10.0  # wall clock per PDF, OCR included; past it: attachment_too_large
+    ocr: bool = True  # read pages with images and no text with Tesseract, when installed
+    ocr_max_pages: int = 20  # pages per PDF read by OCR; the rest count as pdf_no_text
+    archive_max_depth: int = 3  # zip in zip in zip ...
+    archive_max_files: int = 1000  # files in one attachment's archives, nested ones included
+    archive_max_size: int = 200 * 1024 * 1024  # bytes unpacked from one attachment, in all
+    archive_max_ratio: float = 200.0  # unpacked / packed size of one member (over 1 MiB)
+
+
+@dataclass(frozen=True)
+class CopyrightSettings:
+    # the clinic's own names and mail domains: a document whose author, owner or copyright
+    # notice is one of these, and that shows no publisher, is the clinic's own
+    own_names: list[str] = field(default_factory=list)
+    own_domains: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,28 @@ class TagSettings:
 
 
 @dataclass(frozen=True)
+class ClinicSettings:
+    # the clinic's own details: the patient-data scanner never reports them
+    names: list[str] = field(default_factory=list)
+    practitioners: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    postcodes: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PatientDataPolicy:
+    # patient data addressed to the patient alone passes (the scanner tags such findings)
+    to_patient: bool = True
+    # ... also when the patient is known only by the To display name and the greeting,
+    # not by the patient register
+    by_display_name: bool = True
+    # patient data (medium or high) to more envelope recipients than this always holds; 0: off
+    max_recipients: int = 10
+
+
+@dataclass(frozen=True)
 class CategoryPolicy:
     low: str = ""
     medium: str = ""
@@ -103,11 +141,15 @@ class CategoryPolicy:
 
 @dataclass(frozen=True)
 class PolicySettings:
+    patient_data: PatientDataPolicy = field(default_factory=PatientDataPolicy)
     default: dict[str, str] = field(
         default_factory=lambda: {"low": "pass", "medium": "tag", "high": "hold"})
     categories: dict[str, CategoryPolicy] = field(
         default_factory=lambda: {"patient_data": CategoryPolicy(trusted_domains=["nhs.net"])})
-    rules: dict[str, str] = field(default_factory=lambda: {"scan_failed": "hold"})
+    rules: dict[str, str] = field(default_factory=lambda: {
+        "scan_failed": "hold", "attachment_executable": "hold", "pdf_encrypted": "hold",
+        "attachment_encrypted": "hold", "attachment_unreadable": "hold", "pdf_no_text": "hold",
+        "attachment_too_large": "hold"})
 
 
 @dataclass(frozen=True)
@@ -156,6 +198,7 @@ class Settings:
     database_url: str = ""  # empty: sqlite:///<data_dir>/mailscreen.db
     log_level: str = "INFO"
     server: ServerSettings = field(default_factory=ServerSettings)
+    clinic: ClinicSettings = field(default_factory=ClinicSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
     upstream: UpstreamSettings = field(default_factory=UpstreamSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
@@ -164,6 +207,7 @@ class Settings:
     admin: AdminSettings = field(default_factory=AdminSettings)
     audience: AudienceSettings = field(default_factory=AudienceSettings)
     bulk: BulkSettings = field(default_factory=BulkSettings)
+    copyright: CopyrightSettings = field(default_factory=CopyrightSettings)
 
     @property
     def data_path(self) -> Path:
@@ -273,6 +317,12 @@ def _validate(s: Settings, source: str) -> Settings:
         fail("scan.workers", "must be at least 1")
     if s.scan.time_budget <= 0:
         fail("scan.time_budget", "must be positive")
+    for key in ("max_pdf_pages", "pdf_seconds", "archive_max_files", "archive_max_size",
+                "archive_max_ratio"):
+        if getattr(s.scan, key) <= 0:
+            fail(f"scan.{key}", "must be positive")
+    if s.scan.archive_max_depth < 0 or s.scan.ocr_max_pages < 0:
+        fail("scan", "archive_max_depth and ocr_max_pages must not be negative")
     if s.delivery.workers < 1:
         fail("delivery.workers", "must be at least 1")
     if not s.delivery.retry_delays or min(s.delivery.retry_delays) < 0:
@@ -301,6 +351,8 @@ def _validate(s: Settings, source: str) -> Settings:
         fail("admin", "hold_days and retention_days must be positive")
     if s.audience.max_recipients < 0 or s.audience.max_bcc < 0:
         fail("audience", "max_recipients and max_bcc must not be negative")
+    if p.patient_data.max_recipients < 0:
+        fail("policy.patient_data.max_recipients", "must not be negative")
     b = s.bulk
     if b.window <= 0 or b.max_recipients < 1 or b.max_messages < 1 or b.min_chars < 0:
         fail("bulk", "window, max_recipients and max_messages must be positive")

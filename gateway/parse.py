@@ -1,4 +1,5 @@
 """parse(raw) -> ParsedMessage: the one place the message, its parts and its PDFs are read.
+(Attachment content, PDFs and archives included, is read by gateway/extract.py, called here.)
 
 The MIME tree is walked with the stdlib parser in compat32 mode (linear on long headers,
 unlike policy.default; see the corpus notes) and headers are decoded with mail-parser.
@@ -9,23 +10,19 @@ from __future__ import annotations
 import email
 import email.message
 import email.utils
-import hashlib
-import io
 import logging
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import magic
-import pypdf
 from mailparser.utils import decode_header_part
 
+from gateway.extract import extract
 from scanners import redact
 from scanners.base import Attachment, ParsedMessage, TextPart
 
 # mail-parser logs undecodable headers verbatim; headers can carry patient data.
 logging.getLogger("mailparser").setLevel(logging.CRITICAL + 1)
-logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
@@ -42,6 +39,14 @@ class Limits:
     max_parts: int = 500
     max_depth: int = 20
     max_pdf_pages: int = 500
+    # attachment content (gateway/extract.py); the defaults are those of [scan]
+    pdf_seconds: float = 10.0
+    ocr: bool = True
+    ocr_max_pages: int = 20
+    archive_max_depth: int = 3
+    archive_max_files: int = 1000
+    archive_max_size: int = 200 * 1024 * 1024
+    archive_max_ratio: float = 200.0
 
 
 def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
@@ -62,7 +67,7 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
                 text = html_to_text(text)
             body_parts.append(TextPart("body", text, ctype))
         else:
-            attachments.append(_attachment(name or f"part-{index}", ctype, payload, limits))
+            attachments.extend(extract(name or f"part-{index}", ctype, payload, limits))
     defects.extend(type(d).__name__ for d in msg.defects)
     return ParsedMessage(
         headers=headers,
@@ -128,41 +133,6 @@ def _decode_text(data: bytes, part: email.message.Message) -> str:
         return data.decode(charset, errors="replace")
     except (LookupError, ValueError):
         return data.decode("utf-8", errors="replace")
-
-
-def _attachment(name: str, declared: str, data: bytes, limits: Limits) -> Attachment:
-    real = magic.from_buffer(data[: 1 << 20], mime=True) if data else "application/x-empty"
-    pages: tuple[str, ...] = ()
-    encrypted = False
-    error = ""
-    if real == "application/pdf":
-        pages, encrypted, error = pdf_pages(data, limits.max_pdf_pages)
-    elif real.startswith("text/"):
-        text = data.decode("utf-8", errors="replace")
-        pages = (html_to_text(text) if real == "text/html" else text,)
-    return Attachment(name=name, declared_type=declared, real_type=real, size=len(data),
-                      sha256=hashlib.sha256(data).hexdigest(), data=data, pages=pages,
-                      encrypted=encrypted, error=error)
-
-
-def pdf_pages(data: bytes, max_pages: int) -> tuple[tuple[str, ...], bool, str]:
-    """(text of each page, encrypted and unreadable, error). Errors are reported, not raised."""
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    return (), True, ""
-            except Exception:
-                return (), True, ""
-        count = len(reader.pages)
-        if count > max_pages:
-            return (), False, f"PDF has {count} pages, over the limit of {max_pages}"
-        return tuple(page.extract_text() or "" for page in reader.pages), False, ""
-    except RecursionError:
-        return (), False, "PDF structure too deeply nested"
-    except Exception as e:  # pypdf raises many kinds on corrupt files
-        return (), False, f"PDF could not be read: {type(e).__name__}"
 
 
 class _TextExtractor(HTMLParser):

@@ -28,6 +28,10 @@ class SandboxConfig:
     memory_limit_mb: int = 2048
     time_budget: float = 30.0
     scanners: dict[str, bool] = field(default_factory=dict)
+    # keyword arguments of a scanner's constructor, by scanner name (plain data only)
+    scanner_options: dict[str, dict] = field(default_factory=dict)
+    # database with the protected works register (gateway/works.py); "" = no register
+    works_url: str = ""
 
 
 def _child(conn, config: SandboxConfig) -> None:
@@ -36,7 +40,11 @@ def _child(conn, config: SandboxConfig) -> None:
     if config.memory_limit_mb > 0:
         cap = config.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    scanners = registry.build(config.scanners)
+    options = {name: dict(kw) for name, kw in config.scanner_options.items()}
+    if config.works_url:  # loaded in this process, once, and again only when it changes
+        from gateway.works import Loader
+        options.setdefault("copyright", {})["works"] = Loader(config.works_url)
+    scanners = registry.build(config.scanners, options)
     while True:
         try:
             path = conn.recv()

@@ -1,7 +1,11 @@
-"""Attachments (placeholder, replaced by the copyright-and-attachments issue).
+"""Attachments: what each one really is, and whether its content could be screened.
 
-Compares each attachment's real type (python-magic) with its name, and reports what
-cannot be screened: executables, encrypted PDFs, files whose content could not be read.
+The gateway (gateway/extract.py) has identified every attachment and archive member by its
+bytes (python-magic) and read what it could. This scanner compares the real type with the
+name and the declared Content-Type, and reports, always high, what could not be screened:
+programs and scripts, encrypted files, unreadable files, PDF pages with no text (and no OCR),
+and anything over the configured limits (page count, time, archive size, file count,
+compression ratio, nesting). The default policy holds all of those (fail closed).
 """
 from __future__ import annotations
 
@@ -10,37 +14,68 @@ from typing import Iterator
 
 from scanners.base import Attachment, Finding, ParsedMessage, Severity
 
+CATEGORY = "attachment"
 EXECUTABLE_TYPES = {
     "application/x-dosexec", "application/x-executable", "application/x-sharedlib",
     "application/x-pie-executable", "application/x-mach-binary", "application/x-msdownload",
     "application/vnd.microsoft.portable-executable", "application/x-msi",
-    "text/x-shellscript", "text/x-msdos-batch", "application/x-bat",
+    "text/x-shellscript", "text/x-msdos-batch", "application/x-bat", "application/x-elf",
+    "application/java-archive", "application/x-java-applet", "text/x-perl", "text/x-python",
+    "text/x-php", "application/x-ms-shortcut", "application/hta", "application/x-object",
+    "application/x-coff", "application/x-ms-installer",
 }
 EXECUTABLE_SUFFIXES = {".exe", ".com", ".scr", ".bat", ".cmd", ".pif", ".msi", ".js", ".jse",
-                       ".vbs", ".vbe", ".wsf", ".ps1", ".jar", ".sh", ".hta", ".lnk", ".dll"}
-# suffix -> real types it may have
+                       ".vbs", ".vbe", ".wsf", ".wsh", ".ps1", ".psm1", ".jar", ".sh", ".hta",
+                       ".lnk", ".dll", ".cpl", ".msc", ".reg", ".apk", ".app", ".dmg", ".iso",
+                       ".appx", ".msix", ".py", ".pl", ".php", ".elf", ".so", ".bin"}
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+# suffix -> real types (or type prefixes) its content may have
 EXPECTED_TYPES = {
     ".pdf": ("application/pdf",),
     ".jpg": ("image/jpeg",), ".jpeg": ("image/jpeg",), ".png": ("image/png",),
-    ".gif": ("image/gif",), ".heic": ("image/heic", "image/heif"),
+    ".gif": ("image/gif",), ".heic": ("image/heic", "image/heif"), ".webp": ("image/webp",),
+    ".tif": ("image/tiff",), ".tiff": ("image/tiff",), ".bmp": ("image/bmp", "image/x-ms-bmp"),
     ".zip": ("application/zip",),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-              "application/zip"),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-              "application/zip"),
-    ".txt": ("text/",), ".csv": ("text/", "application/csv"),
+    ".docx": (_DOCX, "application/zip"), ".xlsx": (_XLSX, "application/zip"),
+    ".pptx": (_PPTX, "application/zip"),
+    ".odt": ("application/vnd.oasis.opendocument.text", "application/zip"),
+    ".ods": ("application/vnd.oasis.opendocument.spreadsheet", "application/zip"),
+    ".doc": ("application/msword", "application/CDFV2", "application/x-ole-storage"),
+    ".xls": ("application/vnd.ms-excel", "application/CDFV2", "application/x-ole-storage"),
+    ".txt": ("text/",), ".csv": ("text/", "application/csv"), ".rtf": ("text/rtf",),
+    ".html": ("text/html", "text/xml"), ".htm": ("text/html", "text/xml"),
+    ".mp4": ("video/",), ".mov": ("video/",), ".mp3": ("audio/",),
+}
+# declared Content-Type -> real types it may have (checked when the name says nothing)
+DECLARED_TYPES = {
+    "application/pdf": ("application/pdf",),
+    "image/": ("image/",), "video/": ("video/",), "audio/": ("audio/",),
+    "application/zip": ("application/zip",),
+    _DOCX: (_DOCX, "application/zip"), _XLSX: (_XLSX, "application/zip"),
 }
 
 
 class AttachmentScanner:
     name = "attachment"
     rules = {
-        "attachment_executable": "An attachment is a program or script; these are never sent from a clinic.",
-        "attachment_type_mismatch": "An attachment's content is not what its name says "
-                                    "(a .pdf that is really a program, a .jpg that is a zip).",
+        "attachment_executable": "An attachment is a program or script; these are never sent "
+                                 "from a clinic.",
+        "attachment_type_mismatch": "An attachment's content is not what its name or declared "
+                                    "type says (a .pdf that is really a program, a .jpg that "
+                                    "is a zip).",
         "pdf_encrypted": "An encrypted PDF: its content cannot be screened, so it is held.",
-        "attachment_unreadable": "An attachment whose content could not be read (corrupt or unsupported), "
-                                 "so it could not be screened.",
+        "attachment_encrypted": "A password-protected archive or office document: its content "
+                                "cannot be screened, so it is held.",
+        "attachment_unreadable": "An attachment whose content could not be read (corrupt or "
+                                 "unsupported), so it could not be screened.",
+        "pdf_no_text": "PDF pages with images but no text (a scan) that OCR did not read "
+                       "(Tesseract missing or off, or over its page or time limit), so they "
+                       "could not be screened.",
+        "attachment_too_large": "An attachment over a screening limit (PDF pages, seconds per "
+                                "document, or an archive's depth, size, file count or "
+                                "compression ratio: a zip bomb), so it was not fully screened.",
     }
 
     def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
@@ -50,13 +85,40 @@ class AttachmentScanner:
     def _check(self, att: Attachment) -> Iterator[Finding]:
         suffix = PurePosixPath(att.name.lower()).suffix
         if att.real_type in EXECUTABLE_TYPES or suffix in EXECUTABLE_SUFFIXES:
-            yield Finding("attachment", "attachment_executable", Severity.HIGH, att.where,
+            yield Finding(CATEGORY, "attachment_executable", Severity.HIGH, att.where,
                           f"type {att.real_type}")
-        elif suffix in EXPECTED_TYPES and not att.real_type.startswith(EXPECTED_TYPES[suffix]):
-            yield Finding("attachment", "attachment_type_mismatch", Severity.MEDIUM, att.where,
-                          f"named {suffix}, content is {att.real_type}")
+        else:
+            mismatch = _mismatch(att, suffix)
+            if mismatch:
+                yield Finding(CATEGORY, "attachment_type_mismatch", Severity.MEDIUM, att.where,
+                              mismatch)
         if att.encrypted:
-            yield Finding("attachment", "pdf_encrypted", Severity.HIGH, att.where, "encrypted PDF")
+            rule = "pdf_encrypted" if att.is_pdf or suffix == ".pdf" else "attachment_encrypted"
+            yield Finding(CATEGORY, rule, Severity.HIGH, att.where,
+                          "encrypted PDF" if rule == "pdf_encrypted" else f"encrypted {att.real_type}")
         elif att.error:
-            yield Finding("attachment", "attachment_unreadable", Severity.HIGH, att.where,
-                          att.error[:120])
+            yield Finding(CATEGORY, "attachment_unreadable", Severity.HIGH, att.where,
+                          att.error[:160])
+        if att.over_limit:
+            yield Finding(CATEGORY, "attachment_too_large", Severity.HIGH, att.where,
+                          att.over_limit[:160])
+        if att.no_text_pages:
+            pages = [p + 1 for p in att.no_text_pages]
+            listed = ", ".join(map(str, pages[:8])) + (" ..." if len(pages) > 8 else "")
+            total = att.page_count or len(att.pages)
+            yield Finding(CATEGORY, "pdf_no_text", Severity.HIGH, f"{att.where}#page={pages[0]}",
+                          f"{len(pages)} of {total} page(s) with no text: {listed}")
+
+
+def _mismatch(att: Attachment, suffix: str) -> str:
+    real = att.real_type
+    if suffix in EXPECTED_TYPES:
+        if not real.startswith(EXPECTED_TYPES[suffix]):
+            return f"named {suffix}, content is {real}"
+        return ""
+    declared = att.declared_type.lower()
+    for prefix, allowed in DECLARED_TYPES.items():
+        if declared.startswith(prefix) and not real.startswith(allowed) and \
+                real != "application/x-empty":
+            return f"declared {declared}, content is {real}"
+    return ""

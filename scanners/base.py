@@ -57,6 +57,14 @@ class Attachment:
     pages: tuple[str, ...] = ()  # extracted text, one item per page (PDF) or one in all
     encrypted: bool = False
     error: str = ""  # why the content could not be read, "" if it could
+    # added by the attachments issue (gateway/extract.py); all have defaults
+    metadata: tuple[tuple[str, str], ...] = ()  # document properties: ("author", "..."),
+    # ("creator", ...), ("producer", ...), ("rights", ...), ("doi", ...), ("credit", ...)
+    container: str = ""  # the archive this member came out of ("" for a part of the message)
+    over_limit: str = ""  # the limit that stopped the reading (pages, time, archive size)
+    page_count: int = 0  # pages the document has, also those past the page limit
+    no_text_pages: tuple[int, ...] = ()  # pages (from 0) with images but no text and no OCR
+    ocr_pages: tuple[int, ...] = ()  # pages (from 0) whose text came from OCR
 
     @property
     def where(self) -> str:

@@ -1,43 +1,387 @@
-"""Copyright material (placeholder, replaced by the copyright issue).
+"""Copyright material: published, rights-reserved works forwarded from the clinic, excerpts
+of works in the clinic's protected works register, and stock or copyright images.
 
-Reports rights-reserved notices in attachments and bodies, unless an open licence is stated.
+The JCCP code allows PDFs, books and articles to be sent only when known to be
+copyright-free. Each document (an attachment, or a body part) is read for signals:
+
+  rights claim  "All rights reserved", "No part of this publication may be reproduced",
+                a notice (© 2024 Elsevier Ltd), rights fields in its properties (XMP
+                dc:rights, xmpRights:Marked)
+  provenance    a publisher from scanners/data/publishers.txt (in the text, a notice or the
+                properties; manufacturers only as holder or property), a DOI or a valid
+                ISBN, a journal header at the top of a page (Vol. 12, No. 3; 2021;20(3):145-52)
+  licence       Creative Commons with version and variant (CC BY 4.0, CC BY-NC-ND 4.0),
+                CC0, public domain, the Open Government Licence
+  own           the clinic's own names or domains ([copyright] own_names, own_domains) as
+                author, owner or notice holder, and no other holder
+
+and then, per document: an open licence clears it (one low `copyright_open_licence`), but a
+non-commercial licence in marketing mail is medium; the clinic's own document is cleared;
+otherwise each signal is reported (low) and a rights claim together with provenance is a
+published work (`copyright_published_work`, high). "All rights reserved" in an attachment is
+high on its own, in a body medium.
+
+The register (gateway/works.py) is handed in as `works`, an object whose `index()` returns a
+scanners.fingerprint.Index; any excerpt of a registered work in a body or an attachment is
+`copyright_protected_work` (high), naming the work and how much of it matched.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterator
 
 from scanners import redact
-from scanners.base import Finding, ParsedMessage, Severity
+from scanners.base import Attachment, Finding, ParsedMessage, Severity
+
+CATEGORY = "copyright"
+DATA = Path(__file__).parent / "data" / "publishers.txt"
 
 _RESERVED = re.compile(
-    r"all rights reserved|no part of this (?:publication|book|work) may be reproduced",
+    r"all rights reserved|no part of this (?:publication|book|work|article|manual|document|"
+    r"material)s? may be (?:reproduced|copied|distributed|transmitted)|may not be "
+    r"(?:reproduced|copied|distributed|shared)(?: in any form)?(?: without| in whole)|"
+    r"for (?:personal|individual|internal) use only|this article is protected by copyright|"
+    r"reproduced (?:here )?with (?:the )?permission|unauthori[sz]ed (?:copying|reproduction|"
+    r"distribution)", re.IGNORECASE)
+_NOTICE = re.compile(
+    r"(?:©|\([cC]\)|\b(?i:copyright)\b\s*(?:©|\([cC]\))?)[ \t]*"
+    r"(?P<year>(?:19|20)\d{2}(?:\s*[-–,]\s*(?:19|20)?\d{2,4})*)?[ \t,]*(?:(?i:by)\s+)?"
+    r"(?P<holder>[A-Z][\w&'’ .-]{1,80})?")
+_DOI = re.compile(r"\b(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9})/[^\s\"<>,;]+",
+                  re.IGNORECASE)
+_ISBN = re.compile(r"\bISBN(?:-1[03])?:?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dX])\b", re.IGNORECASE)
+_JOURNAL = re.compile(
+    r"\bVol(?:ume|\.)?\s*\d{1,4}\s*[,(]?\s*(?:No\.?|Issue|Iss\.?|\()\s*\d{1,4}|"
+    r"\b(?:19|20)\d{2}\s*;\s*\d{1,4}\s*(?:\(\s*\d{1,4}\s*\))?\s*:\s*[a-z]?\d{1,6}\s*[-–]\s*[a-z]?\d{1,6}|"
+    r"\bReceived:?\s+\d{1,2}\s+\w+\s+(?:19|20)\d{2}.{0,40}?\bAccepted|"
+    r"\bJournal of [A-Z][a-z]+", re.DOTALL)
+_CC = re.compile(
+    r"\bCC[ -]?(?P<v1>BY(?:[ -](?:NC|SA|ND)){0,2})(?:[ -]?(?P<n1>\d\.\d))?\b|"
+    r"\bCreative\s+Commons\s+(?P<v2>Attribution(?:[ -](?:Non-?Commercial|Share-?Alike|"
+    r"No-?Deriv(?:ative)?s|No-?Derivatives)){0,2})(?:[ -]+(?P<n2>\d\.\d))?|"
+    r"creativecommons\.org/licenses/(?P<v3>by(?:-nc)?(?:-sa|-nd)?)/(?P<n3>\d\.\d)",
     re.IGNORECASE)
-_NOTICE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4})?\s+[A-Z][\w&.,' -]{2,40}", re.IGNORECASE)
-_OPEN = re.compile(
-    r"creative commons|\bCC[ -]BY\b|\bCC0\b|public domain|open government licence", re.IGNORECASE)
+_CC0 = re.compile(r"\bCC0\b|creativecommons\.org/publicdomain/zero|"
+                  r"\b(?:is|are|in|into|dedicated to|released (?:in)?to) the public domain\b|"
+                  r"\bpublic domain (?:work|image|document|mark)\b", re.IGNORECASE)
+_OGL = re.compile(r"\bOpen\s+Government\s+Licen[cs]e(?:\s+(?:for\s+public\s+sector\s+information\s+)?"
+                  r"v?(?P<n>\d\.\d))?", re.IGNORECASE)
+_CREATIVE_COMMONS = re.compile(r"\bcreative\s+commons\b", re.IGNORECASE)
+_GENERIC_PUBLISHER = re.compile(r"\b(?:[A-Z][\w&-]+ ){1,4}(?:Publishing|Publishers|Press)\b")
+_MARKETING = re.compile(r"\bunsubscribe\b|\b(?:special |limited[- ]time )?offers?\b|"
+                        r"\bdiscount|% off\b|\bbook (?:now|today|your)\b|\bsale\b|\bnewsletter\b",
+                        re.IGNORECASE)
+_STOCK = ("Getty Images", "Shutterstock", "iStock", "Adobe Stock", "Alamy", "Dreamstime",
+          "123RF", "Depositphotos", "Bigstock", "Science Photo Library", "Stocksy", "Pond5")
+_HEAD = 400  # characters at the top of a page where a journal header counts
+_MAX_SCAN = 200_000  # characters of one page read for signals
+
+
+@dataclass(frozen=True)
+class _Publishers:
+    names: dict[str, str]  # name -> kind ("publisher" or "manufacturer")
+    doi: dict[str, str]  # DOI prefix -> name
+    pattern: re.Pattern
+
+
+def _load_publishers() -> _Publishers:
+    names, doi = {}, {}
+    for line in DATA.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        names[cols[0]] = cols[1] if len(cols) > 1 else "publisher"
+        for prefix in (cols[2].split(",") if len(cols) > 2 and cols[2] else []):
+            doi.setdefault(prefix.strip(), cols[0])
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return _Publishers(names, doi, re.compile(rf"\b(?:{alternatives})\b"))
+
+
+@dataclass
+class _Signals:
+    reserved: tuple[str, str] | None = None  # (where, snippet)
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (where, holder)
+    publishers: dict[str, str] = field(default_factory=dict)  # name -> where
+    identifiers: list[tuple[str, str]] = field(default_factory=list)  # (where, "DOI 10.1016/…")
+    journal: tuple[str, str] | None = None
+    metadata: list[str] = field(default_factory=list)  # "creator: Elsevier", "rights: © …"
+    metadata_rights: bool = False
+    licences: list[str] = field(default_factory=list)  # "CC BY 4.0", "CC0", "OGL v3.0"
+    own: bool = False
+    other_holder: bool = False
+
+    @property
+    def provenance(self) -> bool:
+        return bool(self.publishers or self.identifiers or self.journal)
+
+    @property
+    def rights_claim(self) -> bool:
+        return bool(self.reserved or self.notices or self.metadata_rights)
 
 
 class CopyrightScanner:
     name = "copyright"
     rules = {
         "copyright_rights_reserved": "An attachment says it is a rights-reserved work "
-                                     "(\"All rights reserved\", \"No part of this publication may be reproduced\").",
-        "copyright_notice": "A copyright notice (©, Copyright 2024 Publisher) in the message text.",
+                                     "(\"All rights reserved\", \"No part of this publication "
+                                     "may be reproduced\"); medium in the body of the mail.",
+        "copyright_notice": "A copyright notice (©, Copyright 2024 Publisher) in an attachment.",
+        "copyright_publisher": "An attachment names a publisher from the maintained list "
+                               "(scanners/data/publishers.txt), or a manufacturer as its "
+                               "copyright holder or author.",
+        "copyright_identifier": "An attachment carries a DOI or an ISBN, the identifiers of "
+                                "published articles and books.",
+        "copyright_journal_header": "An attachment has a journal page header (volume and issue, "
+                                    "year;volume:pages, received/accepted dates).",
+        "copyright_pdf_metadata": "An attachment's document properties (PDF info, XMP, office "
+                                  "properties) carry a rights statement, a DOI or a publisher.",
+        "copyright_published_work": "A document whose signals together say it is a published, "
+                                    "rights-reserved work: a rights claim or notice plus a "
+                                    "publisher, DOI, ISBN or journal header, and no open licence.",
+        "copyright_open_licence": "A document under an open licence (Creative Commons, CC0, "
+                                  "public domain, Open Government Licence): it may be shared "
+                                  "on the licence's terms; shown for the record.",
+        "copyright_licence_noncommercial": "A document under a non-commercial Creative Commons "
+                                           "licence (BY-NC) sent in marketing mail, which the "
+                                           "licence does not allow.",
+        "copyright_protected_work": "An excerpt of a work in the clinic's protected works "
+                                    "register (mailscreen works), also when lightly edited; "
+                                    "the evidence names the work and how much matched.",
+        "image_stock_photo": "An image whose metadata names a stock photo agency (Getty Images, "
+                             "Shutterstock, ...): it needs a licence for this use.",
+        "image_copyright": "An image whose EXIF, IPTC or XMP fields name a copyright holder, "
+                           "with no licence stated.",
     }
 
+    def __init__(self, own_names=(), own_domains=(), works=None):
+        self.own_names = tuple(n.casefold() for n in own_names if n.strip())
+        self.own_domains = tuple(d.casefold().lstrip("@") for d in own_domains if d.strip())
+        self.works = works  # gateway.works.Loader, or None: no register
+        self.publishers = _load_publishers()
+
+    # -- the message -------------------------------------------------------------------------
+
     def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
-        for part in msg.texts():
-            if _OPEN.search(part.text):
+        marketing = _marketing(msg)
+        for part in msg.body_parts:
+            yield from self._document(part.where, [(part.where, part.text)], (), False, marketing)
+        for att in msg.attachments:
+            if att.real_type.startswith("image/"):
+                yield from self._image(att)
                 continue
-            in_attachment = part.where.startswith("attachment:")
-            m = _RESERVED.search(part.text)
-            if m:
-                severity = Severity.HIGH if in_attachment else Severity.MEDIUM
-                yield Finding("copyright", "copyright_rights_reserved", severity, part.where,
-                              redact.snippet(part.text, m.start(), m.end(), 20))
-                continue
-            m = _NOTICE.search(part.text)
-            if m and in_attachment:
-                yield Finding("copyright", "copyright_notice", Severity.LOW, part.where,
-                              redact.snippet(part.text, m.start(), m.end(), 0))
+            pages = [(att.page_where(i), p) for i, p in enumerate(att.pages) if p]
+            if pages or att.metadata:
+                yield from self._document(att.where, pages, att.metadata, True, marketing)
+        yield from self._register(msg)
+
+    def _register(self, msg: ParsedMessage) -> Iterator[Finding]:
+        index = self.works.index() if self.works is not None else None
+        if index is None or not len(index):
+            return
+        for part in msg.body_parts:
+            yield from self._work_matches(index, part.where, part.text)
+        for att in msg.attachments:
+            if att.pages:
+                yield from self._work_matches(index, att.where, "\n".join(att.pages))
+
+    @staticmethod
+    def _work_matches(index, where: str, text: str) -> Iterator[Finding]:
+        for m in index.match(text):
+            share = m.share * 100
+            yield Finding(CATEGORY, "copyright_protected_work", Severity.HIGH, where,
+                          f"work {m.work.id} \"{m.work.title[:60]}\": about {m.words} words "
+                          f"({share:.1f}% of the work, {m.fingerprints} fingerprints)")
+
+    # -- one document ------------------------------------------------------------------------
+
+    def _document(self, where, pages, metadata, attachment: bool, marketing: bool
+                  ) -> Iterator[Finding]:
+        s = self._signals(pages, metadata)
+        if s.licences:
+            licence = s.licences[0]
+            if "NC" in licence and marketing:
+                yield Finding(CATEGORY, "copyright_licence_noncommercial", Severity.MEDIUM,
+                              where, f"{licence} in marketing mail")
+            elif attachment or s.rights_claim:
+                yield Finding(CATEGORY, "copyright_open_licence", Severity.LOW, where, licence)
+            return
+        if s.own and not s.other_holder:
+            return  # the clinic's own document
+        published = s.rights_claim and (s.provenance or s.metadata)
+        if published and (attachment or s.reserved or s.provenance):
+            kinds = [k for k, on in (("rights reserved", s.reserved), ("notice", s.notices),
+                                     ("publisher " + next(iter(s.publishers), ""), s.publishers),
+                                     ("DOI/ISBN", s.identifiers), ("journal header", s.journal),
+                                     ("properties", s.metadata)) if on]
+            yield Finding(CATEGORY, "copyright_published_work", Severity.HIGH, where,
+                          ", ".join(kinds)[:160])
+        if s.reserved:
+            yield Finding(CATEGORY, "copyright_rights_reserved",
+                          Severity.HIGH if attachment else Severity.MEDIUM, *s.reserved)
+        if not attachment:
+            return  # in a body only the claims above count: a DOI link is how to share
+        if s.notices and not s.reserved:
+            page, holder = s.notices[0]
+            yield Finding(CATEGORY, "copyright_notice", Severity.LOW, page, f"© {holder}"[:80])
+        if s.publishers:
+            name, page = next(iter(s.publishers.items()))
+            yield Finding(CATEGORY, "copyright_publisher", Severity.LOW, page, name)
+        if s.identifiers:
+            yield Finding(CATEGORY, "copyright_identifier", Severity.LOW, *s.identifiers[0])
+        if s.journal:
+            yield Finding(CATEGORY, "copyright_journal_header", Severity.LOW, *s.journal)
+        if s.metadata:
+            yield Finding(CATEGORY, "copyright_pdf_metadata", Severity.LOW, where,
+                          "; ".join(s.metadata)[:160])
+
+    def _signals(self, pages, metadata) -> _Signals:
+        s = _Signals()
+        for where, text in pages:
+            text = text[:_MAX_SCAN]
+            if s.reserved is None:
+                m = _RESERVED.search(text)
+                if m:
+                    s.reserved = (where, redact.snippet(text, m.start(), m.end(), 20))
+            for m in _NOTICE.finditer(text):
+                holder = _holder(m.group("holder") or "")
+                if not holder and not m.group("year"):
+                    continue
+                if not m.group(0).startswith(("©", "(c)", "(C)")) and not m.group("year"):
+                    continue  # "copyright law applies": the word alone is not a notice
+                s.notices.append((where, holder or m.group("year")))
+                self._holder_signals(s, holder, where)
+            for m in self.publishers.pattern.finditer(text):
+                if self.publishers.names[m.group(0)] == "publisher":
+                    s.publishers.setdefault(m.group(0), where)
+            for m in _GENERIC_PUBLISHER.finditer(text):
+                if not self._is_own(m.group(0)):
+                    s.publishers.setdefault(m.group(0), where)
+            for m in _DOI.finditer(text):
+                s.identifiers.append((where, f"DOI {m.group(0)[:60]}"))
+                name = self.publishers.doi.get(m.group(1))
+                if name:
+                    s.publishers.setdefault(name, where)
+            for m in _ISBN.finditer(text):
+                if _isbn_valid(m.group(1)):
+                    s.identifiers.append((where, f"ISBN {m.group(1)}"))
+            if s.journal is None:
+                m = _JOURNAL.search(text[:_HEAD])
+                if m:
+                    s.journal = (where, " ".join(m.group(0).split())[:60])
+            s.licences += _licences(text)
+            if self.own_domains and any(d in text.casefold() for d in self.own_domains):
+                s.own = True
+        for key, value in metadata:
+            s.licences += _licences(value) if key in ("licence", "web_statement", "usage_terms",
+                                                       "rights") else []
+            if key in ("rights", "rights_owner", "usage_terms", "web_statement") or \
+                    key == "rights_marked" and value.strip().lower() == "true":
+                s.metadata.append(f"{key}: {value[:50]}")
+                s.metadata_rights = s.metadata_rights or key != "web_statement"
+                self._holder_signals(s, value, "", from_metadata=True)
+            elif key in ("doi", "crossmark", "publication", "publisher"):
+                s.metadata.append(f"{key}: {value[:50]}")
+                if key == "publisher":
+                    s.publishers.setdefault(value[:60], "")
+                elif key == "doi":
+                    s.identifiers.append(("", f"DOI {value[:60]}"))
+            if key in ("author", "creator", "producer", "company", "publisher", "rights",
+                       "rights_owner", "manager"):
+                if self._is_own(value):
+                    s.own = True
+                for m in self.publishers.pattern.finditer(value):
+                    s.publishers.setdefault(m.group(0), "")
+                    s.other_holder = True
+                    if f"{key}: {value[:50]}" not in s.metadata:
+                        s.metadata.append(f"{key}: {value[:50]}")
+        s.licences = list(dict.fromkeys(s.licences))
+        s.publishers = {k: v or (pages[0][0] if pages else "") for k, v in s.publishers.items()}
+        return s
+
+    def _holder_signals(self, s: _Signals, holder: str, where: str, from_metadata=False) -> None:
+        if not holder:
+            return
+        if self._is_own(holder):
+            s.own = True
+            return
+        if re.match(r"(?i)the authors?\b", holder):
+            return  # "© 2023 The Authors": open access articles say this
+        s.other_holder = True
+        for m in self.publishers.pattern.finditer(holder):
+            s.publishers.setdefault(m.group(0), where)
+
+    def _is_own(self, value: str) -> bool:
+        folded = value.casefold()
+        return any(n in folded for n in self.own_names) or \
+            any(d in folded for d in self.own_domains)
+
+    # -- images --------------------------------------------------------------------------------
+
+    def _image(self, att: Attachment) -> Iterator[Finding]:
+        meta = dict(att.metadata)
+        text = " ".join(v for _, v in att.metadata)
+        stock = next((a for a in _STOCK if a.casefold() in text.casefold()), "")
+        licensed = bool(_licences(text))
+        if stock and not licensed:
+            yield Finding(CATEGORY, "image_stock_photo", Severity.MEDIUM, att.where,
+                          f"metadata names {stock}")
+        elif meta.get("rights") and not licensed and not self._is_own(meta["rights"]):
+            yield Finding(CATEGORY, "image_copyright", Severity.LOW, att.where,
+                          f"copyright field: {meta['rights'][:60]}")
+
+
+def _holder(raw: str) -> str:
+    holder = re.split(r"\.\s|\s+(?i:all rights|some rights|this |published |licensed |under )",
+                      raw + " ")[0]
+    return holder.strip(" ,.-–")[:80]
+
+
+def _licences(text: str) -> list[str]:
+    out = []
+    for m in _CC.finditer(text):
+        variant = m.group("v1") or m.group("v2") or m.group("v3") or ""
+        number = m.group("n1") or m.group("n2") or m.group("n3") or ""
+        out.append(" ".join(filter(None, ["CC", _cc_variant(variant), number])))
+    if not out and _CREATIVE_COMMONS.search(text):
+        out.append("Creative Commons")
+    if _CC0.search(text):
+        out.append("CC0 / public domain")
+    m = _OGL.search(text)
+    if m:
+        out.append("Open Government Licence" + (f" v{m.group('n')}" if m.group("n") else ""))
+    return out
+
+
+def _cc_variant(variant: str) -> str:
+    v = variant.upper().replace("-", " ")
+    parts = ["BY"]
+    if "NC" in v.split() or "NONCOMMERCIAL" in v.replace(" ", "") or "NON COMMERCIAL" in v:
+        parts.append("NC")
+    if "SA" in v.split() or "SHAREALIKE" in v.replace(" ", "") or "SHARE ALIKE" in v:
+        parts.append("SA")
+    if "ND" in v.split() or "NODERIV" in v.replace(" ", "") or "NO DERIV" in v:
+        parts.append("ND")
+    return "-".join(parts)
+
+
+def _isbn_valid(raw: str) -> bool:
+    digits = re.sub(r"[\s-]", "", raw).upper()
+    if len(digits) == 10:
+        total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits)
+                    if c.isdigit() or (c == "X" and i == 9))
+        return len([c for c in digits[:9] if c.isdigit()]) == 9 and total % 11 == 0
+    if len(digits) == 13 and digits.isdigit():
+        return sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(digits)) % 10 == 0
+    return False
+
+
+def _marketing(msg: ParsedMessage) -> bool:
+    """Newsletter, list or promotional mail (where a non-commercial licence does not hold)."""
+    for name, value in msg.headers:
+        name = name.lower()
+        if name in ("list-unsubscribe", "list-id") or \
+                name == "precedence" and value.strip().lower() in ("bulk", "list"):
+            return True
+    return any(_MARKETING.search(part.text) for part in msg.body_parts)

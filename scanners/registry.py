@@ -36,14 +36,16 @@ def available() -> dict[str, type]:
     return found
 
 
-def build(enabled: dict[str, bool]) -> list[Scanner]:
-    """Instances of every scanner not switched off in `enabled` (scan.scanners in the config)."""
+def build(enabled: dict[str, bool], options: dict[str, dict] | None = None) -> list[Scanner]:
+    """Instances of every scanner not switched off in `enabled` (scan.scanners in the config);
+    `options` gives a scanner's constructor its keyword arguments, by scanner name."""
     known = available()
     unknown = sorted(set(enabled) - set(known))
     if unknown:
         raise UnknownScannerError(
             f"unknown scanner {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    return [cls() for name, cls in known.items() if enabled.get(name, True)]
+    options = options or {}
+    return [cls(**options.get(name, {})) for name, cls in known.items() if enabled.get(name, True)]
 
 
 def rule_descriptions() -> dict[str, str]:

@@ -208,13 +208,16 @@ _CLOSING = re.compile(
 
 def signature(text: str) -> list[str]:
     """The lines after the last sign-off ("Kind regards,") or "-- " of the sender's own
-    text, at most six, blank lines dropped. Empty if there is no sign-off."""
+    text, at most six, blank lines dropped; else a short last line ("Jade x"); else []."""
     lines = text.rstrip().split("\n")
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].rstrip() in ("--", "-- ") or _CLOSING.match(lines[i]):
             return [ln.strip() for ln in lines[i + 1:] if ln.strip()][:6]
         if len(lines) - i > 12:
             break
+    last = lines[-1].strip() if lines else ""
+    if last and len(last) <= 40 and len(last.split()) <= 4 and last[-1] not in ".?!:":
+        return [last]  # signed without a sign-off line: "Jade x", "Dr A Okafor"
     return []
 
 

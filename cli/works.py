@@ -1,0 +1,86 @@
+"""`mailscreen works ...`: the protected works register (gateway/works.py).
+
+Register the documents the clinic knows it may not send (paid training manuals, subscription
+articles); the copyright scanner then holds mail carrying any excerpt of them. Only the
+fingerprints are kept, never the text. Every add and remove writes the audit log.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.common import ConfigOption, fail, settings_or_exit
+from gateway import works
+from gateway.quarantine import Store
+
+app = typer.Typer(no_args_is_help=True, help="The protected works register (copyright).")
+
+
+def _store(config) -> Store:
+    return works.create(Store(settings_or_exit(config).db_url).create())
+
+
+@app.command()
+def add(files: list[Path] = typer.Argument(..., metavar="FILE...",
+                                           help="PDF, DOCX, ODT, XLSX, text or HTML files."),
+        title: str = typer.Option("", "--title", help="Title to show (default: the file name); "
+                                  "only with one file."),
+        reason: str = typer.Option("", "--reason", help="Why (kept in the audit log)."),
+        config=ConfigOption) -> None:
+    """Register documents: mail carrying any excerpt of them is held."""
+    if title and len(files) > 1:
+        fail("--title goes with one file at a time")
+    store = _store(config)
+    failed = 0
+    for path in files:
+        if not path.is_file():
+            typer.echo(f"mailscreen: {path}: no such file", err=True)
+            failed += 1
+            continue
+        try:
+            work = works.add(store, path, title, reason)
+        except works.WorkError as e:
+            typer.echo(f"mailscreen: {e}", err=True)
+            failed += 1
+            continue
+        typer.echo(f"{work.id}: {work.title} ({work.words:,} words, "
+                   f"{work.fingerprint_count:,} fingerprints)")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_works(as_json: bool = typer.Option(False, "--json", help="One JSON object a line."),
+               config=ConfigOption) -> None:
+    """Registered works, oldest first."""
+    rows = works.listing(_store(config))
+    if as_json:
+        for w in rows:
+            typer.echo(json.dumps({"id": w.id, "title": w.title, "filename": w.filename,
+                                   "sha256": w.sha256, "words": w.words,
+                                   "fingerprints": w.fingerprint_count,
+                                   "added_at": w.added_at.isoformat(), "added_by": w.added_by}))
+        return
+    table = Table(title=f"{len(rows)} registered work(s)")
+    for column in ("id", "title", "file", "words", "added (UTC)", "by"):
+        table.add_column(column, overflow="fold")
+    for w in rows:
+        table.add_row(str(w.id), w.title, w.filename, f"{w.words:,}",
+                      f"{w.added_at:%Y-%m-%d %H:%M}", w.added_by)
+    Console().print(table)
+
+
+@app.command()
+def remove(work_id: int = typer.Argument(..., metavar="ID"),
+           reason: str = typer.Option(..., "--reason", help="Why (kept in the audit log)."),
+           config=ConfigOption) -> None:
+    """Take a work off the register."""
+    try:
+        work = works.remove(_store(config), work_id, reason)
+    except works.WorkError as e:
+        fail(str(e))
+    typer.echo(f"{work.id}: removed ({work.title})")
