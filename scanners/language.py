@@ -82,7 +82,7 @@ class LanguageScanner:
             spans = covered.setdefault(n, [])
             for finding, start, end in self._segment(seg, masks.setdefault(n, [])):
                 spans.append((start, end))
-                k = (finding.rule, finding.where, seg.flat.text[start:end].lower())
+                k = (finding.rule, finding.where, seg.text[start:end].lower())
                 if k not in found or found[k].severity < finding.severity:
                     found[k] = finding
         if self.use_classifier:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -84,6 +85,20 @@ def _line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
+def _attributions(text: str):
+    """Matches of _ATTRIBUTION_END in order, found from str.find of each clue word (an
+    alternation of words is slow in re)."""
+    found = []
+    for clue in _ATTRIBUTION_CLUES:
+        i = text.find(clue)
+        while i >= 0:
+            m = _ATTRIBUTION_END.match(text, i)
+            if m:
+                found.append(m)
+            i = text.find(clue, i + 1)
+    return sorted(found, key=lambda m: m.start())
+
+
 def _reply_block(text: str) -> tuple[int, int] | None:  # `text` in lower case
     """The span of the reply header: from an "On ... wrote:" line (wrapped over two lines,
     perhaps), an Outlook block or a forward marker. Everything after it is quoted, unless
@@ -93,9 +108,7 @@ def _reply_block(text: str) -> tuple[int, int] | None:  # `text` in lower case
     m = _BLOCK_MARKER.search(text) if any(clue in text for clue in _BLOCK_CLUES) else None
     if m:
         found.append((m.start(), len(text)))
-    attributions = _ATTRIBUTION_END.finditer(text) if any(
-        clue in text for clue in _ATTRIBUTION_CLUES) else ()
-    for m in attributions:
+    for m in _attributions(text):
         start = _line_start(text, m.start())
         line = text[start:m.end()]
         if line.lstrip().startswith(">"):
@@ -241,7 +254,7 @@ SCAN_LISTS = (
 class Segment:
     """A run of text of one part that is either quoted or not."""
 
-    __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised", "_hits")
+    __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised", "_hits", "_group")
 
     def __init__(self, where: str, text: str, quoted: bool, kind: str):
         self.where = where + (QUOTED if quoted else "")
@@ -251,6 +264,7 @@ class Segment:
         self._flat: FlatView | None = None
         self._disguised: list[Disguised] | None = None
         self._hits: dict[str, list[Hit]] | None = None
+        self._group: tuple[Segment, ...] = ()  # the message's segments, matched together
 
     @property
     def flat(self) -> FlatView:
@@ -261,9 +275,7 @@ class Segment:
     def hits(self, name: str) -> list[Hit]:
         """Matches of the data file `name` (one of SCAN_LISTS), all lists found in one pass."""
         if self._hits is None:
-            self._hits = {n: [] for n, _, _ in SCAN_LISTS}
-            for hit in lexicon.combined(SCAN_LISTS).find(self.flat):
-                self._hits[hit.source].append(hit)
+            _match((self,) if not self._group else self._group)
         return self._hits[name]
 
     @property
@@ -274,6 +286,33 @@ class Segment:
 
     def __repr__(self) -> str:
         return f"Segment({self.where!r}, {self.text[:40]!r})"
+
+
+_SEPARATOR = "\n\n"
+
+
+def _match(segments: tuple[Segment, ...]) -> None:
+    """One flattened view and one automaton pass for all the segments of a message (the
+    per-call costs outweigh the matching on short segments); each hit goes to its segment,
+    with offsets in that segment, and a hit across two segments is dropped."""
+    starts, pos = [], 0
+    for seg in segments:
+        starts.append(pos)
+        pos += len(seg.text) + len(_SEPARATOR)
+        seg._hits = {n: [] for n, _, _ in SCAN_LISTS}
+    if len(segments) == 1:
+        view = segments[0].flat
+    else:
+        view = FlatView(_SEPARATOR.join(seg.text for seg in segments))
+    for hit in lexicon.combined(SCAN_LISTS).find(view):
+        i = bisect_right(starts, hit.start) - 1
+        offset, seg = starts[i], segments[i]
+        if hit.end - offset > len(seg.text):
+            continue
+        if offset:
+            hit = Hit(hit.start - offset, hit.end - offset, hit.entry, hit.severity, hit.label,
+                      hit.source, hit.disguised)
+        seg._hits[hit.source].append(hit)
 
 
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
@@ -314,7 +353,10 @@ def build(msg: ParsedMessage) -> MessageText:
         else:
             segments.append(Segment(part.where, part.text, False, "attachment"))
     is_reply = bool(msg.header("In-Reply-To") or _REPLY_SUBJECT.match(msg.subject))
-    return MessageText(tuple(segments), own_body or "", is_reply)
+    group = tuple(segments)
+    for seg in group:
+        seg._group = group
+    return MessageText(group, own_body or "", is_reply)
 
 
 @lru_cache(maxsize=4)
