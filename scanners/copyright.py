@@ -8,8 +8,9 @@ copyright-free. Each document (an attachment, or a body part) is read for signal
                 a notice (© 2024 Elsevier Ltd), rights fields in its properties (XMP
                 dc:rights, xmpRights:Marked)
   provenance    a publisher from scanners/data/publishers.txt (in the text, a notice or the
-                properties; manufacturers only as holder or property), a DOI or a valid
-                ISBN, a journal header at the top of a page (Vol. 12, No. 3; 2021;20(3):145-52)
+                properties; manufacturers only as holder or property), a DOI at the top
+                of a page (further down it is a reference) or a valid ISBN, a journal header
+                at the top of a page (Vol. 12, No. 3; 2021;20(3):145-52)
   licence       Creative Commons with version and variant (CC BY 4.0, CC BY-NC-ND 4.0),
                 CC0, public domain, the Open Government Licence
   own           the clinic's own names or domains ([copyright] own_names, own_domains) as
@@ -75,7 +76,7 @@ _MARKETING = re.compile(r"\bunsubscribe\b|\b(?:special |limited[- ]time )?offers
                         re.IGNORECASE)
 _STOCK = ("Getty Images", "Shutterstock", "iStock", "Adobe Stock", "Alamy", "Dreamstime",
           "123RF", "Depositphotos", "Bigstock", "Science Photo Library", "Stocksy", "Pond5")
-_HEAD = 400  # characters at the top of a page where a journal header counts
+_HEAD = 400  # characters at the top of a page where a journal header or DOI counts
 _MAX_SCAN = 200_000  # characters of one page read for signals
 
 
@@ -105,6 +106,9 @@ class _Signals:
     notices: list[tuple[str, str]] = field(default_factory=list)  # (where, holder)
     publishers: dict[str, str] = field(default_factory=dict)  # name -> where
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # (where, "DOI 10.1016/…")
+    # a DOI at the top of a page (an article's own), an ISBN, or one in the properties; a
+    # DOI further down is a reference, as in a brochure citing its studies
+    own_identifier: bool = False
     journal: tuple[str, str] | None = None
     metadata: list[str] = field(default_factory=list)  # "creator: Elsevier", "rights: © …"
     metadata_rights: bool = False
@@ -114,7 +118,7 @@ class _Signals:
 
     @property
     def provenance(self) -> bool:
-        return bool(self.publishers or self.identifiers or self.journal)
+        return bool(self.publishers or self.own_identifier or self.journal)
 
     @property
     def rights_claim(self) -> bool:
@@ -213,7 +217,7 @@ class CopyrightScanner:
         if published and (attachment or s.reserved or s.provenance):
             kinds = [k for k, on in (("rights reserved", s.reserved), ("notice", s.notices),
                                      ("publisher " + next(iter(s.publishers), ""), s.publishers),
-                                     ("DOI/ISBN", s.identifiers), ("journal header", s.journal),
+                                     ("DOI/ISBN", s.own_identifier), ("journal header", s.journal),
                                      ("properties", s.metadata)) if on]
             yield Finding(CATEGORY, "copyright_published_work", Severity.HIGH, where,
                           ", ".join(kinds)[:160])
@@ -260,12 +264,15 @@ class CopyrightScanner:
                     s.publishers.setdefault(m.group(0), where)
             for m in _DOI.finditer(text):
                 s.identifiers.append((where, f"DOI {m.group(0)[:60]}"))
-                name = self.publishers.doi.get(m.group(1))
-                if name:
-                    s.publishers.setdefault(name, where)
+                if m.start() < _HEAD:  # the article's own DOI: its prefix names the publisher
+                    s.own_identifier = True
+                    name = self.publishers.doi.get(m.group(1))
+                    if name:
+                        s.publishers.setdefault(name, where)
             for m in _ISBN.finditer(text):
                 if _isbn_valid(m.group(1)):
                     s.identifiers.append((where, f"ISBN {m.group(1)}"))
+                    s.own_identifier = True
             if s.journal is None:
                 m = _JOURNAL.search(text[:_HEAD])
                 if m:
@@ -287,6 +294,7 @@ class CopyrightScanner:
                     s.publishers.setdefault(value[:60], "")
                 elif key == "doi":
                     s.identifiers.append(("", f"DOI {value[:60]}"))
+                    s.own_identifier = True
             if key in ("author", "creator", "producer", "company", "publisher", "rights",
                        "rights_owner", "manager"):
                 if self._is_own(value):

@@ -128,6 +128,18 @@ def test_clinic_document_is_only_own_without_a_publisher():
     assert {"copyright_published_work", "copyright_rights_reserved"} <= rules
 
 
+def test_supplier_brochure_citing_studies_is_not_a_published_work():
+    brochure = docs.pdf([["Northern Aesthetic Supplies - Summer product update",
+                          docs.LOREM * 4,
+                          "References: 1. Marsh A. J Cosmet Dermatol. 2021;20:145-52. "
+                          "doi:10.1111/jocd.13948",
+                          "(c) 2024 Northern Aesthetic Supplies Ltd."]])
+    msg = parse(docs.mail("update", attachments=[("update.pdf", "application/pdf", brochure)]))
+    found = {f.rule: str(f.severity) for s in build({}) for f in s.scan(msg)
+             if f.category == "copyright"}
+    assert found == {"copyright_notice": "low", "copyright_identifier": "low"}
+
+
 # -- extraction on its own ---------------------------------------------------------------------
 
 def attachments_of(raw: bytes, limits: Limits = Limits()):
