@@ -24,7 +24,8 @@ What it measures
 
     Before each message the views cache is cleared, so every figure includes building the
     views (quoted split, flattening, disguised-word search). MB/s is body bytes (UTF-8)
-    divided by wall time. Each figure is the median of --runs runs.
+    divided by wall time. Each figure is the median of --runs runs, with the best run beside
+    it: on a shared machine other work only ever slows a run down.
 
 How to run
     .venv/bin/python bench/conduct_bench.py                 # 4 MB each, 8 KB messages, 5 runs
@@ -139,6 +140,8 @@ def main() -> int:
         seconds.append(time.perf_counter() - started)
     result["one_text_matching_mb_per_s"] = round(len(long_text.encode()) / 1e6
                                                  / statistics.median(seconds), 1)
+    result["one_text_matching_best_mb_per_s"] = round(len(long_text.encode()) / 1e6
+                                                      / min(seconds), 1)
     for kind in ("dense", "plain"):
         messages = corpus(args.mb, args.kb, kind)
         mb = sum(len(m.body_parts[0].text.encode()) for m in messages) / 1e6
@@ -158,6 +161,7 @@ def main() -> int:
         result[kind] = {"corpus_mb": round(mb, 2), "messages": len(messages),
                         "mb_per_s": {k: round(mb / statistics.median(v), 1)
                                      for k, v in figures.items()},
+                        "best_mb_per_s": {k: round(mb / min(v), 1) for k, v in figures.items()},
                         "classifier_share": round(statistics.median(shares), 3)}
     if args.json:
         print(json.dumps(result))
@@ -168,12 +172,15 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(f"median of {args.runs} runs, messages of ~{args.kb} KB; MB/s "
           f"(load average {load:.1f} on {os.cpu_count()} CPUs at the end: other work skews it)")
-    print(f"{'':<32}{'dense':>10}{'plain':>10}")
+    print(f"{'':<32}{'dense':>14}{'plain':>14}   median (best run)")
     for k, label in labels.items():
-        print(f"{label:<32}{result['dense']['mb_per_s'][k]:>10}{result['plain']['mb_per_s'][k]:>10}")
-    print(f"{'matching, one long text':<32}{'':>10}{result['one_text_matching_mb_per_s']:>10}")
-    print(f"{'classifier share of full time':<32}{result['dense']['classifier_share']:>10.0%}"
-          f"{result['plain']['classifier_share']:>10.0%}")
+        cells = [f"{result[c]['mb_per_s'][k]} ({result[c]['best_mb_per_s'][k]})"
+                 for c in ("dense", "plain")]
+        print(f"{label:<32}{cells[0]:>14}{cells[1]:>14}")
+    one = f"{result['one_text_matching_mb_per_s']} ({result['one_text_matching_best_mb_per_s']})"
+    print(f"{'matching, one long text':<32}{'':>14}{one:>14}")
+    print(f"{'classifier share of full time':<32}{result['dense']['classifier_share']:>14.0%}"
+          f"{result['plain']['classifier_share']:>14.0%}")
     print(f"dense: {result['dense']['corpus_mb']} MB, evaluation-set text (1 paragraph in 20 "
           f"offensive or promotional, the rest hard clinical sentences); plain: "
           f"{result['plain']['corpus_mb']} MB, the clean sample mails' paragraphs")
