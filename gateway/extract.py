@@ -145,13 +145,23 @@ def looks_like_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 
 
+def _is_container(real: str) -> bool:
+    """A zip (or office file) or tar may hold a PDF near its start: it is still an archive."""
+    return real in ZIP_TYPES or real in OOXML or real.startswith(ODF_PREFIX) or \
+        real in TAR_TYPES or real in STREAM_TYPES
+
+
 def _one(name, declared, data, limits, depth, container, budget, out) -> None:
     real = real_type(data)
     content = _Content()
     members: list[tuple[str, bytes]] = []
     try:
-        if real == PDF or looks_like_pdf(data):
+        if real == PDF or looks_like_pdf(data) and not _is_container(real):
             content = pdf_content(data, limits)
+            if real.startswith("text/") and not content.encrypted and not content.pages \
+                    and declared != PDF and not name.lower().endswith(".pdf"):
+                # text that merely quotes "%PDF-" (and does not claim to be a PDF)
+                content = _Content(pages=[decode_text(data, real)])
         elif real in OOXML or real.startswith(ODF_PREFIX) or real in ZIP_TYPES:
             office = _office_kind(data) if real in ZIP_TYPES else real
             if office:

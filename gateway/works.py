@@ -52,15 +52,19 @@ def create(store: Store) -> Store:
     return store
 
 
-def document_text(path: Path, limits: Limits = Limits()) -> str:
+# Registering is an admin's deliberate act on a file they have: long manuals are read whole.
+REGISTER_LIMITS = Limits(max_pdf_pages=5000, pdf_seconds=600.0, ocr_max_pages=200)
+
+
+def document_text(path: Path, limits: Limits = REGISTER_LIMITS) -> str:
     """The text of a file, read as an attachment would be (PDF, office, text, archives)."""
     data = path.read_bytes()
     parts = extract(path.name, "", data, limits)
     first = parts[0]
     if first.encrypted:
         raise WorkError(f"{path}: encrypted, its text cannot be read")
-    if first.error:
-        raise WorkError(f"{path}: {first.error}")
+    if first.error or first.over_limit:
+        raise WorkError(f"{path}: {first.error or first.over_limit}")
     return "\n".join(page for part in parts for page in part.pages)
 
 

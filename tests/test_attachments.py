@@ -219,6 +219,15 @@ def test_page_limit_and_pdf_found_by_its_header_whatever_the_name():
                             Limits(max_pdf_pages=10))
     assert att.page_count == 12 and len(att.pages) == 10
     assert att.over_limit == "PDF has 12 pages, over the limit of 10"
+    stored = docs.zip_file({"a.pdf": docs.clinic_leaflet(), "run.exe": b"MZ" + bytes(300)},
+                           compression=0)  # "%PDF-" in its first 1024 bytes: still a zip
+    names = [a.name for a in attachments_of(docs.mail("z", attachments=[
+        ("z.zip", "application/zip", stored)]))]
+    assert names == ["z.zip", "z.zip/a.pdf", "z.zip/run.exe"]
+    note = (b"Notes on file formats for the practice manager.\n" * 12 +
+            b"Every PDF file starts with %PDF-1.7 and then its objects.\n")  # libmagic: text
+    (att,) = attachments_of(docs.mail("n", attachments=[("notes.txt", "text/plain", note)]))
+    assert att.pages == (note.decode(),) and not att.error
     junk = b"%!junk before the header\n" * 10 + docs.clinic_leaflet()
     (att,) = attachments_of(docs.mail("junk", attachments=[("x.dat", "application/octet-stream", junk)]))
     assert "Aftercare" in att.pages[0]
