@@ -264,3 +264,26 @@ def test_findings_keep_their_public_shape():
         for f in scanner.scan(msg):
             assert set(f.to_dict()) == {"category", "rule", "severity", "where", "evidence"}
             json.dumps(f.to_dict())
+
+
+def test_xmp_rights_and_isbn_are_provenance():
+    from scanners.base import Attachment, ParsedMessage
+
+    xmp = ('<x:xmpmeta><rdf:RDF><rdf:Description xmpRights:Marked="True">'
+           '<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">(c) 2022 Wiley Periodicals LLC'
+           '</rdf:li></rdf:Alt></dc:rights><prism:doi>10.1111/jocd.14000</prism:doi>'
+           '</rdf:Description></rdf:RDF></x:xmpmeta>')
+    fields = extract.xmp_fields(xmp)
+    assert ("rights", "(c) 2022 Wiley Periodicals LLC") in fields
+    assert ("rights_marked", "True") in fields and ("doi", "10.1111/jocd.14000") in fields
+    article = Attachment("a.pdf", "application/pdf", "application/pdf", 10, "0",
+                         pages=("Results of a split-face study of skin boosters.",),
+                         metadata=tuple(fields))
+    book = Attachment("ch7.pdf", "application/pdf", "application/pdf", 10, "0", pages=(
+        "Chapter 7. Peels. ISBN 978-0-306-40615-7 (c) 2020 Hartwell Medical Publishing",))
+    msg = ParsedMessage((("Subject", "x"),), "x", "a@b.example", (), (), (article, book))
+    found = {(f.rule, f.where) for s in build({}) for f in s.scan(msg) if f.category == "copyright"}
+    assert ("copyright_published_work", "attachment:a.pdf") in found
+    assert ("copyright_pdf_metadata", "attachment:a.pdf") in found
+    assert ("copyright_published_work", "attachment:ch7.pdf") in found
+    assert ("copyright_identifier", "attachment:ch7.pdf#page=1") in found
