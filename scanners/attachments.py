@@ -26,8 +26,9 @@ EXECUTABLE_TYPES = {
 }
 EXECUTABLE_SUFFIXES = {".exe", ".com", ".scr", ".bat", ".cmd", ".pif", ".msi", ".js", ".jse",
                        ".vbs", ".vbe", ".wsf", ".wsh", ".ps1", ".psm1", ".jar", ".sh", ".hta",
-                       ".lnk", ".dll", ".cpl", ".msc", ".reg", ".apk", ".app", ".dmg", ".iso",
-                       ".appx", ".msix", ".py", ".pl", ".php", ".elf", ".so", ".bin"}
+                       ".lnk", ".dll", ".cpl", ".msc", ".reg", ".apk", ".app", ".appx",
+                       ".msix", ".py", ".pl", ".php", ".elf", ".so"}
+# (not .bin: Outlook names parts it cannot name ATT00001.bin; their content is checked)
 _DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
