@@ -40,8 +40,17 @@ def sandbox_config(settings: Settings) -> SandboxConfig:
         memory_limit_mb=scan.memory_limit_mb, time_budget=scan.time_budget,
         scanners=scan.scanners,
         scanner_options={"copyright": {"own_names": tuple(settings.copyright.own_names),
-                                       "own_domains": tuple(settings.copyright.own_domains)}},
-        works_url=settings.db_url)
+                                       "own_domains": tuple(settings.copyright.own_domains)},
+                         "patient_data": patient_data_options(settings)},
+        works_url=settings.db_url, register_url=settings.db_url)
+
+
+def patient_data_options(settings: Settings) -> dict:
+    """The patient-data scanner's keyword arguments: the clinic's own details ([clinic])."""
+    c = settings.clinic
+    return {"clinic_names": tuple(c.names), "practitioners": tuple(c.practitioners),
+            "addresses": tuple(c.addresses), "postcodes": tuple(c.postcodes),
+            "phones": tuple(c.phones), "domains": tuple(c.domains)}
 
 
 def build_transport(settings: Settings) -> Transport:

@@ -3,6 +3,10 @@ file (`[policy]`), read here as a table; this module knows nothing of parsing or
 
 For each finding, the first of these that applies gives its action:
   1. `scan_failed` always holds (unscreened mail never passes);
+  1a. patient data (medium or high) to more than `[policy.patient_data] max_recipients`
+      envelope recipients holds;
+  1b. patient data the scanner found addressed to the patient (`Finding.addressee`), sent to
+      that address alone, passes (`to_patient`; by name only with `by_display_name`);
   2. the category trusts every recipient's domain (`trusted_domains`): pass;
   3. a per-rule override (`[policy.rules]`);
   4. the category's action for the severity (`[policy.categories.NAME]`);
@@ -14,8 +18,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from gateway.config import PolicySettings
-from scanners.base import Finding
+from gateway.config import PatientDataPolicy, PolicySettings
+from scanners.base import Finding, Severity, address_tag
 
 
 class Action(enum.IntEnum):
@@ -62,6 +66,10 @@ def domain_trusted(address: str, trusted: list[str]) -> bool:
 def finding_action(finding: Finding, recipients: list[str], policy: PolicySettings) -> Action:
     if finding.rule == "scan_failed":
         return Action.HOLD
+    if finding.category == "patient_data":
+        action = patient_data_action(finding, recipients, policy.patient_data)
+        if action is not None:
+            return action
     severity = str(finding.severity)
     category = policy.categories.get(finding.category)
     if category and category.trusted_domains and recipients and all(
@@ -72,6 +80,19 @@ def finding_action(finding: Finding, recipients: list[str], policy: PolicySettin
     if category and getattr(category, severity):
         return Action.parse(getattr(category, severity))
     return Action.parse(policy.default.get(severity, "hold"))
+
+
+def patient_data_action(finding: Finding, recipients: list[str],
+                        rules: PatientDataPolicy) -> Action | None:
+    """Rules 1a and 1b: bulk holds, the patient's own mail passes; None: neither applies."""
+    if rules.max_recipients and finding.severity >= Severity.MEDIUM and \
+            len({r.lower() for r in recipients}) > rules.max_recipients:
+        return Action.HOLD
+    how, _, tag = finding.addressee.partition(":")
+    if rules.to_patient and tag and recipients and (how == "r" or rules.by_display_name) and \
+            all(address_tag(r) == tag for r in recipients):
+        return Action.PASS
+    return None
 
 
 def decide(findings: list[Finding], recipients: list[str], policy: PolicySettings) -> Verdict:

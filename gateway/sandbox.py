@@ -32,6 +32,8 @@ class SandboxConfig:
     scanner_options: dict[str, dict] = field(default_factory=dict)
     # database with the protected works register (gateway/works.py); "" = no register
     works_url: str = ""
+    # database with the patient register (gateway/register.py); "" = no register
+    register_url: str = ""
 
 
 def _child(conn, config: SandboxConfig) -> None:
@@ -44,6 +46,9 @@ def _child(conn, config: SandboxConfig) -> None:
     if config.works_url:  # loaded in this process, once, and again only when it changes
         from gateway.works import Loader
         options.setdefault("copyright", {})["works"] = Loader(config.works_url)
+    if config.register_url:  # read in this process, again only after an import or clear
+        from gateway.register import Loader as RegisterLoader
+        options.setdefault("patient_data", {})["register"] = RegisterLoader(config.register_url)
     scanners = registry.build(config.scanners, options)
     while True:
         try:

@@ -750,7 +750,8 @@ Medical Director, Glow Aesthetics Clinic
 """)
 
 
-@sample("tag_date_of_birth_to_finance_company.eml", "tag", "date_of_birth")
+@sample("hold_date_of_birth_to_finance_company.eml", "hold", "date_of_birth",
+        "jigsaw_identification")
 def _(stem):
     return message(
         stem, sender=ACCOUNTS,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Protocol
 
@@ -28,15 +29,27 @@ class Finding:
     severity: Severity
     where: str  # "subject", "body", "attachment:NAME" or "attachment:NAME#page=N"
     evidence: str = ""  # short and redacted: never a full identifier
+    # the person the finding is about is the one To recipient: "n:" or "r:" + address_tag()
+    # of that address (n: known by name, r: by the patient register); "" otherwise
+    addressee: str = ""
 
     def to_dict(self) -> dict:
-        return {"category": self.category, "rule": self.rule, "severity": str(self.severity),
-                "where": self.where, "evidence": self.evidence}
+        d = {"category": self.category, "rule": self.rule, "severity": str(self.severity),
+             "where": self.where, "evidence": self.evidence}
+        if self.addressee:
+            d["addressee"] = self.addressee
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Finding":
         return cls(d["category"], d["rule"], Severity.parse(d["severity"]), d["where"],
-                   d.get("evidence", ""))
+                   d.get("evidence", ""), d.get("addressee", ""))
+
+
+def address_tag(address: str) -> str:
+    """A one-way tag of a mail address (16 hex digits of SHA-256 of it in lower case): lets
+    the policy compare a finding's addressee with the envelope without storing the address."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +78,8 @@ class Attachment:
     page_count: int = 0  # pages the document has, also those past the page limit
     no_text_pages: tuple[int, ...] = ()  # pages (from 0) with images but no text and no OCR
     ocr_pages: tuple[int, ...] = ()  # pages (from 0) whose text came from OCR
+    images: tuple[bytes, ...] = field(repr=False, default=())  # pictures inside a PDF, as
+    # image files, for the photo check (gateway/parse.py pdf_images)
 
     @property
     def where(self) -> str:

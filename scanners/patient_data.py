@@ -1,59 +1,452 @@
-"""Patient details (placeholder, replaced by the patient-data issue).
+"""Patient details: identifiable patient data in the subject, the body, attachments and images.
 
-Finds NHS numbers that pass the mod-11 check and dates of birth next to a DOB cue.
+What it reads (every TextPart of the message, quoted text included, and image attachments):
+  identifiers   scanners/identifiers.py: NHS numbers (mod 11), NI numbers, dates of birth,
+                postcodes in addresses, phone numbers, personal e-mail addresses, labelled
+                record numbers (MRN, Hospital No., Patient ID)
+  names         scanners/people.py: titled, labelled and full names, less staff, signatures
+                and the clinic's own people
+  cues          scanners/data/patient_cues.txt: patient words, treatments, conditions, job titles
+  register      the clinic's patient register (gateway/register.py) as salted hashes: a
+                registered patient's name together with one of their other identifiers
+  photographs   scanners/photos.py: faces (OpenCV) and camera EXIF in images, in PDFs too
+
+How severe (the aggregation): one weak signal alone is low (a phone number, an e-mail
+address, an address); an identifier next to a patient's name, a clinical cue or another
+identifier is high, and so are a validated NHS number near a patient, NHS, DOB or clinical
+cue (Microsoft Purview's rule: within 300 characters), a labelled record number, a
+register match, and a name with a treatment or condition (jigsaw identification). Without
+a cue a checksum-valid ten-digit number is only low (`uk_nhs_number_bare`): about one in
+eleven random numbers passes the checksum, so order and consignment numbers do.
+
+The clinic's own details ([clinic] in the config: names, practitioners, addresses,
+postcodes, phone numbers, mail domains) are never reported, nor is the sender.
+
+Addressed to the patient: when a message has one To recipient and every patient it names is
+that recipient (the greeting or a name in the text matches the To display name, or the
+register holds the recipient's address for the matched patient), each finding carries
+`addressee`, a one-way tag of that address (scanners/base.py). The policy lets such findings
+pass when the envelope goes to that address alone. The scanner never sees the envelope.
+
+Evidence is redacted: `NHS ***-***-1234`, `S**** J****`, `phone *******123`.
 """
 from __future__ import annotations
 
-import re
+import bisect
+import email.utils
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from scanners import redact
-from scanners.base import Finding, ParsedMessage, Severity
+from scanners import identifiers, lexicon, patient_keys, people, photos, redact
+from scanners.base import Attachment, Finding, ParsedMessage, Severity, address_tag
+from scanners.identifiers import Ident, nhs_number_valid  # noqa: F401  (kept importable here)
 
-_NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
-_CUE = re.compile(r"\b(nhs|patient|d\.?o\.?b|date of birth|born|gp|hospital|clinic|treatment)\b",
-                  re.IGNORECASE)
-_DOB = re.compile(
-    r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\s*[:\-]?\s*"
-    r"(\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)?\d{2}|\d{1,2} [A-Za-z]{3,9} (?:19|20)\d{2})",
-    re.IGNORECASE)
-CUE_WINDOW = 300
+CATEGORY = "patient_data"
+CUE_WINDOW = 300  # an identifier and a cue, a name or another identifier this close belong together
+NAME_CUE_WINDOW = 150  # a name and a treatment or condition
+PATIENT_LABEL_REACH = 40  # "patient Sarah Jones", "Sarah Jones (client)"
+DOB_LABEL_REACH = 25  # "DOB: 03/09/1979"
+BIRTH_DATE_AFTER_NAME = 6  # "Sarah Jones, 12/03/1985" / "Sarah Jones (12.03.85)"
+STRONG = ("nhs", "ni", "dob", "mrn")
+CONTACT = ("phone", "email", "address")
+_HOSPITAL_LABELS = ("mrn", "m.r.n", "hospital", "hosp", "patient", "medical", "unit", "chi", "h&c")
 
 
-def nhs_number_valid(digits: str) -> bool:
-    """Mod-11 check digit of a 10-digit NHS number; repeated digits are refused."""
-    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
+@dataclass
+class _Part:
+    """What was found in one TextPart, with positions, before weighing."""
+    where: str
+    text: str
+    idents: list[Ident] = field(default_factory=list)  # kind nhs, ni, dob, mrn, phone, email, address
+    bare_nhs: list[Ident] = field(default_factory=list)
+    all_dates: list[Ident] = field(default_factory=list)
+    all_postcodes: list[Ident] = field(default_factory=list)
+    names: list[people.Name] = field(default_factory=list)  # patients' names (not staff)
+    cues: dict[str, list[int]] = field(default_factory=dict)  # label -> sorted start offsets
+    cue_words: dict[int, str] = field(default_factory=dict)  # start offset -> the cue's entry
+    signed: list[Ident] = field(default_factory=list)  # contact details in a signature block
+    name_starts: list[int] = field(default_factory=list)
+    ident_starts: list[int] = field(default_factory=list)
 
 
 class PatientDataScanner:
     name = "patient_data"
     rules = {
-        "uk_nhs_number": "A valid NHS number (checksum passes) near patient or clinical words.",
-        "uk_nhs_number_bare": "A number that passes the NHS checksum but has no clinical cue nearby; "
-                              "could be an order or invoice number.",
-        "date_of_birth": "A date labelled as a date of birth (DOB, born on).",
+        "uk_nhs_number": "A valid NHS number (mod-11 check digit passes) within 300 characters "
+                         "of a patient, NHS, date-of-birth or clinical cue; high.",
+        "uk_nhs_number_bare": "A number that passes the NHS checksum but has no clinical cue "
+                              "nearby; could be an order or invoice number, so low.",
+        "uk_ni_number": "A UK National Insurance number with a valid prefix; high next to a "
+                        "name, another identifier or a clinical cue, medium alone.",
+        "date_of_birth": "A date labelled as a date of birth (DOB, born on), or a plausible "
+                         "birth date right after a name; high with a name, identifier or cue.",
+        "uk_postcode_address": "A UK postcode as part of a street address; low alone, high "
+                               "with a patient's name or another identifier.",
+        "phone_number": "A valid UK or international phone number (phonenumbers), not the "
+                        "clinic's; low alone, high next to a patient's name or identifier.",
+        "email_address": "The e-mail address of an individual (not a role mailbox, not the "
+                         "clinic's) in the text; low alone, high with a patient's details.",
+        "medical_record_number": "A labelled hospital or clinic record number (MRN, Hospital "
+                                 "No., Patient ID); high.",
+        "patient_name_clinical": "A person's name marked as a patient or client (Patient: "
+                                 "name, client Sarah Jones, a name with their date of birth or "
+                                 "NHS number); high.",
+        "patient_register_match": "A patient on the clinic's register (mailscreen patients "
+                                  "import): their name together with another of their "
+                                  "identifiers; high.",
+        "patient_photo": "An image, or a picture in a PDF, that shows a face or carries "
+                         "camera data (EXIF make, model or GPS): a possible patient photograph.",
+        "jigsaw_identification": "A person's name next to a treatment, condition or "
+                                 "complication: identifies a patient even with no identifier; "
+                                 "high.",
     }
 
+    def __init__(self, clinic_names=(), practitioners=(), addresses=(), postcodes=(), phones=(),
+                 domains=(), register=None):
+        """The clinic's own details (never reported), and `register`: an object with
+        `index()` returning a scanners.patient_keys.RegisterIndex or None (gateway/register.py
+        Loader), or None for no register."""
+        self.own_names = {patient_keys.fold(n) for n in (*clinic_names, *practitioners)
+                          if n.strip()}
+        self.own_keys = {patient_keys.name_key(n) for n in practitioners} - {""}
+        self.own_surnames = {patient_keys.fold(n).split()[-1] for n in practitioners
+                             if patient_keys.fold(n)}
+        self.own_postcodes = {patient_keys.postcode_key(p) for p in postcodes} - {""}
+        for address in addresses:
+            self.own_postcodes |= {i.key for i in identifiers.postcodes(address)}
+        self.own_phones = {patient_keys.phone_key(p) for p in phones} - {""}
+        self.own_domains = {d.lower().lstrip("@").strip() for d in domains if d.strip()}
+        self.register = register
+        self._cues = lexicon.matcher("patient_cues.txt")
+
+    # -- the message ---------------------------------------------------------------------------
+
     def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
-        for part in msg.texts():
-            text = part.text
-            for m in _NHS.finditer(text):
-                number = "".join(m.groups())
-                if not nhs_number_valid(number):
-                    continue
-                window = text[max(0, m.start() - CUE_WINDOW): m.end() + CUE_WINDOW]
-                evidence = "NHS " + redact.digits(m.group(0))
-                if _CUE.search(window):
-                    yield Finding("patient_data", "uk_nhs_number", Severity.HIGH, part.where, evidence)
+        own = self._own_for(msg)
+        parts = [self._read(p.where, p.text, own) for p in msg.texts()]
+        findings: list[Finding] = []
+        for part in parts:
+            findings.extend(self._weigh(part))
+        findings.extend(self._register(parts))
+        clinical = any(p.cues.get("treatment") or p.cues.get("condition") or p.cues.get("patient")
+                       for p in parts)
+        findings.extend(self._photos(msg.attachments, clinical))
+        findings = list(dict.fromkeys(findings))
+        tag = self._addressee(msg, parts, findings)
+        if tag:
+            findings = [replace(f, addressee=tag) for f in findings]
+        return iter(findings)
+
+    def _own_for(self, msg: ParsedMessage) -> dict:
+        """The clinic's details plus the sender's: their name and their mail domain."""
+        sender_name, sender = email.utils.parseaddr(msg.header("From"))
+        domains = set(self.own_domains)
+        if "@" in sender:
+            domains.add(sender.rpartition("@")[2].lower())
+        keys = set(self.own_keys)
+        if patient_keys.name_key(sender_name):
+            keys.add(patient_keys.name_key(sender_name))
+        return {"domains": domains, "keys": keys}
+
+    # -- one part ------------------------------------------------------------------------------
+
+    def _read(self, where: str, text: str, own: dict) -> _Part:
+        part = _Part(where, text)
+        cues: dict[str, list[int]] = {}
+        staff_ends = []
+        for hit in self._cues.find(lexicon.FlatView(text)):
+            cues.setdefault(hit.label, []).append(hit.start)
+            part.cue_words[hit.start] = hit.entry
+            if hit.label == "staff":
+                staff_ends.append(hit.end)
+        part.cues = {k: sorted(v) for k, v in cues.items()}
+        staff = (part.cues.get("staff", []), sorted(staff_ends))
+
+        spans = people.signature_spans(text)
+        for n in people.find(text):
+            if self._is_staff(text, n, spans, staff, own):
+                continue
+            part.names.append(n)
+        part.name_starts = [n.start for n in part.names]
+
+        nhs = identifiers.nhs_numbers(text)
+        for i in nhs:
+            if self._near(part, i, ("patient", "dob")) or \
+                    self._name_near(part, i, CUE_WINDOW):
+                part.idents.append(i)
+            else:
+                part.bare_nhs.append(i)
+        part.idents.extend(identifiers.ni_numbers(text))
+        part.idents.extend(identifiers.record_numbers(text))
+        taken = {(i.start, i.end) for i in nhs}
+        for i in identifiers.phone_numbers(text, taken):
+            if i.key not in self.own_phones and not any(
+                    n.start <= i.start < n.end for n in nhs):
+                part.idents.append(i)
+        for i in identifiers.email_addresses(text):
+            domain = i.key.rpartition("@")[2]
+            if not any(domain == d or domain.endswith("." + d) for d in own["domains"]):
+                part.idents.append(i)
+        part.all_postcodes = identifiers.postcodes(text)
+        for i in part.all_postcodes:
+            if i.key not in self.own_postcodes and identifiers.postcode_in_address(text, i) \
+                    and not self._in_spans(i.start, spans):
+                part.idents.append(replace(i, kind="address"))
+        part.all_dates = identifiers.dates(text)
+        dob_labels = part.cues.get("dob", [])
+        for d in part.all_dates:
+            label = bisect.bisect_right(dob_labels, d.start) - 1
+            labelled = label >= 0 and d.start - dob_labels[label] <= DOB_LABEL_REACH
+            after_name = any(0 <= d.start - n.end <= BIRTH_DATE_AFTER_NAME and
+                             text[n.end:d.start].strip(" ,(-–:") == "" for n in part.names)
+            if (labelled or after_name) and identifiers.plausible_birth_year(d.key):
+                part.idents.append(Ident("dob", d.start, d.end, d.key, "DOB " +
+                                         redact.digits(text[d.start:d.end], keep=0)))
+        # a phone number or address in a signature block is the writer's: reported, never weighed
+        part.signed = [i for i in part.idents if i.kind in CONTACT and self._in_spans(i.start, spans)]
+        part.idents = sorted((i for i in part.idents if i not in part.signed), key=lambda i: i.start)
+        part.ident_starts = [i.start for i in part.idents]
+        return part
+
+    def _is_staff(self, text, n: people.Name, spans, staff, own) -> bool:
+        if n.key and (n.key in own["keys"] or patient_keys.fold(n.text) in self.own_names):
+            return True
+        if not n.key and n.surname in self.own_surnames and n.shape == "titled":
+            return True
+        if n.shape != "labelled" and self._in_spans(n.start, spans):
+            return True
+        return people.practitioner_by_position(text, n, *staff)
+
+    @staticmethod
+    def _in_spans(pos: int, spans) -> bool:
+        """`spans`: sorted, not overlapping much (signature blocks)."""
+        i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+        return any(s <= pos < e for s, e in spans[max(0, i - 1):i + 1])
+
+    @staticmethod
+    def _near(part: _Part, ident: Ident, labels, window: int = CUE_WINDOW) -> bool:
+        """A cue of one of `labels` within `window` characters, not inside the identifier's
+        own match (the "Client" of "Client ID 99812" is its label, not a cue)."""
+        for label in labels:
+            starts = part.cues.get(label, [])
+            i = bisect.bisect_left(starts, ident.start - window)
+            while i < len(starts) and starts[i] <= ident.end + window:
+                if not ident.start <= starts[i] < ident.end:
+                    return True
+                i += 1
+        return False
+
+    @staticmethod
+    def _name_near(part: _Part, ident: Ident, window: int, names=None) -> bool:
+        """A name (of `names`, default every patient name of the part) within `window`."""
+        names = part.names if names is None else names
+        starts = part.name_starts if names is part.names else [n.start for n in names]
+        i = bisect.bisect_left(starts, ident.start - window - 200)  # names are short
+        while i < len(starts) and starts[i] <= ident.end + window:
+            if names[i].end >= ident.start - window:
+                return True
+            i += 1
+        return False
+
+    @staticmethod
+    def _others_near(part: _Part, ident: Ident, kinds) -> set[str]:
+        starts = part.ident_starts
+        i = bisect.bisect_left(starts, ident.start - CUE_WINDOW - 100)
+        out = set()
+        while i < len(starts) and starts[i] <= ident.end + CUE_WINDOW:
+            o = part.idents[i]
+            if o is not ident and o.kind in kinds and o.end >= ident.start - CUE_WINDOW:
+                out.add(o.kind)
+            i += 1
+        return out
+
+    # -- weighing ------------------------------------------------------------------------------
+
+    def _weigh(self, part: _Part) -> Iterator[Finding]:
+        where, text = part.where, part.text
+        named_patients = self._patient_names(part)
+        clinical = ("patient", "dob", "treatment", "condition")
+        for i in part.idents:
+            strong_near = self._others_near(part, i, STRONG)
+            contact_near = self._others_near(part, i, CONTACT)
+            name_near = self._name_near(part, i, CUE_WINDOW)
+            patient_named = self._name_near(part, i, CUE_WINDOW, named_patients)
+            cue_near = self._near(part, i, clinical)
+            if i.kind == "nhs":
+                yield Finding(CATEGORY, "uk_nhs_number", Severity.HIGH, where, i.evidence)
+            elif i.kind == "mrn":
+                hospital = i.evidence.lower().startswith(_HOSPITAL_LABELS)
+                high = hospital or strong_near or contact_near or name_near or cue_near
+                yield Finding(CATEGORY, "medical_record_number",
+                              Severity.HIGH if high else Severity.MEDIUM, where, i.evidence)
+            elif i.kind in ("ni", "dob"):
+                high = strong_near or contact_near or name_near or \
+                    self._near(part, i, ("patient", "treatment", "condition"))
+                rule = "uk_ni_number" if i.kind == "ni" else "date_of_birth"
+                yield Finding(CATEGORY, rule, Severity.HIGH if high else Severity.MEDIUM, where,
+                              i.evidence)
+            else:  # phone, email, address
+                if strong_near or (name_near and (cue_near or patient_named)):
+                    severity = Severity.HIGH
+                elif name_near:
+                    severity = Severity.MEDIUM
                 else:
-                    yield Finding("patient_data", "uk_nhs_number_bare", Severity.LOW, part.where,
-                                  evidence)
-            for m in _DOB.finditer(text):
-                yield Finding("patient_data", "date_of_birth", Severity.MEDIUM, part.where,
-                              "DOB " + redact.digits(m.group(1), keep=0))
+                    severity = Severity.LOW
+                rule = {"phone": "phone_number", "email": "email_address",
+                        "address": "uk_postcode_address"}[i.kind]
+                yield Finding(CATEGORY, rule, severity, where, i.evidence)
+        for i in part.bare_nhs:
+            yield Finding(CATEGORY, "uk_nhs_number_bare", Severity.LOW, where, i.evidence)
+        for i in part.signed:
+            rule = {"phone": "phone_number", "email": "email_address",
+                    "address": "uk_postcode_address"}[i.kind]
+            yield Finding(CATEGORY, rule, Severity.LOW, where, i.evidence)
+        for n in part.names:
+            if self._jigsaw(part, n):
+                yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, where,
+                              redact.name(n.text) + " + " + self._cue_word(part, n))
+        for n in named_patients:
+            yield Finding(CATEGORY, "patient_name_clinical", Severity.HIGH, where,
+                          "patient " + redact.name(n.text))
+
+    def _patient_names(self, part: _Part) -> list[people.Name]:
+        """Names marked as a patient's: labelled "Patient:"/"Client:", a patient word right
+        before or after, or labelled "Name:" next to a date of birth, NHS, NI or record number."""
+        out = []
+        lower = part.text.lower()
+        for n in part.names:
+            label = lower[max(0, n.start - PATIENT_LABEL_REACH):n.start]
+            after = lower[n.end:n.end + PATIENT_LABEL_REACH]
+            if n.shape == "labelled" and any(w in label for w in ("patient", "client")):
+                out.append(n)
+            elif any(w in label for w in ("patient", "client")) or \
+                    any(w in after for w in ("patient", "client")):
+                out.append(n)
+            elif n.shape == "labelled" and self._others_near(
+                    part, Ident("name", n.start, n.end, "", ""), STRONG):
+                out.append(n)
+        return out
+
+    def _jigsaw(self, part: _Part, n: people.Name) -> bool:
+        for label in ("treatment", "condition"):
+            starts = part.cues.get(label, [])
+            i = bisect.bisect_left(starts, n.start - NAME_CUE_WINDOW)
+            if i < len(starts) and starts[i] <= n.end + NAME_CUE_WINDOW:
+                return True
+        return False
+
+    def _cue_word(self, part: _Part, n: people.Name) -> str:
+        near = []
+        for label in ("treatment", "condition"):
+            starts = part.cues.get(label, [])
+            i = bisect.bisect_left(starts, n.start)
+            near += [(abs(s - n.start), s) for s in starts[max(0, i - 1):i + 1]]
+        return part.cue_words[min(near)[1]] if near else "clinical cue"
+
+    # -- the register --------------------------------------------------------------------------
+
+    def _register(self, parts: list[_Part]) -> Iterator[Finding]:
+        index = self.register.index() if self.register is not None else None
+        if index is None or not len(index):
+            return
+        for part in parts:
+            names = [n for n in people.find(part.text) if n.key]
+            if not names:
+                continue
+            name_hits = index.lookup("name", [n.key for n in names])
+            candidates = {n: pats for n, pats in zip(names, name_hits) if pats}
+            if not candidates:
+                continue
+            found: dict[int, set[str]] = {}
+            values = {
+                "dob": [d.key for d in part.all_dates],
+                "postcode": [p.key for p in part.all_postcodes],
+                "nhs": [i.key for i in part.idents + part.bare_nhs if i.kind == "nhs"],
+                "phone": [i.key for i in part.idents if i.kind == "phone"],
+                "email": [i.key for i in part.idents if i.kind == "email"],
+            }
+            for kind, keys in values.items():
+                for pats in index.lookup(kind, sorted(set(keys))):
+                    for p in pats:
+                        found.setdefault(p, set()).add(kind)
+            for n, pats in candidates.items():
+                for p in sorted(pats & set(found)):
+                    yield Finding(CATEGORY, "patient_register_match", Severity.HIGH, part.where,
+                                  f"{redact.name(n.text)} + {', '.join(sorted(found[p]))}")
+
+    def register_addressee(self, address: str, name_key: str) -> bool:
+        """The register holds this address for a patient of this name."""
+        index = self.register.index() if self.register is not None else None
+        if index is None or not len(index) or not name_key:
+            return False
+        (by_email,) = index.lookup("email", [patient_keys.email_key(address)])
+        (by_name,) = index.lookup("name", [name_key])
+        return bool(by_email & by_name)
+
+    # -- photographs ---------------------------------------------------------------------------
+
+    def _photos(self, attachments: tuple[Attachment, ...], clinical: bool) -> Iterator[Finding]:
+        pictures: list[tuple[str, str, photos.PhotoFacts]] = []
+        for att in attachments:
+            if att.real_type in photos.IMAGE_TYPES:
+                pictures.append((att.where, att.name, photos.examine(att.data)))
+            for k, data in enumerate(getattr(att, "images", ())):
+                pictures.append((f"{att.where}#image={k + 1}", att.name, photos.examine(data)))
+        faces = sum(1 for _, _, f in pictures if f.faces)
+        for where, name, facts in pictures:
+            if not (facts.faces or facts.camera_exif):
+                continue
+            before_after = any(w in name.lower() for w in ("before", "after", "pre", "post"))
+            if facts.faces and (facts.camera_exif or clinical or faces >= 2 or before_after):
+                severity = Severity.HIGH
+            elif facts.faces or (facts.camera_exif and (clinical or before_after)):
+                severity = Severity.MEDIUM
+            else:
+                severity = Severity.LOW
+            what = [f"{facts.faces} face{'s' if facts.faces != 1 else ''}"] if facts.faces else []
+            if facts.camera:
+                what.append(f"camera {facts.camera}")
+            if facts.gps:
+                what.append("GPS position")
+            yield Finding(CATEGORY, "patient_photo", severity, where, ", ".join(what))
+
+    # -- addressed to the patient --------------------------------------------------------------
+
+    def _addressee(self, msg: ParsedMessage, parts: list[_Part],
+                   findings: list[Finding]) -> str:
+        """The tag of the one To address when every patient the message names is that
+        recipient; "" otherwise (or when there is nothing to tag)."""
+        if not any(f.severity > Severity.LOW for f in findings):
+            return ""
+        to = email.utils.getaddresses([msg.header("To")])
+        to = [(n, a.lower()) for n, a in to if "@" in a]
+        cc = [a for _, a in email.utils.getaddresses([msg.header("Cc")]) if "@" in a]
+        if len(to) != 1 or cc:
+            return ""
+        display, address = to[0]
+        words = patient_keys.fold(display).split()
+        keys: set[str] = {f"{words[0]} {words[-1]}"} if len(words) >= 2 else set()
+        by_register = False
+        if any(f.rule == "patient_register_match" for f in findings):
+            # every registered patient named must be the one the register knows at this address
+            matched = {n.key for p in parts for n in people.find(p.text) if n.key and
+                       self.register_addressee(address, n.key)}
+            if not matched:
+                return ""
+            keys |= matched
+            by_register = True
+        if not keys:
+            return ""
+        firsts = {k.split()[0] for k in keys}
+        surnames = {k.split()[-1] for k in keys}
+        greeted = any(
+            g and (g[0] in firsts or g[-1] in surnames)
+            for part in parts if part.where.startswith("body")
+            for g in (patient_keys.fold(n).split() for _, _, n in people.salutation_names(part.text)))
+        for part in parts:
+            for n in part.names:
+                if not (n.key in keys if n.key else n.surname in surnames):
+                    return ""  # someone else is named: their data may be in here
+        if not (greeted or by_register):
+            return ""
+        return ("r:" if by_register else "n:") + address_tag(address)

@@ -1,0 +1,199 @@
+"""People's names in text, and which of them are not patients.
+
+A name is found in one of three shapes:
+  titled     Mr/Mrs/Ms/Miss/Mx + a capitalised word (+ another): "Mrs Jones", "Ms Sinead Brannigan"
+  labelled   "Patient:", "Client:", "Name:", "Patient name:" + two or three capitalised words
+  full       a given name from the list + a capitalised word that could be a surname:
+             "Sarah Jones", "Marcus O'Neill-Bell", "Priya SHAH"
+Given names and surnames come from the US Census lists shipped in the `names` package (public
+domain), plus scanners/data/patient_names.txt for UK names they lack, brands named like people
+(Jane Iredale, Sarah Chapman) and capitalised words that are never surnames.
+
+Not patients: the clinic's practitioners and own names (from the config), names followed by a
+job title ("Bethany Hale, Aesthetic Nurse Practitioner"), names after "with" in an appointment
+("consultation with Bethany Hale"), anyone titled Dr or Prof, the sender (From), and names in
+a signature block (after "Kind regards," and the like).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from scanners import lexicon, patient_keys
+
+_WORD = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?|[A-Z]['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+|[A-Z]{2,}(?:-[A-Z]{2,})?"
+_TITLED = re.compile(r"\b(Mr|Mrs|Ms|Miss|Mx)\.?\s+((?:" + _WORD + r")(?:\s+(?:" + _WORD + r"))?)")
+_LABELLED = re.compile(
+    r"\b(?i:patient|client|name|patient name|client name|full name|patient's name|re|"
+    r"regarding|surname)(?:\s*:\s*|[ \t]+[-–][ \t]+)(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?"
+    r"((?:" + _WORD + r")(?:[ \t]+(?:" + _WORD + r")){1,2})")
+_CAPITALISED = re.compile(r"\b(?:" + _WORD + r")(?:[ \t]+(?:" + _WORD + r")){1,2}\b")
+_CLOSING = re.compile(
+    r"^[ \t>]*(?:(?:kind|best|warm|warmest|many|with)?\s*(?:regards|wishes|thanks|thank you)|"
+    r"best|cheers|thanks|yours(?: sincerely| faithfully| truly)?|sincerely|all the best|"
+    r"speak soon|take care|--)\s*[,.!]?\s*$", re.IGNORECASE | re.MULTILINE)
+_SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hello|hey|morning|good (?:morning|afternoon|evening))"
+                         r"\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?([A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?)",
+                         re.IGNORECASE | re.MULTILINE)
+_PRACTITIONER_BEFORE = re.compile(
+    r"(?:\b(?:appointment|consultation|session|treatment|booked|book|review|clinic|slot|"
+    r"appointments|consultations)\s+(?:\w+\s+){0,2}with|\b(?:treated|injected|seen|performed|"
+    r"prescribed|carried out|done|assessed)\s+by|\b(?:dr|doctor|prof|professor)\.?)\s+$",
+    re.IGNORECASE)
+SIGNATURE_LINES = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    start: int
+    end: int
+    text: str  # as written, without the title
+    key: str  # patient_keys.name_key ("sarah jones"), "" for a title + surname only
+    surname: str  # folded
+    shape: str  # "titled", "labelled" or "full"
+
+
+@lru_cache(maxsize=1)
+def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """(given names, surnames, brands, never-surnames), folded to lower case."""
+    import names as census
+
+    base = Path(census.__file__).parent
+
+    def read(file: str) -> set[str]:
+        with open(base / file, encoding="ascii", errors="ignore") as f:
+            return {line.split(" ", 1)[0].lower() for line in f if line.strip()}
+
+    table = lexicon.table("patient_names.txt")
+    extra = {label: {patient_keys.fold(t) for t, _, lab in table.entries if lab == label}
+             for label in ("first", "brand", "notname")}
+    first = read("dist.male.first") | read("dist.female.first") | extra["first"]
+    surnames = read("dist.all.last")
+    notname = extra["notname"] | _cue_words()
+    return frozenset(first - notname), frozenset(surnames), frozenset(extra["brand"]), \
+        frozenset(notname)
+
+
+def _cue_words() -> set[str]:
+    return {patient_keys.fold(t) for t, _, label in lexicon.table("patient_cues.txt").entries
+            if " " not in t}
+
+
+def _ok_surname(word: str, notname: frozenset[str]) -> bool:
+    w = patient_keys.fold(word)
+    return len(w) >= 2 and w not in notname
+
+
+def find(text: str) -> list[Name]:
+    """Every name in `text`, longest shape first where they overlap."""
+    first, _surnames, brands, notname = name_lists()
+    out: list[Name] = []
+    taken = bytearray(len(text) + 1)  # 1 where a name already is
+
+    def add(start, end, written, shape):
+        if taken.find(1, start, end) != -1:
+            return
+        if written.endswith(("'s", "’s", "'S", "’S")):  # "Sarah Jones's" is Sarah Jones
+            written, end = written[:-2], end - 2
+        elif written.endswith(("'", "’")):
+            written, end = written[:-1], end - 1
+        words = written.split()
+        if shape != "titled" and patient_keys.fold(" ".join(words[:2])) in brands:
+            return
+        surname = patient_keys.fold(words[-1])
+        out.append(Name(start, end, written, patient_keys.name_key(written) if len(words) > 1
+                        else "", surname, shape))
+        taken[start:end] = b"\x01" * (end - start)
+
+    for m in _TITLED.finditer(text):
+        words = m.group(2).split()
+        while words and not _ok_surname(words[-1], notname):
+            words.pop()
+        if words:
+            written = " ".join(words)
+            add(m.start(), m.start(2) + len(written), written, "titled")
+    for m in _LABELLED.finditer(text):
+        words = m.group(1).split()
+        while len(words) > 1 and not _ok_surname(words[-1], notname):
+            words.pop()
+        if len(words) >= 2 and patient_keys.fold(words[0]) not in notname:
+            written = " ".join(words)
+            add(m.start(1), m.start(1) + len(written), written, "labelled")
+    for m in _CAPITALISED.finditer(text):
+        words = m.group(0).split()
+        pos = m.start()
+        # try each start word: "Thanks Sarah Jones" -> "Sarah Jones"
+        for i in range(len(words) - 1):
+            given = patient_keys.fold(words[i])
+            if given in first and not words[i].isupper():
+                tail = words[i + 1:]
+                while tail and not _ok_surname(tail[-1], notname):
+                    tail.pop()
+                if tail:
+                    start = text.index(words[i], pos)
+                    written = " ".join([words[i]] + tail)
+                    end = text.index(tail[-1], start + len(words[i])) + len(tail[-1])
+                    add(start, end, text[start:end] if "\n" not in text[start:end] else written,
+                        "full")
+                break
+            pos = text.index(words[i], pos) + len(words[i])
+    out.sort(key=lambda n: n.start)
+    return out
+
+
+def signature_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each signature block: the lines after a sign-off, at most six."""
+    spans = []
+    for m in _CLOSING.finditer(text):
+        start = m.end()
+        end, lines = start, 0
+        while lines < SIGNATURE_LINES and end < len(text):
+            nl = text.find("\n", end + 1)
+            nl = len(text) if nl < 0 else nl
+            if text[end:nl].strip():
+                lines += 1
+            end = nl
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))  # merged: sorted, disjoint
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def salutation_names(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of the names in greeting lines: 'Dear Sarah,' -> 'Sarah'."""
+    out = []
+    for m in _SALUTATION.finditer(text):
+        words = [w for w in m.group(1).split() if patient_keys.fold(w) not in name_lists()[3]]
+        if words:
+            out.append((m.start(1), m.end(1), " ".join(words)))
+    return out
+
+
+_BETWEEN_AFTER = re.compile(r"[\s,(\-–|/]*(?:\w+\s+){0,2}")
+_BETWEEN_BEFORE = re.compile(r"[\s,:(]*")
+
+
+def practitioner_by_position(text: str, name: Name, staff_starts: list[int],
+                             staff_ends: list[int]) -> bool:
+    """A name that reads as a member of staff: a job title right before or after it ("our
+    nurse Lisa Grant", "Bethany Hale, Aesthetic Nurse"), an appointment 'with' it, or a Dr
+    before it. `staff_starts` and `staff_ends`: the job titles' offsets, each sorted."""
+    if name.shape == "labelled":
+        return False
+    if _PRACTITIONER_BEFORE.search(text, max(0, name.start - 60), name.start):
+        return True
+    i = bisect.bisect_left(staff_starts, name.end)
+    while i < len(staff_starts) and staff_starts[i] <= name.end + 45:
+        if _BETWEEN_AFTER.fullmatch(text, name.end, staff_starts[i]):
+            return True
+        i += 1
+    i = bisect.bisect_right(staff_ends, name.start) - 1
+    while i >= 0 and staff_ends[i] >= name.start - 5:
+        if _BETWEEN_BEFORE.fullmatch(text, staff_ends[i], name.start):
+            return True
+        i -= 1
+    return False

@@ -1,0 +1,339 @@
+"""The patient-data scanner piece by piece: validators, the NHS cue rule, the clinic's own
+details, the patient register (import, hashes only, reload, CLI), recipients in the policy
+(trusted domain, the patient themselves, bulk), and redaction in `mailscreen scan --json`,
+the screening log, the quarantine rows and the logs."""
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from conftest import message, wait_for
+from gateway import register
+from gateway.config import PatientDataPolicy, PolicySettings
+from gateway.parse import parse
+from gateway.policy import Action, decide
+from gateway.quarantine import Store
+from scanners import identifiers, patient_keys
+from scanners.base import ParsedMessage, Severity, TextPart
+from scanners.patient_data import PatientDataScanner
+
+EVAL = Path(__file__).parent / "data" / "patient_eval"
+MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
+
+
+def msg(body: str, to: str = "Someone <someone@example.net>", cc: str = "",
+        sender: str = "Glow <reception@glowclinic.example>") -> ParsedMessage:
+    headers = [("From", sender), ("To", to)] + ([("Cc", cc)] if cc else [])
+    return ParsedMessage(headers=tuple(headers), subject="", sender=sender, recipients=(),
+                         body_parts=(TextPart("body", body),), attachments=())
+
+
+def found(body: str, scanner=None, **kw) -> dict[str, Severity]:
+    out: dict[str, Severity] = {}
+    for f in (scanner or PatientDataScanner()).scan(msg(body, **kw)):
+        out[f.rule] = max(out.get(f.rule, f.severity), f.severity)
+    return out
+
+
+# -- validators ----------------------------------------------------------------------------
+
+def test_nhs_checksum_and_repdigits():
+    assert identifiers.nhs_number_valid("9990593817")
+    assert not identifiers.nhs_number_valid("9990593818")
+    assert not identifiers.nhs_number_valid("4444444444")  # passes mod 11, a repdigit
+    assert not identifiers.nhs_number_valid("999059381")
+
+
+def test_an_nhs_number_is_high_only_with_a_cue_within_300_characters():
+    assert found("NHS number 999 059 3817") == {"uk_nhs_number": Severity.HIGH}
+    assert found("Order 0914645102 has shipped.") == {"uk_nhs_number_bare": Severity.LOW}
+    assert found("Order 999-059-3817 " + "x " * 200 + "patient") == {
+        "uk_nhs_number_bare": Severity.LOW}
+    assert found("NHS number 999 059 3818") == {}  # checksum fails
+    assert found("ref 999 059 38170") == {}  # eleven digits
+
+
+def test_ni_numbers_need_a_valid_prefix():
+    assert [i.key for i in identifiers.ni_numbers("AB 12 34 56 C")] == ["AB123456C"]
+    for bad in ("QQ 12 34 56 C", "GB 12 34 56 A", "TN 12 34 56 B", "AO 12 34 56 A",
+                "DA 12 34 56 A", "AB 12 34 56 E"):
+        assert identifiers.ni_numbers(bad) == [], bad
+
+
+def test_postcodes_count_only_in_an_address():
+    text = "Parking in LS1 is free. Mrs Clarke, 12 Orchard Road, Harrogate HG2 8PL."
+    pcs = identifiers.postcodes(text)
+    assert [p.key for p in pcs] == ["HG2 8PL"]
+    assert identifiers.postcode_in_address(text, pcs[0])
+    lone = "The venue is near HG1 5LA."
+    assert not identifiers.postcode_in_address(lone, identifiers.postcodes(lone)[0])
+
+
+def test_phone_numbers_valid_or_drama_range_not_merely_possible():
+    keys = [i.key for i in identifiers.phone_numbers(
+        "07700 900123, +44 20 7946 0999, 0113 496 0321, +33 1 42 68 53 00, 0999 123 4567")]
+    assert keys == ["+447700900123", "+442079460999", "+441134960321", "+33142685300"]
+    assert identifiers.phone_numbers("order 07700900 and 12/03/1985") == []
+
+
+def test_role_mailboxes_are_not_individuals():
+    assert [i.key for i in identifiers.email_addresses(
+        "info@a.example, reception@b.example, jo.bloggs@example.com")] == ["jo.bloggs@example.com"]
+
+
+def test_normal_forms_for_the_register():
+    assert patient_keys.name_key("Mrs  Siân O'Neill-Bell") == "sian bell"
+    assert patient_keys.name_key("Sarah Anne JONES") == "sarah jones"
+    assert patient_keys.dob_key("03/09/1979") == patient_keys.dob_key("1979-09-03") == "1979-09-03"
+    assert patient_keys.phone_key("+44 7700 900123") == patient_keys.phone_key("07700900123")
+    assert patient_keys.postcode_key("ls61aa") == "LS6 1AA"
+    assert patient_keys.postcode_key("XX1") == ""
+
+
+# -- aggregation, staff and the clinic's own details ---------------------------------------
+
+def test_one_weak_signal_is_low_and_together_they_are_high():
+    assert found("Call 07700 900123.") == {"phone_number": Severity.LOW}
+    both = found("Patient Jodie Marsh, 07700 900812, DOB 03/03/1990.")
+    assert both["phone_number"] is Severity.HIGH and both["date_of_birth"] is Severity.HIGH
+    assert found("Client ID 99812.") == {"medical_record_number": Severity.MEDIUM}
+    assert found("NI number AB 12 34 56 C.") == {"uk_ni_number": Severity.MEDIUM}
+
+
+def test_jigsaw_a_name_and_a_treatment_with_no_identifier():
+    assert found("Mrs Harper had her lip filler topped up on Tuesday.") == {
+        "jigsaw_identification": Severity.HIGH}
+    assert found("Mrs Harper rang about parking.") == {}
+
+
+def test_staff_and_signatures_are_not_patients():
+    assert found("Skin consultation with Bethany Hale, Aesthetic Nurse Practitioner.") == {}
+    assert found("Kind regards,\nLisa Grant\nLip filler specialist") == {}
+    assert found("Dr Okafor will teach the filler complications session.") == {}
+    assert found("Jane Iredale mineral make-up is safe after filler.") == {}
+
+
+def test_the_clinic_config_silences_its_own_details():
+    body = ("Bethany Hale will run the lip filler masterclass. Venue: 7 Larkspur Yard, Leeds "
+            "LS1 4AB. Call Mrs Hale on 0113 496 0321.")
+    assert found(body)["jigsaw_identification"] is Severity.HIGH
+    clinic = PatientDataScanner(practitioners=["Bethany Hale"], addresses=["7 Larkspur Yard, "
+                                "Leeds LS1 4AB"], phones=["0113 496 0321"],
+                                domains=["glowclinic.example"])
+    assert found(body, clinic) == {}
+    assert found("Write to bethany.hale@glowclinic.example", clinic) == {}
+
+
+def test_evidence_is_redacted():
+    scanner = PatientDataScanner()
+    body = ("Patient: Natasha Greenwood, DOB 14/04/1986, NHS 999 444 2198, 27 Willow Crescent, "
+            "Harrogate HG2 7QA, 07700 900717, natasha.g@example.com, MRN 00482913, "
+            "NI AB 12 34 56 C: nodule after cheek filler")
+    evidence = " ".join(f.evidence for f in scanner.scan(msg(body)))
+    for secret in ("Natasha", "Greenwood", "14/04/1986", "1986", "9994442198", "444 2198",
+                   "Willow", "HG2 7QA", "900717", "natasha.g", "00482913", "123456"):
+        assert secret not in evidence, secret
+    assert "N****** G********" in evidence and "NHS *** *** 2198" in evidence
+
+
+# -- recipients in the policy --------------------------------------------------------------
+
+PATIENT_MAIL = "Dear Sarah,\n\nSarah Jones, DOB 12/03/1985: your lip filler review is on Tuesday."
+
+
+def verdict(findings, recipients, **policy):
+    return decide(findings, recipients,
+                  PolicySettings(patient_data=PatientDataPolicy(**policy))).action
+
+
+def test_patient_data_to_the_patient_themselves_passes():
+    findings = list(PatientDataScanner().scan(msg(PATIENT_MAIL, to="Sarah Jones <sj@example.com>")))
+    assert any(f.severity is Severity.HIGH for f in findings)
+    assert all(f.addressee.startswith("n:") for f in findings)
+    assert verdict(findings, ["sj@example.com"]) is Action.PASS
+    assert verdict(findings, ["SJ@example.com"]) is Action.PASS
+    assert verdict(findings, ["sj@example.com", "bcc@elsewhere.example"]) is Action.HOLD
+    assert verdict(findings, ["someone@example.net"]) is Action.HOLD
+    assert verdict(findings, ["sj@example.com"], to_patient=False) is Action.HOLD
+    assert verdict(findings, ["sj@example.com"], by_display_name=False) is Action.HOLD
+
+
+def test_not_the_patient_when_the_names_differ_or_there_are_more_recipients():
+    scanner = PatientDataScanner()
+    for to, cc, body in (
+            ("Sarah Jones <sj@example.com>", "", PATIENT_MAIL + "\nMrs Patel had filler too."),
+            ("Sarah Jones <sj@example.com>", "Mum <mum@example.com>", PATIENT_MAIL),
+            ("Sarah Jones <sj@example.com>, Tom <t@example.com>", "", PATIENT_MAIL),
+            ("Karen Smith <sj@example.com>", "", PATIENT_MAIL),
+            ("sj@example.com", "", PATIENT_MAIL)):
+        findings = list(scanner.scan(msg(body, to=to, cc=cc)))
+        assert not any(f.addressee for f in findings), (to, cc, body)
+        assert verdict(findings, ["sj@example.com"]) is Action.HOLD
+
+
+def test_trusted_domain_passes_and_bulk_always_holds():
+    findings = list(PatientDataScanner().scan(msg("NHS number 999 059 3817, DOB 12/03/1985")))
+    ten = [f"gp{i}@nhs.net" for i in range(10)]
+    assert verdict(findings, ten) is Action.PASS
+    assert verdict(findings, ten + ["gp10@nhs.net"]) is Action.HOLD
+    assert verdict(findings, ten + ["gp10@nhs.net"], max_recipients=0) is Action.PASS
+    low = list(PatientDataScanner().scan(msg("Call us on 07700 900123.")))
+    assert verdict(low, [f"p{i}@example.com" for i in range(50)]) is Action.PASS
+
+
+# -- the register --------------------------------------------------------------------------
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return register.create(Store(f"sqlite:///{tmp_path / 'mailscreen.db'}").create())
+
+
+def test_the_register_keeps_no_value_only_hashes(store, tmp_path):
+    report = register.import_csv(store, EVAL / "register.csv", reason="initial load")
+    assert report.patients == 10 and report.values["name"] == 10 and report.values["nhs"] == 7
+    raw = Path(store.url.removeprefix("sqlite:///")).read_bytes()
+    for value in ("Sarah", "Jones", "sarah.jones", "1985", "900123", "LS6", "9990593817",
+                  "999 059 3817", "Kowalski", "register.csv".upper()):
+        assert value.encode() not in raw, value
+    with sqlite3.connect(store.url.removeprefix("sqlite:///")) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(patient_register)")}
+        assert columns == {"id", "patient", "kind", "hash"}
+        first = db.execute("SELECT hash FROM patient_register ORDER BY id LIMIT 1").fetchone()
+    register.import_csv(store, EVAL / "register.csv")
+    with sqlite3.connect(store.url.removeprefix("sqlite:///")) as db:
+        again = db.execute("SELECT hash FROM patient_register ORDER BY id LIMIT 1").fetchone()
+    assert first != again  # a new salt for every import
+
+
+def test_the_loader_sees_an_import_or_clear_at_the_next_message(store):
+    loader = register.Loader(store.url)
+    scanner = PatientDataScanner(register=loader)
+    body = "Marcus Bell - LS7 3RR - parking permit request."
+    assert "patient_register_match" not in found(body, scanner)
+    register.import_csv(store, EVAL / "register.csv")
+    assert found(body, scanner)["patient_register_match"] is Severity.HIGH
+    assert "patient_register_match" not in found("Marcus Bell - LS1 1AA - parking.", scanner)
+    register.clear(store, "test")
+    assert "patient_register_match" not in found(body, scanner)
+
+
+def test_a_loader_on_a_missing_database_sees_no_register(tmp_path):
+    assert register.Loader(f"sqlite:///{tmp_path / 'none.db'}").index() is None
+
+
+def test_the_register_knows_the_patients_own_address(store):
+    register.import_csv(store, EVAL / "register.csv")
+    scanner = PatientDataScanner(register=register.Loader(store.url))
+    body = "Hello,\n\nSarah Jones: your new mobile 07700 900123 is on your file."
+    findings = list(scanner.scan(msg(body, to="sarah.jones@example.com")))
+    assert {f.rule for f in findings} >= {"patient_register_match"}
+    assert all(f.addressee.startswith("r:") for f in findings)
+    assert verdict(findings, ["sarah.jones@example.com"], by_display_name=False) is Action.PASS
+    other = list(scanner.scan(msg(body, to="Sarah Jones <not.sarah@example.com>")))
+    assert not any(f.addressee for f in other)  # the register knows another address for her
+
+
+def test_register_match_is_fast_with_100000_patients():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    n = 100_000
+    columns = {kind: (rng.integers(-2**63, 2**63 - 1, n, dtype=np.int64), np.arange(1, n + 1))
+               for kind in patient_keys.KINDS}
+    index = patient_keys.RegisterIndex(b"s" * 32, columns, n)
+
+    class Fixed:
+        def index(self):
+            return index
+
+    scanner = PatientDataScanner(register=Fixed())
+    text = (EVAL / "texts.tsv").read_text() * 3  # ~60 KB, hundreds of name candidates
+    m = msg(text.replace("\\n", "\n"))
+    started = time.perf_counter()
+    list(scanner.scan(m))
+    assert time.perf_counter() - started < 2.0
+
+
+def test_patients_cli_import_count_clear(tmp_path):
+    config = tmp_path / "mailscreen.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n')
+    runner = CliRunner()
+    done = runner.invoke(app, ["patients", "import", str(EVAL / "register.csv"), "-c", str(config)])
+    assert done.exit_code == 0, done.output
+    assert "10 patients registered" in done.output and "Sarah" not in done.output
+    counted = runner.invoke(app, ["patients", "count", "-c", str(config)])
+    assert "10 patients registered" in counted.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("colour,size\nred,9\n")
+    refused = runner.invoke(app, ["patients", "import", str(bad), "-c", str(config)])
+    assert refused.exit_code == 1 and "no name column" in refused.output
+    cleared = runner.invoke(app, ["patients", "clear", "--reason", "test", "--yes", "-c",
+                                  str(config)])
+    assert cleared.exit_code == 0 and "10 patients removed" in cleared.output
+    from gateway import audit
+    actions = [e.action for e in audit.events(Store(f"sqlite:///{tmp_path / 'data' / 'mailscreen.db'}"))]
+    assert actions == ["patients_import", "patients_clear"]
+
+
+# -- redaction through the gateway ---------------------------------------------------------
+
+SECRETS = ("Natasha", "Greenwood", "14/04/1986", "999 444 2198", "9994442198", "Willow Crescent",
+           "HG2 7QA", "07700 900717", "900717", "natasha.g@example.com", "00482913")
+LEAKY_BODY = ("Patient: Natasha Greenwood\nDOB 14/04/1986\nNHS 999 444 2198\n27 Willow Crescent, "
+              "Harrogate HG2 7QA\nMobile 07700 900717, natasha.g@example.com\nMRN 00482913\n"
+              "Nodule after cheek filler.")
+
+
+def crlf(text: str) -> str:
+    return text.replace("\n", "\r\n")
+
+
+def test_scan_json_carries_no_full_identifier(tmp_path):
+    eml = tmp_path / "leak.eml"
+    eml.write_bytes(message(subject="notes", body=crlf(LEAKY_BODY), to="friend@example.com"))
+    files = [str(eml)] + [str(p) for p in sorted(EVAL.glob("*.eml"))]
+    out = subprocess.run([MAILSCREEN, "scan", "--json", *files], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert lines[0]["action"] == "hold"
+    for secret in SECRETS:
+        assert secret not in out.stdout, secret
+    eval_values = ("999 012 3454", "9990123454", "07700 900111", "Lucy Hartley", "04/05/1993",
+                   "K4829131", "JK 98 76 54 D", "LS29 8HB", "Dean Holt")
+    for secret in eval_values:
+        assert secret not in out.stdout, secret
+
+
+def test_screening_log_quarantine_and_logs_carry_no_full_identifier(make_relay, caplog):
+    relay = make_relay()
+    caplog.set_level(logging.DEBUG)
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=10) as client:
+        client.sendmail("reception@glowclinic.example", ["friend@example.com"],
+                        message(subject="notes for NHS 999 444 2198",
+                                body=crlf(LEAKY_BODY), to="friend@example.com"))
+    wait_for(lambda: relay.queue("hold"))
+    time.sleep(0.2)
+    db = Path(relay.settings.db_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(db) as conn:
+        rows = []
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            rows += [repr(r) for r in conn.execute(f'SELECT * FROM "{table}"')]
+    dump = "\n".join(rows)
+    assert "uk_nhs_number" in dump and "patient_name_clinical" in dump
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    assert "uk_nhs_number" in logs
+    for secret in SECRETS:
+        assert secret not in logs, secret
+        leaked = [row for row in rows if secret in row]
+        assert not leaked, (secret, [row[:300] for row in leaked])

@@ -1,0 +1,112 @@
+"""Possible patient photographs: faces (OpenCV's Haar cascade) and camera EXIF, in JPEG, PNG,
+HEIC and inside PDFs.
+
+The pictures are made at test time from scikit-image's bundled sample images (a dev
+dependency, no download): `astronaut` is a real portrait photograph (NASA, public domain),
+in which the cascade finds one face; `coffee` (a cup of coffee) and `chelsea` (a cat) have
+none. Camera EXIF is written with Pillow.
+"""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from gateway.parse import parse
+from scanners import photos
+from scanners.base import Severity
+from scanners.patient_data import PatientDataScanner
+
+skdata = pytest.importorskip("skimage.data")
+
+
+def picture(name: str, fmt: str = "JPEG", camera: bool = False, gps: bool = False) -> bytes:
+    im = Image.fromarray(getattr(skdata, name)()).convert("RGB")
+    exif = Image.Exif()
+    if camera:
+        exif[0x010F], exif[0x0110] = "Apple", "iPhone 14"
+    if gps:
+        exif[0x8825] = {1: "N", 2: (53.0, 48.0, 0.0), 3: "W", 4: (1.0, 33.0, 0.0)}
+    out = io.BytesIO()
+    if fmt == "HEIF":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    im.save(out, format=fmt, **({"exif": exif} if len(exif) else {}))
+    return out.getvalue()
+
+
+def mail(*attachments: tuple[str, str, bytes], body: str = "Photos attached.") -> bytes:
+    boundary = "=_photo_test"
+    parts = [f"--{boundary}\r\nContent-Type: text/plain\r\n\r\n{body}\r\n"]
+    for name, ctype, data in attachments:
+        import base64
+
+        encoded = base64.encodebytes(data).decode().replace("\n", "\r\n")
+        parts.append(f"--{boundary}\r\nContent-Type: {ctype}\r\nContent-Transfer-Encoding: base64"
+                     f"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n{encoded}")
+    return (f"From: Glow <reception@glowclinic.example>\r\nTo: agency@example.com\r\n"
+            f"Subject: photos\r\nMessage-ID: <p@x>\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"
+            + "".join(parts) + f"--{boundary}--\r\n").encode()
+
+
+def photo_findings(raw: bytes):
+    return [f for f in PatientDataScanner().scan(parse(raw)) if f.rule == "patient_photo"]
+
+
+def test_the_cascade_finds_the_face_in_a_portrait_and_none_in_a_cup_or_a_cat():
+    assert photos.examine(picture("astronaut")).faces == 1
+    assert photos.examine(picture("coffee")).faces == 0
+    assert photos.examine(picture("chelsea")).faces == 0
+
+
+def test_a_portrait_is_a_possible_patient_photo_in_jpeg_png_and_heic():
+    for fmt, ctype, name in (("JPEG", "image/jpeg", "a.jpg"), ("PNG", "image/png", "a.png"),
+                             ("HEIF", "image/heic", "a.heic")):
+        found = photo_findings(mail((name, ctype, picture("astronaut", fmt))))
+        assert [f.severity for f in found] == [Severity.MEDIUM], fmt
+        assert found[0].where == f"attachment:{name}" and "1 face" in found[0].evidence
+
+
+def test_camera_exif_and_clinical_context_make_it_high():
+    found = photo_findings(mail(("IMG_0412.jpg", "image/jpeg", picture("astronaut", camera=True))))
+    assert [f.severity for f in found] == [Severity.HIGH]
+    assert "iPhone 14" in found[0].evidence
+    found = photo_findings(mail(("face.jpg", "image/jpeg", picture("astronaut")),
+                                body="Her lip filler result, two weeks on."))
+    assert [f.severity for f in found] == [Severity.HIGH]
+
+
+def test_a_before_and_after_pair_is_high():
+    face = picture("astronaut")
+    found = photo_findings(mail(("before.jpg", "image/jpeg", face), ("after.jpg", "image/jpeg", face)))
+    assert [f.severity for f in found] == [Severity.HIGH, Severity.HIGH]
+
+
+def test_camera_exif_without_a_face_is_low_and_a_plain_picture_is_nothing():
+    found = photo_findings(mail(("cup.jpg", "image/jpeg", picture("coffee", camera=True, gps=True))))
+    assert [f.severity for f in found] == [Severity.LOW]
+    assert "GPS" in found[0].evidence and "iPhone" in found[0].evidence
+    assert photo_findings(mail(("cup.jpg", "image/jpeg", picture("coffee")))) == []
+
+
+def test_a_face_inside_a_pdf_is_found():
+    from fpdf import FPDF
+
+    doc = FPDF()
+    doc.add_page()
+    doc.set_font("Helvetica", size=10)
+    doc.cell(0, 10, "Treatment record")
+    doc.image(io.BytesIO(picture("astronaut")), x=20, y=30, w=80)
+    doc.image(io.BytesIO(picture("coffee")), x=110, y=30, w=80)
+    found = photo_findings(mail(("record.pdf", "application/pdf", bytes(doc.output()))))
+    assert len(found) == 1 and found[0].where == "attachment:record.pdf#image=1"
+    assert found[0].severity is Severity.HIGH  # "Treatment record": clinical context
+
+
+def test_a_broken_image_is_not_a_crash():
+    data = picture("astronaut")[:2000]
+    assert photos.examine(data).faces == 0
+    assert photo_findings(mail(("broken.jpg", "image/jpeg", b"\xff\xd8\xff garbage"))) == []
