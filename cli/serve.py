@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from cli.common import ConfigOption, fail, settings_or_exit, setup_logging
+from gateway.config import config_path
 from gateway.smtp import hash_password as make_hash
 from scanners import registry
 
@@ -18,7 +19,7 @@ def serve(config: Path = ConfigOption) -> None:
     _check_scanners(settings)
     setup_logging(settings.log_level)
     try:
-        app = App(settings)
+        app = App(settings, config_path=config_path(config))
     except OSError as e:
         fail(f"cannot open the data directory {settings.data_dir}: {e.strerror}")
     try:

@@ -2,6 +2,7 @@
 and the delivery threads, and stop them cleanly."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
@@ -11,7 +12,8 @@ import time
 
 from sqlalchemy.exc import OperationalError
 
-from gateway.config import Settings
+from gateway import audit
+from gateway.config import ConfigError, Settings, load_config
 from gateway.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
 from gateway.moderation import Moderator
 from gateway.parse import Limits
@@ -20,9 +22,12 @@ from gateway.sandbox import Sandbox, SandboxConfig
 from gateway.smtp import RelayController, RelayHandler
 from gateway.spool import Spool
 from gateway.worker import Screener
+from scanners import registry
 
 log = logging.getLogger("mailscreen.app")
 MAX_SCREEN_ERRORS = 5
+# sections a running relay cannot change: they need a restart
+RESTART_ONLY = ("data_dir", "database_url", "log_level", "server", "upstream", "delivery")
 HOUSEKEEPING_INTERVAL = 3600.0
 
 
@@ -60,8 +65,10 @@ def build_transport(settings: Settings) -> Transport:
 
 
 class App:
-    def __init__(self, settings: Settings, transport: Transport | None = None):
+    def __init__(self, settings: Settings, transport: Transport | None = None,
+                 config_path: str | os.PathLike | None = None):
         self.settings = settings
+        self.config_path = config_path
         settings.data_path.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(settings.data_path, 0o700)
         self.spool = Spool(settings.data_path / "spool").create()
@@ -74,6 +81,7 @@ class App:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._sandboxes: list[Sandbox] = []
+        self._screeners: list[Screener] = []
         self._errors: dict[str, int] = {}
         self.controller: RelayController | None = None
 
@@ -91,6 +99,7 @@ class App:
             sandbox = Sandbox(sandbox_config(self.settings)).start()
             self._sandboxes.append(sandbox)
             screener = Screener(self.spool, self.store, sandbox, self.settings)
+            self._screeners.append(screener)
             self._spawn(f"screen-{i}", self._screen_loop, screener)
         for i in range(self.settings.delivery.workers):
             self._spawn(f"deliver-{i}", self._deliver_loop)
@@ -115,11 +124,44 @@ class App:
             sandbox.close()
         self.store.dispose()
 
+    def reload(self) -> bool:
+        """Re-read the config file (SIGHUP): policy, scanners, scan limits, admin and tag
+        settings apply from the next message on. Listening, upstream, delivery and storage
+        settings need a restart, and the log says so. A bad file changes nothing."""
+        if not self.config_path:
+            log.warning("reload: no config file was given; nothing to re-read")
+            return False
+        try:
+            new = load_config(self.config_path)
+            registry.build(new.scan.scanners)
+        except (ConfigError, registry.UnknownScannerError) as e:
+            log.error("reload refused, the running config stays: %s", e)
+            return False
+        old = self.settings
+        fixed = {k: getattr(old, k) for k in RESTART_ONLY}
+        later = sorted(k for k, v in fixed.items() if getattr(new, k) != v)
+        if later:
+            log.warning("reload: %s changed; restart mailscreen to apply", ", ".join(later))
+        self.settings = dataclasses.replace(new, **fixed)
+        for screener in self._screeners:
+            screener.reconfigure(self.settings)
+        for sandbox in self._sandboxes:
+            sandbox.reconfigure(sandbox_config(self.settings))
+        changed = sorted(f.name for f in dataclasses.fields(Settings)
+                         if f.name not in RESTART_ONLY
+                         and getattr(new, f.name) != getattr(old, f.name))
+        audit.record(self.store, "config_reload", [], str(self.config_path),
+                     applied=changed, needs_restart=later)
+        log.info("config reloaded from %s: %s", self.config_path, ", ".join(changed) or "no changes")
+        return True
+
     def run(self) -> None:
-        """Serve until SIGTERM or SIGINT."""
+        """Serve until SIGTERM or SIGINT; SIGHUP re-reads the config file."""
         done = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: done.set())
+        signal.signal(signal.SIGHUP, lambda *_: threading.Thread(
+            target=self.reload, name="reload", daemon=True).start())
         self.start()
         done.wait()
         log.info("stopping")

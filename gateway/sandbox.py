@@ -72,6 +72,7 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig):
         self.config = config
+        self._pending: SandboxConfig | None = None
         self._proc = None
         self._conn = None
 
@@ -96,7 +97,15 @@ class Sandbox:
             self._conn.close()
         self._proc = self._conn = None
 
+    def reconfigure(self, config: SandboxConfig) -> None:
+        """Use `config` from the next scan on (the current one, if any, finishes first)."""
+        self._pending = config
+
     def scan(self, path: str) -> ScanResult:
+        pending, self._pending = self._pending, None
+        if pending is not None and pending != self.config:
+            self._kill()
+            self.config = pending
         if self._proc is None or not self._proc.is_alive():
             self._kill()
             self._start()

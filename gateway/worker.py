@@ -43,6 +43,11 @@ class Screener:
         self.settings = settings
         self.repetition = Repetition(store.engine, settings.bulk).create()
 
+    def reconfigure(self, settings: Settings) -> None:
+        """New policy, scanners and limits from the next message on."""
+        self.settings = settings
+        self.repetition.settings = settings.bulk
+
     def screen_next(self) -> bool:
         msg_id = self.spool.claim("incoming", "active")
         if msg_id is None:
