@@ -44,6 +44,7 @@ from scanners.identifiers import Ident, nhs_number_valid  # noqa: F401  (kept im
 CATEGORY = "patient_data"
 CUE_WINDOW = 300  # an identifier and a cue, a name or another identifier this close belong together
 NAME_CUE_WINDOW = 150  # a name and a treatment or condition
+CUE_REACH = CUE_WINDOW + 60  # cues are looked for this far around each candidate
 PATIENT_LABEL_REACH = 40  # "patient Sarah Jones", "Sarah Jones (client)"
 DOB_LABEL_REACH = 25  # "DOB: 03/09/1979"
 BIRTH_DATE_AFTER_NAME = 6  # "Sarah Jones, 12/03/1985" / "Sarah Jones (12.03.85)"
@@ -66,6 +67,8 @@ class _Part:
     cue_words: dict[int, str] = field(default_factory=dict)  # start offset -> the cue's entry
     signed: list[Ident] = field(default_factory=list)  # contact details in a signature block
     name_starts: list[int] = field(default_factory=list)
+    all_names: list[people.Name] = field(default_factory=list)  # staff included
+    staff_ends: list[int] = field(default_factory=list)
     ident_starts: list[int] = field(default_factory=list)
 
 
@@ -87,7 +90,8 @@ class PatientDataScanner:
         "email_address": "The e-mail address of an individual (not a role mailbox, not the "
                          "clinic's) in the text; low alone, high with a patient's details.",
         "medical_record_number": "A labelled hospital or clinic record number (MRN, Hospital "
-                                 "No., Patient ID); high.",
+                                 "No., Patient ID): high; a client number with nothing else "
+                                 "near it is medium.",
         "patient_name_clinical": "A person's name marked as a patient or client (Patient: "
                                  "name, client Sarah Jones, a name with their date of birth or "
                                  "NHS number); high.",
@@ -118,6 +122,7 @@ class PatientDataScanner:
         self.own_domains = {d.lower().lstrip("@").strip() for d in domains if d.strip()}
         self.register = register
         self._cues = lexicon.matcher("patient_cues.txt")
+        people.name_lists()  # read once here (a scan process starts), not on the first message
 
     # -- the message ---------------------------------------------------------------------------
 
@@ -128,9 +133,7 @@ class PatientDataScanner:
         for part in parts:
             findings.extend(self._weigh(part))
         findings.extend(self._register(parts))
-        clinical = any(p.cues.get("treatment") or p.cues.get("condition") or p.cues.get("patient")
-                       for p in parts)
-        findings.extend(self._photos(msg.attachments, clinical))
+        findings.extend(self._photos(msg.attachments, parts))
         findings = list(dict.fromkeys(findings))
         tag = self._addressee(msg, parts, findings)
         if tag:
@@ -151,54 +154,61 @@ class PatientDataScanner:
     # -- one part ------------------------------------------------------------------------------
 
     def _read(self, where: str, text: str, own: dict) -> _Part:
+        """Candidates first, from cheap anchors (identifiers.py, people.py); the cue lists
+        are matched only around them, so text with no name and no identifier costs little."""
         part = _Part(where, text)
-        cues: dict[str, list[int]] = {}
-        staff_ends = []
-        for hit in self._cues.find(lexicon.FlatView(text)):
-            cues.setdefault(hit.label, []).append(hit.start)
-            part.cue_words[hit.start] = hit.entry
-            if hit.label == "staff":
-                staff_ends.append(hit.end)
-        part.cues = {k: sorted(v) for k, v in cues.items()}
-        staff = (part.cues.get("staff", []), sorted(staff_ends))
+        arr = identifiers.codes(text)
+        runs = identifiers.digit_runs(text, arr)
+        digits = identifiers.digit_windows(text, runs=runs)
+        ats = identifiers.at_windows(text)
+        part.all_names = people.find(text, arr)
+        nhs = identifiers.nhs_numbers(text, digits) if digits else []
+        others = []
+        if digits:
+            others += identifiers.ni_numbers(text, digits)
+            others += identifiers.record_numbers(text, digits)
+            taken = {(i.start, i.end) for i in nhs}
+            others += [i for i in identifiers.phone_numbers(text, taken, runs=runs)
+                       if i.key not in self.own_phones
+                       and not any(n.start <= i.start < n.end for n in nhs)]
+            part.all_postcodes = identifiers.postcodes(text, digits)
+            part.all_dates = identifiers.dates(text, digits)
+        if ats:
+            for i in identifiers.email_addresses(text, ats):
+                domain = i.key.rpartition("@")[2]
+                if not any(domain == d or domain.endswith("." + d) for d in own["domains"]):
+                    others.append(i)
+        candidates = part.all_names + nhs + others + part.all_postcodes + part.all_dates
+        if not candidates:
+            return part
+        self._find_cues(part, [(c.start, c.end) for c in candidates])
+        staff = (part.cues.get("staff", []), part.staff_ends)
 
         spans = people.signature_spans(text)
-        for n in people.find(text):
-            if self._is_staff(text, n, spans, staff, own):
-                continue
-            part.names.append(n)
+        for n in part.all_names:
+            if not self._is_staff(text, n, spans, staff, own):
+                part.names.append(n)
         part.name_starts = [n.start for n in part.names]
+        name_ends = sorted((n.end, k) for k, n in enumerate(part.names))
 
-        nhs = identifiers.nhs_numbers(text)
         for i in nhs:
             if self._near(part, i, ("patient", "dob")) or \
                     self._name_near(part, i, CUE_WINDOW):
                 part.idents.append(i)
             else:
                 part.bare_nhs.append(i)
-        part.idents.extend(identifiers.ni_numbers(text))
-        part.idents.extend(identifiers.record_numbers(text))
-        taken = {(i.start, i.end) for i in nhs}
-        for i in identifiers.phone_numbers(text, taken):
-            if i.key not in self.own_phones and not any(
-                    n.start <= i.start < n.end for n in nhs):
-                part.idents.append(i)
-        for i in identifiers.email_addresses(text):
-            domain = i.key.rpartition("@")[2]
-            if not any(domain == d or domain.endswith("." + d) for d in own["domains"]):
-                part.idents.append(i)
-        part.all_postcodes = identifiers.postcodes(text)
+        part.idents.extend(others)
         for i in part.all_postcodes:
             if i.key not in self.own_postcodes and identifiers.postcode_in_address(text, i) \
                     and not self._in_spans(i.start, spans):
                 part.idents.append(replace(i, kind="address"))
-        part.all_dates = identifiers.dates(text)
         dob_labels = part.cues.get("dob", [])
         for d in part.all_dates:
             label = bisect.bisect_right(dob_labels, d.start) - 1
             labelled = label >= 0 and d.start - dob_labels[label] <= DOB_LABEL_REACH
-            after_name = any(0 <= d.start - n.end <= BIRTH_DATE_AFTER_NAME and
-                             text[n.end:d.start].strip(" ,(-–:") == "" for n in part.names)
+            k = bisect.bisect_left(name_ends, (d.start - BIRTH_DATE_AFTER_NAME, -1))
+            after_name = any(text[e:d.start].strip(" ,(-–:") == ""
+                             for e, _ in name_ends[k:k + 3] if e <= d.start)
             if (labelled or after_name) and identifiers.plausible_birth_year(d.key):
                 part.idents.append(Ident("dob", d.start, d.end, d.key, "DOB " +
                                          redact.digits(text[d.start:d.end], keep=0)))
@@ -207,6 +217,28 @@ class PatientDataScanner:
         part.idents = sorted((i for i in part.idents if i not in part.signed), key=lambda i: i.start)
         part.ident_starts = [i.start for i in part.idents]
         return part
+
+    def _find_cues(self, part: _Part, around: list[tuple[int, int]],
+                   reach: int = CUE_REACH) -> None:
+        """The cue lists matched in windows of `reach` characters around each candidate,
+        widened to whole words."""
+        text = part.text
+        around.sort()
+        windows = identifiers.merge([s - reach for s, _ in around], [e + reach for _, e in around],
+                                    len(text))
+        cues: dict[str, list[int]] = {}
+        staff_ends = []
+        for start, end in windows:
+            start = text.rfind(" ", 0, start) + 1 if start else 0
+            stop = text.find(" ", end)
+            end = len(text) if stop < 0 else stop
+            for hit in self._cues.find(lexicon.FlatView(text[start:end])):
+                cues.setdefault(hit.label, []).append(hit.start + start)
+                part.cue_words[hit.start + start] = hit.entry
+                if hit.label == "staff":
+                    staff_ends.append(hit.end + start)
+        part.cues = {k: sorted(set(v)) for k, v in cues.items()}
+        part.staff_ends = sorted(set(staff_ends))
 
     def _is_staff(self, text, n: people.Name, spans, staff, own) -> bool:
         if n.key and (n.key in own["keys"] or patient_keys.fold(n.text) in self.own_names):
@@ -350,7 +382,7 @@ class PatientDataScanner:
         if index is None or not len(index):
             return
         for part in parts:
-            names = [n for n in people.find(part.text) if n.key]
+            names = [n for n in part.all_names if n.key]
             if not names:
                 continue
             name_hits = index.lookup("name", [n.key for n in names])
@@ -385,7 +417,15 @@ class PatientDataScanner:
 
     # -- photographs ---------------------------------------------------------------------------
 
-    def _photos(self, attachments: tuple[Attachment, ...], clinical: bool) -> Iterator[Finding]:
+    def _clinical(self, parts: list[_Part]) -> bool:
+        """A patient, treatment or condition word anywhere in the message."""
+        for part in parts:
+            for hit in self._cues.find(lexicon.FlatView(part.text)):
+                if hit.label in ("patient", "treatment", "condition"):
+                    return True
+        return False
+
+    def _photos(self, attachments: tuple[Attachment, ...], parts: list[_Part]) -> Iterator[Finding]:
         pictures: list[tuple[str, str, photos.PhotoFacts]] = []
         for att in attachments:
             if att.real_type in photos.IMAGE_TYPES:
@@ -393,6 +433,7 @@ class PatientDataScanner:
             for k, data in enumerate(getattr(att, "images", ())):
                 pictures.append((f"{att.where}#image={k + 1}", att.name, photos.examine(data)))
         faces = sum(1 for _, _, f in pictures if f.faces)
+        clinical = any(f.faces or f.camera_exif for _, _, f in pictures) and self._clinical(parts)
         for where, name, facts in pictures:
             if not (facts.faces or facts.camera_exif):
                 continue
@@ -429,7 +470,7 @@ class PatientDataScanner:
         by_register = False
         if any(f.rule == "patient_register_match" for f in findings):
             # every registered patient named must be the one the register knows at this address
-            matched = {n.key for p in parts for n in people.find(p.text) if n.key and
+            matched = {n.key for p in parts for n in p.all_names if n.key and
                        self.register_addressee(address, n.key)}
             if not matched:
                 return ""

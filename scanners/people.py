@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from scanners import lexicon, patient_keys
+from scanners import identifiers, lexicon, patient_keys
 
 _WORD = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?|[A-Z]['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+|[A-Z]{2,}(?:-[A-Z]{2,})?"
 _TITLED = re.compile(r"\b(Mr|Mrs|Ms|Miss|Mx)\.?\s+((?:" + _WORD + r")(?:\s+(?:" + _WORD + r"))?)")
@@ -87,8 +87,36 @@ def _ok_surname(word: str, notname: frozenset[str]) -> bool:
     return len(w) >= 2 and w not in notname
 
 
-def find(text: str) -> list[Name]:
-    """Every name in `text`, longest shape first where they overlap."""
+def _word_starts_upper(arr) -> list[int]:
+    """Offsets of ASCII capitals that start a word (no letter, digit or apostrophe before)."""
+    import numpy as np
+
+    upper = (arr >= 65) & (arr <= 90)
+    if not upper.any():
+        return []
+    prev = np.empty_like(arr)
+    prev[0] = 32
+    prev[1:] = arr[:-1]
+    in_word = ((prev >= 48) & (prev <= 57)) | ((prev >= 65) & (prev <= 90)) | \
+        ((prev >= 97) & (prev <= 122)) | (prev > 127) | (prev == 39)
+    return np.flatnonzero(upper & ~in_word).tolist()
+
+
+def _labelled(text: str, arr):
+    """Matches of _LABELLED, looked for only around a colon or a spaced dash."""
+    import numpy as np
+
+    colon = arr == 58
+    dash = (arr == 45) | (arr == 8211)
+    dash[1:-1] &= (arr[:-2] == 32) & (arr[2:] == 32)
+    anchors = np.flatnonzero(colon | dash)
+    for start, end in identifiers.merge(anchors - 30, anchors + 90, len(text)):
+        yield from _LABELLED.finditer(text, start, end)
+
+
+def find(text: str, arr=None) -> list[Name]:
+    """Every name in `text`, longest shape first where they overlap. `arr`: the text's
+    code points (identifiers.codes), when the caller has them already."""
     first, _surnames, brands, notname = name_lists()
     out: list[Name] = []
     taken = bytearray(len(text) + 1)  # 1 where a name already is
@@ -108,21 +136,33 @@ def find(text: str) -> list[Name]:
                         else "", surname, shape))
         taken[start:end] = b"\x01" * (end - start)
 
-    for m in _TITLED.finditer(text):
+    arr = identifiers.codes(text) if arr is None else arr
+    starts = _word_starts_upper(arr)
+    if not starts:
+        return []
+    titled = (_TITLED.match(text, p) for p in starts if text[p] == "M")
+    for m in filter(None, titled):
         words = m.group(2).split()
         while words and not _ok_surname(words[-1], notname):
             words.pop()
         if words:
             written = " ".join(words)
             add(m.start(), m.start(2) + len(written), written, "titled")
-    for m in _LABELLED.finditer(text):
+    for m in _labelled(text, arr):
         words = m.group(1).split()
         while len(words) > 1 and not _ok_surname(words[-1], notname):
             words.pop()
         if len(words) >= 2 and patient_keys.fold(words[0]) not in notname:
             written = " ".join(words)
             add(m.start(1), m.start(1) + len(written), written, "labelled")
-    for m in _CAPITALISED.finditer(text):
+    covered = -1
+    for p in starts:
+        if p < covered:
+            continue
+        m = _CAPITALISED.match(text, p)
+        if m is None:
+            continue
+        covered = m.end()
         words = m.group(0).split()
         pos = m.start()
         # try each start word: "Thanks Sarah Jones" -> "Sarah Jones"
