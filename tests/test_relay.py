@@ -51,9 +51,9 @@ def test_tagged_mail_arrives_with_verdict_headers(relay, sink):
 def test_held_mail_is_quarantined_and_not_delivered(relay, sink):
     send(relay.port, message(subject="Referral", body=NHS_BODY))
     held_id = wait_for(lambda: relay.queue("hold"))[0]
+    (notice,) = wait_for(lambda: sink.handler.to("reception@glowclinic.example"))  # sender told
     wait_for(relay.idle)
     assert sink.handler.to("sam.patel@example.com") == []
-    (notice,) = sink.handler.to("reception@glowclinic.example")  # the sender is told
     assert b"Subject: Held for review: Referral" in notice
     assert b"patient_data" in notice and held_id.encode() in notice
     assert b"0018" not in notice and b"Jane" not in notice  # categories, never evidence
