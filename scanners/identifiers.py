@@ -168,6 +168,7 @@ _DRAMA = re.compile(r"^\+44(?:7700900|1632960|2079460|(?:113|114|115|116|117|118
                     r"161|191)4960|2890180|2920180|1914980|3069990|8081570|9098790)\d{3}$")
 
 
+PHONE_MAX_GROUPS = 6  # "+44 (0) 113 496 0321" has five groups of digits
 _PHONE_GAP = re.compile(r"[ \-.]?[()]?[ \-.]?|[ \-.]")  # between two digit groups of a number
 
 
@@ -183,12 +184,14 @@ def phone_numbers(text: str, skip: set[tuple[int, int]] = frozenset(), windows=N
     starts, ends = digit_runs(text) if runs is None else runs
     out = []
     n, i = len(starts), 0
+    joinable = [starts[j + 1] - ends[j] <= 3 and
+                _PHONE_GAP.fullmatch(text, ends[j], starts[j + 1]) is not None
+                for j in range(n - 1)] + [False]
     while i < n:
         j, digits, group = i, ends[i] - starts[i], []
         while digits <= 15:
             group.append((j, digits))
-            if j + 1 >= n or not _PHONE_GAP.fullmatch(text, ends[j], starts[j + 1]) \
-                    or starts[j + 1] - ends[j] > 3:
+            if not joinable[j] or j - i >= PHONE_MAX_GROUPS - 1:
                 break
             j += 1
             digits += ends[j] - starts[j]

@@ -39,7 +39,7 @@ from typing import Iterator
 
 from scanners import identifiers, lexicon, patient_keys, people, photos, redact
 from scanners.base import Attachment, Finding, ParsedMessage, Severity, address_tag
-from scanners.identifiers import Ident, nhs_number_valid  # noqa: F401  (kept importable here)
+from scanners.identifiers import Ident
 
 CATEGORY = "patient_data"
 CUE_WINDOW = 300  # an identifier and a cue, a name or another identifier this close belong together
@@ -69,7 +69,8 @@ class _Part:
     name_starts: list[int] = field(default_factory=list)
     all_names: list[people.Name] = field(default_factory=list)  # staff included
     staff_ends: list[int] = field(default_factory=list)
-    ident_starts: list[int] = field(default_factory=list)
+    by_kind: dict[str, list[Ident]] = field(default_factory=dict)  # sorted by start
+    by_kind_starts: dict[str, list[int]] = field(default_factory=dict)
 
 
 class PatientDataScanner:
@@ -215,7 +216,9 @@ class PatientDataScanner:
         # a phone number or address in a signature block is the writer's: reported, never weighed
         part.signed = [i for i in part.idents if i.kind in CONTACT and self._in_spans(i.start, spans)]
         part.idents = sorted((i for i in part.idents if i not in part.signed), key=lambda i: i.start)
-        part.ident_starts = [i.start for i in part.idents]
+        for i in part.idents:
+            part.by_kind.setdefault(i.kind, []).append(i)
+        part.by_kind_starts = {k: [i.start for i in v] for k, v in part.by_kind.items()}
         return part
 
     def _find_cues(self, part: _Part, around: list[tuple[int, int]],
@@ -282,20 +285,26 @@ class PatientDataScanner:
 
     @staticmethod
     def _others_near(part: _Part, ident: Ident, kinds) -> set[str]:
-        starts = part.ident_starts
-        i = bisect.bisect_left(starts, ident.start - CUE_WINDOW - 100)
+        """The kinds (of `kinds`) of other identifiers within CUE_WINDOW characters."""
         out = set()
-        while i < len(starts) and starts[i] <= ident.end + CUE_WINDOW:
-            o = part.idents[i]
-            if o is not ident and o.kind in kinds and o.end >= ident.start - CUE_WINDOW:
-                out.add(o.kind)
-            i += 1
+        for kind in kinds:
+            items = part.by_kind.get(kind)
+            if not items:
+                continue
+            starts = part.by_kind_starts[kind]
+            i = bisect.bisect_left(starts, ident.start - CUE_WINDOW - 100)
+            while i < len(starts) and starts[i] <= ident.end + CUE_WINDOW:
+                o = items[i]
+                if o is not ident and o.end >= ident.start - CUE_WINDOW:
+                    out.add(kind)
+                    break
+                i += 1
         return out
 
     # -- weighing ------------------------------------------------------------------------------
 
     def _weigh(self, part: _Part) -> Iterator[Finding]:
-        where, text = part.where, part.text
+        where = part.where
         named_patients = self._patient_names(part)
         clinical = ("patient", "dob", "treatment", "condition")
         for i in part.idents:

@@ -5,7 +5,7 @@ is opened through pillow-heif. Nothing is downloaded; nothing leaves the process
 
 `examine(data)` decodes at most MAX_PIXELS (larger images are refused by Pillow's own
 decompression-bomb guard, set here), scales the picture to at most DETECT_SIDE pixels on its
-long side, and runs the frontal-face cascade: about 20-60 ms a picture.
+long side, and runs the frontal-face cascade: 40 to 130 ms a picture here (2 cores).
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from functools import lru_cache
 
 MAX_PIXELS = 60_000_000
 DETECT_SIDE = 800
-MIN_FACE_FRACTION = 0.06  # a face smaller than this share of the short side is not counted
+MIN_FACE_FRACTION = 0.05  # smaller faces (a crowd, a distant figure) are not close-ups: not counted
+SCALE_STEP = 1.15  # the cascade's scaleFactor: 1.1 finds no more faces here at twice the time
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif", "image/webp",
                "image/tiff", "image/bmp", "image/gif", "image/avif")
 
@@ -68,7 +69,7 @@ def examine(data: bytes) -> PhotoFacts:
     try:
         with Image.open(io.BytesIO(data)) as im:
             camera, taken, gps = _exif(im)
-            im.draft("L", (DETECT_SIDE * 2, DETECT_SIDE * 2))  # JPEG: decode at a smaller scale
+            im.draft("L", (DETECT_SIDE, DETECT_SIDE))  # JPEG: decode at 1/2, 1/4 or 1/8 scale
             gray = im.convert("L")
     except Exception as e:  # broken, truncated, a bomb, an unknown format
         return PhotoFacts(error=type(e).__name__)
@@ -88,7 +89,7 @@ def count_faces(gray) -> int:
     if side < 48:
         return 0
     smallest = max(30, int(side * MIN_FACE_FRACTION))
-    faces = _cascade().detectMultiScale(pixels, scaleFactor=1.1, minNeighbors=5,
+    faces = _cascade().detectMultiScale(pixels, scaleFactor=SCALE_STEP, minNeighbors=5,
                                         minSize=(smallest, smallest))
     return len(faces)
 

@@ -20,7 +20,6 @@ from cli.main import app
 from conftest import message, wait_for
 from gateway import register
 from gateway.config import PatientDataPolicy, PolicySettings
-from gateway.parse import parse
 from gateway.policy import Action, decide
 from gateway.quarantine import Store
 from scanners import identifiers, patient_keys

@@ -62,6 +62,14 @@ def test_the_cascade_finds_the_face_in_a_portrait_and_none_in_a_cup_or_a_cat():
     assert photos.examine(picture("chelsea")).faces == 0
 
 
+def test_a_face_in_a_12_megapixel_phone_photo_is_found():
+    canvas = Image.new("RGB", (4032, 3024), (200, 190, 180))
+    canvas.paste(Image.fromarray(skdata.astronaut()).resize((1024, 1024)), (1500, 400))
+    out = io.BytesIO()
+    canvas.save(out, format="JPEG")
+    assert photos.examine(out.getvalue()).faces == 1
+
+
 def test_a_portrait_is_a_possible_patient_photo_in_jpeg_png_and_heic():
     for fmt, ctype, name in (("JPEG", "image/jpeg", "a.jpg"), ("PNG", "image/png", "a.png"),
                              ("HEIF", "image/heic", "a.heic")):
