@@ -186,6 +186,8 @@ class _TextExtractor(HTMLParser):
             self.skipping += 1
         elif tag in self._BREAK:
             self.out.append("\n" + (_QUOTE_OPEN if tag == "blockquote" else ""))
+        elif tag in ("td", "th"):  # table cells apart: "Owen Price" "DOB ..." not "PriceDOB"
+            self.out.append("\t")
 
     def handle_endtag(self, tag):
         if tag in self._SKIP and self.skipping:

@@ -336,3 +336,10 @@ def test_screening_log_quarantine_and_logs_carry_no_full_identifier(make_relay, 
         assert secret not in logs, secret
         leaked = [row for row in rows if secret in row]
         assert not leaked, (secret, [row[:300] for row in leaked])
+
+
+def test_html_table_cells_are_kept_apart():
+    from gateway.parse import html_to_text
+
+    text = html_to_text("<table><tr><td>Patient: Owen Price</td><td>DOB 03/03/1977</td></tr></table>")
+    assert found(text)["date_of_birth"] is Severity.HIGH
