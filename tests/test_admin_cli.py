@@ -85,8 +85,8 @@ def run(config: Path, *args, user: str = "alice") -> subprocess.Popen:
 def test_hold_release_reject_purge_and_the_audit_shows_it_all(env, sink):
     config, relay = env()
     ids = hold(relay, 3)
-    notices = len(sink.handler.to(SENDER))  # one "held for review" notice each
-    assert notices == 3
+    wait_for(lambda: len(sink.handler.to(SENDER)) == 3)  # one "held for review" notice each
+    notices = 3
 
     listed = cli(config, "held", "list", "--json")
     assert listed.exit_code == 0
