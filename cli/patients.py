@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.console import Console
 
 from cli.common import ConfigOption, fail, settings_or_exit
 from gateway import register
@@ -32,7 +33,8 @@ def import_(file: Path = typer.Argument(..., metavar="FILE.csv",
     if not file.is_file():
         fail(f"{file}: no such file")
     try:
-        report = register.import_csv(_store(config), file, reason)
+        with Console(stderr=True).status(f"reading and hashing {file.name}…"):
+            report = register.import_csv(_store(config), file, reason)
     except register.RegisterError as e:
         fail(f"{file}: {e}")
     values = ", ".join(f"{n:,} {k}" for k, n in sorted(report.values.items())) or "none"

@@ -7,10 +7,12 @@ fingerprints are kept, never the text. Every add and remove writes the audit log
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from cli.common import ConfigOption, fail, settings_or_exit
@@ -36,13 +38,16 @@ def add(files: list[Path] = typer.Argument(..., metavar="FILE...",
         fail("--title goes with one file at a time")
     store = _store(config)
     failed = 0
-    for path in files:
+    for path in track(files, description="fingerprinting…", console=Console(stderr=True),
+                      disable=len(files) < 3):
         if not path.is_file():
             typer.echo(f"mailscreen: {path}: no such file", err=True)
             failed += 1
             continue
         try:
-            work = works.add(store, path, title, reason)
+            with Console(stderr=True).status(f"reading {path.name}…") if len(files) < 3 \
+                    else nullcontext():
+                work = works.add(store, path, title, reason)
         except works.WorkError as e:
             typer.echo(f"mailscreen: {e}", err=True)
             failed += 1
