@@ -34,20 +34,14 @@ HOUSEKEEPING_INTERVAL = 3600.0
 def sandbox_config(settings: Settings) -> SandboxConfig:
     scan = settings.scan
     return SandboxConfig(
-        limits=Limits(max_parts=scan.max_parts, max_depth=scan.max_depth,
-                      max_pdf_pages=scan.max_pdf_pages, pdf_seconds=scan.pdf_seconds,
-                      ocr=scan.ocr, ocr_max_pages=scan.ocr_max_pages,
-                      archive_max_depth=scan.archive_max_depth,
-                      archive_max_files=scan.archive_max_files,
-                      archive_max_size=scan.archive_max_size,
-                      archive_max_ratio=scan.archive_max_ratio),
+        limits=Limits(**{f.name: getattr(scan, f.name) for f in dataclasses.fields(Limits)}),
         max_header_size=settings.server.max_header_size,
         memory_limit_mb=scan.memory_limit_mb, time_budget=scan.time_budget,
         scanners=scan.scanners,
         scanner_options={"copyright": {"own_names": tuple(settings.copyright.own_names),
                                        "own_domains": tuple(settings.copyright.own_domains)},
                          "patient_data": patient_data_options(settings)},
-        works_url=settings.db_url, register_url=settings.db_url)
+        database_url=settings.db_url)
 
 
 def patient_data_options(settings: Settings) -> dict:

@@ -119,6 +119,7 @@ class _Content:
     page_count: int = 0
     no_text_pages: list[int] = field(default_factory=list)
     ocr_pages: list[int] = field(default_factory=list)
+    images: list[bytes] = field(default_factory=list)  # pictures inside a PDF
 
 
 def extract(name: str, declared: str, data: bytes, limits: "Limits") -> list[Attachment]:
@@ -204,7 +205,8 @@ def _one(name, declared, data, limits, depth, container, budget, out) -> None:
         sha256=hashlib.sha256(data).hexdigest(), data=data, pages=tuple(content.pages),
         encrypted=content.encrypted, error=content.error, metadata=tuple(content.metadata),
         container=container, over_limit=content.over_limit, page_count=content.page_count,
-        no_text_pages=tuple(content.no_text_pages), ocr_pages=tuple(content.ocr_pages)))
+        no_text_pages=tuple(content.no_text_pages), ocr_pages=tuple(content.ocr_pages),
+        images=tuple(content.images)))
     for member_name, member_data in members:
         if budget.stopped:
             break
@@ -554,6 +556,7 @@ def _read_pdf(data: bytes, limits, use_pdfium: bool) -> _Content:
     if use_pdfium:
         try:
             _pdfium_text(data, limits, deadline, content)
+            content.images = pdf_images(reader, deadline)
             return content
         except _Encrypted:
             content.encrypted = True
@@ -567,11 +570,39 @@ def _read_pdf(data: bytes, limits, use_pdfium: bool) -> _Content:
             pdfium_error and f"PDFium: {pdfium_error}", f"pypdf: {pypdf_error}"])) + ")"
         return content
     _pypdf_text(reader, limits, deadline, content)
+    content.images = pdf_images(reader, deadline)
     return content
 
 
 class _Encrypted(Exception):
     pass
+
+
+MAX_PDF_IMAGES = 20  # pictures taken from one PDF for the photo check
+MAX_PDF_IMAGE_PAGES = 50
+MAX_PDF_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+def pdf_images(reader, deadline: float) -> list[bytes]:
+    """The pictures inside a PDF as image files (JPEG as stored, others as PNG), at most
+    MAX_PDF_IMAGES from the first MAX_PDF_IMAGE_PAGES pages, within the PDF's deadline;
+    none if the PDF could not be opened or is encrypted."""
+    out: list[bytes] = []
+    if reader is None or reader.is_encrypted:
+        return out
+    try:
+        for page in reader.pages[:MAX_PDF_IMAGE_PAGES]:
+            for image in page.images:
+                if time.monotonic() > deadline:
+                    return out
+                picture = image.data
+                if len(picture) <= MAX_PDF_IMAGE_BYTES:
+                    out.append(picture)
+                if len(out) >= MAX_PDF_IMAGES:
+                    return out
+    except Exception:  # a broken PDF: its text path reports it; no pictures from it
+        pass
+    return out
 
 
 def _pdfium_text(data: bytes, limits, deadline: float, content: _Content) -> None:

@@ -7,11 +7,9 @@ Scanners only ever see the ParsedMessage built here.
 """
 from __future__ import annotations
 
-import dataclasses
 import email
 import email.message
 import email.utils
-import io
 import logging
 import re
 from dataclasses import dataclass
@@ -69,8 +67,7 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
                 text = html_to_text(text)
             body_parts.append(TextPart("body", text, ctype))
         else:
-            attachments.extend(map(with_pdf_images, extract(name or f"part-{index}", ctype,
-                                                            payload, limits)))
+            attachments.extend(extract(name or f"part-{index}", ctype, payload, limits))
     defects.extend(type(d).__name__ for d in msg.defects)
     return ParsedMessage(
         headers=headers,
@@ -81,40 +78,6 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
         attachments=tuple(attachments),
         defects=tuple(dict.fromkeys(defects)),
     )
-
-
-MAX_PDF_IMAGES = 20  # pictures taken from one PDF for the photo check
-MAX_PDF_IMAGE_PAGES = 50
-MAX_PDF_IMAGE_BYTES = 20 * 1024 * 1024
-
-
-def with_pdf_images(att: Attachment) -> Attachment:
-    if not att.is_pdf or att.encrypted or att.error:
-        return att
-    images = pdf_images(att.data)
-    return dataclasses.replace(att, images=images) if images else att
-
-
-def pdf_images(data: bytes) -> tuple[bytes, ...]:
-    """The pictures inside a PDF as image files (JPEG as stored, others as PNG), at most
-    MAX_PDF_IMAGES from the first MAX_PDF_IMAGE_PAGES pages; () if the PDF cannot be read."""
-    import pypdf
-
-    out: list[bytes] = []
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            return ()
-        for page in reader.pages[:MAX_PDF_IMAGE_PAGES]:
-            for image in page.images:
-                picture = image.data
-                if len(picture) <= MAX_PDF_IMAGE_BYTES:
-                    out.append(picture)
-                if len(out) >= MAX_PDF_IMAGES:
-                    return tuple(out)
-    except Exception:  # a broken PDF: its text path reports it; no pictures from it
-        pass
-    return tuple(out)
 
 
 def header_text(value) -> str:

@@ -30,10 +30,9 @@ class SandboxConfig:
     scanners: dict[str, bool] = field(default_factory=dict)
     # keyword arguments of a scanner's constructor, by scanner name (plain data only)
     scanner_options: dict[str, dict] = field(default_factory=dict)
-    # database with the protected works register (gateway/works.py); "" = no register
-    works_url: str = ""
-    # database with the patient register (gateway/register.py); "" = no register
-    register_url: str = ""
+    # database holding the protected works and patient registers (gateway/works.py,
+    # gateway/register.py); "" = no registers
+    database_url: str = ""
 
 
 def _child(conn, config: SandboxConfig) -> None:
@@ -43,12 +42,11 @@ def _child(conn, config: SandboxConfig) -> None:
         cap = config.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     options = {name: dict(kw) for name, kw in config.scanner_options.items()}
-    if config.works_url:  # loaded in this process, once, and again only when it changes
-        from gateway.works import Loader
-        options.setdefault("copyright", {})["works"] = Loader(config.works_url)
-    if config.register_url:  # read in this process, again only after an import or clear
+    if config.database_url:  # both registers: read here once, again only when they change
         from gateway.register import Loader as RegisterLoader
-        options.setdefault("patient_data", {})["register"] = RegisterLoader(config.register_url)
+        from gateway.works import Loader as WorksLoader
+        options.setdefault("copyright", {})["works"] = WorksLoader(config.database_url)
+        options.setdefault("patient_data", {})["register"] = RegisterLoader(config.database_url)
     scanners = registry.build(config.scanners, options)
     while True:
         try:

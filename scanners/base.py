@@ -79,7 +79,7 @@ class Attachment:
     no_text_pages: tuple[int, ...] = ()  # pages (from 0) with images but no text and no OCR
     ocr_pages: tuple[int, ...] = ()  # pages (from 0) whose text came from OCR
     images: tuple[bytes, ...] = field(repr=False, default=())  # pictures inside a PDF, as
-    # image files, for the photo check (gateway/parse.py pdf_images)
+    # image files, for the photo check (gateway/extract.py pdf_images)
 
     @property
     def where(self) -> str:

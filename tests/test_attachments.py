@@ -10,7 +10,6 @@ import shutil
 import smtplib
 import time
 
-import pytest
 
 import documents as docs
 from conftest import wait_for

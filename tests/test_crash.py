@@ -1,7 +1,6 @@
 """Kill the relay process (SIGKILL) between spool and delivery, restart it: delivered once."""
 from __future__ import annotations
 
-import io
 import os
 import signal
 import smtplib

@@ -3,8 +3,6 @@ names, header injection through findings, a scan that runs for the whole budget 
 other sessions keep sending."""
 from __future__ import annotations
 
-import json
-import os
 import smtplib
 import statistics
 import threading
