@@ -88,6 +88,30 @@ def sink():
     s.stop()
 
 
+def write_config(tmp_path: Path, port: int, upstream_port: int, extra: str = "") -> Path:
+    """A mailscreen.toml for a relay on `port` delivering to a sink on `upstream_port`,
+    with fast retries; `extra` is appended (more TOML tables)."""
+    path = tmp_path / "mailscreen.toml"
+    path.write_text(f"""
+data_dir = "data"
+log_level = "INFO"
+[server]
+port = {port}
+[scan]
+workers = 1
+[upstream]
+host = "127.0.0.1"
+port = {upstream_port}
+starttls = false
+timeout = 5
+[delivery]
+workers = 1
+retry_delays = [0.3]
+poll_interval = 0.1
+{extra}""")
+    return path
+
+
 def relay_settings(tmp_path: Path, upstream_port: int, **server) -> Settings:
     return Settings(
         data_dir=str(tmp_path / "data"),

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from conftest import Relay, free_port, message, wait_for
+from conftest import Relay, free_port, message, wait_for, write_config
 from gateway.config import load_config
 
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
@@ -23,26 +23,7 @@ NHS_BODY = "Our patient Jane Doe, NHS number 999 000 0018, had filler on Monday.
 
 
 def config_file(tmp_path: Path, sink_port: int, admin: str = "") -> Path:
-    path = tmp_path / "mailscreen.toml"
-    path.write_text(f"""
-data_dir = "data"
-[server]
-port = {free_port()}
-[scan]
-workers = 1
-[upstream]
-host = "127.0.0.1"
-port = {sink_port}
-starttls = false
-timeout = 5
-[delivery]
-workers = 1
-retry_delays = [0.3]
-poll_interval = 0.1
-[admin]
-{admin}
-""")
-    return path
+    return write_config(tmp_path, free_port(), sink_port, f"[admin]\n{admin}\n")
 
 
 @pytest.fixture

@@ -13,31 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Sink, free_port, message, wait_for
+from conftest import Sink, free_port, message, wait_for, write_config
 
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
-
-
-def write_config(tmp_path: Path, port: int, upstream_port: int) -> Path:
-    path = tmp_path / "mailscreen.toml"
-    path.write_text(f"""
-data_dir = "data"
-log_level = "INFO"
-[server]
-port = {port}
-[scan]
-workers = 1
-[upstream]
-host = "127.0.0.1"
-port = {upstream_port}
-starttls = false
-timeout = 5
-[delivery]
-workers = 1
-retry_delays = [0.3]
-poll_interval = 0.1
-""")
-    return path
 
 
 class Process:

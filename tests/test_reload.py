@@ -6,8 +6,8 @@ import json
 import signal
 import smtplib
 
-from conftest import Sink, free_port, message, wait_for
-from test_crash import Process, spool, write_config
+from conftest import Sink, free_port, message, wait_for, write_config
+from test_crash import Process, spool
 
 SWEARY = message(subject="Rota", body="This bloody rota is a shit show, sort it out.")
 
