@@ -166,11 +166,17 @@ def disguises(word: str) -> set[str]:
 class Matcher:
     """Words and phrases of one or more data files, in one Aho-Corasick automaton."""
 
-    def __init__(self, entries, disguise: bool = False):
+    def __init__(self, entries, disguise: bool = False, plain=()):
         """`entries`: (text, severity, label, source). With `disguise`, single words also
-        match their disguised spellings (see `disguises`)."""
+        match their disguised spellings (see `disguises`); `plain` entries never do."""
         self.automaton = ahocorasick.Automaton()
         self.size = 0
+        self._add(entries, disguise)
+        self._add(plain, False)
+        if self.size:
+            self.automaton.make_automaton()
+
+    def _add(self, entries, disguise: bool) -> None:
         for text, severity, label, source in entries:
             k = key(text)
             forms = [(v, False) for v in _variants(text)]
@@ -184,8 +190,6 @@ class Matcher:
                 else:
                     self.automaton.add_word(padded, [value])
                     self.size += 1
-        if self.size:
-            self.automaton.make_automaton()
 
     def find(self, view: FlatView) -> Iterator[Hit]:
         if not self.size:
@@ -252,20 +256,7 @@ def combined(lists: tuple[tuple[str, tuple[str, ...], bool], ...]) -> Matcher:
     entries, disguised = [], []
     for name, labels, disguise in lists:
         (disguised if disguise else entries).extend(table(name).selected(name, labels))
-    m = Matcher(disguised, disguise=True)
-    for text, severity, label, source in entries:  # add the plain lists to the same automaton
-        k = key(text)
-        for form in _variants(text):
-            padded = f" {form} "
-            value = (len(form), k, severity, label, source, False)
-            if padded in m.automaton:
-                m.automaton.get(padded).append(value)
-            else:
-                m.automaton.add_word(padded, [value])
-                m.size += 1
-    if m.size:
-        m.automaton.make_automaton()
-    return m
+    return Matcher(disguised, disguise=True, plain=entries)
 
 
 @lru_cache(maxsize=None)
