@@ -6,7 +6,7 @@ protected works register's lookup time with 1,000 registered documents.
 
 PDFs: the readable text PDFs of ../shared/corpus/pdf/sample-files (when present) plus
 generated ones (fpdf2, 1 to 40 pages). Each is attached to a mail and put through
-gateway.parse.parse(): MIME decoding, python-magic, the forked per-PDF child, pypdf for
+gateway.content.parse.parse(): MIME decoding, python-magic, the forked per-PDF child, pypdf for
 structure and metadata, PDFium for the text. No OCR (the PDFs have text). If poppler's
 pdftotext is installed, the same files go through it (one process per file, as a gateway
 shelling out would) and the ratio is printed. Median of --runs runs.
@@ -31,9 +31,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import documents as docs  # noqa: E402  (tests/documents.py: fpdf2 PDFs, mails)
 import prose  # noqa: E402
-from gateway import works  # noqa: E402
-from gateway.parse import parse  # noqa: E402
-from gateway.quarantine import Store  # noqa: E402
+
+from gateway.content.parse import parse  # noqa: E402
+from gateway.quarantine.store import Store  # noqa: E402
+from gateway.registers import works  # noqa: E402
 from scanners import fingerprint  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "pdf" / "sample-files"

@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.parse import parse  # noqa: E402
+from gateway.content.parse import parse  # noqa: E402
 from scanners import classifier, text  # noqa: E402
 from scanners.advertising import AdvertisingScanner  # noqa: E402
 from scanners.base import ParsedMessage, TextPart  # noqa: E402

@@ -9,8 +9,8 @@ from rich.table import Table
 
 from cli.common import ConfigOption, fail, settings_or_exit
 from cli.timefmt import parse_since
-from gateway import audit
-from gateway.quarantine import Store
+from gateway.quarantine import audit
+from gateway.quarantine.store import Store
 
 app = typer.Typer(help="The tamper-evident audit log of admin actions.")
 

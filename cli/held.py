@@ -13,9 +13,14 @@ from rich.table import Table
 
 from cli.common import ConfigOption, fail, settings_or_exit
 from cli.timefmt import age, parse_duration, parse_since
-from gateway.moderation import REASON_CODES, Filters, ModerationError, Moderator
-from gateway.quarantine import HeldMessage, Store
-from gateway.spool import Spool
+from gateway.quarantine.moderation import (
+    REASON_CODES,
+    Filters,
+    ModerationError,
+    Moderator,
+)
+from gateway.quarantine.store import HeldMessage, Store
+from gateway.relay.spool import Spool
 from scanners import registry
 
 app = typer.Typer(no_args_is_help=True, help="Review and decide on held mail.")

@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 
 from cli.common import ConfigOption, fail, settings_or_exit
-from gateway import register
-from gateway.quarantine import Store
+from gateway.quarantine.store import Store
+from gateway.registers import patients as register
 
 app = typer.Typer(no_args_is_help=True, help="The patient register (salted hashes only).")
 

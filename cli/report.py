@@ -17,10 +17,11 @@ from rich.table import Table
 
 from cli import report_html
 from cli.common import ConfigOption, fail, settings_or_exit
-from gateway.delivery import queue_notice
-from gateway.quarantine import Store
-from gateway.report import WeeklyReport, weekly as build_weekly
-from gateway.spool import Spool
+from gateway.quarantine.report import WeeklyReport
+from gateway.quarantine.report import weekly as build_weekly
+from gateway.quarantine.store import Store
+from gateway.relay.delivery import queue_notice
+from gateway.relay.spool import Spool
 
 app = typer.Typer(no_args_is_help=True, help="Screening reports for admins.")
 FORMATS = ("table", "html", "csv", "json")

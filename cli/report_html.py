@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from html import escape
 
-from gateway.report import WeeklyReport
+from gateway.quarantine.report import WeeklyReport
 
 BAR_WIDTH = 360  # pixels for the largest value of a chart
 STYLE = """

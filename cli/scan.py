@@ -12,11 +12,11 @@ from pathlib import Path
 import typer
 
 from cli.common import ConfigOption, settings_or_exit
-from gateway import audience
 from gateway.app import sandbox_config
+from gateway.decision import audience
+from gateway.decision.policy import decide
 from gateway.pipeline import failed_result
-from gateway.policy import decide
-from gateway.sandbox import Sandbox
+from gateway.relay.sandbox import Sandbox
 
 
 def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),

@@ -7,7 +7,7 @@ import typer
 
 from cli.common import ConfigOption, fail, settings_or_exit, setup_logging
 from gateway.config import config_path
-from gateway.smtp import hash_password as make_hash
+from gateway.relay.smtp import hash_password as make_hash
 from scanners import registry
 
 

@@ -16,8 +16,8 @@ from rich.progress import track
 from rich.table import Table
 
 from cli.common import ConfigOption, fail, settings_or_exit
-from gateway import works
-from gateway.quarantine import Store
+from gateway.quarantine.store import Store
+from gateway.registers import works
 
 app = typer.Typer(no_args_is_help=True, help="The protected works register (copyright).")
 

@@ -12,16 +12,16 @@ import time
 
 from sqlalchemy.exc import OperationalError
 
-from gateway import audit
 from gateway.config import ConfigError, Settings, load_config
-from gateway.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
-from gateway.moderation import Moderator
-from gateway.parse import Limits
-from gateway.quarantine import Store
-from gateway.sandbox import Sandbox, SandboxConfig
-from gateway.smtp import RelayController, RelayHandler
-from gateway.spool import Spool
-from gateway.worker import Screener
+from gateway.content.limits import Limits
+from gateway.quarantine import audit
+from gateway.quarantine.moderation import Moderator
+from gateway.quarantine.store import Store
+from gateway.relay.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
+from gateway.relay.sandbox import Sandbox, SandboxConfig
+from gateway.relay.smtp import RelayController, RelayHandler
+from gateway.relay.spool import Spool
+from gateway.relay.worker import Screener
 from scanners import registry
 
 log = logging.getLogger("mailscreen.app")

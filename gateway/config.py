@@ -67,7 +67,7 @@ class ScanSettings:
     max_depth: int = 20
     # scanner name -> enabled
     scanners: dict[str, bool] = field(default_factory=dict)
-    # attachment content (gateway/extract.py)
+    # attachment content (gateway/content/)
     pdf_seconds: float = 10.0  # wall clock per PDF, OCR included; past it: attachment_too_large
     ocr: bool = True  # read pages with images and no text with Tesseract, when installed
     ocr_max_pages: int = 20  # pages per PDF read by OCR; the rest count as pdf_no_text

@@ -8,7 +8,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from gateway.parse import Limits, ParseLimitError, parse
+from gateway.content.limits import Limits
+from gateway.content.parse import ParseLimitError, parse
+from gateway.rawmail import header_block_size
 from scanners import text
 from scanners.base import Finding, ParsedMessage, Scanner, Severity
 
@@ -46,13 +48,6 @@ def scan_failed(reason: str, where: str = "body", category: str = "attachment") 
 
 def failed_result(reason: str, seconds: float = 0.0) -> ScanResult:
     return ScanResult([scan_failed(reason)], seconds=seconds)
-
-
-def header_block_size(raw: bytes) -> int:
-    end = raw.find(b"\r\n\r\n")
-    if end < 0:
-        end = raw.find(b"\n\n")
-    return len(raw) if end < 0 else end
 
 
 def screen(msg: ParsedMessage, scanners: list[Scanner]) -> list[Finding]:

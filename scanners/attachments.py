@@ -1,6 +1,6 @@
 """Attachments: what each one really is, and whether its content could be screened.
 
-The gateway (gateway/extract.py) has identified every attachment and archive member by its
+The gateway (gateway/content/) has identified every attachment and archive member by its
 bytes (python-magic) and read what it could. This scanner compares the real type with the
 name and the declared Content-Type, and reports, always high, what could not be screened:
 programs and scripts, encrypted files, unreadable files, PDF pages with no text (and no OCR),

@@ -70,7 +70,7 @@ class Attachment:
     pages: tuple[str, ...] = ()  # extracted text, one item per page (PDF) or one in all
     encrypted: bool = False
     error: str = ""  # why the content could not be read, "" if it could
-    # added by the attachments issue (gateway/extract.py); all have defaults
+    # added by the attachments issue (gateway/content/); all have defaults
     metadata: tuple[tuple[str, str], ...] = ()  # document properties: ("author", "..."),
     # ("creator", ...), ("producer", ...), ("rights", ...), ("doi", ...), ("credit", ...)
     container: str = ""  # the archive this member came out of ("" for a part of the message)
@@ -79,7 +79,7 @@ class Attachment:
     no_text_pages: tuple[int, ...] = ()  # pages (from 0) with images but no text and no OCR
     ocr_pages: tuple[int, ...] = ()  # pages (from 0) whose text came from OCR
     images: tuple[bytes, ...] = field(repr=False, default=())  # pictures inside a PDF, as
-    # image files, for the photo check (gateway/extract.py pdf_images)
+    # image files, for the photo check (gateway/content/pdf.py pdf_images)
 
     @property
     def where(self) -> str:

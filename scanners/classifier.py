@@ -32,7 +32,9 @@ def _model():
     words are zero: a TF-IDF vector then carries them as if they were not in the text."""
     import copy
 
-    from profanity_check import profanity_check as pc  # scikit-learn: slow import, ~100 MB
+    from profanity_check import (
+        profanity_check as pc,  # scikit-learn: slow import, ~100 MB
+    )
 
     vectorizer = copy.deepcopy(pc.vectorizer)
     idf = vectorizer.idf_.copy()

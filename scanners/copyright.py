@@ -162,7 +162,7 @@ class CopyrightScanner:
     def __init__(self, own_names=(), own_domains=(), works=None):
         self.own_names = tuple(n.casefold() for n in own_names if n.strip())
         self.own_domains = tuple(d.casefold().lstrip("@") for d in own_domains if d.strip())
-        self.works = works  # gateway.works.Loader, or None: no register
+        self.works = works  # gateway.registers.works.Loader, or None: no register
         self.publishers = _load_publishers()
 
     # -- the message -------------------------------------------------------------------------

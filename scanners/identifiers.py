@@ -20,7 +20,6 @@ import phonenumbers
 
 from scanners import patient_keys, redact
 
-
 WINDOW_BEFORE = 45  # characters before a digit run where an identifier may start ("MRN: ")
 WINDOW_AFTER = 45
 

@@ -23,8 +23,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanners.base import ParsedMessage
 from scanners import lexicon
+from scanners.base import ParsedMessage
 from scanners.lexicon import FlatView, Hit
 
 QUOTED = "#quoted"

@@ -11,7 +11,13 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from gateway.app import App
-from gateway.config import DeliverySettings, ScanSettings, ServerSettings, Settings, UpstreamSettings
+from gateway.config import (
+    DeliverySettings,
+    ScanSettings,
+    ServerSettings,
+    Settings,
+    UpstreamSettings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

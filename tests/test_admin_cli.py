@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import smtplib
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import Relay, free_port, message, wait_for, write_config
 from typer.testing import CliRunner
 
 from cli.main import app
-from conftest import Relay, free_port, message, wait_for, write_config
 from gateway.config import load_config
 
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))

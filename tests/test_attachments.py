@@ -10,11 +10,12 @@ import shutil
 import smtplib
 import time
 
-
 import documents as docs
 from conftest import wait_for
-from gateway import extract
-from gateway.parse import Limits, parse
+
+from gateway.content import metadata, pdf
+from gateway.content.limits import Limits
+from gateway.content.parse import parse
 from scanners.registry import build
 
 OWN = {"own_names": ["Glow Aesthetics Clinic"], "own_domains": ["glowclinic.example"]}
@@ -196,14 +197,14 @@ def test_pdfium_crash_loses_only_that_attachment(monkeypatch):
     def abort(*_args):
         os.abort()
 
-    monkeypatch.setattr(extract, "_pdfium_text", abort)
+    monkeypatch.setattr(pdf, "_pdfium_text", abort)
     (att,) = attachments_of(docs.mail("crash", attachments=[
         ("a.pdf", "application/pdf", docs.journal_article())]))
     assert "All rights reserved" in att.pages[1] and not att.error
 
 
 def test_pdf_reader_that_hangs_is_killed_at_the_time_limit(monkeypatch):
-    monkeypatch.setattr(extract, "_read_pdf", lambda *args: time.sleep(60))
+    monkeypatch.setattr(pdf, "_read_pdf", lambda *args: time.sleep(60))
     limits = dataclasses.replace(Limits(), pdf_seconds=0.5)
     started = time.monotonic()
     (att,) = attachments_of(docs.mail("hang", attachments=[
@@ -272,7 +273,7 @@ def test_xmp_rights_and_isbn_are_provenance():
            '<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">(c) 2022 Wiley Periodicals LLC'
            '</rdf:li></rdf:Alt></dc:rights><prism:doi>10.1111/jocd.14000</prism:doi>'
            '</rdf:Description></rdf:RDF></x:xmpmeta>')
-    fields = extract.xmp_fields(xmp)
+    fields = metadata.xmp_fields(xmp)
     assert ("rights", "(c) 2022 Wiley Periodicals LLC") in fields
     assert ("rights_marked", "True") in fields and ("doi", "10.1111/jocd.14000") in fields
     article = Attachment("a.pdf", "application/pdf", "application/pdf", 10, "0",

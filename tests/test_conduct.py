@@ -7,13 +7,13 @@ import smtplib
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from conftest import message, wait_for
-from gateway import audience
+
 from gateway.config import AudienceSettings, BulkSettings, load_config
-from gateway.parse import html_to_text, parse
-from gateway.quarantine import Store
-from gateway.repetition import Repetition
+from gateway.content.parse import html_to_text, parse
+from gateway.decision import audience
+from gateway.decision.repetition import Repetition
+from gateway.quarantine.store import Store
 from scanners import lexicon, text
 from scanners.advertising import AdvertisingScanner
 from scanners.base import Finding, ParsedMessage, Severity, TextPart

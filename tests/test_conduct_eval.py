@@ -25,10 +25,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway import audience  # noqa: E402
 from gateway.config import AudienceSettings, PolicySettings  # noqa: E402
-from gateway.parse import parse  # noqa: E402
-from gateway.policy import decide  # noqa: E402
+from gateway.content.parse import parse  # noqa: E402
+from gateway.decision import audience  # noqa: E402
+from gateway.decision.policy import decide  # noqa: E402
 from scanners.advertising import AdvertisingScanner  # noqa: E402
 from scanners.base import Severity  # noqa: E402
 from scanners.language import LanguageScanner  # noqa: E402

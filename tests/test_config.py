@@ -8,8 +8,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from gateway.config import ConfigError, Settings, load_config
 
 EXAMPLE = ROOT / "mailscreen.example.toml"

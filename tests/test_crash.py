@@ -12,7 +12,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-
 from conftest import Sink, free_port, message, wait_for, write_config
 
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))

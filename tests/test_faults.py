@@ -10,7 +10,6 @@ import subprocess
 import time
 
 import pytest
-
 from conftest import Relay, Sink, message, relay_settings, wait_for
 
 SENDER = "reception@glowclinic.example"
@@ -109,8 +108,9 @@ def test_no_full_identifier_anywhere_the_relay_wrote(tmp_path, sink, caplog):
              rcpts=["gp@nhs.net", "ward@nhs.net"])  # passes; a DSN for the refused one
         wait_for(lambda: len(relay.queue("hold")) == 2)
         wait_for(lambda: sink.handler.to(SENDER))
-        from cli.main import app
         from typer.testing import CliRunner
+
+        from cli.main import app
 
         config = tmp_path / "mailscreen.toml"
         config.write_text(f'data_dir = "data"\n[server]\nport = {relay.port}\n')

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED, message, wait_for
 
 SENDER = "reception@glowclinic.example"

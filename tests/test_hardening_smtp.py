@@ -12,10 +12,10 @@ import subprocess
 import time
 
 import pytest
-
 from conftest import message, wait_for
+
 from gateway.config import AuthSettings, TlsSettings
-from gateway.smtp import hash_password
+from gateway.relay.smtp import hash_password
 
 PASSWORD = "s3cret-Passw0rd"
 

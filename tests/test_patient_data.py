@@ -14,14 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import message, wait_for
 from typer.testing import CliRunner
 
 from cli.main import app
-from conftest import message, wait_for
-from gateway import register
 from gateway.config import PatientDataPolicy, PolicySettings
-from gateway.policy import Action, decide
-from gateway.quarantine import Store
+from gateway.decision.policy import Action, decide
+from gateway.quarantine.store import Store
+from gateway.registers import patients as register
 from scanners import identifiers, patient_keys
 from scanners.base import ParsedMessage, Severity, TextPart
 from scanners.patient_data import PatientDataScanner
@@ -279,7 +279,7 @@ def test_patients_cli_import_count_clear(tmp_path):
     cleared = runner.invoke(app, ["patients", "clear", "--reason", "test", "--yes", "-c",
                                   str(config)])
     assert cleared.exit_code == 0 and "10 patients removed" in cleared.output
-    from gateway import audit
+    from gateway.quarantine import audit
     actions = [e.action for e in audit.events(Store(f"sqlite:///{tmp_path / 'data' / 'mailscreen.db'}"))]
     assert actions == ["patients_import", "patients_clear"]
 
@@ -339,7 +339,7 @@ def test_screening_log_quarantine_and_logs_carry_no_full_identifier(make_relay, 
 
 
 def test_html_table_cells_are_kept_apart():
-    from gateway.parse import html_to_text
+    from gateway.content.parse import html_to_text
 
     text = html_to_text("<table><tr><td>Patient: Owen Price</td><td>DOB 03/03/1977</td></tr></table>")
     assert found(text)["date_of_birth"] is Severity.HIGH

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway import register
-from gateway.parse import parse
-from gateway.quarantine import Store
+from gateway.content.parse import parse
+from gateway.quarantine.store import Store
+from gateway.registers import patients as register
 from scanners.base import ParsedMessage, Severity, TextPart
 from scanners.patient_data import PatientDataScanner
 

@@ -13,7 +13,7 @@ import io
 import pytest
 from PIL import Image
 
-from gateway.parse import parse
+from gateway.content.parse import parse
 from scanners import photos
 from scanners.base import Severity
 from scanners.patient_data import PatientDataScanner

@@ -11,9 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import documents as docs
+import pytest
 from conftest import SHARED
 
 CORPUS = SHARED / "corpus" / "pdf"

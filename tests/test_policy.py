@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.config import CategoryPolicy, PolicySettings
+from gateway.decision.policy import Action, decide
 from gateway.pipeline import scan_failed, screen
-from gateway.policy import Action, decide
 from scanners.base import Finding, Severity
 
 NHS = Finding("patient_data", "uk_nhs_number", Severity.HIGH, "body", "NHS *** *** 0018")

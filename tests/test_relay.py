@@ -8,9 +8,9 @@ import socket
 import stat
 
 import pytest
-
 from conftest import Sink, message, wait_for
-from gateway.quarantine import HeldMessage
+
+from gateway.quarantine.store import HeldMessage
 
 NHS_BODY = ("Dear colleague,\r\n\r\nPlease see our patient Jane Doe, NHS number 999 000 0018, "
             "who had filler on Monday and has swelling.\r\n")
@@ -237,7 +237,7 @@ def test_authenticated_user_may_relay_from_anywhere_after_starttls(make_relay, s
     import ssl
     import subprocess
 
-    from gateway.smtp import hash_password
+    from gateway.relay.smtp import hash_password
 
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",

@@ -13,8 +13,9 @@ SWEARY = message(subject="Rota", body="This bloody rota is a shit show, sort it 
 
 
 def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
-    from cli.main import app
     from typer.testing import CliRunner
+
+    from cli.main import app
 
     sink = Sink().start()
     port = free_port()

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from gateway.quarantine import HeldMessage, ScreeningLog, Store
+from gateway.quarantine.store import HeldMessage, ScreeningLog, Store
 
 WEEK = "2026-W47"  # Monday 16 to Monday 23 November 2026
 

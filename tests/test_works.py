@@ -6,18 +6,19 @@ from __future__ import annotations
 import json
 import smtplib
 
-import pytest
-from typer.testing import CliRunner
-
 import documents as docs
 import prose
-from cli.main import app
+import pytest
 from conftest import wait_for
-from gateway import audit, works
-from gateway.quarantine import Store
+from typer.testing import CliRunner
+
+from cli.main import app
+from gateway.content.parse import parse
+from gateway.quarantine import audit
+from gateway.quarantine.store import Store
+from gateway.registers import works
 from scanners import fingerprint
 from scanners.copyright import CopyrightScanner
-from gateway.parse import parse
 
 runner = CliRunner()
 WORDS_PER_PAGE = 420

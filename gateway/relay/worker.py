@@ -10,16 +10,17 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from gateway import audience, notices
 from gateway.config import Settings
-from gateway.delivery import queue_notice
-from gateway.moderation import hold_needs_four_eyes
+from gateway.decision import audience
+from gateway.decision.policy import Action, Verdict, decide
+from gateway.decision.repetition import Repetition
 from gateway.pipeline import ScanResult
-from gateway.policy import Action, Verdict, decide
-from gateway.quarantine import HeldMessage, ScreeningLog, Store
-from gateway.repetition import Repetition
-from gateway.sandbox import Sandbox
-from gateway.spool import Spool
+from gateway.quarantine.moderation import hold_needs_four_eyes
+from gateway.quarantine.store import HeldMessage, ScreeningLog, Store
+from gateway.relay import notices
+from gateway.relay.delivery import queue_notice
+from gateway.relay.sandbox import Sandbox
+from gateway.relay.spool import Spool
 from scanners import redact
 
 log = logging.getLogger("mailscreen.worker")

@@ -21,10 +21,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, inspect
 from sqlmodel import Field, Session, SQLModel, select
 
-from gateway import audit
-from gateway.extract import extract
-from gateway.parse import Limits
-from gateway.quarantine import Store, utcnow
+from gateway.content.extract import extract
+from gateway.content.limits import Limits
+from gateway.quarantine import audit
+from gateway.quarantine.store import Store, utcnow
 from scanners import fingerprint
 
 

@@ -18,7 +18,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
-
 GENESIS = "0" * 64  # prev_hash of the first audit row
 
 

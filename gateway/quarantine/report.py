@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from gateway.quarantine import HeldMessage, ScreeningLog, Store, as_utc
+from gateway.quarantine.store import HeldMessage, ScreeningLog, Store, as_utc
 
 TOP = 10
 

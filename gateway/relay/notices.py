@@ -14,7 +14,7 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
-from gateway.pipeline import header_block_size
+from gateway.rawmail import header_block_size
 from scanners import redact
 
 

@@ -12,12 +12,12 @@ import resource
 import time
 from dataclasses import dataclass, field
 
-from gateway.parse import Limits
+from gateway.content.limits import Limits
 from gateway.pipeline import ScanResult, examine, failed_result
 
 log = logging.getLogger("mailscreen.sandbox")
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["gateway.sandbox", "scanners.registry",
+_CONTEXT.set_forkserver_preload(["gateway.relay.sandbox", "scanners.registry",
                                   "scanners.classifier_preload"])
 
 
@@ -43,8 +43,8 @@ def _child(conn, config: SandboxConfig) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     options = {name: dict(kw) for name, kw in config.scanner_options.items()}
     if config.database_url:  # both registers: read here once, again only when they change
-        from gateway.register import Loader as RegisterLoader
-        from gateway.works import Loader as WorksLoader
+        from gateway.registers.patients import Loader as RegisterLoader
+        from gateway.registers.works import Loader as WorksLoader
         options.setdefault("copyright", {})["works"] = WorksLoader(config.database_url)
         options.setdefault("patient_data", {})["register"] = RegisterLoader(config.database_url)
     scanners = registry.build(config.scanners, options)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from gateway.quarantine import GENESIS, AuditEvent, Store
+from gateway.quarantine.store import GENESIS, AuditEvent, Store
 
 
 def current_user() -> str:

@@ -15,7 +15,7 @@ and hashed with BLAKE2b keyed by a salt drawn at random for each import
 No name, date, address or number is stored, logged or printed: the audit log records the
 counts and the file's SHA-256.
 
-How the scan process sees it (the design choice): the sandbox child (gateway/sandbox.py)
+How the scan process sees it (the design choice): the sandbox child (gateway/relay/sandbox.py)
 builds a `Loader` on the database URL. Before each message the scanner calls
 `Loader.index()`, which reads the one-row state table; when the generation changed (an
 import or clear since), it reads the hashes once into a `RegisterIndex` of sorted numpy
@@ -37,8 +37,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 from sqlmodel import Field, SQLModel
 
-from gateway import audit
-from gateway.quarantine import Store, utcnow
+from gateway.quarantine import audit
+from gateway.quarantine.store import Store, utcnow
 from scanners import patient_keys
 
 # CSV header (folded: lower case, letters only) -> kind; several columns may give one kind

@@ -21,8 +21,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from gateway.config import ServerSettings
-from gateway.pipeline import header_block_size
-from gateway.spool import Spool
+from gateway.rawmail import header_block_size
+from gateway.relay.spool import Spool
 
 log = logging.getLogger("mailscreen.smtp")
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from gateway import notices
 from gateway.config import DeliverySettings, UpstreamSettings
-from gateway.pipeline import header_block_size
-from gateway.spool import Spool, new_id
+from gateway.rawmail import header_block_size
+from gateway.relay import notices
+from gateway.relay.spool import Spool, new_id
 
 log = logging.getLogger("mailscreen.delivery")
 

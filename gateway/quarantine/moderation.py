@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import select
 
-from gateway import audit, notices
 from gateway.config import Settings
-from gateway.delivery import queue_notice
-from gateway.quarantine import HeldMessage, Store, as_utc, utcnow
-from gateway.spool import Spool
+from gateway.quarantine import audit
+from gateway.quarantine.store import HeldMessage, Store, as_utc, utcnow
+from gateway.relay import notices
+from gateway.relay.delivery import queue_notice
+from gateway.relay.spool import Spool
 
 REASON_CODES = ("false_positive", "approved_exception", "consent_on_file", "other")
 MIN_PREFIX = 4
@@ -269,7 +270,7 @@ class Moderator:
 def hold_needs_four_eyes(decisions, recipients: list[str], settings: Settings) -> bool:
     """A high finding, in a four-eyes category, that held mail to a recipient outside the
     category's trusted domains."""
-    from gateway.policy import Action, domain_trusted
+    from gateway.decision.policy import Action, domain_trusted
 
     for finding, action in decisions:
         if action is not Action.HOLD or finding.category not in settings.admin.four_eyes_categories:

@@ -1,5 +1,5 @@
 """parse(raw) -> ParsedMessage: the one place the message, its parts and its PDFs are read.
-(Attachment content, PDFs and archives included, is read by gateway/extract.py, called here.)
+(Attachment content, PDFs and archives included, is read by gateway/content/, called here.)
 
 The MIME tree is walked with the stdlib parser in compat32 mode (linear on long headers,
 unlike policy.default; see the corpus notes) and headers are decoded with mail-parser.
@@ -12,12 +12,12 @@ import email.message
 import email.utils
 import logging
 import re
-from dataclasses import dataclass
-from html.parser import HTMLParser
 
 from mailparser.utils import decode_header_part
 
-from gateway.extract import extract
+from gateway.content.extract import extract
+from gateway.content.html import html_to_text
+from gateway.content.limits import Limits
 from scanners import redact
 from scanners.base import Attachment, ParsedMessage, TextPart
 
@@ -27,26 +27,10 @@ logging.getLogger("mailparser").setLevel(logging.CRITICAL + 1)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r"\n\s*\n+")
-_QUOTE_OPEN, _QUOTE_CLOSE = "\x01", "\x02"  # marks around <blockquote> text while parsing
 
 
 class ParseLimitError(Exception):
     """The message is over a structural limit (parts, nesting); it cannot be screened fully."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_parts: int = 500
-    max_depth: int = 20
-    max_pdf_pages: int = 500
-    # attachment content (gateway/extract.py); the defaults are those of [scan]
-    pdf_seconds: float = 10.0
-    ocr: bool = True
-    ocr_max_pages: int = 20
-    archive_max_depth: int = 3
-    archive_max_files: int = 1000
-    archive_max_size: int = 200 * 1024 * 1024
-    archive_max_ratio: float = 200.0
 
 
 def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
@@ -133,55 +117,3 @@ def _decode_text(data: bytes, part: email.message.Message) -> str:
         return data.decode(charset, errors="replace")
     except (LookupError, ValueError):
         return data.decode("utf-8", errors="replace")
-
-
-class _TextExtractor(HTMLParser):
-    _SKIP = {"script", "style", "head", "title"}
-    _BREAK = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self._SKIP:
-            self.skipping += 1
-        elif tag in self._BREAK:
-            self.out.append("\n" + (_QUOTE_OPEN if tag == "blockquote" else ""))
-        elif tag in ("td", "th"):  # table cells apart: "Owen Price" "DOB ..." not "PriceDOB"
-            self.out.append("\t")
-
-    def handle_endtag(self, tag):
-        if tag in self._SKIP and self.skipping:
-            self.skipping -= 1
-        elif tag in self._BREAK:
-            self.out.append((_QUOTE_CLOSE if tag == "blockquote" else "") + "\n")
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.out.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """The visible text; lines inside <blockquote> start with '> ' (one per level), as
-    quoted lines do in plain-text replies."""
-    parser = _TextExtractor()
-    parser.feed(html.replace(_QUOTE_OPEN, "").replace(_QUOTE_CLOSE, ""))
-    parser.close()
-    text = "".join(parser.out)
-    if _QUOTE_OPEN in text:
-        text = _mark_quotes(text)
-    text = _BLANKS.sub(" ", text)
-    return _NEWLINES.sub("\n\n", text).strip()
-
-
-def _mark_quotes(text: str) -> str:
-    lines, depth = [], 0
-    for line in text.split("\n"):
-        opens, closes = line.count(_QUOTE_OPEN), line.count(_QUOTE_CLOSE)
-        level = depth + opens
-        depth = max(0, depth + opens - closes)
-        line = line.replace(_QUOTE_OPEN, "").replace(_QUOTE_CLOSE, "")
-        lines.append("> " * level + line.lstrip() if level and line.strip() else line)
-    return "\n".join(lines)

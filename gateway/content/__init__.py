@@ -1,0 +1,1 @@
+"""Reading a message: MIME parsing and text extraction from every attachment format."""

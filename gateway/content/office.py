@@ -1,0 +1,137 @@
+"""Office documents (OOXML and ODF): the visible text of their XML parts and their
+document properties, read from the zip within the attachment's Budget."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from xml.etree import ElementTree
+
+from gateway.content.archives import _check_listing
+from gateway.content.result import Budget, Content
+
+OOXML = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "word/",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xl/",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "ppt/",
+}
+ODF_PREFIX = "application/vnd.oasis.opendocument."
+XML_MAX = 32 * 1024 * 1024  # largest XML member of an office document we parse
+
+
+def office_kind(data: bytes) -> str:
+    """A zip that is really an office document (libmagic says application/zip for some)."""
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except Exception:
+        return ""
+    for real, prefix in OOXML.items():
+        if "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names):
+            return real
+    if "content.xml" in names and "mimetype" in names:
+        return ODF_PREFIX + "text"
+    return ""
+
+
+_PARAGRAPH_TAGS = {"p", "h", "tr", "row", "si", "br", "list-item", "table-row", "cr",
+                   "line-break"}
+_CELL_TAGS = {"tc", "c", "table-cell", "tab"}
+
+
+def xml_text(xml: bytes) -> str:
+    """Visible text of an office XML part (DOCX, XLSX, PPTX, ODF), a line per paragraph or
+    row, a tab between cells. Walked without recursion: depth cannot exhaust the stack."""
+    root = ElementTree.fromstring(xml)
+    out: list[str] = []
+    stack: list[tuple[ElementTree.Element, bool]] = [(root, False)]
+    while stack:
+        elem, closing = stack.pop()
+        tag = elem.tag.rsplit("}", 1)[-1] if isinstance(elem.tag, str) else ""
+        if closing:
+            if tag in _PARAGRAPH_TAGS:
+                out.append("\n")
+            elif tag in _CELL_TAGS:
+                out.append("\t")
+            if elem.tail:
+                out.append(elem.tail)
+            continue
+        stack.append((elem, True))
+        if tag in ("instrText", "delText"):  # field codes and deleted text are not shown
+            continue
+        if tag == "c" and elem.get("t") == "s":  # a spreadsheet cell that only points at a
+            continue  # shared string (sharedStrings.xml is read as a part of its own)
+        if elem.text:
+            out.append(elem.text)
+        stack.extend((child, False) for child in reversed(elem))
+    return re.sub(r"[ \t]*\n\s*\n+", "\n\n", "".join(out)).strip()
+
+
+def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
+    content = Content()
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    over = _check_listing([(i.filename, i.file_size, i.compress_size) for i in infos],
+                          limits, budget)
+    if over:
+        content.over_limit = over
+        return content
+    names = {i.filename: i for i in infos}
+
+    def read(member: str) -> bytes:
+        info = names[member]
+        with zf.open(info) as f:
+            body = f.read(min(info.file_size, XML_MAX, budget.size) + 1)
+        if len(body) > min(info.file_size, XML_MAX, budget.size):
+            raise _OverLimit(f"{member} is over {min(XML_MAX, budget.size):,} bytes unpacked")
+        budget.size -= len(body)
+        return body
+
+    try:
+        if real in OOXML:
+            prefix = OOXML[real]
+            parts = sorted(n for n in names if n.startswith(prefix) and n.endswith(".xml") and (
+                re.match(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$", n)
+                or re.match(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml$", n)
+                or re.match(r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+)\.xml$", n)))
+            parts.sort(key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)])
+            content.pages = [t for t in (xml_text(read(n)) for n in parts) if t]
+            for meta_part in ("docProps/core.xml", "docProps/app.xml"):
+                if meta_part in names:
+                    content.metadata += _xml_properties(read(meta_part))
+        else:
+            for n in ("content.xml", "styles.xml"):
+                if n in names:
+                    text = xml_text(read(n))
+                    if text:
+                        content.pages.append(text)
+            if "meta.xml" in names:
+                content.metadata += _xml_properties(read("meta.xml"))
+    except _OverLimit as e:
+        content.over_limit = str(e)
+    except ElementTree.ParseError as e:
+        content.error = f"document XML could not be read: {e}"[:120]
+    return content
+
+
+class _OverLimit(Exception):
+    pass
+
+
+_PROPERTY_KEYS = {"creator": "author", "initial-creator": "author", "lastModifiedBy": "modified_by",
+                  "title": "title", "subject": "subject", "keywords": "keywords",
+                  "description": "description", "Company": "company", "Manager": "manager",
+                  "rights": "rights", "publisher": "publisher", "generator": "creator",
+                  "Application": "creator"}
+
+
+def _xml_properties(xml: bytes) -> list[tuple[str, str]]:
+    out = []
+    try:
+        for elem in ElementTree.fromstring(xml).iter():
+            key = _PROPERTY_KEYS.get(elem.tag.rsplit("}", 1)[-1])
+            value = " ".join("".join(elem.itertext()).split())
+            if key and value:
+                out.append((key, value[:300]))
+    except ElementTree.ParseError:
+        pass
+    return out

@@ -1,0 +1,26 @@
+"""What reading one file gives (Content), and what one attachment may unpack over all its
+nested archives (Budget)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Budget:
+    """What one top-level attachment may unpack, over all its nested archives."""
+    size: int
+    files: int
+    stopped: str = ""  # the first limit reached: nothing more is unpacked after it
+
+
+@dataclass
+class Content:
+    pages: list[str] = field(default_factory=list)
+    encrypted: bool = False
+    error: str = ""
+    over_limit: str = ""
+    metadata: list[tuple[str, str]] = field(default_factory=list)
+    page_count: int = 0
+    no_text_pages: list[int] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)
+    images: list[bytes] = field(default_factory=list)  # pictures inside a PDF

@@ -1,0 +1,1 @@
+"""The one decision step: findings and the envelope in, one verdict out."""

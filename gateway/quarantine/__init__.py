@@ -1,0 +1,1 @@
+"""The admin store: held mail, the screening log, moderation, audit and reports."""

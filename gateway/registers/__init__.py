@@ -1,0 +1,1 @@
+"""Registers the clinic keeps: patients (salted hashes) and protected works."""

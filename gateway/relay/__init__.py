@@ -1,0 +1,1 @@
+"""The relay: SMTP front, spool, screening worker, sandbox and delivery."""
