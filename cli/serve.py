@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from cli.common import ConfigOption, fail, settings_or_exit, setup_logging
-from gateway.config import config_path
+from gateway.config import config_path, unknown_rules
 from gateway.relay.smtp import hash_password as make_hash
 from scanners import registry
 
@@ -50,3 +50,6 @@ def _check_scanners(settings) -> None:
         registry.build(settings.scan.scanners)
     except registry.UnknownScannerError as e:
         fail(f"'scan.scanners': {e}", code=2)
+    problem = unknown_rules(settings, set(registry.rule_descriptions()))
+    if problem:
+        fail(problem, code=2)

@@ -239,19 +239,20 @@ def load_config(path: str | os.PathLike | None) -> Settings:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-    settings = _build(Settings, data, "", str(path))
-    policy = settings.policy
-    settings = dataclasses.replace(settings, policy=dataclasses.replace(
-        policy, default={**PolicySettings().default, **policy.default}))
+    settings = _build(Settings, data, "", str(path), Settings())
     if not Path(settings.data_dir).is_absolute():
         settings = dataclasses.replace(
             settings, data_dir=str((path.parent / settings.data_dir).resolve()))
     return _validate(settings, str(path))
 
 
-def _build(cls, table, prefix: str, source: str):
+def _build(cls, table, prefix: str, source: str, base=None):
+    """`cls` from a TOML table, merged key by key over `base` (the defaults): a key the
+    file sets replaces the default, a key it does not set keeps it, and a table of tables
+    (policy.rules, policy.categories) keeps the default entries the file does not name."""
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: '{prefix.rstrip('.')}' must be a table")
+    base = cls() if base is None else base
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     kwargs = {}
@@ -259,19 +260,22 @@ def _build(cls, table, prefix: str, source: str):
         name = f"{prefix}{key}"
         if key not in known:
             raise ConfigError(f"{source}: unknown key '{name}'")
-        kwargs[key] = _coerce(hints[key], value, name, source)
-    return cls(**kwargs)
+        kwargs[key] = _coerce(hints[key], value, name, source, getattr(base, key))
+    return dataclasses.replace(base, **kwargs)
 
 
-def _coerce(hint, value, name: str, source: str):
+def _coerce(hint, value, name: str, source: str, default=None):
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value, name + ".", source)
+        return _build(hint, value, name + ".", source, default)
     if origin is dict:
         _, value_type = typing.get_args(hint)
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: '{name}' must be a table")
-        return {k: _coerce(value_type, v, f"{name}.{k}", source) for k, v in value.items()}
+        merged = dict(default or {})
+        for k, v in value.items():
+            merged[k] = _coerce(value_type, v, f"{name}.{k}", source, merged.get(k))
+        return merged
     if origin is list:
         (item_type,) = typing.get_args(hint)
         if not isinstance(value, list):
@@ -282,6 +286,16 @@ def _coerce(hint, value, name: str, source: str):
     if hint is int and isinstance(value, bool) or not isinstance(value, hint):
         raise ConfigError(f"{source}: '{name}' must be {_type_name(hint)}, not {value!r}")
     return value
+
+
+def unknown_rules(settings: Settings, known: set[str]) -> str:
+    """Why the policy names a rule id that no scanner raises ("" if it does not): a
+    misspelt override would otherwise be ignored without a word."""
+    unknown = sorted(set(settings.policy.rules) - known)
+    if not unknown:
+        return ""
+    return (f"'policy.rules' names unknown rule id {', '.join(map(repr, unknown))} "
+            "(docs/rules.md lists them all)")
 
 
 def _type_name(hint) -> str:

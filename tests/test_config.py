@@ -90,3 +90,36 @@ def test_check_config_command(tmp_path):
     refused = subprocess.run([MAILSCREEN, "check-config", "-c", str(unknown)],
                              capture_output=True, text=True)
     assert refused.returncode == 2 and "unknown scanner spam" in refused.stderr
+
+
+def test_one_category_table_keeps_nhs_net_trusted_and_one_rule_keeps_the_fail_closed_rules(
+        tmp_path):
+    defaults = Settings().policy
+    settings = load_config(write(tmp_path, "[policy.categories.language]\nmedium = \"hold\"\n"
+                                           "[policy.rules]\nuk_postcode = \"pass\"\n"))
+    policy = settings.policy
+    assert policy.categories["language"].medium == "hold"
+    assert policy.categories["patient_data"].trusted_domains == ["nhs.net"]
+    assert policy.rules["uk_postcode"] == "pass"
+    for rule, action in defaults.rules.items():
+        assert policy.rules[rule] == action, rule
+
+
+def test_a_category_table_overrides_only_the_keys_it_sets(tmp_path):
+    settings = load_config(write(tmp_path, "[policy.categories.patient_data]\nlow = \"tag\"\n"))
+    patient = settings.policy.categories["patient_data"]
+    assert patient.low == "tag" and patient.trusted_domains == ["nhs.net"]
+    settings = load_config(write(tmp_path, "[policy.categories.patient_data]\n"
+                                           "trusted_domains = [\"hospital.example\"]\n"))
+    assert settings.policy.categories["patient_data"].trusted_domains == ["hospital.example"]
+
+
+def test_check_config_refuses_an_unknown_rule_id_naming_it(tmp_path):
+    bad = write(tmp_path, "[policy.rules]\nuk_nhs_numbr = \"pass\"\n")
+    refused = subprocess.run([MAILSCREEN, "check-config", "-c", str(bad)],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2, refused.stdout
+    assert "'uk_nhs_numbr'" in refused.stderr and "Traceback" not in refused.stderr
+    good = write(tmp_path, "[policy.rules]\nuk_nhs_number = \"tag\"\n")
+    assert subprocess.run([MAILSCREEN, "check-config", "-c", str(good)],
+                          capture_output=True, text=True).returncode == 0

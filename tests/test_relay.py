@@ -197,7 +197,7 @@ def test_upstream_down_queues_mail_and_delivers_once_it_is_back(tmp_path):
         send(relay.port, data)
         wait_for(lambda: relay.queue("outgoing") and
                  relay.app.spool.read_envelope("outgoing", relay.queue("outgoing")[0])
-                 .get("attempts", 0) >= 2)
+                 .attempts >= 2)
         sink.start()
         wait_for(lambda: sink.messages)
         wait_for(relay.idle)

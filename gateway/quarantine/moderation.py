@@ -9,6 +9,7 @@ audit row in the same transaction.
 """
 from __future__ import annotations
 
+import dataclasses
 import grp
 import os
 import time
@@ -244,9 +245,8 @@ class Moderator:
         except FileNotFoundError:
             return  # moved already (a second release, or reconcile got there first)
         now = time.time()
-        env.update(verdict="released", approved_by=self.user, queued_at=now, next_attempt=0,
-                   attempts=0)
-        env.pop("add_headers", None)
+        env = dataclasses.replace(env, verdict="released", approved_by=self.user, queued_at=now,
+                                  next_attempt=0, attempts=0, add_headers=[])
         self.spool.write_envelope("hold", msg_id, env)
         try:
             self.spool.move(msg_id, "hold", "outgoing")

@@ -21,7 +21,7 @@ from typing import Protocol
 from gateway.config import DeliverySettings, UpstreamSettings
 from gateway.rawmail import header_block_size
 from gateway.relay import notices
-from gateway.relay.spool import Spool, new_id
+from gateway.relay.spool import Spool, SpoolEntry, new_id
 
 log = logging.getLogger("mailscreen.delivery")
 
@@ -224,7 +224,7 @@ class Deliverer:
                 fresh[msg_id] = known[msg_id]
                 continue
             try:
-                fresh[msg_id] = self.spool.read_envelope("outgoing", msg_id).get("next_attempt", 0)
+                fresh[msg_id] = self.spool.read_envelope("outgoing", msg_id).next_attempt
             except FileNotFoundError:
                 continue  # taken meanwhile
             except (OSError, ValueError):
@@ -252,9 +252,9 @@ class Deliverer:
     def _put_back(self, msg_id: str, delay: float) -> None:
         try:
             env = self.spool.read_envelope("sending", msg_id)
-            env["next_attempt"] = time.time() + delay
+            env.next_attempt = time.time() + delay
             self.spool.write_envelope("sending", msg_id, env)
-            self._schedule(msg_id, env["next_attempt"])
+            self._schedule(msg_id, env.next_attempt)
             self.spool.move(msg_id, "sending", "outgoing")
         except (OSError, ValueError):
             log.exception("%s: could not put back; moved to corrupt/", msg_id)
@@ -263,11 +263,11 @@ class Deliverer:
     def deliver(self, msg_id: str) -> Outcome:
         env = self.spool.read_envelope("sending", msg_id)
         raw = self.spool.message_path("sending", msg_id).read_bytes()
-        data = tag(raw, [tuple(h) for h in env.get("add_headers", [])],
-                   env.get("subject_prefix", ""))
-        pending = list(env["rcpt_tos"])
+        data = tag(raw, [tuple(h) for h in env.add_headers],
+                   env.subject_prefix)
+        pending = list(env.rcpt_tos)
         try:
-            refused = self.transport.send(env["mail_from"], pending, data)
+            refused = self.transport.send(env.mail_from, pending, data)
         except PermanentDeliveryError as e:
             refused = {r: (e.code, e.reason) for r in pending}
         except TemporaryDeliveryError as e:
@@ -275,7 +275,7 @@ class Deliverer:
         delivered = [r for r in pending if r not in refused]
         failed = {r: v for r, v in refused.items() if 500 <= v[0] < 600}
         retry = {r: v for r, v in refused.items() if r not in failed}
-        expired = bool(retry) and time.time() - env.get("queued_at", time.time()) \
+        expired = bool(retry) and time.time() - (env.queued_at or time.time()) \
             >= self.settings.queue_lifetime
         if expired:
             failed.update({r: (v[0], f"{v[1]} (gave up after "
@@ -286,35 +286,35 @@ class Deliverer:
         if failed:
             self._bounce(env, raw, failed)
         if retry:
-            attempts = env.get("attempts", 0) + 1
+            attempts = env.attempts + 1
             delays = self.settings.retry_delays
-            env.update(rcpt_tos=list(retry), attempts=attempts,
-                       next_attempt=time.time() + delays[min(attempts, len(delays)) - 1],
-                       last_error=next(iter(retry.values()))[1])
+            env.rcpt_tos, env.attempts = list(retry), attempts
+            env.next_attempt = time.time() + delays[min(attempts, len(delays)) - 1]
+            env.last_error = next(iter(retry.values()))[1]
             self.spool.write_envelope("sending", msg_id, env)
-            self._schedule(msg_id, env["next_attempt"])
+            self._schedule(msg_id, env.next_attempt)
             self.spool.move(msg_id, "sending", "outgoing")
             log.warning("%s deferred for %d recipient(s), attempt %d: %s", msg_id, len(retry),
-                        attempts, env["last_error"])
+                        attempts, env.last_error)
         else:
             self.spool.remove("sending", msg_id)
         return Outcome(delivered, list(retry), list(failed))
 
-    def _bounce(self, env: dict, raw: bytes, failed: dict[str, tuple[int, str]]) -> None:
+    def _bounce(self, env: SpoolEntry, raw: bytes, failed: dict[str, tuple[int, str]]) -> None:
         for r, (code, reason) in failed.items():
-            log.warning("%s bounced for %s: %s %s", env["id"], r, code, reason)
-        if not env["mail_from"] or env.get("kind") == "notice":
+            log.warning("%s bounced for %s: %s %s", env.id, r, code, reason)
+        if not env.mail_from or env.kind == "notice":
             return  # never bounce a bounce
         try:
-            notice = notices.build_dsn(self.hostname, env["mail_from"], env["id"], raw, failed)
-            queue_notice(self.spool, self.hostname, env["mail_from"], notice)
+            notice = notices.build_dsn(self.hostname, env.mail_from, env.id, raw, failed)
+            queue_notice(self.spool, self.hostname, env.mail_from, notice)
         except Exception:  # never let a failed notice re-deliver what was already delivered
-            log.exception("%s: could not queue the delivery status notice", env["id"])
+            log.exception("%s: could not queue the delivery status notice", env.id)
 
 
 def queue_notice(spool: Spool, hostname: str, to: str, data: bytes) -> str:
     """Queue a message we wrote ourselves (DSN, hold notice) straight for delivery."""
     now = time.time()
-    return spool.accept(data, {"mail_from": "", "rcpt_tos": [to], "received_at": now,
-                               "queued_at": now, "next_attempt": 0, "kind": "notice",
-                               "peer": hostname}, queue="outgoing")
+    return spool.accept(data, SpoolEntry(mail_from="", rcpt_tos=[to], received_at=now,
+                                         queued_at=now, kind="notice", peer=hostname),
+                        queue="outgoing")

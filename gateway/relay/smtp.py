@@ -22,7 +22,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from gateway.config import ServerSettings
 from gateway.rawmail import header_block_size
-from gateway.relay.spool import Spool
+from gateway.relay.spool import Spool, SpoolEntry
 
 log = logging.getLogger("mailscreen.smtp")
 
@@ -137,21 +137,21 @@ class RelayHandler:
             refusal = await loop.run_in_executor(None, self._refusal, raw)
             if refusal:
                 return refusal
-            meta = {
-                "mail_from": envelope.mail_from or "",
-                "rcpt_tos": list(envelope.rcpt_tos),
-                "received_at": time.time(),
-                "size": len(raw),
-                "peer": session.peer[0] if session.peer else "",
-                "helo": session.host_name or "",
-                "auth_user": session.auth_data if isinstance(session.auth_data, str) else "",
-            }
+            meta = SpoolEntry(
+                mail_from=envelope.mail_from or "",
+                rcpt_tos=list(envelope.rcpt_tos),
+                received_at=time.time(),
+                size=len(raw),
+                peer=session.peer[0] if session.peer else "",
+                helo=session.host_name or "",
+                auth_user=session.auth_data if isinstance(session.auth_data, str) else "",
+            )
             msg_id = await loop.run_in_executor(None, self.spool.accept, raw, meta)
         except Exception as e:  # disk full, permissions, anything: never 250, never a traceback
             log.error("could not spool a message: %s: %s", type(e).__name__, e)
             return "451 4.3.0 Temporary local problem, please try again later"
         log.info("%s accepted from=<%s> nrcpt=%d size=%d peer=%s", msg_id, envelope.mail_from,
-                 len(envelope.rcpt_tos), len(raw), meta["peer"])
+                 len(envelope.rcpt_tos), len(raw), meta.peer)
         self.on_accept(msg_id)
         return f"250 2.0.0 Ok: queued as {msg_id}"
 

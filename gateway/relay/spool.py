@@ -16,11 +16,13 @@ moves both at once, so a message is always in exactly one queue:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import secrets
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 QUEUES = ("tmp", "incoming", "active", "outgoing", "sending", "hold", "rejected", "corrupt")
@@ -31,6 +33,45 @@ SCHEMA_VERSION = 1
 
 class SpoolError(Exception):
     pass
+
+
+@dataclass
+class SpoolEntry:
+    """envelope.json: the one definition of what the spool keeps beside a message."""
+    mail_from: str  # "" for the null sender (bounces and our own notices)
+    rcpt_tos: list[str]  # envelope recipients still to deliver to
+    received_at: float = 0.0
+    size: int = 0
+    peer: str = ""  # client address (or our hostname for a notice)
+    helo: str = ""
+    auth_user: str = ""
+    kind: str = "mail"  # "mail" or "notice" (a DSN or hold notice we wrote)
+    id: str = ""  # set by Spool.accept
+    # after screening / release
+    verdict: str = ""  # pass, tag, released
+    approved_by: str = ""
+    add_headers: list[tuple[str, str]] = field(default_factory=list)
+    subject_prefix: str = ""
+    # delivery state
+    queued_at: float = 0.0
+    next_attempt: float = 0.0
+    attempts: int = 0
+    last_error: str = ""
+    version: int = SCHEMA_VERSION
+
+    def to_json(self) -> bytes:
+        return json.dumps(dataclasses.asdict(self)).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "SpoolEntry":
+        d = json.loads(data)
+        if not isinstance(d, dict) or "rcpt_tos" not in d or "mail_from" not in d:
+            raise ValueError("not a spool envelope")
+        known = {f.name for f in dataclasses.fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        d["add_headers"] = [tuple(h) for h in d.get("add_headers") or []]
+        d.setdefault("kind", "mail")
+        return cls(**d)
 
 
 def new_id() -> str:
@@ -78,7 +119,7 @@ class Spool:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def accept(self, raw: bytes, envelope: dict, queue: str = "incoming") -> str:
+    def accept(self, raw: bytes, envelope: SpoolEntry, queue: str = "incoming") -> str:
         """Store a message durably in `queue` and return its id. Only then may SMTP say 250."""
         for _ in range(5):
             msg_id = new_id()
@@ -92,8 +133,8 @@ class Spool:
             raise SpoolError("could not allocate a spool id")
         try:
             _write_file(entry / MESSAGE, raw)
-            envelope = {"version": SCHEMA_VERSION, "id": msg_id, **envelope}
-            _write_file(entry / ENVELOPE, json.dumps(envelope).encode())
+            envelope = dataclasses.replace(envelope, id=msg_id)
+            _write_file(entry / ENVELOPE, envelope.to_json())
             _fsync_dir(entry)
             os.rename(entry, self.path(queue, msg_id))
             _fsync_dir(self.root / queue)
@@ -102,15 +143,15 @@ class Spool:
             raise
         return msg_id
 
-    def read_envelope(self, queue: str, msg_id: str) -> dict:
-        return json.loads((self.path(queue, msg_id) / ENVELOPE).read_bytes())
+    def read_envelope(self, queue: str, msg_id: str) -> SpoolEntry:
+        return SpoolEntry.from_json((self.path(queue, msg_id) / ENVELOPE).read_bytes())
 
-    def write_envelope(self, queue: str, msg_id: str, envelope: dict) -> None:
+    def write_envelope(self, queue: str, msg_id: str, envelope: SpoolEntry) -> None:
         """Replace envelope.json atomically (write aside, fsync, rename)."""
         entry = self.path(queue, msg_id)
         tmp = entry / (ENVELOPE + ".new")
         tmp.unlink(missing_ok=True)
-        _write_file(tmp, json.dumps(envelope).encode())
+        _write_file(tmp, envelope.to_json())
         os.rename(tmp, entry / ENVELOPE)
         _fsync_dir(entry)
 

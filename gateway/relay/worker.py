@@ -20,7 +20,7 @@ from gateway.quarantine.store import HeldMessage, ScreeningLog, Store
 from gateway.relay import notices
 from gateway.relay.delivery import queue_notice
 from gateway.relay.sandbox import Sandbox
-from gateway.relay.spool import Spool
+from gateway.relay.spool import Spool, SpoolEntry
 from scanners import redact
 
 log = logging.getLogger("mailscreen.worker")
@@ -60,67 +60,67 @@ class Screener:
         env = self.spool.read_envelope("active", msg_id)
         result = self.sandbox.scan(str(self.spool.message_path("active", msg_id)))
         result.findings = self._in_context(msg_id, env, result)
-        verdict = decide(result.findings, env["rcpt_tos"], self.settings.policy)
+        verdict = decide(result.findings, env.rcpt_tos, self.settings.policy)
         entry = ScreeningLog(
-            id=msg_id, sender=env["mail_from"], recipient_count=len(env["rcpt_tos"]),
+            id=msg_id, sender=env.mail_from, recipient_count=len(env.rcpt_tos),
             action=str(verdict.action), categories=",".join(verdict.categories),
             rules=",".join(sorted({f.rule for f in result.findings})),
-            scan_seconds=round(result.seconds, 4), size=env.get("size", 0))
+            scan_seconds=round(result.seconds, 4), size=env.size)
         for f, action in verdict.decisions:
             log.info("%s finding %s/%s %s at %s -> %s", msg_id, f.category, f.rule, f.severity,
                      f.where, action)
         if verdict.action is Action.HOLD:
             row = self._held_row(msg_id, env, result, verdict)
-            row.four_eyes = hold_needs_four_eyes(verdict.decisions, env["rcpt_tos"],
+            row.four_eyes = hold_needs_four_eyes(verdict.decisions, env.rcpt_tos,
                                                  self.settings)
             self.store.hold(row, entry)  # the row first: a crash before the move redoes both
             self.spool.move(msg_id, "active", "hold", durable=False)
-            if self.settings.admin.notify_on_hold and env["mail_from"] \
-                    and env.get("kind") != "notice":
+            if self.settings.admin.notify_on_hold and env.mail_from \
+                    and env.kind != "notice":
                 self._notify_held(msg_id, env, result, verdict)
         else:
             self.store.log(entry)
             if verdict.action is Action.TAG:
-                env["add_headers"] = verdict_headers(verdict)
+                env.add_headers = verdict_headers(verdict)
                 prefix = self.settings.tag.subject_prefix
                 if prefix:
-                    env["subject_prefix"] = prefix
+                    env.subject_prefix = prefix
             now = time.time()
-            env.update(verdict=str(verdict.action), queued_at=now, next_attempt=0, attempts=0)
+            env.verdict, env.queued_at, env.next_attempt, env.attempts = str(verdict.action), now, 0, 0
             self.spool.write_envelope("active", msg_id, env)
             self.spool.move(msg_id, "active", "outgoing", durable=False)
         log.info("%s from=<%s> nrcpt=%d action=%s rules=%s scan=%.3fs", msg_id,
-                 env["mail_from"], len(env["rcpt_tos"]), verdict.action, entry.rules or "-",
+                 env.mail_from, len(env.rcpt_tos), verdict.action, entry.rules or "-",
                  result.seconds)
         return verdict.action
 
-    def _in_context(self, msg_id: str, env: dict, result: ScanResult) -> list:
+    def _in_context(self, msg_id: str, env: SpoolEntry, result: ScanResult) -> list:
         """The scan's findings weighed with what only the gateway knows: the envelope's
         audience (gateway/audience.py) and the bodies sent before (gateway/repetition.py)."""
-        findings = audience.escalate(result.findings, env["rcpt_tos"], result.recipients,
-                                     env["mail_from"], self.settings.audience)
-        if env.get("kind") != "notice":
+        findings = audience.escalate(result.findings, env.rcpt_tos, result.recipients,
+                                     env.mail_from, self.settings.audience)
+        if env.kind != "notice":
             findings = findings + self.repetition.check(
-                msg_id, result.fingerprint, result.body_chars, env["mail_from"],
-                len(env["rcpt_tos"]))
+                msg_id, result.fingerprint, result.body_chars, env.mail_from,
+                len(env.rcpt_tos))
         return findings
 
-    def _notify_held(self, msg_id: str, env: dict, result: ScanResult, verdict: Verdict):
+    def _notify_held(self, msg_id: str, env: SpoolEntry, result: ScanResult, verdict: Verdict):
         try:
             hostname = self.settings.server.hostname
-            notice = notices.held_notice(hostname, env["mail_from"], msg_id, result.subject,
-                                         env["rcpt_tos"], verdict.categories)
-            queue_notice(self.spool, hostname, env["mail_from"], notice)
+            notice = notices.held_notice(hostname, env.mail_from, msg_id, result.subject,
+                                         env.rcpt_tos, verdict.categories)
+            queue_notice(self.spool, hostname, env.mail_from, notice)
         except Exception:  # the hold itself stands; only the courtesy note is lost
             log.exception("%s: could not queue the held-for-review notice", msg_id)
 
     @staticmethod
-    def _held_row(msg_id: str, env: dict, result: ScanResult, verdict: Verdict) -> HeldMessage:
-        received = datetime.fromtimestamp(env.get("received_at", time.time()), timezone.utc)
+    def _held_row(msg_id: str, env: SpoolEntry, result: ScanResult, verdict: Verdict) -> HeldMessage:
+        received = datetime.fromtimestamp(env.received_at or time.time(), timezone.utc)
         return HeldMessage(
-            id=msg_id, received_at=received, mail_from=env["mail_from"],
-            rcpt_tos=json.dumps(env["rcpt_tos"]), subject=redact.free_text(result.subject)[:500],
-            size=env.get("size", 0), findings=json.dumps([f.to_dict() for f in result.findings]),
+            id=msg_id, received_at=received, mail_from=env.mail_from,
+            rcpt_tos=json.dumps(env.rcpt_tos), subject=redact.free_text(result.subject)[:500],
+            size=env.size, findings=json.dumps([f.to_dict() for f in result.findings]),
             attachments=json.dumps(result.attachments),
             categories=",".join(sorted({f.category for f, a in verdict.decisions
                                         if a is Action.HOLD})),
