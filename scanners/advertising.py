@@ -42,10 +42,6 @@ _NAME_LINE = re.compile(r"^(?:(?:dr|mr|mrs|ms|miss|nurse|prof)\.?\s+)?[A-Z][a-z'
                         r"(?:\s+[A-Z][a-z'’\-]+){0,3}\b", re.IGNORECASE)
 
 
-def lower(severity: Severity) -> Severity:
-    return Severity(max(Severity.LOW, severity - 1))
-
-
 class AdvertisingScanner:
     name = "advertising"
     rules = {
@@ -61,8 +57,8 @@ class AdvertisingScanner:
                         "signature; the code of conduct asks for a named author.",
     }
 
-    def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
-        views = text.views(msg)
+    def scan(self, msg: ParsedMessage, views: text.MessageText | None = None) -> Iterator[Finding]:
+        views = views or text.build(msg)
         own = views.own()
         bulk = _bulk_reasons(msg, own)
         poms = {id(s): s.hits("pom.txt") for s in views.segments}
@@ -97,7 +93,7 @@ class AdvertisingScanner:
                     if bulk and not seg.quoted:
                         evidence += f" (audience: {bulk[0]})"
                     if seg.quoted:
-                        severity = lower(severity)
+                        severity = severity.lowered()
                     add(Finding(CATEGORY, "pom_promotion", severity, seg.where, evidence),
                         ("pom_promotion", seg.where))
             for claim in seg.hits("claims.txt"):
@@ -106,7 +102,7 @@ class AdvertisingScanner:
                 near_pom = bool(seg_poms or (subject is not None and poms[id(subject)]))
                 severity = Severity.HIGH if near_pom and promotional else Severity.MEDIUM
                 if seg.quoted:
-                    severity = lower(severity)
+                    severity = severity.lowered()
                 add(Finding(CATEGORY, "misleading_claim", severity, seg.where,
                             redact.snippet(seg.text, claim.start, claim.end, 20)),
                     ("misleading_claim", seg.where, claim.entry))

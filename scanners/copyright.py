@@ -167,7 +167,7 @@ class CopyrightScanner:
 
     # -- the message -------------------------------------------------------------------------
 
-    def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
+    def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
         marketing = _marketing(msg)
         for part in msg.body_parts:
             yield from self._document(part.where, [(part.where, part.text)], (), False, marketing)

@@ -47,10 +47,6 @@ _FULL_NAME = re.compile(rf"\b({_CAPITALISED})\s+({_CAPITALISED})\b")
 _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{3,30}")
 
 
-def lower(severity: Severity) -> Severity:
-    return Severity(max(Severity.LOW, severity - 1))
-
-
 class LanguageScanner:
     name = "language"
     rules = {
@@ -73,8 +69,8 @@ class LanguageScanner:
         self.use_classifier = use_classifier
         self.classifier_seconds = 0.0  # time spent in the classifier, for bench/
 
-    def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
-        views = text.views(msg)
+    def scan(self, msg: ParsedMessage, views: text.MessageText | None = None) -> Iterator[Finding]:
+        views = views or text.build(msg)
         found: dict[tuple, Finding] = {}
         covered: dict[int, list[tuple[int, int]]] = {}
         masks: dict[int, list[tuple[int, int]]] = {}
@@ -98,7 +94,7 @@ class LanguageScanner:
         """Findings of one segment with their spans; insult words found not to be aimed at
         anyone ("I felt like an idiot") go to `masks`, hidden from the classifier."""
         def finding(rule: str, severity: Severity, evidence: str) -> Finding:
-            return Finding(CATEGORY, rule, lower(severity) if seg.quoted else severity,
+            return Finding(CATEGORY, rule, severity.lowered() if seg.quoted else severity,
                            seg.where, evidence)
 
         hits = _outermost(list(seg.hits("language.txt")))
@@ -294,7 +290,7 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
     refs = [h for h in lexicon.matcher("defamation.txt", "ref").find(lexicon.FlatView(sentence))]
     if refs:
         ref = min(refs, key=lambda h: abs(h.start - offset))
-        return lower(hit.severity), f"target: {sentence[ref.start:ref.end]!r}; claim: {claim!r}"
+        return hit.severity.lowered(), f"target: {sentence[ref.start:ref.end]!r}; claim: {claim!r}"
     return None
 
 

@@ -127,7 +127,7 @@ class PatientDataScanner:
 
     # -- the message ---------------------------------------------------------------------------
 
-    def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
+    def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
         own = self._own_for(msg)
         parts = [self._read(p.where, p.text, own) for p in msg.texts()]
         findings: list[Finding] = []

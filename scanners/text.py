@@ -1,6 +1,6 @@
 """Views of a message's text, computed once per message and shared by the scanners.
 
-`views(msg)` splits every text into segments, each either the sender's own words or quoted
+`build(msg)` splits every text into segments, each either the sender's own words or quoted
 text: lines starting with `>`, and everything after an "On ... wrote:" line, an Outlook
 "-----Original Message-----" or "From: / Sent: / Subject:" block, or a forwarded-message
 marker. A quoted segment's `where` ends in `#quoted` ("body#quoted"). Each segment has a
@@ -12,8 +12,8 @@ f u c k, b.i.t.c.h, fuuuck, fück). `Segment.disguised` finds the tokens disguis
 symbols (sh!t, $hit, f*ck), which the flattened view cannot see, with the plain forms
 they may stand for; the scanner looks those up in its own list.
 
-The views are cached for the last few messages, so two scanners reading the same
-ParsedMessage share one computation. Nothing here decides anything.
+The pipeline builds one MessageText per message and hands it to every scanner (a scanner
+called on its own builds it itself). Nothing here decides anything.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import hashlib
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 
 from scanners import lexicon
 from scanners.base import ParsedMessage
@@ -359,19 +358,13 @@ def build(msg: ParsedMessage) -> MessageText:
     return MessageText(group, own_body or "", is_reply)
 
 
-@lru_cache(maxsize=4)
-def views(msg: ParsedMessage) -> MessageText:
-    """The views of `msg`, computed once however many scanners ask."""
-    return build(msg)
-
-
-def fingerprint(msg: ParsedMessage) -> tuple[str, int]:
+def fingerprint(views: MessageText) -> tuple[str, int]:
     """(sha256 of the sender's own body text, normalised, its length in characters).
 
     The greeting line ("Dear Sam,") is dropped and case, punctuation and spacing are
     ignored, so a mail merge of one text to many people gives one fingerprint. Only the
     hash leaves the scan process."""
-    body = views(msg).own_body
+    body = views.own_body
     lines = body.strip().split("\n")
     if lines and _SALUTATION.match(lines[0]):
         lines = lines[1:]

@@ -322,7 +322,7 @@ def test_screening_log_quarantine_and_logs_carry_no_full_identifier(make_relay, 
                         message(subject="notes for NHS 999 444 2198",
                                 body=crlf(LEAKY_BODY), to="friend@example.com"))
     wait_for(lambda: relay.queue("hold"))
-    time.sleep(0.2)
+    wait_for(lambda: any("action=hold" in r.getMessage() for r in caplog.records))
     db = Path(relay.settings.db_url.removeprefix("sqlite:///"))
     with sqlite3.connect(db) as conn:
         rows = []

@@ -5,6 +5,7 @@ import pytest
 
 from gateway.config import CategoryPolicy, PolicySettings
 from gateway.decision.policy import Action, decide
+from gateway.content.parse import parse
 from gateway.pipeline import scan_failed, screen
 from scanners.base import Finding, Severity
 
@@ -52,7 +53,7 @@ def test_a_scanner_that_raises_is_a_hold_not_silence():
         name = "language"
         rules = {}
 
-        def scan(self, msg):
+        def scan(self, msg, views=None):
             raise ValueError("boom")
             yield
 
@@ -60,10 +61,11 @@ def test_a_scanner_that_raises_is_a_hold_not_silence():
         name = "copyright"
         rules = {}
 
-        def scan(self, msg):
+        def scan(self, msg, views=None):
             return [SWEAR]
 
-    findings = screen(msg=None, scanners=[Broken(), Fine()])
+    msg = parse(b"From: a@clinic.example\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nHello\r\n")
+    findings = screen(msg, [Broken(), Fine()])
     assert findings[0].rule == "scan_failed" and findings[0].category == "language"
     assert "scanner language failed: ValueError" in findings[0].evidence
     assert findings[1] == SWEAR

@@ -39,6 +39,7 @@ class Action(enum.IntEnum):
 class Verdict:
     action: Action
     decisions: tuple[tuple[Finding, Action], ...] = ()
+    four_eyes: bool = False  # releasing this hold needs two different admins (judge.py)
 
     @property
     def findings(self) -> list[Finding]:

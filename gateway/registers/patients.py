@@ -34,11 +34,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import text
 from sqlmodel import Field, SQLModel
 
 from gateway.quarantine import audit
 from gateway.quarantine.store import Store, utcnow
+from gateway.registers.loader import RegisterLoader
 from scanners import patient_keys
 
 # CSV header (folded: lower case, letters only) -> kind; several columns may give one kind
@@ -210,17 +211,17 @@ def status(store: Store) -> tuple[RegisterState | None, dict[str, int]]:
     return state, counts
 
 
-class Loader:
+class Loader(RegisterLoader):
     """The register as the patient-data scanner sees it, in a scan process. Read-only."""
+    table = RegisterState.__tablename__
 
     def __init__(self, url: str):
-        self.url = url
-        self._engine = None
+        super().__init__(url)
         self._generation: int | None = None
         self._index: patient_keys.RegisterIndex | None = None
 
     def index(self) -> patient_keys.RegisterIndex | None:
-        engine = self._connect()
+        engine = self.connect()
         if engine is None:
             return None
         with engine.connect() as conn:
@@ -233,19 +234,6 @@ class Loader:
                 self._index = load_index(conn, bytes(row.salt), row.patients)
                 self._generation = row.generation
         return self._index
-
-    def _connect(self):
-        """The engine, or None while there is no register at all (no database yet, or one
-        made before these tables existed)."""
-        if self._engine is None:
-            if self.url.startswith("sqlite:///") and not Path(
-                    self.url.removeprefix("sqlite:///")).exists():
-                return None
-            self._engine = create_engine(self.url)
-        if self._generation is None and not inspect(self._engine).has_table(
-                RegisterState.__tablename__):
-            return None
-        return self._engine
 
 
 def load_index(conn, salt: bytes, patients: int) -> patient_keys.RegisterIndex:
