@@ -248,3 +248,23 @@ def test_relay_reports_bulk_repetition_across_messages(make_relay, sink):
     logs = sorted(relay.app.store.logs(), key=lambda e: e.screened_at)
     assert ["bulk_repetition" in e.rules for e in logs] == [False, False, True, True]
     assert [e.action for e in logs] == ["pass", "pass", "tag", "tag"]
+
+
+def test_one_claim_in_a_multipart_alternative_gives_one_finding():
+    """The plain and HTML alternatives say the same thing: only the richer one is screened."""
+    from gateway.pipeline import screen
+    from scanners.registry import build
+
+    raw = (b"From: Glow Clinic <news@glowclinic.example>\r\nTo: list@lists.glowclinic.example\r\n"
+           b"Subject: June offers\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/alternative; boundary=b1\r\n\r\n"
+           b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           b"Botox now only \xc2\xa399 per area, book today!\r\n"
+           b"--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           b"<html><body><p>Botox now only &pound;99 per area, <b>book today!</b></p>"
+           b"<table><tr><td>Call</td><td>07700 900123</td></tr></table></body></html>\r\n"
+           b"--b1--\r\n")
+    parsed = parse(raw)
+    assert len(parsed.body_parts) == 1 and parsed.body_parts[0].content_type == "text/html"
+    promos = [f for f in screen(parsed, build({})) if f.rule == "pom_promotion"]
+    assert len(promos) == 1, promos
