@@ -31,6 +31,7 @@ from typing import Iterator
 from scanners import classifier, lexicon, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
 from scanners.lexicon import Hit, key
+from scanners.text import quoted_finding
 
 CATEGORY = "language"
 _BREAK = re.compile(r"[.!?;]|\n\s*\n")
@@ -76,7 +77,8 @@ class LanguageScanner:
         masks: dict[int, list[tuple[int, int]]] = {}
         for n, seg in enumerate(views.segments):
             spans = covered.setdefault(n, [])
-            for finding, start, end in self._segment(seg, masks.setdefault(n, [])):
+            for finding, start, end in self._segment(seg, masks.setdefault(n, []),
+                                                     views.reporting):
                 spans.append((start, end))
                 k = (finding.rule, finding.where, seg.text[start:end].lower())
                 if k not in found or found[k].severity < finding.severity:
@@ -90,19 +92,21 @@ class LanguageScanner:
 
     # -- one segment -----------------------------------------------------------------------
 
-    def _segment(self, seg: text.Segment, masks: list) -> Iterator[tuple[Finding, int, int]]:
+    def _segment(self, seg: text.Segment, masks: list,
+                 reporting: str = "") -> Iterator[tuple[Finding, int, int]]:
         """Findings of one segment with their spans; insult words found not to be aimed at
         anyone ("I felt like an idiot") go to `masks`, hidden from the classifier."""
-        def finding(rule: str, severity: Severity, evidence: str) -> Finding:
-            return Finding(CATEGORY, rule, severity.lowered() if seg.quoted else severity,
-                           seg.where, evidence)
+        def finding(rule: str, severity: Severity, evidence: str, start: int = 0,
+                    end: int = 0) -> Finding:
+            return quoted_finding(seg, start, end, reporting,
+                                  Finding(CATEGORY, rule, severity, seg.where, evidence))
 
         hits = _outermost(list(seg.hits("language.txt")))
         for h in hits:
             evidence = redact.snippet(seg.text, h.start, h.end, 20)
             if h.disguised or not seg.text[h.start:h.end].isascii():
                 evidence = f"{seg.text[h.start:h.end]!r} (disguised '{h.entry}')"
-            yield finding(h.label, h.severity, evidence), h.start, h.end
+            yield finding(h.label, h.severity, evidence, h.start, h.end), h.start, h.end
         for d in seg.disguised:
             if any(h.start <= d.start < h.end or d.start <= h.start < d.end for h in hits):
                 continue
@@ -110,23 +114,26 @@ class LanguageScanner:
             if entry:
                 word, severity, rule = entry
                 shown = seg.text[d.start:d.end]
-                yield finding(rule, severity, f"{shown!r} (disguised '{word}')"), d.start, d.end
+                yield finding(rule, severity, f"{shown!r} (disguised '{word}')", d.start,
+                              d.end), d.start, d.end
         for h in seg.hits("insults.txt"):
             severity = _insult_frame(seg.text, h)
             if severity:
                 evidence = redact.snippet(seg.text, h.start, h.end, 25)
-                yield finding("language_abuse", min(severity, h.severity), evidence), h.start, h.end
+                yield finding("language_abuse", min(severity, h.severity), evidence, h.start,
+                              h.end), h.start, h.end
             else:
                 masks.append((h.start, h.end))
         for h in seg.hits("threats.txt"):
             if _threat_frame(seg.text, h):
                 evidence = redact.snippet(seg.text, h.start, h.end, 30)
-                yield finding("language_threat", h.severity, evidence), h.start, h.end
+                yield finding("language_threat", h.severity, evidence, h.start,
+                              h.end), h.start, h.end
         for h in seg.hits("defamation.txt"):
             accusation = _defamation(seg.text, h)
             if accusation:
                 severity, evidence = accusation
-                yield finding("defamation", severity, evidence), h.start, h.end
+                yield finding("defamation", severity, evidence, h.start, h.end), h.start, h.end
 
     # -- the classifier --------------------------------------------------------------------
 

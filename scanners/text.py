@@ -17,16 +17,19 @@ called on its own builds it itself). Nothing here decides anything.
 """
 from __future__ import annotations
 
+import dataclasses
+import email.utils
 import hashlib
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from scanners import lexicon
-from scanners.base import ParsedMessage
+from scanners import lexicon, quoting
+from scanners.base import Finding, ParsedMessage, Severity
 from scanners.lexicon import FlatView, Hit
 
 QUOTED = "#quoted"
+FORWARDED = "body#forwarded"  # the text of a message/rfc822 part (gateway/content/parse.py)
 
 # -- quoted text ---------------------------------------------------------------------------
 
@@ -245,7 +248,7 @@ SCAN_LISTS = (
     ("pom.txt", (), False),
     ("promo.txt", (), False),
     ("claims.txt", (), False),
-    ("audience.txt", ("text", "professional"), False),
+    ("audience.txt", ("text", "professional", "publish", "safety"), False),
     ("attribution.txt", ("opinion",), False),
 )
 
@@ -253,7 +256,8 @@ SCAN_LISTS = (
 class Segment:
     """A run of text of one part that is either quoted or not."""
 
-    __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised", "_hits", "_group")
+    __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised", "_hits", "_group",
+                 "_cited")
 
     def __init__(self, where: str, text: str, quoted: bool, kind: str):
         self.where = where + (QUOTED if quoted else "")
@@ -264,6 +268,7 @@ class Segment:
         self._disguised: list[Disguised] | None = None
         self._hits: dict[str, list[Hit]] | None = None
         self._group: tuple[Segment, ...] = ()  # the message's segments, matched together
+        self._cited: list[tuple[int, int]] | None = None
 
     @property
     def flat(self) -> FlatView:
@@ -276,6 +281,12 @@ class Segment:
         if self._hits is None:
             _match((self,) if not self._group else self._group)
         return self._hits[name]
+
+    def cited(self, start: int, end: int) -> bool:
+        """Whether text[start:end] is inside words the sender cites (scanners/quoting.py)."""
+        if self._cited is None:
+            self._cited = quoting.cited_spans(self.text)
+        return quoting.inside(self._cited, start, end)
 
     @property
     def disguised(self) -> list[Disguised]:
@@ -325,6 +336,7 @@ class MessageText:
     segments: tuple[Segment, ...]
     own_body: str  # the sender's own words in the first body part (no quotes)
     is_reply: bool
+    reporting: str = ""  # why the message reports or answers what it quotes (quoting.py)
 
     def own(self) -> list[Segment]:
         return [s for s in self.segments if not s.quoted]
@@ -339,6 +351,8 @@ def build(msg: ParsedMessage) -> MessageText:
     for part in msg.texts():
         if part.where == "subject":
             segments.append(Segment("subject", part.text, False, "subject"))
+        elif part.where == FORWARDED:  # a message attached to this one: all of it quoted
+            segments.append(Segment("body", part.text, True, "body"))
         elif part.where.startswith("body"):
             own = []
             for start, end, quoted in split_quoted(part.text):
@@ -355,7 +369,26 @@ def build(msg: ParsedMessage) -> MessageText:
     group = tuple(segments)
     for seg in group:
         seg._group = group
-    return MessageText(group, own_body or "", is_reply)
+    own_text = "\n".join(s.text for s in group if not s.quoted and s.kind != "attachment")
+    named = email.utils.getaddresses([msg.header("To"), msg.header("Cc")])
+    return MessageText(group, own_body or "", is_reply, quoting.reporting(own_text, named))
+
+
+def quoted_finding(seg: Segment, start: int, end: int, reporting: str,
+                   finding: Finding) -> Finding:
+    """`finding` (made at seg.text[start:end]) as the sender's own words, or as quoted: one
+    severity lower, `where` ending in #quoted and the evidence saying so; low when the
+    message reports or answers what it quotes (scanners/quoting.py)."""
+    cited = not seg.quoted and end > start and seg.cited(start, end)
+    if not (seg.quoted or cited):
+        return finding
+    severity = Severity.LOW if reporting else finding.severity.lowered()
+    why = "quoted" if seg.quoted else "in quotation marks, cited"
+    if reporting:
+        why += f"; message reports it ({reporting})"
+    return dataclasses.replace(finding, severity=severity,
+                               where=finding.where if seg.quoted else finding.where + QUOTED,
+                               evidence=f"{finding.evidence} ({why})")
 
 
 def fingerprint(views: MessageText) -> tuple[str, int]:

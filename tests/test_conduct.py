@@ -55,8 +55,10 @@ def test_every_data_file_loads_with_known_labels():
         "defamation.txt": {"claim", "title", "org", "ref", "negate"},
         "pom.txt": {"name", "brand", "class", "euphemism"},
         "promo.txt": {"strong", "weak", "price"},
-        "claims.txt": {"any", "promo"},
-        "audience.txt": {"header", "local", "domain", "text", "professional"},
+        "claims.txt": {"any", "promo", "minors"},
+        "quoting.txt": {"frame", "purpose", "role"},
+        "audience.txt": {"header", "local", "domain", "text", "professional", "publish",
+                         "safety"},
         "attribution.txt": {"opinion", "team"},
     }
     for name, allowed in labels.items():
@@ -94,7 +96,7 @@ def test_html_blockquote_becomes_quoted_lines():
 
 
 def test_quoted_findings_are_one_lower_and_marked():
-    body = "Sorry to hear that.\n\nOn Mon, X wrote:\n> You are an idiot. I will ruin you.\n> shit"
+    body = "Noted.\n\nOn Mon, X wrote:\n> You are an idiot. I will ruin you.\n> shit"
     found = rules(LanguageScanner(use_classifier=False).scan(msg(body)))
     assert found["language_abuse"] == (Severity.MEDIUM, "body#quoted")
     assert found["language_threat"] == (Severity.MEDIUM, "body#quoted")
@@ -268,3 +270,71 @@ def test_one_claim_in_a_multipart_alternative_gives_one_finding():
     assert len(parsed.body_parts) == 1 and parsed.body_parts[0].content_type == "text/html"
     promos = [f for f in screen(parsed, build({})) if f.rule == "pom_promotion"]
     assert len(promos) == 1, promos
+
+
+# -- quoting, reporting, publication, safety notices, under-18s (issue 11) -----------------
+
+def _found(scanner, body, **kw):
+    return {(f.rule, f.severity, f.where) for f in scanner.scan(msg(body, **kw))}
+
+
+def test_banned_wording_cited_as_an_example_is_quoted_but_the_same_claim_made_is_not():
+    memo = ("Team, for the new campaign please avoid wording like \"guaranteed results\" or "
+            "\"completely safe\" in any caption. Book now for our peel week, £60.")
+    found = _found(AdvertisingScanner(), memo)
+    assert all(sev < Severity.HIGH and where.endswith("#quoted")
+               for rule, sev, where in found if rule == "misleading_claim"), found
+    made = ("Our peel week is here: guaranteed results and completely safe, book now for "
+            "£60 on Instagram.")
+    found = _found(AdvertisingScanner(), made)
+    assert ("misleading_claim", Severity.HIGH, "body") in found
+
+
+def test_a_do_not_list_is_cited_and_quoted_abuse_in_a_report_is_low():
+    handout = "Advertising rules\n✗ Prom glow-up offer for sixth formers, £90\n✓ Adults only"
+    found = _found(AdvertisingScanner(), handout)
+    assert not any(sev is Severity.HIGH for _, sev, _ in found), found
+    report = ("I am writing to report messages sent to our nurse. One said \"you stupid cow, "
+              "I will ruin you\" and another called her a liar.")
+    found = _found(LanguageScanner(use_classifier=False), report)
+    assert found and not any(sev is Severity.HIGH for _, sev, _ in found), found
+    assert all(sev is Severity.LOW for _, sev, where in found if where.endswith("#quoted"))
+    said = "You stupid cow, I will ruin you."
+    assert any(sev is Severity.HIGH for _, sev, _ in
+               _found(LanguageScanner(use_classifier=False), said))
+
+
+def test_a_forwarded_message_is_quoted_text():
+    raw = (b"From: a@clinic.example\r\nTo: r.jones@jonesandco.example\r\nSubject: Fwd: abuse\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+           b"--m\r\nContent-Type: text/plain\r\n\r\nPlease see the e-mail we received below.\r\n"
+           b"--m\r\nContent-Type: message/rfc822\r\n\r\nFrom: x@y.example\r\nSubject: you\r\n\r\n"
+           b"You are a useless idiot and a fraud.\r\n--m--\r\n")
+    found = list(LanguageScanner(use_classifier=False).scan(parse(raw)))
+    assert found and all(f.where == "body#quoted" and f.severity < Severity.HIGH
+                         for f in found), found
+
+
+def test_copy_to_publish_makes_a_promotion_high_to_one_recipient():
+    copy = "Captions for this week's posts: Botox from £99 an area, book via the link in bio."
+    assert ("pom_promotion", Severity.HIGH, "body") in _found(AdvertisingScanner(), copy)
+    quote = "Thanks for asking: Botox is £99 an area for you, book when you're ready."
+    assert ("pom_promotion", Severity.HIGH, "body") not in _found(AdvertisingScanner(), quote)
+
+
+def test_a_safety_notice_naming_a_medicine_to_a_list_is_not_a_promotion():
+    headers = (("List-Unsubscribe", "<mailto:u@x.example>"),)
+    notice = ("Safety warning: counterfeit Ozempic pens are being sold online. Only take "
+              "prescription medicines supplied by a registered pharmacy.")
+    assert not [f for f in _found(AdvertisingScanner(), notice, headers=headers)
+                if f[0] == "pom_promotion"]
+    offer = "Ozempic is back in stock, from £149 a month, book your consultation."
+    assert ("pom_promotion", Severity.HIGH, "body") in _found(AdvertisingScanner(), offer,
+                                                             headers=headers)
+
+
+def test_treatments_aimed_at_under_18s_are_high_in_promotional_mail():
+    promo = "Year 13 formal coming up? Lip filler for school leavers, £120 this month."
+    assert ("under18_promotion", Severity.HIGH, "body") in _found(AdvertisingScanner(), promo)
+    clinical = "We do not treat anyone under 18; please bring photo ID to your appointment."
+    assert not [f for f in _found(AdvertisingScanner(), clinical) if f[0] == "under18_promotion"]

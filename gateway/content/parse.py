@@ -39,13 +39,14 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     body_parts: list[TextPart] = []
     attachments: list[Attachment] = []
     defects: list[str] = []
-    for part, depth, index, shown in _leaves(msg, limits):
+    for part, depth, index, shown, forwarded in _leaves(msg, limits):
         defects.extend(type(d).__name__ for d in part.defects)
         name = _filename(part)
         ctype = part.get_content_type()
         if _is_body_text(part, name):
             if shown:  # of a multipart/alternative, only the alternative a reader sees
-                body_parts.append(TextPart("body", _body_text(part), ctype))
+                body_parts.append(TextPart("body#forwarded" if forwarded else "body",
+                                           _body_text(part), ctype))
         else:
             attachments.extend(extract(name or f"part-{index}", ctype, _payload(part), limits))
     defects.extend(type(d).__name__ for d in msg.defects)
@@ -74,14 +75,15 @@ def _addresses(values) -> list[str]:
 
 
 def _leaves(msg: email.message.Message, limits: Limits):
-    """Yield (leaf part, depth, index, shown) without recursion, refusing over-deep or huge
+    """Yield (leaf part, depth, index, shown, forwarded) without recursion, refusing over-deep or huge
     trees. `shown` is False for the body text of the alternatives of a multipart/alternative
     that a reader does not see: the one with the most visible text is screened, the others
-    would only repeat it (one claim, one finding)."""
-    stack = [(msg, 0, True)]
+    would only repeat it (one claim, one finding). `forwarded`: inside a message/rfc822 part
+    (a message attached to this one), whose text is quoted, not the sender's own."""
+    stack = [(msg, 0, True, False)]
     count = 0
     while stack:
-        part, depth, shown = stack.pop()
+        part, depth, shown, forwarded = stack.pop()
         count += 1
         if count > limits.max_parts:
             raise ParseLimitError(f"more than {limits.max_parts} MIME parts")
@@ -91,10 +93,11 @@ def _leaves(msg: email.message.Message, limits: Limits):
         if part.is_multipart() and isinstance(payload, list):
             children = [p for p in payload if isinstance(p, email.message.Message)]
             chosen = _richest(children) if part.get_content_subtype() == "alternative" else None
-            stack.extend((p, depth + 1, shown and (chosen is None or p is chosen))
+            inner = forwarded or part.get_content_type() == "message/rfc822"
+            stack.extend((p, depth + 1, shown and (chosen is None or p is chosen), inner)
                          for p in reversed(children))
         else:
-            yield part, depth, count, shown
+            yield part, depth, count, shown, forwarded
 
 
 def _is_body_text(part: email.message.Message, name: str) -> bool:
