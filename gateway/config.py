@@ -137,6 +137,10 @@ class CategoryPolicy:
     medium: str = ""
     high: str = ""
     trusted_domains: list[str] = field(default_factory=list)
+    # findings of this category pass when every recipient is at the clinic's own domains
+    # ([clinic] domains, else the sender's own domain unless it is a webmail provider)
+    # or a trusted domain: mail that stays inside the organisation
+    trust_internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,10 @@ class PolicySettings:
     default: dict[str, str] = field(
         default_factory=lambda: {"low": "pass", "medium": "tag", "high": "hold"})
     categories: dict[str, CategoryPolicy] = field(
-        default_factory=lambda: {"patient_data": CategoryPolicy(trusted_domains=["nhs.net"])})
+        default_factory=lambda: {
+            "patient_data": CategoryPolicy(trusted_domains=["nhs.net"], trust_internal=True),
+            "copyright": CategoryPolicy(trust_internal=True),
+            "advertising": CategoryPolicy(trust_internal=True)})
     rules: dict[str, str] = field(default_factory=lambda: {
         "scan_failed": "hold", "attachment_executable": "hold", "pdf_encrypted": "hold",
         "attachment_encrypted": "hold", "attachment_unreadable": "hold", "pdf_no_text": "hold",

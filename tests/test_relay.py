@@ -265,3 +265,20 @@ def test_authenticated_user_may_relay_from_anywhere_after_starttls(make_relay, s
         client.login("reception", "s3cret-Passw0rd")
         assert client.sendmail("a@glowclinic.example", ["b@example.com"], message()) == {}
     wait_for(lambda: sink.messages)
+
+
+def test_patient_data_to_colleagues_passes_but_a_bcc_outside_the_clinic_holds(relay, sink):
+    """The audience is the envelope: the headers name only a colleague both times."""
+    body = "Handover: Sarah Jones, DOB 03/09/1979, had lip filler today; review on Friday."
+    data = message(subject="Handover", body=body, to="manager@glowclinic.example")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
+        client.sendmail("nurse@glowclinic.example", ["manager@glowclinic.example"], data)
+    wait_for(lambda: sink.handler.to("manager@glowclinic.example"))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
+        client.sendmail("nurse@glowclinic.example",
+                        ["manager@glowclinic.example", "friend@gmail.example"], data)
+    wait_for(lambda: relay.queue("hold"))
+    wait_for(relay.idle)
+    assert sink.handler.to("friend@gmail.example") == []
+    (held_id,) = relay.queue("hold")
+    assert "patient_data" in relay.app.store.held(held_id).categories

@@ -17,11 +17,28 @@ from __future__ import annotations
 import dataclasses
 
 from gateway.config import AudienceSettings
+from scanners import lexicon
 from scanners.base import Finding, Severity
+
+
+# Consumer mail providers: a sender on one of these is a person, not an organisation, so
+# other people at the same provider are not their colleagues. Matched on the first label
+# of the domain (gmail.com, gmail.co.uk).
+WEBMAIL = lexicon.words("webmail.txt")
 
 
 def _domain(address: str) -> str:
     return address.rpartition("@")[2].lower().rstrip(".")
+
+
+def own_domains(sender: str, clinic_domains: list[str]) -> frozenset[str]:
+    """The clinic's own mail domains: those configured in [clinic] domains, and the
+    sender's own domain unless it is a webmail provider."""
+    domains = {d.lower().strip(".") for d in clinic_domains if d}
+    domain = _domain(sender) if "@" in sender else ""
+    if domain and domain.split(".")[0] not in WEBMAIL:
+        domains.add(domain)
+    return frozenset(domains)
 
 
 def wide(envelope: list[str], header_recipients: list[str], sender: str,

@@ -43,7 +43,8 @@ def judge(result: ScanResult, envelope: Envelope, settings: Settings,
     if repetition is not None and envelope.kind != "notice":
         findings = findings + repetition.check(msg_id, result.fingerprint, result.body_chars,
                                                envelope.mail_from, len(envelope.rcpt_tos))
-    verdict = decide(findings, envelope.rcpt_tos, settings.policy)
+    internal = audience.own_domains(envelope.mail_from or result.sender, settings.clinic.domains)
+    verdict = decide(findings, envelope.rcpt_tos, settings.policy, internal)
     if verdict.action is Action.HOLD:
         verdict = dataclasses.replace(
             verdict, four_eyes=needs_four_eyes(verdict, envelope.rcpt_tos, settings))

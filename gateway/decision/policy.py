@@ -7,7 +7,9 @@ For each finding, the first of these that applies gives its action:
       envelope recipients holds;
   1b. patient data the scanner found addressed to the patient (`Finding.addressee`), sent to
       that address alone, passes (`to_patient`; by name only with `by_display_name`);
-  2. the category trusts every recipient's domain (`trusted_domains`): pass;
+  2. every recipient is at a domain the category trusts (`trusted_domains`), or, where
+     the category trusts the clinic's own mail (`trust_internal`), at the clinic's own
+     domains (audience.py): pass;
   3. a per-rule override (`[policy.rules]`);
   4. the category's action for the severity (`[policy.categories.NAME]`);
   5. the default action for the severity (`[policy.default]`).
@@ -64,7 +66,8 @@ def domain_trusted(address: str, trusted: list[str]) -> bool:
     return any(domain == t or domain.endswith("." + t) for t in (x.lower() for x in trusted))
 
 
-def finding_action(finding: Finding, recipients: list[str], policy: PolicySettings) -> Action:
+def finding_action(finding: Finding, recipients: list[str], policy: PolicySettings,
+                   internal: frozenset[str] = frozenset()) -> Action:
     if finding.rule == "scan_failed":
         return Action.HOLD
     if finding.category == "patient_data":
@@ -73,8 +76,9 @@ def finding_action(finding: Finding, recipients: list[str], policy: PolicySettin
             return action
     severity = str(finding.severity)
     category = policy.categories.get(finding.category)
-    if category and category.trusted_domains and recipients and all(
-            domain_trusted(r, category.trusted_domains) for r in recipients):
+    if category and recipients and (category.trusted_domains or category.trust_internal) and all(
+            domain_trusted(r, category.trusted_domains) or
+            category.trust_internal and domain_trusted(r, internal) for r in recipients):
         return Action.PASS
     if finding.rule in policy.rules:
         return Action.parse(policy.rules[finding.rule])
@@ -96,7 +100,9 @@ def patient_data_action(finding: Finding, recipients: list[str],
     return None
 
 
-def decide(findings: list[Finding], recipients: list[str], policy: PolicySettings) -> Verdict:
-    decisions = tuple((f, finding_action(f, recipients, policy)) for f in findings)
+def decide(findings: list[Finding], recipients: list[str], policy: PolicySettings,
+           internal: frozenset[str] = frozenset()) -> Verdict:
+    """`internal`: the clinic's own mail domains (audience.own_domains)."""
+    decisions = tuple((f, finding_action(f, recipients, policy, internal)) for f in findings)
     action = max((a for _, a in decisions), default=Action.PASS)
     return Verdict(action, decisions)
