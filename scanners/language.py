@@ -297,7 +297,13 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
     refs = [h for h in lexicon.matcher("defamation.txt", "ref").find(lexicon.FlatView(sentence))]
     if refs:
         ref = min(refs, key=lambda h: abs(h.start - offset))
-        return hit.severity.lowered(), f"target: {sentence[ref.start:ref.end]!r}; claim: {claim!r}"
+        shown = sentence[ref.start:ref.end]
+        # "she", "he", "the clinic": the person or company named in the sentences before
+        earlier = original[max(0, start - 400):start]
+        named = _named_target(earlier, len(earlier)) if earlier.strip() else ""
+        if named:
+            return hit.severity, f"target: {named} (as {shown!r}); claim: {claim!r}"
+        return hit.severity.lowered(), f"target: {shown!r}; claim: {claim!r}"
     return None
 
 

@@ -338,3 +338,28 @@ def test_treatments_aimed_at_under_18s_are_high_in_promotional_mail():
     assert ("under18_promotion", Severity.HIGH, "body") in _found(AdvertisingScanner(), promo)
     clinical = "We do not treat anyone under 18; please bring photo ID to your appointment."
     assert not [f for f in _found(AdvertisingScanner(), clinical) if f[0] == "under18_promotion"]
+
+
+def test_defamation_about_she_resolves_to_the_practitioner_named_before():
+    body = ("You asked about Dr Helen Marsh at the Clifton clinic. Between us, she is a fraud "
+            "and drinks before clinics.")
+    (f,) = [f for f in LanguageScanner(use_classifier=False).scan(msg(body))
+            if f.rule == "defamation"]
+    assert f.severity is Severity.HIGH and "(as 'she')" in f.evidence
+    vague = "The weather was awful all week. Honestly, she is a fraud."
+    (f,) = [f for f in LanguageScanner(use_classifier=False).scan(msg(vague))
+            if f.rule == "defamation"]
+    assert f.severity is Severity.MEDIUM
+
+
+def test_obscenity_in_the_senders_words_to_an_outside_recipient_is_high():
+    swear = Finding("language", "language_profanity", Severity.MEDIUM, "body", "…")
+    quoted = Finding("language", "language_profanity", Severity.MEDIUM, "body#quoted", "…")
+    settings = AudienceSettings()
+    own = frozenset({"glowclinic.example"})
+    out = audience.escalate([swear, quoted], ["orders@supplier.example"], [],
+                            "a@glowclinic.example", settings, own)
+    assert [f.severity for f in out] == [Severity.HIGH, Severity.MEDIUM]
+    inside = audience.escalate([swear], ["b@glowclinic.example"], [], "a@glowclinic.example",
+                               settings, own)
+    assert inside[0].severity is Severity.MEDIUM

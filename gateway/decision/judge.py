@@ -38,12 +38,12 @@ class OfflineEnvelope:
 
 def judge(result: ScanResult, envelope: Envelope, settings: Settings,
           repetition: Repetition | None = None, msg_id: str = "") -> Verdict:
+    internal = audience.own_domains(envelope.mail_from or result.sender, settings.clinic.domains)
     findings = audience.escalate(result.findings, envelope.rcpt_tos, result.recipients,
-                                 envelope.mail_from, settings.audience)
+                                 envelope.mail_from, settings.audience, internal)
     if repetition is not None and envelope.kind != "notice":
         findings = findings + repetition.check(msg_id, result.fingerprint, result.body_chars,
                                                envelope.mail_from, len(envelope.rcpt_tos))
-    internal = audience.own_domains(envelope.mail_from or result.sender, settings.clinic.domains)
     verdict = decide(findings, envelope.rcpt_tos, settings.policy, internal)
     if verdict.action is Action.HOLD:
         verdict = dataclasses.replace(
