@@ -69,7 +69,7 @@ _DISCLAIMER = re.compile(r"intended recipient|addressee|received (?:this|it) (?:
                          r"in error|by mistake|this (?:e-?mail|message|communication)|"
                          r"confidential and (?:may be )?(?:privileged|legally)", re.IGNORECASE)
 # Credentials to a paid portal or course, passed on: a login and a password together.
-_LOGIN = re.compile(r"\b(?:user ?name|username|login|log-in|user id|email)\s*[:=-]\s*\S+",
+_LOGIN = re.compile(r"\b(?:user(?: ?name| id)?|username|login|log-in|email|account)\s*[:=-]\s*\S+",
                     re.IGNORECASE)
 _PASSWORD = re.compile(r"\b(?:password|passcode|pass word|pw|pwd|cyfrinair)\s*[:=-]\s*\S+",
                        re.IGNORECASE)
@@ -205,7 +205,9 @@ class CopyrightScanner:
         marketing = _marketing(msg)
         yield from _shared_login(msg)
         for part in msg.body_parts:
+            self._own_spans = _own_spans(part)
             yield from self._document(part.where, [(part.where, part.text)], (), False, marketing)
+        self._own_spans = []
         for att in msg.attachments:
             if att.real_type.startswith("image/"):
                 yield from self._image(att)
@@ -318,6 +320,8 @@ class CopyrightScanner:
             s.licences += _licences(text)
             if s.restricted is None:
                 for m in _RESTRICTED.finditer(text):
+                    if any(a <= m.start() < b for a, b in getattr(self, "_own_spans", [])):
+                        continue  # the sender's own terms for what they send: theirs to set
                     start = max(text.rfind(".", 0, m.start()), text.rfind("\n\n", 0, m.start()))
                     end = text.find(".", m.end())
                     if _DISCLAIMER.search(text, start + 1, end if end > 0 else len(text)):
@@ -505,3 +509,12 @@ def _shared_login(msg: ParsedMessage) -> Iterator[Finding]:
             yield Finding(CATEGORY, "copyright_shared_login", Severity.HIGH, part.where,
                           "login and password to a paid service")
             return
+
+
+def _own_spans(part) -> list[tuple[int, int]]:
+    """Spans of a body part in the sender's own words (not quoted, not forwarded)."""
+    from scanners.text import FORWARDED, split_quoted
+
+    if part.where == FORWARDED:
+        return []
+    return [(a, b) for a, b, quoted in split_quoted(part.text) if not quoted]

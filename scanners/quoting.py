@@ -33,6 +33,7 @@ _QUOTATION = re.compile(
 _NOT_LIST_ITEM = re.compile(r"^[ \t]*(?:[✗✘❌×]|don'?t\s*:|do not\s*:|never\s*:|avoid\s*:)[^\n]*",
                             re.IGNORECASE | re.MULTILINE)
 _SENTENCE = re.compile(r"[.!?](?=\s)|\n\s*\n")
+_BULLET = re.compile(r"[ \t]*(?:[-•*·–✗✘❌×]|\d{1,2}[.)])[ \t]+\S")
 
 
 @lru_cache(maxsize=1)
@@ -49,8 +50,9 @@ def cited_spans(text: str) -> list[tuple[int, int]]:
     marks with a frame word in the same sentence (or on the line that introduces them),
     and the items of a do-not list."""
     spans = [(m.start(), m.end()) for m in _NOT_LIST_ITEM.finditer(text)]
+    spans += _cited_lists(text)
     if not any(c in text for c in "\"“«„‘'"):
-        return spans
+        return sorted(spans)
     for m in _QUOTATION.finditer(text):
         start = max(text.rfind("\n\n", 0, m.start()), 0)
         for s in _SENTENCE.finditer(text, start, m.start()):
@@ -62,6 +64,32 @@ def cited_spans(text: str) -> list[tuple[int, int]]:
         if introduced or _has_frame(around):
             spans.append((m.start(), m.end()))
     return sorted(spans)
+
+
+def _cited_lists(text: str) -> list[tuple[int, int]]:
+    """The items of a bulleted list introduced by a line that ends in a colon and cites
+    ("none of the following, ever:", "examples of banned claims:")."""
+    spans: list[tuple[int, int]] = []
+    if ":\n" not in text and ":\r\n" not in text:
+        return spans
+    pos = 0
+    lines = text.split("\n")
+    offsets = []
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    for i, line in enumerate(lines):
+        if not line.rstrip().endswith(":") or not _has_frame(line):
+            continue
+        for j in range(i + 1, len(lines)):
+            if not lines[j].strip():
+                if j + 1 < len(lines) and _BULLET.match(lines[j + 1]):
+                    continue
+                break
+            if not _BULLET.match(lines[j]):
+                break
+            spans.append((offsets[j], offsets[j] + len(lines[j])))
+    return spans
 
 
 def _has_frame(text: str) -> bool:
