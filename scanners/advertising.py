@@ -106,6 +106,10 @@ class AdvertisingScanner:
                     hit, at = pom
                     start = hit.start if isinstance(hit, Hit) and at is seg else 0
                     end = hit.end if isinstance(hit, Hit) and at is seg else 0
+                    if cue is not None and cue[1] is seg:  # the offer itself cited as an example
+                        c_start, c_end = _span(cue[0])
+                        if seg.cited(c_start, c_end):
+                            start, end = c_start, c_end
                     f = text.quoted_finding(seg, start, end, views.reporting, Finding(
                         CATEGORY, "pom_promotion", severity, seg.where, evidence))
                     add(f, ("pom_promotion", seg.where))
@@ -132,11 +136,21 @@ def _shown(item) -> str:
     return seg.text[hit.start:hit.end] if isinstance(hit, Hit) else hit.group(0).strip()
 
 
+_NEGATED = re.compile(r"\b(?:not|don'?t|do not|does not|doesn'?t|never|no longer|cannot|"
+                      r"can'?t|won'?t|will not|nor)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
 def _cues(seg: text.Segment) -> list[tuple[object, str]]:
-    """(Hit or re.Match, "strong" | "weak") for each promotional cue in the segment."""
+    """(Hit or re.Match, "strong" | "weak") for each promotional cue in the segment, less
+    those negated ("we do not offer", "never book")."""
     out: list[tuple[object, str]] = [(h, h.label) for h in seg.hits("promo.txt")]
     out += [(m, label) for m, _, label in lexicon.table("promo.txt").search(seg.text)]
-    return out
+    return [(c, label) for c, label in out
+            if not _NEGATED.search(seg.text, max(0, _pos(c) - 40), _pos(c))]
+
+
+def _span(item) -> tuple[int, int]:
+    return (item.start, item.end) if isinstance(item, Hit) else (item.start(), item.end())
 
 
 def _strength(label: str) -> str:

@@ -363,3 +363,24 @@ def test_obscenity_in_the_senders_words_to_an_outside_recipient_is_high():
     inside = audience.escalate([swear], ["b@glowclinic.example"], [], "a@glowclinic.example",
                                settings, own)
     assert inside[0].severity is Severity.MEDIUM
+
+
+def test_lists_on_the_clinics_own_domain_are_not_colleagues_and_negated_offers_are_no_cue():
+    from gateway.decision.audience import internal_recipients
+
+    own = frozenset({"glowclinic.example"})
+    assert internal_recipients(["priya@glowclinic.example", "newsletter@glowclinic.example",
+                                "friends@glowclinic.example", "x@gmail.example"], own) == \
+        frozenset({"priya@glowclinic.example"})
+    refusal = "We do not offer steroid injections for hay fever; please see your GP."
+    assert not [f for f in _found(AdvertisingScanner(), refusal) if f[0] == "pom_promotion"]
+    offer = "We now offer hay fever injections, £60, book this week."
+    assert [f for f in _found(AdvertisingScanner(), offer) if f[0] == "pom_promotion"]
+
+
+def test_a_compliance_list_of_what_not_to_write_is_cited():
+    memo = ("Reminder for the campaign. Botulinum toxin is prescription-only, so none of the "
+            "following, ever, in posts or stories:\n\n- \"Botox £99\" or any price for toxin\n"
+            "- anything aimed at prom or school leavers\n\nThanks, Jess")
+    found = _found(AdvertisingScanner(), memo)
+    assert found and not any(sev is Severity.HIGH for _, sev, _ in found), found

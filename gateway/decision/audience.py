@@ -42,6 +42,19 @@ def own_domains(sender: str, clinic_domains: list[str]) -> frozenset[str]:
     return frozenset(domains)
 
 
+def internal_recipients(recipients: list[str], own: frozenset[str]) -> frozenset[str]:
+    """The recipients who are the clinic's own people: at its own domains, and not a list
+    address there (newsletter@, friends@, clients@ reach the public)."""
+    lists = _list_locals()
+    return frozenset(r.lower() for r in recipients
+                     if _domain(r) in own and r.partition("@")[0].lower() not in lists)
+
+
+def _list_locals() -> frozenset[str]:
+    return frozenset(e.lower() for e, _, kind in lexicon.table("audience.txt").entries
+                     if kind == "local")
+
+
 def wide(envelope: list[str], header_recipients: list[str], sender: str,
          settings: AudienceSettings) -> str:
     """Why the audience is wide ("" if it is not)."""

@@ -44,7 +44,8 @@ def judge(result: ScanResult, envelope: Envelope, settings: Settings,
     if repetition is not None and envelope.kind != "notice":
         findings = findings + repetition.check(msg_id, result.fingerprint, result.body_chars,
                                                envelope.mail_from, len(envelope.rcpt_tos))
-    verdict = decide(findings, envelope.rcpt_tos, settings.policy, internal)
+    verdict = decide(findings, envelope.rcpt_tos, settings.policy,
+                     audience.internal_recipients(envelope.rcpt_tos, internal))
     if verdict.action is Action.HOLD:
         verdict = dataclasses.replace(
             verdict, four_eyes=needs_four_eyes(verdict, envelope.rcpt_tos, settings))

@@ -61,10 +61,6 @@ class Verdict:
         return ranked[0][0].rule if ranked else ""
 
 
-def _domain(address: str) -> str:
-    return address.rpartition("@")[2].lower().rstrip(".")
-
-
 def domain_trusted(address: str, trusted: list[str]) -> bool:
     domain = address.rpartition("@")[2].lower().rstrip(".")
     return any(domain == t or domain.endswith("." + t) for t in (x.lower() for x in trusted))
@@ -82,7 +78,7 @@ def finding_action(finding: Finding, recipients: list[str], policy: PolicySettin
     category = policy.categories.get(finding.category)
     if category and recipients and (category.trusted_domains or category.trust_internal) and all(
             domain_trusted(r, category.trusted_domains) or
-            category.trust_internal and _domain(r) in internal for r in recipients):
+            category.trust_internal and r.lower() in internal for r in recipients):
         return Action.PASS
     if finding.rule in policy.rules:
         return Action.parse(policy.rules[finding.rule])
@@ -106,7 +102,7 @@ def patient_data_action(finding: Finding, recipients: list[str],
 
 def decide(findings: list[Finding], recipients: list[str], policy: PolicySettings,
            internal: frozenset[str] = frozenset()) -> Verdict:
-    """`internal`: the clinic's own mail domains (audience.own_domains)."""
+    """`internal`: the recipients inside the clinic (audience.internal_recipients)."""
     decisions = tuple((f, finding_action(f, recipients, policy, internal)) for f in findings)
     action = max((a for _, a in decisions), default=Action.PASS)
     return Verdict(action, decisions)
