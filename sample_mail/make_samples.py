@@ -882,6 +882,83 @@ Priya
 """)
 
 
+@sample("tag_compliance_memo_quoting_banned_claims.eml", "tag", "misleading_claim")
+def _(stem):
+    return message(
+        stem, sender=OKAFOR, to="Harbour Social <team@harbour-social.example.com>",
+        subject="Before you draft the summer posts",
+        date="Mon, 17 Jun 2024 09:15:00 +0100",
+        body="""Hi both,
+
+A reminder of the rules before you draft anything. Toxin is a prescription-only
+medicine, so none of the following, ever, in posts, stories or texts:
+
+- "Botox from £99" or any price for toxin
+- "100% safe", "no downtime", "guaranteed results"
+- anything aimed at prom or school leavers
+
+Skin boosters and peels are fine to promote to adults, without claims we cannot back up.
+
+Dr Amara Okafor
+Medical Director
+""")
+
+
+@sample("pass_internal_handover_with_patient_details.eml", "pass", "date_of_birth")
+def _(stem):
+    return message(
+        stem, sender=BETHANY, to=PRIYA, cc=OKAFOR,
+        subject="Handover for Saturday",
+        date="Fri, 21 Jun 2024 17:40:00 +0100",
+        body="""Priya,
+
+Handover for tomorrow: Hannah Lowe (DOB 14/02/1988) is booked for her lip filler
+review at 10:00; she had some swelling on the left after the last session, so
+please check before topping up.
+
+Thanks,
+Bethany
+""")
+
+
+@sample("hold_licensed_course_manual_forwarded.eml", "hold", "copyright_licence_restricted")
+def _(stem):
+    manual = make_pdf("Advanced Toxin Techniques - Module 3", [[
+        "# Advanced Toxin Techniques - Module 3",
+        "Delegate copy. Licensed to Dr Amara Okafor for her own study only. Not for "
+        "distribution. (c) 2024 Summit Injector Training Ltd.",
+        "Module 3 covers assessment of the upper face, dilution and documentation.",
+    ]], author="Summit Injector Training Ltd")
+    return message(
+        stem, sender=BETHANY, to=ROWAN,
+        subject="The course manual you asked about",
+        date="Tue, 25 Jun 2024 12:05:00 +0100",
+        body="""Hi Rowan,
+
+Here's the module 3 manual from the course Amara did, saves you paying for it.
+
+Bethany
+""",
+        attachments=(Attachment("Module3.pdf", manual, "application/pdf"),))
+
+
+@sample("hold_prom_offer_to_newsletter.eml", "hold", "under18_promotion")
+def _(stem):
+    return message(
+        stem, sender=NEWS, to=f"Glow newsletter <newsletter@lists.{CLINIC}>",
+        subject="Prom season glow-up",
+        date="Mon, 03 Jun 2024 07:30:00 +0100",
+        body="""Prom season is here!
+
+Sixth formers: get prom-ready skin with our HydraFacial, only £65 this month.
+Book online or call 0113 496 0321.
+
+Bethany Hale, Lead Nurse
+Unsubscribe: reply STOP
+""",
+        extra=(("List-Unsubscribe", f"<mailto:news@{CLINIC}?subject=unsubscribe>"),))
+
+
 @sample("hold_abusive_reply_to_review.eml", "hold", "language_abuse")
 def _(stem):
     # Written with a typographic apostrophe ("You’re"), as Outlook and phones send it.

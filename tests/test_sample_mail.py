@@ -122,7 +122,7 @@ def test_generator_is_deterministic(tmp_path):
 
 def test_the_relay_gives_every_sample_the_verdict_scan_gives(results, make_relay, sink):
     """One decision step: `mailscreen scan` and the relay judge each sample alike (the
-    envelope recipients are the To and Cc headers, as `scan` assumes)."""
+    envelope is the From, To and Cc headers, as `scan` assumes)."""
     from conftest import wait_for
 
     def msg_id(msg) -> str:
@@ -136,7 +136,8 @@ def test_the_relay_gives_every_sample_the_verdict_scan_gives(results, make_relay
             msg = email.message_from_bytes(raw)
             rcpts = [a for _, a in email.utils.getaddresses(msg.get_all("To", []) +
                                                              msg.get_all("Cc", []))]
-            smtp.sendmail("sender@sample.example", rcpts, raw)
+            sender = email.utils.parseaddr(msg["From"])[1]
+            smtp.sendmail(sender, rcpts, raw)
             sent[msg_id(msg)] = path.name
     wait_for(relay.idle, timeout=300, interval=0.2)
 
