@@ -102,6 +102,8 @@ class DeliverySettings:
     retry_delays: list[float] = field(default_factory=lambda: [60, 300, 900, 1800, 3600])
     queue_lifetime: float = 5 * 24 * 3600
     poll_interval: float = 1.0
+    # tell the sender once that mail is still not delivered after this many seconds; 0: never
+    delay_warning: float = 4 * 3600
 
 
 @dataclass(frozen=True)
@@ -350,6 +352,8 @@ def _validate(s: Settings, source: str) -> Settings:
         fail("scan", "archive_max_depth and ocr_max_pages must not be negative")
     if s.delivery.workers < 1:
         fail("delivery.workers", "must be at least 1")
+    if s.delivery.delay_warning < 0:
+        fail("delivery.delay_warning", "must not be negative (0 turns it off)")
     if not s.delivery.retry_delays or min(s.delivery.retry_delays) < 0:
         fail("delivery.retry_delays", "must be a non-empty list of seconds")
     if s.upstream.password_file and not s.upstream.username:

@@ -202,6 +202,7 @@ class Deliverer:
         self.hostname = hostname
         self._lock = threading.Lock()
         self._next_attempt: dict[str, float] = {}  # outgoing id -> when it is due
+        self._flush_seen = spool.flush_requested_at()
 
     def _schedule(self, msg_id: str, when: float) -> None:
         with self._lock:
@@ -215,6 +216,11 @@ class Deliverer:
         long queue during an upstream outage costs a directory listing, not a file read
         per message per look."""
         now = time.time() if now is None else now
+        flush = self.spool.flush_requested_at()
+        with self._lock:
+            if flush != self._flush_seen:  # `mailscreen queue flush`: read every envelope
+                self._flush_seen = flush
+                self._next_attempt = {}
         present = self.spool.list("outgoing")
         with self._lock:
             known = dict(self._next_attempt)
@@ -286,6 +292,7 @@ class Deliverer:
         if failed:
             self._bounce(env, raw, failed)
         if retry:
+            self._warn_delay(env, raw, retry)
             attempts = env.attempts + 1
             delays = self.settings.retry_delays
             env.rcpt_tos, env.attempts = list(retry), attempts
@@ -305,11 +312,48 @@ class Deliverer:
             log.warning("%s bounced for %s: %s %s", env.id, r, code, reason)
         if not env.mail_from or env.kind == "notice":
             return  # never bounce a bounce
+        failed = {r: v for r, v in failed.items() if wants_dsn(env, r, "FAILURE")}
+        if not failed:
+            return  # NOTIFY=NEVER (or without FAILURE) for every one of them
         try:
-            notice = notices.build_dsn(self.hostname, env.mail_from, env.id, raw, failed)
+            notice = notices.build_dsn(self.hostname, env.mail_from, env.id, raw, failed,
+                                       envid=env.dsn_envid, orcpt=env.dsn_orcpt)
             queue_notice(self.spool, self.hostname, env.mail_from, notice)
         except Exception:  # never let a failed notice re-deliver what was already delivered
             log.exception("%s: could not queue the delivery status notice", env.id)
+
+
+    def _warn_delay(self, env: SpoolEntry, raw: bytes, retry: dict[str, tuple[int, str]]) -> None:
+        """Once per message, after delivery.delay_warning seconds: tell the sender we are
+        still trying ("Delayed Mail"), for the recipients whose NOTIFY allows it."""
+        after = self.settings.delay_warning
+        waited = time.time() - (env.received_at or env.queued_at or time.time())
+        if not after or env.delay_warned or waited < after or not env.mail_from \
+                or env.kind == "notice":
+            return
+        env.delay_warned = True  # written with the deferral below: sent once at most
+        waiting = {r: v for r, v in retry.items() if wants_dsn(env, r, "DELAY")}
+        if not waiting:
+            return
+        try:
+            notice = notices.build_dsn(
+                self.hostname, env.mail_from, env.id, raw, waiting, action="delayed",
+                delayed_for=after, envid=env.dsn_envid, orcpt=env.dsn_orcpt,
+                retry_until=(env.queued_at or time.time()) + self.settings.queue_lifetime)
+            queue_notice(self.spool, self.hostname, env.mail_from, notice)
+            log.info("%s: delay warning sent to <%s> for %d recipient(s)", env.id,
+                     env.mail_from, len(waiting))
+        except Exception:
+            log.exception("%s: could not queue the delay warning", env.id)
+
+
+def wants_dsn(env: SpoolEntry, rcpt: str, event: str) -> bool:
+    """Whether the client's RCPT NOTIFY= asks for a notice on `event` (FAILURE, DELAY,
+    SUCCESS). Without NOTIFY, failures and delays are reported (RFC 3461 4.1)."""
+    notify = env.dsn_notify.get(rcpt, "").upper()
+    if not notify:
+        return event in ("FAILURE", "DELAY")
+    return event in notify.split(",")
 
 
 def queue_notice(spool: Spool, hostname: str, to: str, data: bytes) -> str:
