@@ -17,7 +17,7 @@ def serve(config: Path = ConfigOption) -> None:
 
     settings = settings_or_exit(config)
     _check_scanners(settings)
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     try:
         app = App(settings, config_path=config_path(config))
     except OSError as e:

@@ -107,6 +107,13 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    # Prometheus endpoint http://host:port/metrics; port 0: off
+    host: str = "127.0.0.1"
+    port: int = 0
+
+
+@dataclass(frozen=True)
 class TagSettings:
     subject_prefix: str = ""  # off by default: changing the subject breaks DKIM
 
@@ -210,6 +217,7 @@ class Settings:
     data_dir: str = "./data"
     database_url: str = ""  # empty: sqlite:///<data_dir>/mailscreen.db
     log_level: str = "INFO"
+    log_format: str = "text"  # "text", or "json": one JSON object a line
     server: ServerSettings = field(default_factory=ServerSettings)
     clinic: ClinicSettings = field(default_factory=ClinicSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
@@ -221,6 +229,7 @@ class Settings:
     audience: AudienceSettings = field(default_factory=AudienceSettings)
     bulk: BulkSettings = field(default_factory=BulkSettings)
     copyright: CopyrightSettings = field(default_factory=CopyrightSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     @property
     def data_path(self) -> Path:
@@ -385,6 +394,12 @@ def _validate(s: Settings, source: str) -> Settings:
     b = s.bulk
     if b.window <= 0 or b.max_recipients < 1 or b.max_messages < 1 or b.min_chars < 0:
         fail("bulk", "window, max_recipients and max_messages must be positive")
+    if not 0 <= s.metrics.port < 65536:
+        fail("metrics.port", "must be between 1 and 65535 (0: off)")
+    if s.metrics.port and s.metrics.port == s.server.port:
+        fail("metrics.port", "must differ from server.port")
+    if s.log_format not in ("text", "json"):
+        fail("log_format", "must be text or json")
     if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         fail("log_level", "must be DEBUG, INFO, WARNING or ERROR")
     return s

@@ -195,8 +195,9 @@ class Outcome:
 
 class Deliverer:
     def __init__(self, spool: Spool, transport: Transport, settings: DeliverySettings,
-                 hostname: str):
+                 hostname: str, metrics=None):
         self.spool = spool
+        self.metrics = metrics  # gateway.metrics.Metrics, or None
         self.transport = transport
         self.settings = settings
         self.hostname = hostname
@@ -240,6 +241,12 @@ class Deliverer:
             fresh = {i: max(t, self._next_attempt.get(i, t)) for i, t in fresh.items()}
             self._next_attempt = fresh
         return sorted((i for i, t in fresh.items() if t <= now), key=lambda i: (fresh[i], i))
+
+    def deferred_count(self, now: float | None = None) -> int:
+        """Messages in outgoing/ waiting for a retry (as last seen by due())."""
+        now = time.time() if now is None else now
+        with self._lock:
+            return sum(1 for t in self._next_attempt.values() if t > now)
 
     def deliver_due(self) -> int:
         """Deliver every message that is due now; the number handled."""
@@ -305,6 +312,9 @@ class Deliverer:
                         attempts, env.last_error)
         else:
             self.spool.remove("sending", msg_id)
+        if self.metrics is not None:
+            self.metrics.delivered(len(delivered), len(retry), len(failed),
+                                   "temporary" if retry else "permanent" if failed else "")
         return Outcome(delivered, list(retry), list(failed))
 
     def _bounce(self, env: SpoolEntry, raw: bytes, failed: dict[str, tuple[int, str]]) -> None:
@@ -319,6 +329,8 @@ class Deliverer:
             notice = notices.build_dsn(self.hostname, env.mail_from, env.id, raw, failed,
                                        envid=env.dsn_envid, orcpt=env.dsn_orcpt)
             queue_notice(self.spool, self.hostname, env.mail_from, notice)
+            if self.metrics is not None:
+                self.metrics.notices.labels("bounce").inc()
         except Exception:  # never let a failed notice re-deliver what was already delivered
             log.exception("%s: could not queue the delivery status notice", env.id)
 
@@ -341,6 +353,8 @@ class Deliverer:
                 delayed_for=after, envid=env.dsn_envid, orcpt=env.dsn_orcpt,
                 retry_until=(env.queued_at or time.time()) + self.settings.queue_lifetime)
             queue_notice(self.spool, self.hostname, env.mail_from, notice)
+            if self.metrics is not None:
+                self.metrics.notices.labels("delay").inc()
             log.info("%s: delay warning sent to <%s> for %d recipient(s)", env.id,
                      env.mail_from, len(waiting))
         except Exception:
