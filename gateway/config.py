@@ -90,6 +90,11 @@ class UpstreamSettings:
     host: str = ""  # empty: deliver to the Maildir outbox under data_dir
     port: int = 25
     starttls: bool = True
+    implicit_tls: bool = False  # TLS from the first byte (port 465); starttls is then moot
+    ca_file: str = ""  # CA bundle for the upstream's certificate; empty: the system store
+    verify: bool = True  # check the upstream's certificate and name
+    cert_file: str = ""  # client certificate to present (PEM), e.g. for a Microsoft 365
+    key_file: str = ""  # connector that identifies the sender by certificate
     username: str = ""
     password_file: str = ""
     timeout: float = 60.0
@@ -365,6 +370,8 @@ def _validate(s: Settings, source: str) -> Settings:
         fail("delivery.delay_warning", "must not be negative (0 turns it off)")
     if not s.delivery.retry_delays or min(s.delivery.retry_delays) < 0:
         fail("delivery.retry_delays", "must be a non-empty list of seconds")
+    if s.upstream.key_file and not s.upstream.cert_file:
+        fail("upstream.key_file", "needs upstream.cert_file")
     if s.upstream.password_file and not s.upstream.username:
         fail("upstream.password_file", "needs upstream.username")
     p = s.policy

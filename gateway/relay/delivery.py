@@ -42,9 +42,11 @@ class PermanentDeliveryError(DeliveryError):
 
 
 class Transport(Protocol):
-    def send(self, mail_from: str, rcpt_tos: list[str], data: bytes) -> dict[str, tuple[int, str]]:
+    def send(self, mail_from: str, rcpt_tos: list[str], data: bytes,
+             dsn: SpoolEntry | None = None) -> dict[str, tuple[int, str]]:
         """Send; return the recipients refused, {rcpt: (code, reason)}; raise DeliveryError
-        if the message as a whole failed."""
+        if the message as a whole failed. `dsn`: the entry whose DSN requests (RET, ENVID,
+        NOTIFY, ORCPT) a transport that can should pass on."""
 
 
 def _text(reason) -> str:
@@ -74,14 +76,18 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname,
-                            timeout=s.timeout)
+        if s.implicit_tls:
+            smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=self.local_hostname,
+                                    timeout=s.timeout, context=upstream_tls_context(s))
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname,
+                                timeout=s.timeout)
         try:
             smtp.ehlo()
-            if s.starttls:
+            if s.starttls and not s.implicit_tls:
                 if not smtp.has_extn("starttls"):
                     raise TemporaryDeliveryError(0, "upstream does not offer STARTTLS")
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=upstream_tls_context(s))
                 smtp.ehlo()
             if s.username:
                 smtp.login(s.username, self.password)
@@ -103,6 +109,42 @@ class SmtpTransport:
         self._local.sent = 0
         return self._local.smtp
 
+    @staticmethod
+    def _send_with_dsn(smtp: smtplib.SMTP, mail_from, rcpt_tos, data, options,
+                       env: SpoolEntry) -> dict:
+        """smtplib's sendmail, passing the client's DSN requests on (RFC 3461 5.2): RET and
+        ENVID on MAIL, NOTIFY and ORCPT on each RCPT, so the next hop reports as asked."""
+        options = list(options)
+        if env.dsn_ret:
+            options.append(f"RET={env.dsn_ret}")
+        if env.dsn_envid:
+            options.append(f"ENVID={env.dsn_envid}")
+        code, resp = smtp.mail(mail_from, options)
+        if code != 250:
+            smtp.rset() if code != 421 else smtp.close()
+            raise smtplib.SMTPSenderRefused(code, resp, mail_from)
+        refused = {}
+        for rcpt in rcpt_tos:
+            rcpt_options = []
+            if env.dsn_notify.get(rcpt):
+                rcpt_options.append(f"NOTIFY={env.dsn_notify[rcpt]}")
+            if env.dsn_orcpt.get(rcpt):
+                rcpt_options.append(f"ORCPT={env.dsn_orcpt[rcpt]}")
+            code, resp = smtp.rcpt(rcpt, rcpt_options)
+            if code not in (250, 251):
+                refused[rcpt] = (code, resp)
+            if code == 421:
+                smtp.close()
+                raise smtplib.SMTPRecipientsRefused(refused)
+        if len(refused) == len(rcpt_tos):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, resp = smtp.data(data)
+        if code != 250:
+            smtp.rset() if code != 421 else smtp.close()
+            raise smtplib.SMTPDataError(code, resp)
+        return refused
+
     def close(self) -> None:
         smtp = getattr(self._local, "smtp", None)
         self._local.smtp = None
@@ -112,7 +154,7 @@ class SmtpTransport:
             except (smtplib.SMTPException, OSError):
                 smtp.close()
 
-    def send(self, mail_from, rcpt_tos, data):
+    def send(self, mail_from, rcpt_tos, data, dsn: SpoolEntry | None = None):
         try:
             smtp = self._connection()
             options = []
@@ -121,7 +163,11 @@ class SmtpTransport:
             if smtp.has_extn("smtputf8") and not (mail_from + "".join(rcpt_tos)).isascii():
                 options.append("SMTPUTF8")
             self._local.sent += 1
-            refused = smtp.sendmail(mail_from, rcpt_tos, data, mail_options=options)
+            if dsn is not None and smtp.has_extn("dsn") and (
+                    dsn.dsn_ret or dsn.dsn_envid or dsn.dsn_notify or dsn.dsn_orcpt):
+                refused = self._send_with_dsn(smtp, mail_from, rcpt_tos, data, options, dsn)
+            else:
+                refused = smtp.sendmail(mail_from, rcpt_tos, data, mail_options=options)
             return {r: (code, _text(msg)) for r, (code, msg) in refused.items()}
         except smtplib.SMTPRecipientsRefused as e:  # smtplib has sent RSET: still usable
             return {r: (code, _text(msg)) for r, (code, msg) in e.recipients.items()}
@@ -136,6 +182,20 @@ class SmtpTransport:
             raise TemporaryDeliveryError(0, f"{type(e).__name__}: {_text(e)}") from None
 
 
+def upstream_tls_context(settings: UpstreamSettings) -> ssl.SSLContext:
+    """TLS towards the upstream: its CA file or the system store, certificate checks unless
+    `verify = false` (a private relay with a self-made certificate), a client certificate
+    if one is configured."""
+    ctx = ssl.create_default_context(cafile=settings.ca_file or None)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if not settings.verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if settings.cert_file:
+        ctx.load_cert_chain(settings.cert_file, settings.key_file or None)
+    return ctx
+
+
 class MaildirTransport:
     """The outbox used when no upstream is configured: one durable file per message,
     with the envelope recorded in Return-Path and X-Original-To lines."""
@@ -145,7 +205,7 @@ class MaildirTransport:
         for sub in ("tmp", "new", "cur"):
             (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
 
-    def send(self, mail_from, rcpt_tos, data):
+    def send(self, mail_from, rcpt_tos, data, dsn=None):
         trace = f"Return-Path: <{mail_from}>\r\n".encode()
         trace += b"".join(f"X-Original-To: {r}\r\n".encode() for r in rcpt_tos)
         name = f"{time.time():.6f}.{new_id()}.{socket.gethostname()}"
@@ -280,7 +340,7 @@ class Deliverer:
                    env.subject_prefix)
         pending = list(env.rcpt_tos)
         try:
-            refused = self.transport.send(env.mail_from, pending, data)
+            refused = self.transport.send(env.mail_from, pending, data, dsn=env)
         except PermanentDeliveryError as e:
             refused = {r: (e.code, e.reason) for r in pending}
         except TemporaryDeliveryError as e:
