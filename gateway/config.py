@@ -315,6 +315,36 @@ def _coerce(hint, value, name: str, source: str, default=None):
     return value
 
 
+# every setting that names a file mailscreen reads, and what the file is
+FILE_SETTINGS = (
+    ("server.tls.cert_file", "the TLS certificate"),
+    ("server.tls.key_file", "the TLS key"),
+    ("upstream.password_file", "the upstream password"),
+    ("upstream.ca_file", "the upstream CA bundle"),
+    ("upstream.cert_file", "the upstream client certificate"),
+    ("upstream.key_file", "the upstream client key"),
+)
+
+
+def missing_files(settings: Settings) -> list[str]:
+    """One line for each file a setting names that cannot be read, naming the key."""
+    problems = []
+    for key, what in FILE_SETTINGS:
+        value = settings
+        for part in key.split("."):
+            value = getattr(value, part)
+        if not value:
+            continue
+        path = Path(value)
+        if not path.exists():
+            problems.append(f"'{key}': {what} {path} does not exist")
+        elif not path.is_file():
+            problems.append(f"'{key}': {what} {path} is not a file")
+        elif not os.access(path, os.R_OK):
+            problems.append(f"'{key}': {what} {path} cannot be read by this user")
+    return problems
+
+
 def unknown_rules(settings: Settings, known: set[str]) -> str:
     """Why the policy names a rule id that no scanner raises ("" if it does not): a
     misspelt override would otherwise be ignored without a word."""
