@@ -40,8 +40,9 @@ def test_metrics_status_and_json_logs_from_a_real_relay(tmp_path):
             client.sendmail(SENDER, ["friend@example.com"],
                             message(body=NHS_BODY, to="friend@example.com"))
         wait_for(lambda: sink.handler.to("sam@example.com"))
-        m = wait_for(lambda: (lambda s: s if s.get(
-            'mailscreen_queue_messages{queue="hold"}') == 1 else None)(scrape(metrics_port)))
+        m = wait_for(lambda: (lambda s: s if s.get("mailscreen_scan_seconds_count") == 2
+                              else None)(scrape(metrics_port)))
+        assert m['mailscreen_queue_messages{queue="hold"}'] == 1
         assert m['mailscreen_messages_total{action="pass",category="none"}'] == 1
         assert m['mailscreen_messages_total{action="hold",category="patient_data"}'] == 1
         assert m["mailscreen_scan_seconds_count"] == 2
