@@ -5,6 +5,7 @@ import json
 import time
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -62,18 +63,21 @@ def list_queue(queue: str = typer.Option(None, "--queue",
         for m in entries:
             typer.echo(json.dumps(m.to_json(), ensure_ascii=False))
         return
-    table = Table(title=f"{len(entries)} message(s) in the queue")
+    wide = console.width >= 120
+    table = Table(title=f"{len(entries)} message(s) in the queue", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("state", no_wrap=True)
     table.add_column("age", no_wrap=True)
-    table.add_column("size", justify="right", no_wrap=True)
-    table.add_column("sender", overflow="fold")
-    table.add_column("recipients", overflow="fold")
-    table.add_column("last error", overflow="fold")
+    if wide:
+        table.add_column("size", justify="right", no_wrap=True)
+    for column in ("sender", "to", "last error"):
+        table.add_column(column, overflow="fold", min_width=len(column), ratio=1)
     for m in entries:
         env = m.envelope
         table.add_row(m.id, m.state, age(env.received_at) if env and env.received_at else "-",
-                      f"{m.size:,}", (env.mail_from or "<>") if env else "?", _recipients(m),
+                      *([f"{m.size:,}"] if wide else []),
+                      (env.mail_from or "<>") if env else "?", _recipients(m),
                       (env.last_error if env else m.problem) or "")
     console.print(table)
 

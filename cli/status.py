@@ -115,7 +115,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="As one JSON objec
                   f"  {r['greeting'] if not r['up'] else ''}".rstrip())
     console.print(f"[bold]upstream[/bold]  {u['address'] or u['greeting']}  "
                   + (ok if u["up"] else f"[red]DOWN[/red]  {u['greeting']}"))
-    console.print(f"[bold]metrics[/bold]   {report['metrics'] or 'off ([metrics] port)'}")
+    metrics = report["metrics"] or r"off (set \[metrics] port)"
+    console.print(f"[bold]metrics[/bold]   {metrics}")
     table = Table(title="queues", title_justify="left")
     table.add_column("queue")
     table.add_column("messages", justify="right")
