@@ -6,8 +6,7 @@ import json
 import smtplib
 import urllib.request
 
-from conftest import Sink, free_port, message, wait_for, write_config
-from test_crash import Process
+from conftest import RelayProcess, Sink, free_port, message, wait_for, write_config
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -33,7 +32,7 @@ def test_metrics_status_and_json_logs_from_a_real_relay(tmp_path):
     port, metrics_port = free_port(), free_port()
     config = write_config(tmp_path, port, sink.port, f"[metrics]\nport = {metrics_port}\n")
     config.write_text('log_format = "json"\n' + config.read_text())  # a top-level key
-    relay = Process(config, port).start()
+    relay = RelayProcess(config, port).start()
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             client.sendmail(SENDER, ["sam@example.com"], message(to="sam@example.com"))
