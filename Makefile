@@ -7,11 +7,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench check-config clean
 
+# One build at a time: `make run` and `make test` started together in a fresh clone both
+# want .venv; the second waits for the lock, then finds it built (flock: util-linux).
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	flock $(VENV).lock sh -c 'if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ]; then \
+		$(PYTHON) -m venv $(VENV) && \
+		$(VENV)/bin/pip install --quiet --upgrade pip && \
+		$(VENV)/bin/pip install --quiet -e ".[dev]" && \
+		touch $(STAMP); fi' 
 
 run: $(STAMP)
 	$(VENV)/bin/mailscreen serve $(if $(CONFIG),--config $(CONFIG),)

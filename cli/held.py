@@ -7,12 +7,14 @@ from contextlib import nullcontext
 from datetime import timedelta
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
 from cli.common import ConfigOption, fail, settings_or_exit
 from cli.timefmt import age, parse_duration, parse_since
+from gateway.config import CATEGORIES
 from gateway.quarantine.moderation import (
     REASON_CODES,
     Filters,
@@ -30,6 +32,7 @@ CategoryOpt = typer.Option(None, "--category", help="Only this category (patient
 SenderOpt = typer.Option(None, "--sender", help="Only senders containing this text.")
 SinceOpt = typer.Option(None, "--since", help="Only held since: 7d, 24h or 2026-11-01.")
 RuleOpt = typer.Option(None, "--rule", help="Only messages held by this rule id.")
+RecipientOpt = typer.Option(None, "--recipient", help="Only recipients containing this text.")
 StatusOpt = typer.Option("held", "--status", help="held, released, rejected or all.")
 
 
@@ -42,15 +45,19 @@ def moderator(config) -> Moderator:
     return m
 
 
-def filters(status, category, sender, since, rule) -> Filters:
+def filters(status, category, sender, since, rule, recipient=None) -> Filters:
     if status not in ("held", "released", "rejected", "all"):
         fail("--status must be held, released, rejected or all")
+    if category and category not in CATEGORIES:
+        fail(f"unknown --category {category!r}: use one of {', '.join(CATEGORIES)}")
+    if rule and rule not in registry.rule_descriptions():
+        fail(f"unknown --rule {rule!r}: docs/rules.md lists the rule ids")
     try:
         since_dt = parse_since(since) if since else None
     except ValueError as e:
         fail(str(e))
     return Filters(status=None if status == "all" else status, category=category,
-                   sender=sender, rule=rule, since=since_dt)
+                   sender=sender, rule=rule, since=since_dt, recipient=recipient)
 
 
 def row_json(row: HeldMessage) -> dict:
@@ -63,33 +70,45 @@ def row_json(row: HeldMessage) -> dict:
             "findings": row.finding_dicts}
 
 
+def held_table(rows: list[HeldMessage], title: str, with_status: bool) -> Table:
+    """Readable at 80 columns: headers never break, the id never wraps, categories only
+    on a wide terminal (the top rule names the category's finding anyway)."""
+    wide = console.width >= 120
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("age", no_wrap=True)
+    if with_status:
+        table.add_column("status", no_wrap=True)
+    for column in ("sender", "to", "subject") + (("categories",) if wide else ()) + ("rule",):
+        table.add_column(column, overflow="fold", min_width=len(column), ratio=1)
+    for row in rows:
+        rcpts = row.recipients
+        cells = [row.id, age(row.held_at)] + ([row.status] if with_status else []) + [
+            row.mail_from or "<>", rcpts[0] + (f" +{len(rcpts) - 1}" if len(rcpts) > 1 else ""),
+            row.subject[:60]] + ([row.categories.replace(",", ", ")] if wide else []) + [
+            row.top_rule + (" (4 eyes)" if row.four_eyes and row.status == "held" else "")]
+        table.add_row(*cells)
+    return table
+
+
 @app.command("list")
 def list_held(category: str = CategoryOpt, sender: str = SenderOpt, since: str = SinceOpt,
-              rule: str = RuleOpt, status: str = StatusOpt,
+              rule: str = RuleOpt, status: str = StatusOpt, recipient: str = RecipientOpt,
               as_json: bool = typer.Option(False, "--json", help="One JSON object a line."),
               limit: int = typer.Option(50, "--limit", min=1, help="Rows a page."),
               page: int = typer.Option(1, "--page", min=1, help="Page to show."),
               config=ConfigOption) -> None:
     """Held messages, newest first."""
-    rows = moderator(config).find(filters(status, category, sender, since, rule))
+    rows = moderator(config).find(filters(status, category, sender, since, rule, recipient))
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row_json(row), ensure_ascii=False))
         return
     pages = max(1, -(-len(rows) // limit))
     shown = rows[(page - 1) * limit: page * limit]
-    table = Table(title=f"{len(rows)} message(s), {status}" +
-                  (f", page {page} of {pages}" if pages > 1 else ""))
-    table.add_column("id", no_wrap=True)
-    for column in ("age", "sender", "recipients", "subject", "categories", "top rule"):
-        table.add_column(column, overflow="fold")
-    for row in shown:
-        rcpts = row.recipients
-        table.add_row(row.id, age(row.held_at), row.mail_from,
-                      rcpts[0] + (f" +{len(rcpts) - 1}" if len(rcpts) > 1 else ""),
-                      row.subject[:60], row.categories.replace(",", ", "),
-                      row.top_rule + (" (4 eyes)" if row.four_eyes and row.status == "held" else ""))
-    console.print(table)
+    console.print(held_table(shown, f"{len(rows)} message(s), {status}" +
+                             (f", page {page} of {pages}" if pages > 1 else ""),
+                             with_status=status == "all"))
     if page < pages:
         console.print(f"more: --page {page + 1}")
 
@@ -157,7 +176,9 @@ def _matching(m: Moderator, ids, all_matching, status_filters, yes: bool, verb: 
         if not rows:
             fail("no held message matches")
         if not yes:
-            typer.confirm(f"{verb} {len(rows)} held message(s)?", abort=True)
+            console.print(held_table(rows, f"{len(rows)} held message(s) match",
+                                     with_status=False))
+            typer.confirm(f"{verb} these {len(rows)} held message(s)?", abort=True)
         return [r.id for r in rows]
     if not ids:
         fail("give at least one id (or --all-matching with filters)")
@@ -181,14 +202,14 @@ def release(ids: list[str] = typer.Argument(None, metavar="ID..."),
             all_matching: bool = typer.Option(False, "--all-matching",
                                               help="Release every held message the filters match."),
             category: str = CategoryOpt, sender: str = SenderOpt, since: str = SinceOpt,
-            rule: str = RuleOpt,
+            rule: str = RuleOpt, recipient: str = RecipientOpt,
             yes: bool = typer.Option(False, "--yes", help="Do not ask before a bulk release."),
             config=ConfigOption) -> None:
     """Release held mail: it is delivered once, through the normal delivery queue."""
     if reason_code not in REASON_CODES:
         fail(f"--reason-code must be one of {', '.join(REASON_CODES)}")
     m = moderator(config)
-    ids = _matching(m, ids, all_matching, (category, sender, since, rule), yes, "Release")
+    ids = _matching(m, ids, all_matching, (category, sender, since, rule, recipient), yes, "Release")
     _decide(ids, lambda i: m.release(i, reason_code, reason), "releasing")
 
 
@@ -200,12 +221,12 @@ def reject(ids: list[str] = typer.Argument(None, metavar="ID..."),
            all_matching: bool = typer.Option(False, "--all-matching",
                                              help="Reject every held message the filters match."),
            category: str = CategoryOpt, sender: str = SenderOpt, since: str = SinceOpt,
-           rule: str = RuleOpt,
+           rule: str = RuleOpt, recipient: str = RecipientOpt,
            yes: bool = typer.Option(False, "--yes", help="Do not ask before a bulk reject."),
            config=ConfigOption) -> None:
     """Reject held mail: it is never sent; the raw message is kept until purged."""
     m = moderator(config)
-    ids = _matching(m, ids, all_matching, (category, sender, since, rule), yes, "Reject")
+    ids = _matching(m, ids, all_matching, (category, sender, since, rule, recipient), yes, "Reject")
     _decide(ids, lambda i: m.reject(i, reason, notify), "rejecting")
 
 

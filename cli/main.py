@@ -4,7 +4,7 @@ import sys
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from cli import audit, held, patients, report, scan, serve, works
+from cli import audit, held, patients, queue, report, scan, serve, status, works
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="mailscreen: outbound mail screening gateway for aesthetics clinics.")
@@ -12,7 +12,9 @@ app.command("serve")(serve.serve)
 app.command("check-config")(serve.check_config)
 app.command("hash-password")(serve.hash_password)
 app.command("scan")(scan.scan)
+app.command("status")(status.status)
 app.add_typer(held.app, name="held")
+app.add_typer(queue.app, name="queue")
 app.add_typer(audit.app, name="audit")
 app.add_typer(report.app, name="report")
 app.add_typer(works.app, name="works")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cli import report_html
@@ -22,6 +23,7 @@ from gateway.quarantine.report import weekly as build_weekly
 from gateway.quarantine.store import Store
 from gateway.relay.delivery import queue_notice
 from gateway.relay.spool import Spool
+from scanners import registry
 
 app = typer.Typer(no_args_is_help=True, help="Screening reports for admins.")
 FORMATS = ("table", "html", "csv", "json")
@@ -51,6 +53,9 @@ def rows(r: WeeklyReport):
         yield "rule_released", rule, o.released
         yield "rule_false_positive", rule, o.false_positive
         yield "rule_false_positive_rate", rule, o.false_positive_rate
+    for w in r.trend:
+        for key in ("screened", "passed", "tagged", "held"):
+            yield f"trend_{key}", w.week, getattr(w, key)
     yield "backlog", "count", len(r.backlog)
     for b in r.backlog:
         yield "backlog_age_hours", b.id, b.age_hours
@@ -86,15 +91,29 @@ def print_table(r: WeeklyReport) -> None:
         for name, value in sections.get(section, []):
             table.add_row(name, "–" if value == "" else str(value))
         console.print(table)
+    trend = Table(title=f"last {len(r.trend)} weeks")
+    for column in ("week", "screened", "passed", "tagged", "held"):
+        trend.add_column(column, justify="left" if column == "week" else "right")
+    for w in r.trend:
+        trend.add_row(w.week, str(w.screened), str(w.passed), str(w.tagged), str(w.held),
+                      style="bold" if w.week == r.week else None)
+    console.print(trend)
+    descriptions = registry.rule_descriptions()
     rules = Table(title="holds decided, by rule")
     for column in ("rule", "decided", "released", "false positive", "rate"):
-        rules.add_column(column, justify="left" if column == "rule" else "right")
+        rules.add_column(column, justify="left" if column == "rule" else "right",
+                         overflow="fold", ratio=4 if column == "rule" else None)
     for rule, o in r.rules.items():
         rate = "–" if o.false_positive_rate is None else f"{o.false_positive_rate:.0%}"
-        rules.add_row(rule, str(o.decided), str(o.released), str(o.false_positive), rate)
+        sentence = descriptions.get(rule, "")
+        rules.add_row(f"{rule}\n[dim]{escape(sentence)}[/dim]" if sentence else rule,
+                      str(o.decided), str(o.released), str(o.false_positive), rate)
     console.print(rules)
     console.print(f"still held at the end of the week: {len(r.backlog)}" +
                   (f", oldest {r.backlog[0].age_hours:g} h ({r.backlog[0].id})" if r.backlog else ""))
+    for b in r.backlog[:10]:
+        console.print(f"  {b.id}  {report_html.duration(b.age_hours):>8}  {b.top_rule}  "
+                      f"{b.subject or '(no subject)'}", markup=False, highlight=False)
 
 
 def mail(r: WeeklyReport, settings, to: str) -> str:
@@ -110,7 +129,8 @@ def mail(r: WeeklyReport, settings, to: str) -> str:
     msg.set_content(f"Screening report {r.week}: {t.screened} screened, {t.passed} passed, "
                     f"{t.tagged} tagged, {t.held} held; {len(r.backlog)} still held.\n"
                     f"Open the HTML part for the full report.\n")
-    msg.add_alternative(report_html.render(r), subtype="html")
+    msg.add_alternative(report_html.render(r, descriptions=registry.rule_descriptions()),
+                        subtype="html")
     spool = Spool(settings.data_path / "spool").create()
     return queue_notice(spool, hostname, to, msg.as_bytes())
 
@@ -143,7 +163,8 @@ def weekly(week: str = typer.Option(None, "--week", help="ISO week, e.g. 2026-W4
     if fmt == "table" and not output:
         print_table(report)
         return
-    text = {"html": lambda: report_html.render(report), "csv": lambda: as_csv(report),
+    text = {"html": lambda: report_html.render(report, descriptions=registry.rule_descriptions()),
+            "csv": lambda: as_csv(report),
             "json": lambda: json.dumps(report.to_dict(), indent=2) + "\n"}[fmt]()
     if output:
         output.write_text(text, encoding="utf-8")

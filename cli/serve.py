@@ -1,12 +1,13 @@
 """`mailscreen serve`, `check-config` and `hash-password`: running the relay."""
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import typer
 
 from cli.common import ConfigOption, fail, settings_or_exit, setup_logging
-from gateway.config import config_path, unknown_rules
+from gateway.config import config_path, missing_files, unknown_rules
 from gateway.relay.smtp import hash_password as make_hash
 from scanners import registry
 
@@ -16,8 +17,12 @@ def serve(config: Path = ConfigOption) -> None:
     from gateway.app import App
 
     settings = settings_or_exit(config)
-    _check_scanners(settings)
-    setup_logging(settings.log_level)
+    _check_files(settings)
+    _check_port(settings.server.host, settings.server.port, "server.port")
+    if settings.metrics.port:
+        _check_port(settings.metrics.host, settings.metrics.port, "metrics.port")
+    _check_scanners(settings)  # loads the scanners: seconds, so after the quick checks
+    setup_logging(settings.log_level, settings.log_format)
     try:
         app = App(settings, config_path=config_path(config))
     except OSError as e:
@@ -29,8 +34,9 @@ def serve(config: Path = ConfigOption) -> None:
 
 
 def check_config(config: Path = ConfigOption) -> None:
-    """Validate the config file without starting anything."""
+    """Validate the config file, and every file it names, without starting anything."""
     settings = settings_or_exit(config)
+    _check_files(settings)
     _check_scanners(settings)
     where = config or "built-in defaults"
     upstream = (f"{settings.upstream.host}:{settings.upstream.port}" if settings.upstream.host
@@ -43,6 +49,23 @@ def hash_password(password: str = typer.Option(..., prompt=True, hide_input=True
                                                confirmation_prompt=True)) -> None:
     """Print a hash for [server.auth.users] in mailscreen.toml."""
     typer.echo(make_hash(password))
+
+
+def _check_files(settings) -> None:
+    problems = missing_files(settings)
+    if problems:
+        fail("; ".join(problems), code=2)
+
+
+def _check_port(host: str, port: int, key: str) -> None:
+    """Bind the port once before anything slow starts, so a clash is reported at once."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            fail(f"cannot listen on {host}:{port} ('{key}'): {e.strerror}", code=1)
 
 
 def _check_scanners(settings) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.config import ConfigError, Settings, load_config
 from gateway.content.limits import Limits
+from gateway.metrics import Metrics
 from gateway.quarantine import audit
 from gateway.quarantine.moderation import Moderator
 from gateway.quarantine.store import Store
@@ -27,7 +28,8 @@ from scanners import registry
 log = logging.getLogger("mailscreen.app")
 MAX_SCREEN_ERRORS = 5
 # sections a running relay cannot change: they need a restart
-RESTART_ONLY = ("data_dir", "database_url", "log_level", "server", "upstream", "delivery")
+RESTART_ONLY = ("data_dir", "database_url", "log_level", "log_format", "server", "upstream",
+                "delivery", "metrics")
 HOUSEKEEPING_INTERVAL = 3600.0
 
 
@@ -68,8 +70,10 @@ class App:
         self.spool = Spool(settings.data_path / "spool").create()
         self.store = Store(settings.db_url).create()
         self.transport = transport or build_transport(settings)
+        self.metrics = Metrics()
         self.deliverer = Deliverer(self.spool, self.transport, settings.delivery,
-                                   settings.server.hostname)
+                                   settings.server.hostname, self.metrics)
+        self.metrics.watch_spool(self.spool, self.deliverer.deferred_count)
         self._screen_wake: queue.Queue = queue.Queue()
         self._deliver_wake: queue.Queue = queue.Queue()
         self._stopping = threading.Event()
@@ -92,12 +96,14 @@ class App:
         for i in range(self.settings.scan.workers):
             sandbox = Sandbox(sandbox_config(self.settings)).start()
             self._sandboxes.append(sandbox)
-            screener = Screener(self.spool, self.store, sandbox, self.settings)
+            screener = Screener(self.spool, self.store, sandbox, self.settings, self.metrics)
             self._screeners.append(screener)
             self._spawn(f"screen-{i}", self._screen_loop, screener)
         for i in range(self.settings.delivery.workers):
             self._spawn(f"deliver-{i}", self._deliver_loop)
         self._spawn("housekeeping", self._housekeeping_loop)
+        if self.settings.metrics.port:
+            self.metrics.serve(self.settings.metrics.host, self.settings.metrics.port)
         if smtp:
             handler = RelayHandler(self.settings.server, self.spool, self._screen_wake.put)
             self.controller = RelayController(handler, self.settings.server)
@@ -108,6 +114,7 @@ class App:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+        self.metrics.stop()
         self._stopping.set()
         for _ in self._threads:
             self._screen_wake.put(None)

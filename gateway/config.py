@@ -90,6 +90,11 @@ class UpstreamSettings:
     host: str = ""  # empty: deliver to the Maildir outbox under data_dir
     port: int = 25
     starttls: bool = True
+    implicit_tls: bool = False  # TLS from the first byte (port 465); starttls is then moot
+    ca_file: str = ""  # CA bundle for the upstream's certificate; empty: the system store
+    verify: bool = True  # check the upstream's certificate and name
+    cert_file: str = ""  # client certificate to present (PEM), e.g. for a Microsoft 365
+    key_file: str = ""  # connector that identifies the sender by certificate
     username: str = ""
     password_file: str = ""
     timeout: float = 60.0
@@ -102,6 +107,15 @@ class DeliverySettings:
     retry_delays: list[float] = field(default_factory=lambda: [60, 300, 900, 1800, 3600])
     queue_lifetime: float = 5 * 24 * 3600
     poll_interval: float = 1.0
+    # tell the sender once that mail is still not delivered after this many seconds; 0: never
+    delay_warning: float = 4 * 3600
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    # Prometheus endpoint http://host:port/metrics; port 0: off
+    host: str = "127.0.0.1"
+    port: int = 0
 
 
 @dataclass(frozen=True)
@@ -208,6 +222,7 @@ class Settings:
     data_dir: str = "./data"
     database_url: str = ""  # empty: sqlite:///<data_dir>/mailscreen.db
     log_level: str = "INFO"
+    log_format: str = "text"  # "text", or "json": one JSON object a line
     server: ServerSettings = field(default_factory=ServerSettings)
     clinic: ClinicSettings = field(default_factory=ClinicSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
@@ -219,6 +234,7 @@ class Settings:
     audience: AudienceSettings = field(default_factory=AudienceSettings)
     bulk: BulkSettings = field(default_factory=BulkSettings)
     copyright: CopyrightSettings = field(default_factory=CopyrightSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     @property
     def data_path(self) -> Path:
@@ -299,6 +315,36 @@ def _coerce(hint, value, name: str, source: str, default=None):
     return value
 
 
+# every setting that names a file mailscreen reads, and what the file is
+FILE_SETTINGS = (
+    ("server.tls.cert_file", "the TLS certificate"),
+    ("server.tls.key_file", "the TLS key"),
+    ("upstream.password_file", "the upstream password"),
+    ("upstream.ca_file", "the upstream CA bundle"),
+    ("upstream.cert_file", "the upstream client certificate"),
+    ("upstream.key_file", "the upstream client key"),
+)
+
+
+def missing_files(settings: Settings) -> list[str]:
+    """One line for each file a setting names that cannot be read, naming the key."""
+    problems = []
+    for key, what in FILE_SETTINGS:
+        value = settings
+        for part in key.split("."):
+            value = getattr(value, part)
+        if not value:
+            continue
+        path = Path(value)
+        if not path.exists():
+            problems.append(f"'{key}': {what} {path} does not exist")
+        elif not path.is_file():
+            problems.append(f"'{key}': {what} {path} is not a file")
+        elif not os.access(path, os.R_OK):
+            problems.append(f"'{key}': {what} {path} cannot be read by this user")
+    return problems
+
+
 def unknown_rules(settings: Settings, known: set[str]) -> str:
     """Why the policy names a rule id that no scanner raises ("" if it does not): a
     misspelt override would otherwise be ignored without a word."""
@@ -350,8 +396,12 @@ def _validate(s: Settings, source: str) -> Settings:
         fail("scan", "archive_max_depth and ocr_max_pages must not be negative")
     if s.delivery.workers < 1:
         fail("delivery.workers", "must be at least 1")
+    if s.delivery.delay_warning < 0:
+        fail("delivery.delay_warning", "must not be negative (0 turns it off)")
     if not s.delivery.retry_delays or min(s.delivery.retry_delays) < 0:
         fail("delivery.retry_delays", "must be a non-empty list of seconds")
+    if s.upstream.key_file and not s.upstream.cert_file:
+        fail("upstream.key_file", "needs upstream.cert_file")
     if s.upstream.password_file and not s.upstream.username:
         fail("upstream.password_file", "needs upstream.username")
     p = s.policy
@@ -381,6 +431,12 @@ def _validate(s: Settings, source: str) -> Settings:
     b = s.bulk
     if b.window <= 0 or b.max_recipients < 1 or b.max_messages < 1 or b.min_chars < 0:
         fail("bulk", "window, max_recipients and max_messages must be positive")
+    if not 0 <= s.metrics.port < 65536:
+        fail("metrics.port", "must be between 1 and 65535 (0: off)")
+    if s.metrics.port and s.metrics.port == s.server.port:
+        fail("metrics.port", "must differ from server.port")
+    if s.log_format not in ("text", "json"):
+        fail("log_format", "must be text or json")
     if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         fail("log_level", "must be DEBUG, INFO, WARNING or ERROR")
     return s

@@ -33,7 +33,8 @@ from gateway.config import (
 SLOW_FIXTURES = {"sink", "relay", "make_relay", "results"}
 SLOW_MODULES = {"test_crash", "test_faults", "test_soak", "test_corpus", "test_pdf_corpus",
                 "test_hardening_smtp", "test_admin_cli", "test_reload", "test_relay",
-                "test_report", "test_config"}
+                "test_report", "test_config", "test_queue", "test_metrics", "test_postfix",
+                "test_held_cli", "test_smtp_extensions"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -136,10 +136,15 @@ def test_html_has_every_number(config):
     html = report(config, "--format", "html")
     assert html.startswith("<!DOCTYPE html>") and "<script" not in html and "http" not in html
     for needle in ('data-label="pass" data-value="50"', 'data-label="hold" data-value="6"',
-                   'data-label="patient_data" data-value="3"', '<span class="up">+16</span>',
+                   'data-label="patient_data" data-value="3"', '<span class="change">+16</span>',
+                   '<span class="up">+3</span>',  # only more held mail is a warning
                    "<td>released</td><td class=n>3</td>", "<td>expired undecided</td><td class=n>1</td>",
                    "<td class=n>3 h</td>", "67%", "Still held at the end of the week: 2",
-                   "<code>h4</code></td><td class=n>86 h"):
+                   "<code>h4</code></td><td class=n>3.6 d",
+                   'data-week="2026-W46" data-action="pass" data-value="40"',
+                   'data-week="2026-W47" data-action="hold" data-value="6"',
+                   'data-week="2026-W40" data-action="pass" data-value="0"',
+                   "A valid NHS number (mod-11 check digit passes)"):
         assert needle in html, needle
 
 
@@ -196,6 +201,26 @@ def test_html_report_renders_in_a_real_browser_with_the_right_bars(config, tmp_p
             assert "67%" in labels("chart-fp-rate")
             totals = page.inner_text("#totals")
             assert "64" in totals and "+16" in totals
+
+            # the trend: 8 weeks of stacked columns, drawn to scale, this week last
+            trend = page.eval_on_selector_all(
+                "#chart-trend rect.trend", "els => els.map(e => [e.dataset.week, "
+                "e.dataset.action, Number(e.dataset.value), e.getBoundingClientRect().height])")
+            weeks = sorted({w for w, *_ in trend})
+            assert len(weeks) == 8 and weeks[0] == "2026-W40" and weeks[-1] == "2026-W47"
+            column = {(w, a): (v, h) for w, a, v, h in trend}
+            assert column[("2026-W47", "pass")][0] == 50 and column[("2026-W46", "pass")][0] == 40
+            tallest = sum(column[("2026-W47", a)][1] for a in ("pass", "tag", "hold"))
+            assert tallest > 100
+            assert column[("2026-W46", "pass")][1] == pytest.approx(tallest * 40 / 64, abs=1.0)
+            assert column[("2026-W41", "hold")][1] == 0
+            assert page.eval_on_selector_all("#chart-trend text.week",
+                                             "els => els.map(e => e.textContent)")[-2:] == [
+                "W46", "W47"]
+            # each rule with the sentence an admin reads, not only its id
+            rules = page.inner_text("#rules")
+            assert "uk_nhs_number" in rules and "A valid NHS number" in rules
+            assert "A prescription-only medicine" in page.inner_text("#held-rules")
             page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         finally:
             browser.close()

@@ -41,6 +41,7 @@ class Filters:
     sender: str | None = None
     rule: str | None = None
     since: datetime | None = None
+    recipient: str | None = None  # envelope recipients containing this text
 
     def query(self):
         q = select(HeldMessage).order_by(HeldMessage.held_at.desc(), HeldMessage.id.desc())
@@ -54,6 +55,9 @@ class Filters:
 
     def matches(self, row: HeldMessage) -> bool:
         if self.category and self.category not in row.categories.split(","):
+            return False
+        if self.recipient and not any(self.recipient.lower() in r.lower()
+                                      for r in row.recipients):
             return False
         return not self.rule or self.rule in row.hold_rules.split(",")
 

@@ -17,6 +17,7 @@ from sqlmodel import select
 from gateway.quarantine.store import HeldMessage, ScreeningLog, Store, as_utc
 
 TOP = 10
+TREND_WEEKS = 8
 
 
 def week_bounds(week: str | None, now: datetime | None = None) -> tuple[str, datetime, datetime]:
@@ -62,6 +63,16 @@ class BacklogItem:
     age_hours: float
     top_rule: str
     sender: str
+    subject: str = ""  # as stored: already redacted
+
+
+@dataclass
+class TrendWeek:
+    week: str
+    screened: int
+    passed: int
+    tagged: int
+    held: int
 
 
 @dataclass
@@ -80,6 +91,7 @@ class WeeklyReport:
     median_hours_to_decision: float | None
     rules: dict[str, RuleOutcome]
     backlog: list[BacklogItem] = field(default_factory=list)
+    trend: list[TrendWeek] = field(default_factory=list)  # the last 8 weeks, this one last
 
     def change(self, name: str) -> int:
         return getattr(self.totals, name) - getattr(self.previous, name)
@@ -132,7 +144,7 @@ def weekly(store: Store, week: str | None = None, now: datetime | None = None) -
 
     as_of = min(end, now or datetime.now(timezone.utc))  # the current week: ages up to now
     backlog = [BacklogItem(r.id, round((as_of - as_utc(r.held_at)).total_seconds() / 3600, 1),
-                           r.top_rule, r.mail_from)
+                           r.top_rule, r.mail_from, r.subject)
                for r in open_at_end
                if r.status == "held" or (r.decided_at and as_utc(r.decided_at) >= end)]
     backlog.sort(key=lambda b: b.age_hours, reverse=True)
@@ -149,4 +161,16 @@ def weekly(store: Store, week: str | None = None, now: datetime | None = None) -
         median_hours_to_decision=round(statistics.median(hours), 2) if hours else None,
         rules=dict(sorted(rules.items())),
         backlog=backlog,
+        trend=trend(store, start),
     )
+
+
+def trend(store: Store, start: datetime, weeks: int = TREND_WEEKS) -> list[TrendWeek]:
+    """Totals for each of the `weeks` weeks ending with the one starting at `start`."""
+    out = []
+    for back in range(weeks - 1, -1, -1):
+        week_start = start - timedelta(days=7 * back)
+        year, number, _ = week_start.isocalendar()
+        t = _totals(store, week_start, week_start + timedelta(days=7))
+        out.append(TrendWeek(f"{year}-W{number:02d}", t.screened, t.passed, t.tagged, t.held))
+    return out

@@ -42,9 +42,11 @@ class PermanentDeliveryError(DeliveryError):
 
 
 class Transport(Protocol):
-    def send(self, mail_from: str, rcpt_tos: list[str], data: bytes) -> dict[str, tuple[int, str]]:
+    def send(self, mail_from: str, rcpt_tos: list[str], data: bytes,
+             dsn: SpoolEntry | None = None) -> dict[str, tuple[int, str]]:
         """Send; return the recipients refused, {rcpt: (code, reason)}; raise DeliveryError
-        if the message as a whole failed."""
+        if the message as a whole failed. `dsn`: the entry whose DSN requests (RET, ENVID,
+        NOTIFY, ORCPT) a transport that can should pass on."""
 
 
 def _text(reason) -> str:
@@ -74,14 +76,18 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname,
-                            timeout=s.timeout)
+        if s.implicit_tls:
+            smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=self.local_hostname,
+                                    timeout=s.timeout, context=upstream_tls_context(s))
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname,
+                                timeout=s.timeout)
         try:
             smtp.ehlo()
-            if s.starttls:
+            if s.starttls and not s.implicit_tls:
                 if not smtp.has_extn("starttls"):
                     raise TemporaryDeliveryError(0, "upstream does not offer STARTTLS")
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=upstream_tls_context(s))
                 smtp.ehlo()
             if s.username:
                 smtp.login(s.username, self.password)
@@ -103,6 +109,42 @@ class SmtpTransport:
         self._local.sent = 0
         return self._local.smtp
 
+    @staticmethod
+    def _send_with_dsn(smtp: smtplib.SMTP, mail_from, rcpt_tos, data, options,
+                       env: SpoolEntry) -> dict:
+        """smtplib's sendmail, passing the client's DSN requests on (RFC 3461 5.2): RET and
+        ENVID on MAIL, NOTIFY and ORCPT on each RCPT, so the next hop reports as asked."""
+        options = list(options)
+        if env.dsn_ret:
+            options.append(f"RET={env.dsn_ret}")
+        if env.dsn_envid:
+            options.append(f"ENVID={env.dsn_envid}")
+        code, resp = smtp.mail(mail_from, options)
+        if code != 250:
+            smtp.rset() if code != 421 else smtp.close()
+            raise smtplib.SMTPSenderRefused(code, resp, mail_from)
+        refused = {}
+        for rcpt in rcpt_tos:
+            rcpt_options = []
+            if env.dsn_notify.get(rcpt):
+                rcpt_options.append(f"NOTIFY={env.dsn_notify[rcpt]}")
+            if env.dsn_orcpt.get(rcpt):
+                rcpt_options.append(f"ORCPT={env.dsn_orcpt[rcpt]}")
+            code, resp = smtp.rcpt(rcpt, rcpt_options)
+            if code not in (250, 251):
+                refused[rcpt] = (code, resp)
+            if code == 421:
+                smtp.close()
+                raise smtplib.SMTPRecipientsRefused(refused)
+        if len(refused) == len(rcpt_tos):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, resp = smtp.data(data)
+        if code != 250:
+            smtp.rset() if code != 421 else smtp.close()
+            raise smtplib.SMTPDataError(code, resp)
+        return refused
+
     def close(self) -> None:
         smtp = getattr(self._local, "smtp", None)
         self._local.smtp = None
@@ -112,7 +154,7 @@ class SmtpTransport:
             except (smtplib.SMTPException, OSError):
                 smtp.close()
 
-    def send(self, mail_from, rcpt_tos, data):
+    def send(self, mail_from, rcpt_tos, data, dsn: SpoolEntry | None = None):
         try:
             smtp = self._connection()
             options = []
@@ -121,7 +163,11 @@ class SmtpTransport:
             if smtp.has_extn("smtputf8") and not (mail_from + "".join(rcpt_tos)).isascii():
                 options.append("SMTPUTF8")
             self._local.sent += 1
-            refused = smtp.sendmail(mail_from, rcpt_tos, data, mail_options=options)
+            if dsn is not None and smtp.has_extn("dsn") and (
+                    dsn.dsn_ret or dsn.dsn_envid or dsn.dsn_notify or dsn.dsn_orcpt):
+                refused = self._send_with_dsn(smtp, mail_from, rcpt_tos, data, options, dsn)
+            else:
+                refused = smtp.sendmail(mail_from, rcpt_tos, data, mail_options=options)
             return {r: (code, _text(msg)) for r, (code, msg) in refused.items()}
         except smtplib.SMTPRecipientsRefused as e:  # smtplib has sent RSET: still usable
             return {r: (code, _text(msg)) for r, (code, msg) in e.recipients.items()}
@@ -136,6 +182,20 @@ class SmtpTransport:
             raise TemporaryDeliveryError(0, f"{type(e).__name__}: {_text(e)}") from None
 
 
+def upstream_tls_context(settings: UpstreamSettings) -> ssl.SSLContext:
+    """TLS towards the upstream: its CA file or the system store, certificate checks unless
+    `verify = false` (a private relay with a self-made certificate), a client certificate
+    if one is configured."""
+    ctx = ssl.create_default_context(cafile=settings.ca_file or None)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if not settings.verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if settings.cert_file:
+        ctx.load_cert_chain(settings.cert_file, settings.key_file or None)
+    return ctx
+
+
 class MaildirTransport:
     """The outbox used when no upstream is configured: one durable file per message,
     with the envelope recorded in Return-Path and X-Original-To lines."""
@@ -145,7 +205,7 @@ class MaildirTransport:
         for sub in ("tmp", "new", "cur"):
             (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
 
-    def send(self, mail_from, rcpt_tos, data):
+    def send(self, mail_from, rcpt_tos, data, dsn=None):
         trace = f"Return-Path: <{mail_from}>\r\n".encode()
         trace += b"".join(f"X-Original-To: {r}\r\n".encode() for r in rcpt_tos)
         name = f"{time.time():.6f}.{new_id()}.{socket.gethostname()}"
@@ -195,13 +255,15 @@ class Outcome:
 
 class Deliverer:
     def __init__(self, spool: Spool, transport: Transport, settings: DeliverySettings,
-                 hostname: str):
+                 hostname: str, metrics=None):
         self.spool = spool
+        self.metrics = metrics  # gateway.metrics.Metrics, or None
         self.transport = transport
         self.settings = settings
         self.hostname = hostname
         self._lock = threading.Lock()
         self._next_attempt: dict[str, float] = {}  # outgoing id -> when it is due
+        self._flush_seen = spool.flush_requested_at()
 
     def _schedule(self, msg_id: str, when: float) -> None:
         with self._lock:
@@ -215,6 +277,11 @@ class Deliverer:
         long queue during an upstream outage costs a directory listing, not a file read
         per message per look."""
         now = time.time() if now is None else now
+        flush = self.spool.flush_requested_at()
+        with self._lock:
+            if flush != self._flush_seen:  # `mailscreen queue flush`: read every envelope
+                self._flush_seen = flush
+                self._next_attempt = {}
         present = self.spool.list("outgoing")
         with self._lock:
             known = dict(self._next_attempt)
@@ -234,6 +301,12 @@ class Deliverer:
             fresh = {i: max(t, self._next_attempt.get(i, t)) for i, t in fresh.items()}
             self._next_attempt = fresh
         return sorted((i for i, t in fresh.items() if t <= now), key=lambda i: (fresh[i], i))
+
+    def deferred_count(self, now: float | None = None) -> int:
+        """Messages in outgoing/ waiting for a retry (as last seen by due())."""
+        now = time.time() if now is None else now
+        with self._lock:
+            return sum(1 for t in self._next_attempt.values() if t > now)
 
     def deliver_due(self) -> int:
         """Deliver every message that is due now; the number handled."""
@@ -267,7 +340,7 @@ class Deliverer:
                    env.subject_prefix)
         pending = list(env.rcpt_tos)
         try:
-            refused = self.transport.send(env.mail_from, pending, data)
+            refused = self.transport.send(env.mail_from, pending, data, dsn=env)
         except PermanentDeliveryError as e:
             refused = {r: (e.code, e.reason) for r in pending}
         except TemporaryDeliveryError as e:
@@ -286,6 +359,7 @@ class Deliverer:
         if failed:
             self._bounce(env, raw, failed)
         if retry:
+            self._warn_delay(env, raw, retry)
             attempts = env.attempts + 1
             delays = self.settings.retry_delays
             env.rcpt_tos, env.attempts = list(retry), attempts
@@ -298,6 +372,9 @@ class Deliverer:
                         attempts, env.last_error)
         else:
             self.spool.remove("sending", msg_id)
+        if self.metrics is not None:
+            self.metrics.delivered(len(delivered), len(retry), len(failed),
+                                   "temporary" if retry else "permanent" if failed else "")
         return Outcome(delivered, list(retry), list(failed))
 
     def _bounce(self, env: SpoolEntry, raw: bytes, failed: dict[str, tuple[int, str]]) -> None:
@@ -305,11 +382,52 @@ class Deliverer:
             log.warning("%s bounced for %s: %s %s", env.id, r, code, reason)
         if not env.mail_from or env.kind == "notice":
             return  # never bounce a bounce
+        failed = {r: v for r, v in failed.items() if wants_dsn(env, r, "FAILURE")}
+        if not failed:
+            return  # NOTIFY=NEVER (or without FAILURE) for every one of them
         try:
-            notice = notices.build_dsn(self.hostname, env.mail_from, env.id, raw, failed)
+            notice = notices.build_dsn(self.hostname, env.mail_from, env.id, raw, failed,
+                                       envid=env.dsn_envid, orcpt=env.dsn_orcpt)
             queue_notice(self.spool, self.hostname, env.mail_from, notice)
+            if self.metrics is not None:
+                self.metrics.notices.labels("bounce").inc()
         except Exception:  # never let a failed notice re-deliver what was already delivered
             log.exception("%s: could not queue the delivery status notice", env.id)
+
+
+    def _warn_delay(self, env: SpoolEntry, raw: bytes, retry: dict[str, tuple[int, str]]) -> None:
+        """Once per message, after delivery.delay_warning seconds: tell the sender we are
+        still trying ("Delayed Mail"), for the recipients whose NOTIFY allows it."""
+        after = self.settings.delay_warning
+        waited = time.time() - (env.received_at or env.queued_at or time.time())
+        if not after or env.delay_warned or waited < after or not env.mail_from \
+                or env.kind == "notice":
+            return
+        env.delay_warned = True  # written with the deferral below: sent once at most
+        waiting = {r: v for r, v in retry.items() if wants_dsn(env, r, "DELAY")}
+        if not waiting:
+            return
+        try:
+            notice = notices.build_dsn(
+                self.hostname, env.mail_from, env.id, raw, waiting, action="delayed",
+                delayed_for=after, envid=env.dsn_envid, orcpt=env.dsn_orcpt,
+                retry_until=(env.queued_at or time.time()) + self.settings.queue_lifetime)
+            queue_notice(self.spool, self.hostname, env.mail_from, notice)
+            if self.metrics is not None:
+                self.metrics.notices.labels("delay").inc()
+            log.info("%s: delay warning sent to <%s> for %d recipient(s)", env.id,
+                     env.mail_from, len(waiting))
+        except Exception:
+            log.exception("%s: could not queue the delay warning", env.id)
+
+
+def wants_dsn(env: SpoolEntry, rcpt: str, event: str) -> bool:
+    """Whether the client's RCPT NOTIFY= asks for a notice on `event` (FAILURE, DELAY,
+    SUCCESS). Without NOTIFY, failures and delays are reported (RFC 3461 4.1)."""
+    notify = env.dsn_notify.get(rcpt, "").upper()
+    if not notify:
+        return event in ("FAILURE", "DELAY")
+    return event in notify.split(",")
 
 
 def queue_notice(spool: Spool, hostname: str, to: str, data: bytes) -> str:

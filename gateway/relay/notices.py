@@ -19,8 +19,19 @@ from scanners import redact
 
 
 def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
-              failed: dict[str, tuple[int, str]]) -> bytes:
-    lines = [f"Your message (queue id {msg_id}) could not be delivered to:", ""]
+              failed: dict[str, tuple[int, str]], *, action: str = "failed",
+              delayed_for: float = 0.0, retry_until: float = 0.0, envid: str = "",
+              orcpt: dict[str, str] | None = None) -> bytes:
+    """A delivery status notification: `action` "failed" (a bounce) or "delayed" (the
+    "still trying" warning, `delayed_for` seconds after the message came in). It carries
+    the original headers only, redacted, whatever RET asked: the body may hold patient data."""
+    if action == "delayed":
+        hours = delayed_for / 3600
+        lines = [f"Your message (queue id {msg_id}) has not been delivered yet after "
+                 f"{hours:g} hour{'s' if hours != 1 else ''}. mailscreen is still trying; "
+                 "you do not need to send it again.", "", "Still waiting for:", ""]
+    else:
+        lines = [f"Your message (queue id {msg_id}) could not be delivered to:", ""]
     for rcpt, (code, reason) in failed.items():
         lines.append(f"  {rcpt}: {code} {reason}")
     lines += ["", "The message itself was not kept in this notice. "
@@ -31,12 +42,20 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
     per_message = Message()
     per_message["Reporting-MTA"] = f"dns; {hostname}"
     per_message["X-Mailscreen-Queue-ID"] = msg_id
+    if envid:
+        per_message["Original-Envelope-Id"] = envid
     blocks = [per_message]
     for rcpt, (code, reason) in failed.items():
         block = Message()
+        if (orcpt or {}).get(rcpt):
+            block["Original-Recipient"] = orcpt[rcpt]
         block["Final-Recipient"] = f"rfc822; {rcpt}"
-        block["Action"] = "failed"
+        block["Action"] = action
         block["Status"] = "4.4.7" if code < 500 else "5.0.0"
+        if action == "delayed":
+            block["Status"] = "4.0.0"
+            if retry_until:
+                block["Will-Retry-Until"] = email.utils.formatdate(retry_until)
         block["Diagnostic-Code"] = f"smtp; {code} {reason}"
         blocks.append(block)
     status = MIMEBase("message", "delivery-status")
@@ -50,7 +69,8 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
 
     report["From"] = f"Mail Delivery System <MAILER-DAEMON@{hostname}>"
     report["To"] = to
-    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report["Subject"] = ("Delayed Mail (still being retried)" if action == "delayed"
+                         else "Undelivered Mail Returned to Sender")
     report["Date"] = email.utils.formatdate(localtime=False)
     report["Message-ID"] = email.utils.make_msgid(domain=hostname)
     report["Auto-Submitted"] = "auto-replied"

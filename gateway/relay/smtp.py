@@ -18,7 +18,7 @@ import time
 from typing import Callable
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, syntax
 
 from gateway.config import ServerSettings
 from gateway.rawmail import header_block_size
@@ -28,6 +28,12 @@ log = logging.getLogger("mailscreen.smtp")
 
 # A CR not followed by LF, or an LF not preceded by CR: the stuff of SMTP smuggling.
 BARE_LINE_ENDING = re.compile(rb"\r(?!\n)|(?<!\r)\n")
+# EHLO keywords aiosmtpd does not add itself: it reads pipelined commands in order, every
+# reply of ours carries an enhanced code, and RelaySMTP takes the DSN parameters.
+EXTRA_EHLO = ("PIPELINING", "ENHANCEDSTATUSCODES", "DSN")
+# DSN parameters (RFC 3461): RET and ENVID on MAIL, NOTIFY and ORCPT on RCPT
+DSN_PARAM = re.compile(r"\s+(RET|ENVID|NOTIFY|ORCPT)=(\S+)", re.IGNORECASE)
+NOTIFY_WORDS = {"SUCCESS", "FAILURE", "DELAY"}
 
 
 def hash_password(password: str, *, n: int = 2 ** 14, r: int = 8, p: int = 1) -> str:
@@ -110,6 +116,10 @@ class RelayHandler:
 
     # -- SMTP hooks ------------------------------------------------------------------------
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname  # this form of the hook takes over that duty
+        return responses[:-1] + [f"250-{k}" for k in EXTRA_EHLO] + responses[-1:]
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         domains = [d.lower() for d in self.settings.auth.sender_domains]
         if session.authenticated and domains:
@@ -145,6 +155,10 @@ class RelayHandler:
                 peer=session.peer[0] if session.peer else "",
                 helo=session.host_name or "",
                 auth_user=session.auth_data if isinstance(session.auth_data, str) else "",
+                dsn_ret=getattr(envelope, "dsn_ret", ""),
+                dsn_envid=getattr(envelope, "dsn_envid", ""),
+                dsn_notify=dict(getattr(envelope, "dsn_notify", {})),
+                dsn_orcpt=dict(getattr(envelope, "dsn_orcpt", {})),
             )
             msg_id = await loop.run_in_executor(None, self.spool.accept, raw, meta)
         except Exception as e:  # disk full, permissions, anything: never 250, never a traceback
@@ -174,8 +188,65 @@ def tls_context(settings: ServerSettings) -> ssl.SSLContext | None:
     return ctx
 
 
+def dsn_params(arg: str | None, allowed: tuple[str, ...]) -> tuple[str | None, dict, str]:
+    """Take the DSN parameters out of a MAIL or RCPT argument, which aiosmtpd would refuse
+    (555). Returns the argument without them, the parameters, and a 501 reply if one is
+    malformed."""
+    if not arg:
+        return arg, {}, ""
+    params = {}
+    for m in DSN_PARAM.finditer(arg):
+        key, value = m.group(1).upper(), m.group(2)
+        if key not in allowed or key in params:
+            return arg, {}, f"501 5.5.4 Unexpected or repeated {key} parameter"
+        params[key] = value
+    if "RET" in params:
+        params["RET"] = params["RET"].upper()
+        if params["RET"] not in ("FULL", "HDRS"):
+            return arg, {}, "501 5.5.4 RET must be FULL or HDRS"
+    if "NOTIFY" in params:
+        words = params["NOTIFY"].upper().split(",")
+        if not (words == ["NEVER"] or set(words) <= NOTIFY_WORDS):
+            return arg, {}, "501 5.5.4 NOTIFY must be NEVER or SUCCESS, FAILURE, DELAY"
+        params["NOTIFY"] = ",".join(words)
+    for key in ("ENVID", "ORCPT"):
+        if key in params and (len(params[key]) > 500 or not params[key].isprintable()):
+            return arg, {}, f"501 5.5.4 {key} is malformed"
+    return DSN_PARAM.sub("", arg), params, ""
+
+
 class RelaySMTP(SMTP):
-    """aiosmtpd's SMTP session, saying 421 before it drops an idle client (RFC 5321 4.5.3.2)."""
+    """aiosmtpd's SMTP session, saying 421 before it drops an idle client (RFC 5321 4.5.3.2),
+    and taking DSN parameters (RFC 3461), which aiosmtpd itself refuses."""
+
+    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_MAIL(self, arg):
+        arg, params, error = dsn_params(arg, ("RET", "ENVID"))
+        if params and not (self.session and self.session.extended_smtp):
+            error = "501 5.5.4 DSN parameters need EHLO"
+        if error:
+            return await self.push(error)
+        if self.envelope is not None and params:
+            self.envelope.dsn_ret = params.get("RET", "")
+            self.envelope.dsn_envid = params.get("ENVID", "")
+        return await super().smtp_MAIL(arg)
+
+    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_RCPT(self, arg):
+        arg, params, error = dsn_params(arg, ("NOTIFY", "ORCPT"))
+        if params and not (self.session and self.session.extended_smtp):
+            error = "501 5.5.4 DSN parameters need EHLO"
+        if error:
+            return await self.push(error)
+        envelope = self.envelope
+        before = len(envelope.rcpt_tos) if envelope is not None else 0
+        await super().smtp_RCPT(arg)
+        if params and envelope is not None and len(envelope.rcpt_tos) > before:
+            rcpt = envelope.rcpt_tos[-1]
+            if "NOTIFY" in params:
+                envelope.__dict__.setdefault("dsn_notify", {})[rcpt] = params["NOTIFY"]
+            if "ORCPT" in params:
+                envelope.__dict__.setdefault("dsn_orcpt", {})[rcpt] = params["ORCPT"]
 
     def _timeout_cb(self):
         if self.transport is not None and not self.transport.is_closing():

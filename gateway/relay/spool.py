@@ -57,6 +57,12 @@ class SpoolEntry:
     next_attempt: float = 0.0
     attempts: int = 0
     last_error: str = ""
+    delay_warned: bool = False  # the "still trying" notice went out (once per message)
+    # DSN (RFC 3461) as the client asked: RET and ENVID of MAIL, NOTIFY and ORCPT per RCPT
+    dsn_ret: str = ""
+    dsn_envid: str = ""
+    dsn_notify: dict[str, str] = field(default_factory=dict)
+    dsn_orcpt: dict[str, str] = field(default_factory=dict)
     version: int = SCHEMA_VERSION
 
     def to_json(self) -> bytes:
@@ -209,3 +215,20 @@ class Spool:
 
     def counts(self) -> dict[str, int]:
         return {q: len(self.list(q)) for q in QUEUES}
+
+    # -- flush requests (`mailscreen queue flush`) -------------------------------------------
+
+    @property
+    def flush_marker(self) -> Path:
+        return self.root / "flush"
+
+    def request_flush(self) -> None:
+        """Tell the running relay to read the outgoing envelopes again (postqueue -f)."""
+        self.flush_marker.touch()
+        os.utime(self.flush_marker)
+
+    def flush_requested_at(self) -> int:
+        try:
+            return self.flush_marker.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0

@@ -36,8 +36,10 @@ def verdict_headers(verdict: Verdict) -> list[tuple[str, str]]:
 
 
 class Screener:
-    def __init__(self, spool: Spool, store: Store, sandbox: Sandbox, settings: Settings):
+    def __init__(self, spool: Spool, store: Store, sandbox: Sandbox, settings: Settings,
+                 metrics=None):
         self.spool = spool
+        self.metrics = metrics  # gateway.metrics.Metrics, or None
         self.store = store
         self.sandbox = sandbox
         self.settings = settings
@@ -83,6 +85,8 @@ class Screener:
         log.info("%s from=<%s> nrcpt=%d action=%s rules=%s scan=%.3fs", msg_id,
                  env.mail_from, len(env.rcpt_tos), verdict.action, entry.rules or "-",
                  result.seconds)
+        if self.metrics is not None:
+            self.metrics.screened(str(verdict.action), list(verdict.categories), result.seconds)
         return verdict.action
 
     def _notify_held(self, msg_id: str, env: SpoolEntry, result: ScanResult, verdict: Verdict):
