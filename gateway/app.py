@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from gateway.config import ConfigError, Settings, load_config
 from gateway.content.limits import Limits
 from gateway.quarantine import audit
+from gateway.quarantine.dispatch import Dispatcher
 from gateway.quarantine.moderation import Moderator
 from gateway.quarantine.store import Store
 from gateway.relay.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
@@ -27,7 +28,8 @@ from scanners import registry
 log = logging.getLogger("mailscreen.app")
 MAX_SCREEN_ERRORS = 5
 # sections a running relay cannot change: they need a restart
-RESTART_ONLY = ("data_dir", "database_url", "log_level", "server", "upstream", "delivery")
+RESTART_ONLY = ("data_dir", "database_url", "log_level", "server", "upstream", "delivery",
+                "cluster")
 HOUSEKEEPING_INTERVAL = 3600.0
 
 
@@ -68,8 +70,10 @@ class App:
         self.spool = Spool(settings.data_path / "spool").create()
         self.store = Store(settings.db_url).create()
         self.transport = transport or build_transport(settings)
+        self.dispatcher = Dispatcher(self.store, self.spool, settings.node_name,
+                                     settings.cluster.lease_seconds)
         self.deliverer = Deliverer(self.spool, self.transport, settings.delivery,
-                                   settings.server.hostname)
+                                   settings.server.hostname, self.dispatcher.confirm)
         self._screen_wake: queue.Queue = queue.Queue()
         self._deliver_wake: queue.Queue = queue.Queue()
         self._stopping = threading.Event()
@@ -97,6 +101,7 @@ class App:
             self._spawn(f"screen-{i}", self._screen_loop, screener)
         for i in range(self.settings.delivery.workers):
             self._spawn(f"deliver-{i}", self._deliver_loop)
+        self._spawn("releases", self._release_loop)
         self._spawn("housekeeping", self._housekeeping_loop)
         if smtp:
             handler = RelayHandler(self.settings.server, self.spool, self._screen_wake.put)
@@ -207,8 +212,22 @@ class App:
                 log.exception("delivery loop error")
                 time.sleep(1.0)
 
+    def _release_loop(self) -> None:
+        """Take mail released on any node into this node's spool, within seconds."""
+        while not self._stopping.is_set():
+            try:
+                if self.dispatcher.dispatch():
+                    self._deliver_wake.put(None)
+            except OperationalError as e:
+                log.error("database unavailable while looking for releases: %s", e.orig)
+                self._stopping.wait(5.0)
+            except Exception:
+                log.exception("taking released mail failed")
+            self._stopping.wait(self.settings.cluster.release_poll)
+
     def _housekeeping_loop(self) -> None:
-        """Finish interrupted releases and expire old held mail, at start and then hourly."""
+        """Take in held mail an older version left in the spool, and expire old held
+        mail, at start and then hourly."""
         moderator = Moderator(self.settings, self.store, self.spool)
         while not self._stopping.is_set():
             try:

@@ -34,11 +34,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import BigInteger, inspect, text
 from sqlmodel import Field, SQLModel
 
 from gateway.quarantine import audit
-from gateway.quarantine.store import Store, utcnow
+from gateway.quarantine.store import Store, make_engine, utcnow
 from scanners import patient_keys
 
 # CSV header (folded: lower case, letters only) -> kind; several columns may give one kind
@@ -66,7 +66,7 @@ class RegisterValue(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient: int = Field(index=True)
     kind: str  # one of scanners.patient_keys.KINDS
-    hash: int  # scanners.patient_keys.digest(salt, kind, normal form)
+    hash: int = Field(sa_type=BigInteger)  # patient_keys.digest(salt, kind, normal form)
 
 
 class RegisterState(SQLModel, table=True):
@@ -94,9 +94,8 @@ class ImportReport:
 
 
 def create(store: Store) -> Store:
-    SQLModel.metadata.create_all(store.engine, tables=[RegisterValue.__table__,
-                                                       RegisterState.__table__])
-    return store
+    """The register's tables come with the schema (gateway/migrations): bring it up to date."""
+    return store.create()
 
 
 def read_csv(data: bytes) -> tuple[list[dict[str, list[str]]], list[str]]:
@@ -167,7 +166,7 @@ def import_csv(store: Store, path: Path, reason: str = "") -> ImportReport:
                                "hash": patient_keys.digest(salt, kind, key)})
                 report.values[kind] = report.values.get(kind, 0) + 1
     del rows, data
-    with audit.chain_lock(store), store.session() as s:
+    with store.session() as s:
         s.exec(text(f"DELETE FROM {RegisterValue.__tablename__}"))
         if values:
             s.connection().execute(RegisterValue.__table__.insert(), values)
@@ -181,7 +180,7 @@ def import_csv(store: Store, path: Path, reason: str = "") -> ImportReport:
 
 def clear(store: Store, reason: str) -> int:
     """Empty the register; the number of patients it held."""
-    with audit.chain_lock(store), store.session() as s:
+    with store.session() as s:
         state = s.get(RegisterState, 1)
         before = state.patients if state else 0
         s.exec(text(f"DELETE FROM {RegisterValue.__tablename__}"))
@@ -241,7 +240,7 @@ class Loader:
             if self.url.startswith("sqlite:///") and not Path(
                     self.url.removeprefix("sqlite:///")).exists():
                 return None
-            self._engine = create_engine(self.url)
+            self._engine = make_engine(self.url)
         if self._generation is None and not inspect(self._engine).has_table(
                 RegisterState.__tablename__):
             return None

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, inspect
+from sqlalchemy import func, inspect
 from sqlmodel import Field, Session, SQLModel, select
 
 from gateway.content.extract import extract
 from gateway.content.limits import Limits
 from gateway.quarantine import audit
-from gateway.quarantine.store import Store, utcnow
+from gateway.quarantine.store import Store, make_engine, utcnow
 from scanners import fingerprint
 
 
@@ -47,9 +47,8 @@ class WorkError(Exception):
 
 
 def create(store: Store) -> Store:
-    """Make the table if missing (the Store's create() does too when this module is imported)."""
-    SQLModel.metadata.create_all(store.engine, tables=[ProtectedWork.__table__])
-    return store
+    """The register's tables come with the schema (gateway/migrations): bring it up to date."""
+    return store.create()
 
 
 # Registering is an admin's deliberate act on a file they have: long manuals are read whole.
@@ -81,7 +80,7 @@ def add(store: Store, path: Path, title: str = "", reason: str = "") -> Protecte
                          words=words, fingerprint_count=len(hashes),
                          fingerprints=fingerprint.pack(hashes, positions),
                          added_by=audit.current_user())
-    with audit.chain_lock(store), store.session() as s:
+    with store.session() as s:
         s.add(work)
         s.flush()
         audit.append(s, "works_add", [], reason, work_id=work.id, title=work.title,
@@ -92,7 +91,7 @@ def add(store: Store, path: Path, title: str = "", reason: str = "") -> Protecte
 
 
 def remove(store: Store, work_id: int, reason: str) -> ProtectedWork:
-    with audit.chain_lock(store), store.session() as s:
+    with store.session() as s:
         work = s.get(ProtectedWork, work_id)
         if work is None:
             raise WorkError(f"no registered work {work_id}")
@@ -141,7 +140,7 @@ class Loader:
             if self.url.startswith("sqlite:///") and not Path(
                     self.url.removeprefix("sqlite:///")).exists():
                 return None
-            self._engine = create_engine(self.url)
+            self._engine = make_engine(self.url)
         if self._stamp is None and not inspect(self._engine).has_table(ProtectedWork.__tablename__):
             return None
         return self._engine
