@@ -1,24 +1,28 @@
 """Releases, carried out by whichever node sees them first.
 
 `held release` (on any node) only changes the quarantine row to `released`. Every running
-node polls for released rows that no spool has taken yet, claims a few with a lease,
-copies each one's bytes from `held_body` into its own spool's outgoing/ under the same id
-(the same delivery and retry path as any mail: Mailman's re-queue), and then marks the
-row dispatched by itself, deleting the bytes from `held_body` in the same transaction.
+node polls for released rows that no spool has taken yet, claims a few, copies each one's
+bytes from `held_body` into its own spool's outgoing/ under the same id (the same delivery
+and retry path as any mail: Mailman's re-queue), and then marks the row dispatched,
+deleting the bytes from `held_body` in the same transaction.
 
 - A claim is a conditional UPDATE (`... WHERE dispatched_at IS NULL AND the lease is free
-  or ran out`); on PostgreSQL the candidates are read with `FOR UPDATE SKIP LOCKED`, so
-  nodes never wait on each other's rows. Two nodes never both win.
-- A node that dies after claiming leaves a lease that runs out (`cluster.lease_seconds`);
-  another node then takes the release over.
-- Before delivering a released message, the deliverer asks `confirm()`: only the node the
-  row names as dispatcher sends it. A node that lost its lease while copying (it hung, the
-  others took over) drops its copy instead of sending a second one.
+  or ran out`) that sets a lease (`cluster.lease_seconds`) and a new random `claim_id`; on
+  PostgreSQL the candidates are read with `FOR UPDATE SKIP LOCKED`, so nodes never wait on
+  each other's rows. The spool copy carries the claim_id in its envelope.
+- Marking the row dispatched needs its claim_id: only the copy of the latest claim can, and
+  the bytes leave the database only then. Before delivering a released message, the
+  deliverer asks `confirm()`: a copy whose claim is not the row's (its node hung or died
+  and the lease ran out, and another node claimed it since) is dropped, never sent. So a
+  release leaves once even when two admins on two nodes press it, a node that dies after
+  claiming leaves a lease that runs out, and a node that comes back with an old copy, or
+  under another name, neither loses nor repeats it.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 import time
 from datetime import timedelta
 
@@ -43,29 +47,32 @@ class Dispatcher:
 
     def dispatch(self, limit: int = 20) -> list[str]:
         """Take released mail into this node's spool; the ids now in outgoing/."""
+        claim, ids = self.claim(limit)
         done = []
-        for msg_id in self.claim(limit):
+        for msg_id in ids:
             try:
-                if not self._copy(msg_id):
+                if not self._copy(msg_id, claim):
                     continue
             except Exception:
                 log.exception("%s: could not copy the released message into the spool; "
-                              "another node takes it over when the lease runs out", msg_id)
+                              "it is taken again when the lease runs out", msg_id)
                 continue
-            if self._mark(msg_id):
+            if self._mark(msg_id, claim):
                 log.info("%s released: queued for delivery on %s", msg_id, self.node)
                 done.append(msg_id)
-            else:  # our lease ran out and another node took it: never send it twice
+            else:  # our lease ran out and another node claimed it: never send it twice
                 self._drop(msg_id, "outgoing")
         return done
 
-    def claim(self, limit: int = 20) -> list[str]:
+    def claim(self, limit: int = 20) -> tuple[str, list[str]]:
+        """Claim up to `limit` released messages no spool has taken; (claim id, ids)."""
         t = HeldMessage.__table__
         now = utcnow()
+        claim = secrets.token_hex(8)
         claimable = ((t.c.status == "released") & t.c.dispatched_at.is_(None)
                      & (t.c.lease_until.is_(None) | (t.c.lease_until < now)
                         | (t.c.lease_owner == self.node)))
-        lease = {"lease_owner": self.node, "lease_until": now + self.lease}
+        lease = {"lease_owner": self.node, "lease_until": now + self.lease, "claim_id": claim}
         candidates = select(t.c.id).where(claimable).order_by(t.c.decided_at).limit(limit)
         engine = self.store.engine
         if engine.dialect.name == "postgresql":
@@ -73,7 +80,7 @@ class Dispatcher:
                 ids = list(conn.execute(candidates.with_for_update(skip_locked=True)).scalars())
                 if ids:
                     conn.execute(update(t).where(t.c.id.in_(ids)).values(**lease))
-            return ids
+            return claim, ids
         with engine.connect() as conn:  # SQLite: one writer at a time; each claim alone
             ids = list(conn.execute(candidates).scalars())
         claimed = []
@@ -82,20 +89,23 @@ class Dispatcher:
                 if conn.execute(update(t).where(t.c.id == msg_id, claimable)
                                 .values(**lease)).rowcount == 1:
                     claimed.append(msg_id)
-        return claimed
+        return claim, claimed
 
-    def confirm(self, msg_id: str) -> bool:
-        """May this node deliver the released message `msg_id` it has in its spool?"""
+    def confirm(self, msg_id: str, claim: str) -> bool:
+        """May this node send the released message `msg_id`, whose spool copy came from
+        `claim`? Marks it dispatched if a crash came between the copy and the mark."""
         row = self.store.held(msg_id)
-        if row is None or row.dispatched_by in (self.node, BEFORE_LEASES):
+        if row is None or row.dispatched_by == BEFORE_LEASES:
             return True
-        if not row.dispatched_by and row.lease_owner == self.node:
-            return self._mark(msg_id)  # copied, but the mark was lost (a crash): finish it
-        return False
+        if not claim or row.claim_id != claim:
+            return False  # claimed again since: that claim's copy is the one to send
+        return row.dispatched_at is not None or self._mark(msg_id, claim)
 
-    def _copy(self, msg_id: str) -> bool:
+    def _copy(self, msg_id: str, claim: str) -> bool:
         if any(self.spool.path(q, msg_id).exists() for q in ("outgoing", "sending")):
-            return True  # copied before a crash; only the mark is missing
+            # a copy from before a crash: delivery confirms or drops it by its claim, and
+            # a dropped one is claimed and copied again
+            return False
         row = self.store.held(msg_id)
         body = self.store.body(msg_id)
         if row is None or body is None:
@@ -104,26 +114,28 @@ class Dispatcher:
         now = time.time()
         env = dataclasses.replace(SpoolEntry.from_json(body.envelope.encode()),
                                   verdict="released", approved_by=row.decided_by,
-                                  queued_at=now, next_attempt=0, attempts=0, add_headers=[],
-                                  last_error="")
+                                  release_claim=claim, queued_at=now, next_attempt=0,
+                                  attempts=0, add_headers=[], last_error="")
         self.spool.accept(body.raw, env, queue="outgoing", msg_id=msg_id)
         return True
 
-    def _mark(self, msg_id: str) -> bool:
+    def _mark(self, msg_id: str, claim: str) -> bool:
+        """Record that this node's spool has it (the bytes leave the database); whether the
+        row is now dispatched under `claim`."""
         t, b = HeldMessage.__table__, HeldBody.__table__
         with self.store.engine.begin() as conn:
-            won = conn.execute(update(t).where(
-                t.c.id == msg_id, t.c.dispatched_at.is_(None), t.c.lease_owner == self.node)
-                .values(dispatched_by=self.node, dispatched_at=utcnow())).rowcount == 1
-            if won:  # the spool has the bytes now; the database keeps none
+            if conn.execute(update(t).where(
+                    t.c.id == msg_id, t.c.dispatched_at.is_(None), t.c.claim_id == claim)
+                    .values(dispatched_by=self.node, dispatched_at=utcnow())).rowcount == 1:
                 conn.execute(b.delete().where(b.c.id == msg_id))
                 return True
             # the deliverer's confirm() may have marked it a moment ago: still ours then
-            return conn.execute(select(t.c.dispatched_by).where(t.c.id == msg_id)) \
-                .scalar() == self.node
+            row = conn.execute(select(t.c.claim_id, t.c.dispatched_at)
+                               .where(t.c.id == msg_id)).first()
+            return row is not None and row.claim_id == claim and row.dispatched_at is not None
 
     def _drop(self, msg_id: str, queue: str) -> None:
-        log.warning("%s: dispatched by another node meanwhile; dropping this copy", msg_id)
+        log.warning("%s: claimed by another node meanwhile; dropping this copy", msg_id)
         try:
             self.spool.remove(queue, msg_id)
         except FileNotFoundError:

@@ -64,6 +64,7 @@ class HeldMessage(SQLModel, table=True):
     # a released message on its way into one node's spool (gateway/quarantine/dispatch.py)
     lease_owner: str = ""  # the node that claimed it, until lease_until
     lease_until: datetime | None = None
+    claim_id: str = ""  # the latest claim; only the spool copy carrying it may be sent
     dispatched_by: str = ""  # the node whose spool took it; its bytes left held_body then
     dispatched_at: datetime | None = None
 

@@ -215,6 +215,7 @@ class Loader:
     def __init__(self, url: str):
         self.url = url
         self._engine = None
+        self._tables = False  # seen once: never looked for again (a catalogue query each)
         self._generation: int | None = None
         self._index: patient_keys.RegisterIndex | None = None
 
@@ -241,9 +242,10 @@ class Loader:
                     self.url.removeprefix("sqlite:///")).exists():
                 return None
             self._engine = make_engine(self.url)
-        if self._generation is None and not inspect(self._engine).has_table(
-                RegisterState.__tablename__):
-            return None
+        if not self._tables:
+            if not inspect(self._engine).has_table(RegisterState.__tablename__):
+                return None
+            self._tables = True
         return self._engine
 
 

@@ -195,13 +195,14 @@ class Outcome:
 
 class Deliverer:
     def __init__(self, spool: Spool, transport: Transport, settings: DeliverySettings,
-                 hostname: str, confirm_release: Callable[[str], bool] | None = None):
+                 hostname: str, confirm_release: Callable[[str, str], bool] | None = None):
         self.spool = spool
         self.transport = transport
         self.settings = settings
         self.hostname = hostname
-        # asked before sending released mail: is this node the one to send it?
-        # (gateway/quarantine/dispatch.py; an exception puts the message back for later)
+        # asked (id, the envelope's release_claim) before sending released mail: is this
+        # copy the one to send? (gateway/quarantine/dispatch.py; an exception puts the
+        # message back for later)
         self.confirm_release = confirm_release
         self._lock = threading.Lock()
         self._next_attempt: dict[str, float] = {}  # outgoing id -> when it is due
@@ -266,8 +267,9 @@ class Deliverer:
     def deliver(self, msg_id: str) -> Outcome:
         env = self.spool.read_envelope("sending", msg_id)
         if env.verdict == "released" and self.confirm_release is not None \
-                and not self.confirm_release(msg_id):
-            log.warning("%s: released through another node; dropping this copy", msg_id)
+                and not self.confirm_release(msg_id, env.release_claim):
+            log.warning("%s: released through another claim or node; dropping this copy",
+                        msg_id)
             self.spool.remove("sending", msg_id)
             return Outcome([], [], [])
         raw = self.spool.message_path("sending", msg_id).read_bytes()

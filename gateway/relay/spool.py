@@ -57,6 +57,8 @@ class SpoolEntry:
     next_attempt: float = 0.0
     attempts: int = 0
     last_error: str = ""
+    # a released message: the quarantine claim that put it here (gateway/quarantine/dispatch.py)
+    release_claim: str = ""
     version: int = SCHEMA_VERSION
 
     def to_json(self) -> bytes:
