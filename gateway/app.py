@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from gateway.config import ConfigError, Settings, load_config
 from gateway.content.limits import Limits
 from gateway.quarantine import audit
-from gateway.quarantine.dispatch import Dispatcher
+from gateway.quarantine.dispatch import Dispatcher, ReleaseSignal
 from gateway.quarantine.moderation import Moderator
 from gateway.quarantine.store import Store
 from gateway.relay.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
@@ -213,7 +213,9 @@ class App:
                 time.sleep(1.0)
 
     def _release_loop(self) -> None:
-        """Take mail released on any node into this node's spool, within seconds."""
+        """Take mail released on any node into this node's spool: at once when PostgreSQL
+        notifies, else within cluster.release_poll."""
+        signal_ = ReleaseSignal.for_store(self.store)
         while not self._stopping.is_set():
             try:
                 if self.dispatcher.dispatch():
@@ -223,7 +225,12 @@ class App:
                 self._stopping.wait(5.0)
             except Exception:
                 log.exception("taking released mail failed")
-            self._stopping.wait(self.settings.cluster.release_poll)
+            if signal_ is not None:
+                signal_.wait(self.settings.cluster.release_poll)
+            else:
+                self._stopping.wait(self.settings.cluster.release_poll)
+        if signal_ is not None:
+            signal_.close()
 
     def _housekeeping_loop(self) -> None:
         """Take in held mail an older version left in the spool, and expire old held

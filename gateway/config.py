@@ -200,7 +200,7 @@ class ClusterSettings:
     # there: who claimed and who dispatched a release. "" = host name and data_dir, which
     # is unique for each spool; set it when nodes are renamed or moved.
     node_name: str = ""
-    # seconds between looks for mail released on any node
+    # seconds between looks for mail released on any node (PostgreSQL also notifies)
     release_poll: float = 1.0
     # a node's claim on a released message runs out after this many seconds if it dies
     # before taking the message into its spool; another node then takes it over

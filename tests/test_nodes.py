@@ -61,7 +61,7 @@ class Node:
     """One `mailscreen serve` process with its own spool, on the shared database."""
 
     def __init__(self, tmp_path: Path, name: str, sink_port: int, database_url: str,
-                 lease_seconds: float = 3.0):
+                 lease_seconds: float = 3.0, release_poll: float = 0.2):
         self.name, self.port = name, free_port()
         self.config = write_config(tmp_path, self.port, sink_port, f"""
 [admin]
@@ -69,7 +69,7 @@ four_eyes_categories = []
 notify_on_hold = false
 [cluster]
 node_name = "{name}"
-release_poll = 0.2
+release_poll = {release_poll}
 lease_seconds = {lease_seconds}
 """, database_url, name=f"{name}.toml", data_dir=name)
         self.spool = tmp_path / name / "spool"
@@ -136,9 +136,9 @@ def cluster(tmp_path):
     sink.start()
     nodes: list[Node] = []
 
-    def make_nodes(*names: str, started: bool = True) -> list[Node]:
+    def make_nodes(*names: str, started: bool = True, **kw) -> list[Node]:
         """Nodes launched together (a start takes seconds), each then listening."""
-        made = [Node(tmp_path, name, sink.port, url) for name in names]
+        made = [Node(tmp_path, name, sink.port, url, **kw) for name in names]
         nodes.extend(made)
         if started:
             for node in made:
@@ -174,7 +174,8 @@ def settled(store: Store, msg_id: str, *nodes: Node) -> bool:
 
 def test_held_on_one_node_released_from_the_other_arrives_once_within_seconds(cluster):
     store, sink, make_nodes = cluster
-    node1, node2 = make_nodes("node1", "node2")
+    # polling every 30 s: only the release's NOTIFY can make it leave within seconds
+    node1, node2 = make_nodes("node1", "node2", release_poll=30.0)
     node1.send(NHS_BODY, "friend@example.com")
     (msg_id,) = held(store, 1)
     assert node1.idle() and node2.idle()  # held: the bytes are in the database, no spool

@@ -6,6 +6,9 @@ bytes from `held_body` into its own spool's outgoing/ under the same id (the sam
 and retry path as any mail: Mailman's re-queue), and then marks the row dispatched,
 deleting the bytes from `held_body` in the same transaction.
 
+- On PostgreSQL a release also sends a NOTIFY on CHANNEL (in the releasing transaction),
+  and each node's `ReleaseSignal` LISTENs, so the release is taken within milliseconds;
+  the poll (`cluster.release_poll`) stays as the fallback, and is all SQLite has.
 - A claim is a conditional UPDATE (`... WHERE dispatched_at IS NULL AND the lease is free
   or ran out`) that sets a lease (`cluster.lease_seconds`) and a new random `claim_id`; on
   PostgreSQL the candidates are read with `FOR UPDATE SKIP LOCKED`, so nodes never wait on
@@ -26,16 +29,63 @@ import secrets
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from gateway.quarantine.store import HeldBody, HeldMessage, Store, utcnow
 from gateway.relay.spool import Spool, SpoolEntry
 
 log = logging.getLogger("mailscreen.dispatch")
 
+CHANNEL = "mailscreen_release"  # NOTIFY payload: the released message's id
+
 # dispatched_by of mail released by a mailscreen before revision 0002, which moved it into
 # the local spool itself (gateway/migrations/versions/0002_several_nodes.py)
 BEFORE_LEASES = "(before revision 0002)"
+
+
+def notify_release(connection, msg_id: str) -> None:
+    """Wake every node's ReleaseSignal when the caller's transaction commits (PostgreSQL)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_notify(:channel, :id)"),
+                           {"channel": CHANNEL, "id": msg_id})
+
+
+class ReleaseSignal:
+    """A wait that ends early when any node releases mail: LISTEN on its own connection
+    (PostgreSQL only). Any trouble with that connection just means waiting out the poll."""
+
+    def __init__(self, url: str):
+        from sqlalchemy.engine import make_url
+
+        self.dsn = make_url(url).set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        self.conn = None
+
+    @classmethod
+    def for_store(cls, store: Store) -> "ReleaseSignal | None":
+        return cls(store.url) if store.engine.dialect.name == "postgresql" else None
+
+    def wait(self, timeout: float) -> None:
+        import psycopg
+
+        started = time.monotonic()
+        try:
+            if self.conn is None or self.conn.closed:
+                self.conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10)
+                self.conn.execute(f"LISTEN {CHANNEL}")
+            for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+                pass
+        except psycopg.Error as e:
+            log.warning("release notifications unavailable (polling instead): %s", e)
+            self.close()
+            time.sleep(max(0.0, timeout - (time.monotonic() - started)))
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
 
 
 class Dispatcher:

@@ -22,6 +22,7 @@ from sqlmodel import select
 
 from gateway.config import Settings
 from gateway.quarantine import audit
+from gateway.quarantine.dispatch import notify_release
 from gateway.quarantine.store import HeldMessage, Store, as_utc, utcnow
 from gateway.relay import notices
 from gateway.relay.delivery import queue_notice
@@ -243,6 +244,8 @@ class Moderator:
             if notified:
                 detail["notified"] = True
             audit.append(s, action, [row.id], reason, user=self.user, **detail)
+            if action == "release":
+                notify_release(s.connection(), row.id)
             s.commit()
 
     def _requeue(self, msg_id: str) -> None:
