@@ -7,6 +7,9 @@ What it measures
     scanning  `mailscreen serve` with a temporary data_dir: every message is spooled with
               fsync before 250, screened in a sandbox process, logged to SQLite, then
               delivered by the delivery threads.
+    scan+pg   (with --postgresql) the same, with its quarantine database (screening log,
+              bulk-repetition counters, held mail) on PostgreSQL: a database made for the
+              run on the given server and dropped after it.
     bare      bench/bare_relay.py: aiosmtpd whose handle_DATA forwards the message to the
               sink with smtplib (in the default thread pool) and then answers 250. No spool,
               no scanning: the floor cost of "receive over SMTP, send over SMTP".
@@ -24,6 +27,7 @@ How to run
     .venv/bin/python bench/relay_bench.py                       # N=400, C=8, R=3
     .venv/bin/python bench/relay_bench.py --messages 50 --runs 1
     .venv/bin/python bench/relay_bench.py --json > result.json
+    .venv/bin/python bench/relay_bench.py --postgresql postgresql://USER:PASS@127.0.0.1/postgres
 
 It exits 1 with a message if a relay does not come up, refuses a message, or if messages
 have not all reached the sink --timeout seconds (default 60) after the last 250. Relay
@@ -162,12 +166,14 @@ def stop(relay: Relay, grace: float = 15.0) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def start_scanning_relay(stack, tmp: Path, sink_port: int, scan_workers: int) -> Relay:
+def start_scanning_relay(stack, tmp: Path, sink_port: int, scan_workers: int,
+                         name: str = "scanning", database_url: str = "") -> Relay:
     port = free_port()
-    data_dir = tmp / "mailscreen-data"
-    config = tmp / "mailscreen.toml"
+    data_dir = tmp / f"{name}-data"
+    config = tmp / f"{name}.toml"
     config.write_text(f"""\
 data_dir = {json.dumps(str(data_dir))}
+database_url = {json.dumps(database_url)}
 log_level = "WARNING"
 
 [server]
@@ -186,9 +192,31 @@ workers = {scan_workers}
 poll_interval = 0.2
 """)
     cmd = [mailscreen_command(), "serve", "--config", str(config)]
-    relay = spawn("scanning", cmd, port, tmp / "mailscreen.log", spool=data_dir / "spool")
+    relay = spawn(name, cmd, port, tmp / f"{name}.log", spool=data_dir / "spool")
     stack.callback(stop, relay)
     return relay
+
+
+def pg_database(stack, server_url: str) -> str:
+    """A database made for this run on the server (the role needs CREATEDB), dropped at the
+    end; its URL."""
+    try:
+        import psycopg
+        from sqlalchemy.engine import make_url
+    except ImportError:
+        raise BenchError("--postgresql needs psycopg: pip install -e '.[postgres]'") from None
+    name = f"relay_bench_{os.getpid()}_{random.randrange(1 << 30):x}"
+
+    def admin(sql: str) -> None:
+        with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql)
+
+    try:
+        admin(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as e:
+        raise BenchError(f"cannot make a database on {make_url(server_url)!r}: {e}") from None
+    stack.callback(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def start_bare_relay(stack, tmp: Path, sink_port: int) -> Relay:
@@ -432,6 +460,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=20,
                         help="unmeasured messages sent to each relay first (20)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--postgresql", metavar="URL", default="",
+                        help="also run mailscreen on PostgreSQL: the URL of a server and a "
+                             "role that may CREATEDB (a database is made for the run)")
     args = parser.parse_args(argv)
     for name in ("messages", "clients", "runs", "scan_workers"):
         if getattr(args, name) < 1:
@@ -447,23 +478,28 @@ def progress(text: str) -> None:
 
 def bench(args) -> dict:
     runs: dict[str, list[dict]] = {"scanning": [], "bare": []}
+    if args.postgresql:
+        runs = {"scanning": [], "scan+pg": [], "bare": []}
     stack = contextlib.ExitStack()
     try:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="relay-bench-")))
         sink, sink_port = start_sink(stack)
-        relays = [start_scanning_relay(stack, tmp, sink_port, args.scan_workers),
-                  start_bare_relay(stack, tmp, sink_port)]
+        relays = [start_scanning_relay(stack, tmp, sink_port, args.scan_workers)]
+        if args.postgresql:
+            relays.append(start_scanning_relay(stack, tmp, sink_port, args.scan_workers,
+                                               "scan+pg", pg_database(stack, args.postgresql)))
+        relays.append(start_bare_relay(stack, tmp, sink_port))
         for relay in relays:
             wait_ready(relay)
             if args.warmup:
                 run_once(relay, sink, args.warmup, min(args.clients, args.warmup),
-                         f"w{relay.name[0]}", args.timeout)
+                         f"w{relay.name[:6]}", args.timeout)
         for r in range(args.runs):
             for relay in relays:
                 result = run_once(relay, sink, args.messages, args.clients,
-                                  f"r{r}{relay.name[0]}", args.timeout)
+                                  f"r{r}{relay.name[:6]}", args.timeout)
                 runs[relay.name].append(result)
-                progress(f"run {r + 1}/{args.runs} {relay.name:<8} "
+                progress(f"run {r + 1}/{args.runs} {relay.name:<9} "
                          f"accepted {result['accepted_per_s']:7.1f}/s  "
                          f"end-to-end {result['end_to_end_per_s']:7.1f}/s  "
                          f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms")
@@ -478,6 +514,7 @@ def bench(args) -> dict:
     return {
         "config": {"messages": args.messages, "clients": args.clients, "runs": args.runs,
                    "scan_workers": args.scan_workers, "warmup": args.warmup,
+                   "postgresql": bool(args.postgresql),
                    "message_bytes": len(make_message(0, "x", random.Random(0))[3])},
         "runs": runs,
         "median": summary_median,

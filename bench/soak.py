@@ -23,6 +23,7 @@ import os
 import random
 import shutil
 import smtplib
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -105,12 +106,18 @@ class Relay(RelayProcess):
                                                           "sending") if (spool / q).exists())
 
     def held_ids(self) -> Counter:
+        """Message-IDs of the held mail, whose bytes are in the quarantine database."""
         found: Counter = Counter()
-        for queue in ("hold", "rejected"):
-            d = self.data / "spool" / queue
-            for entry in (d.iterdir() if d.exists() else ()):
-                with open(entry / "message.eml", "rb") as f:
-                    found[email.message_from_binary_file(f).get("Message-ID", "")] += 1
+        db = self.data / "mailscreen.db"
+        if not db.exists():
+            return found
+        with sqlite3.connect(db) as conn:
+            try:
+                rows = conn.execute("SELECT raw FROM held_body").fetchall()
+            except sqlite3.OperationalError:  # not made yet
+                return found
+        for (raw,) in rows:
+            found[email.message_from_bytes(raw).get("Message-ID", "")] += 1
         return found
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import typer
 from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
 
 from cli.common import ConfigOption, settings_or_exit
 from gateway.app import sandbox_config
 from gateway.decision.judge import OfflineEnvelope, judge
-from gateway.decision.repetition import Repetition
+from gateway.decision.repetition import RecentBody, Repetition
 from gateway.pipeline import failed_result
 from gateway.relay.sandbox import Sandbox
 
@@ -30,7 +31,9 @@ def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
     sandbox = Sandbox(sandbox_config(settings))
     # bulk repetition over the files of this run, in memory: a run of 30 copies of one
     # newsletter is judged as the relay would judge them, and nothing is recorded
-    repetition = Repetition(create_engine("sqlite://"), settings.bulk).create()
+    memory = create_engine("sqlite://", poolclass=StaticPool)
+    RecentBody.__table__.create(memory)
+    repetition = Repetition(memory, settings.bulk)
     errors = 0
     try:
         for path in files:

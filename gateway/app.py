@@ -16,6 +16,7 @@ from gateway.config import ConfigError, Settings, load_config
 from gateway.content.limits import Limits
 from gateway.metrics import Metrics
 from gateway.quarantine import audit
+from gateway.quarantine.dispatch import Dispatcher, ReleaseSignal
 from gateway.quarantine.moderation import Moderator
 from gateway.quarantine.store import Store
 from gateway.relay.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
@@ -29,7 +30,7 @@ log = logging.getLogger("mailscreen.app")
 MAX_SCREEN_ERRORS = 5
 # sections a running relay cannot change: they need a restart
 RESTART_ONLY = ("data_dir", "database_url", "log_level", "log_format", "server", "upstream",
-                "delivery", "metrics")
+                "delivery", "metrics", "cluster")
 HOUSEKEEPING_INTERVAL = 3600.0
 
 
@@ -71,8 +72,11 @@ class App:
         self.store = Store(settings.db_url).create()
         self.transport = transport or build_transport(settings)
         self.metrics = Metrics()
+        self.dispatcher = Dispatcher(self.store, self.spool, settings.node_name,
+                                     settings.cluster.lease_seconds)
         self.deliverer = Deliverer(self.spool, self.transport, settings.delivery,
-                                   settings.server.hostname, self.metrics)
+                                   settings.server.hostname, self.metrics,
+                                   self.dispatcher.confirm)
         self.metrics.watch_spool(self.spool, self.deliverer.deferred_count)
         self._screen_wake: queue.Queue = queue.Queue()
         self._deliver_wake: queue.Queue = queue.Queue()
@@ -101,6 +105,7 @@ class App:
             self._spawn(f"screen-{i}", self._screen_loop, screener)
         for i in range(self.settings.delivery.workers):
             self._spawn(f"deliver-{i}", self._deliver_loop)
+        self._spawn("releases", self._release_loop)
         self._spawn("housekeeping", self._housekeeping_loop)
         if self.settings.metrics.port:
             self.metrics.serve(self.settings.metrics.host, self.settings.metrics.port)
@@ -214,8 +219,29 @@ class App:
                 log.exception("delivery loop error")
                 time.sleep(1.0)
 
+    def _release_loop(self) -> None:
+        """Take mail released on any node into this node's spool: at once when PostgreSQL
+        notifies, else within cluster.release_poll."""
+        signal_ = ReleaseSignal.for_store(self.store)
+        while not self._stopping.is_set():
+            try:
+                if self.dispatcher.dispatch():
+                    self._deliver_wake.put(None)
+            except OperationalError as e:
+                log.error("database unavailable while looking for releases: %s", e.orig)
+                self._stopping.wait(5.0)
+            except Exception:
+                log.exception("taking released mail failed")
+            if signal_ is not None:
+                signal_.wait(self.settings.cluster.release_poll)
+            else:
+                self._stopping.wait(self.settings.cluster.release_poll)
+        if signal_ is not None:
+            signal_.close()
+
     def _housekeeping_loop(self) -> None:
-        """Finish interrupted releases and expire old held mail, at start and then hourly."""
+        """Take in held mail an older version left in the spool, and expire old held
+        mail, at start and then hourly."""
         moderator = Moderator(self.settings, self.store, self.spool)
         while not self._stopping.is_set():
             try:

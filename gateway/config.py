@@ -6,8 +6,10 @@ types are refused at start with an error that names the key.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import ipaddress
 import os
+import socket
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -218,6 +220,19 @@ class BulkSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    # Several nodes on one PostgreSQL database (README "Several nodes"). This node's name
+    # there: who claimed and who dispatched a release. "" = host name and data_dir, which
+    # is unique for each spool; set it when nodes are renamed or moved.
+    node_name: str = ""
+    # seconds between looks for mail released on any node (PostgreSQL also notifies)
+    release_poll: float = 1.0
+    # a node's claim on a released message runs out after this many seconds if it dies
+    # before taking the message into its spool; another node then takes it over
+    lease_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: str = "./data"
     database_url: str = ""  # empty: sqlite:///<data_dir>/mailscreen.db
@@ -235,6 +250,7 @@ class Settings:
     bulk: BulkSettings = field(default_factory=BulkSettings)
     copyright: CopyrightSettings = field(default_factory=CopyrightSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
 
     @property
     def data_path(self) -> Path:
@@ -242,7 +258,16 @@ class Settings:
 
     @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_path / 'mailscreen.db'}"
+        """The SQLAlchemy URL: `postgresql://` and `postgres://` mean psycopg 3."""
+        url = self.database_url or f"sqlite:///{self.data_path / 'mailscreen.db'}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @property
+    def node_name(self) -> str:
+        return self.cluster.node_name or f"{socket.gethostname()}:{self.data_path}"
 
 
 def config_path(explicit: str | os.PathLike | None) -> Path | None:
@@ -437,6 +462,13 @@ def _validate(s: Settings, source: str) -> Settings:
         fail("metrics.port", "must differ from server.port")
     if s.log_format not in ("text", "json"):
         fail("log_format", "must be text or json")
+    if not s.db_url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        fail("database_url", "must be sqlite:///PATH or postgresql://USER@HOST/DATABASE")
+    if s.db_url.startswith("postgresql") and importlib.util.find_spec("psycopg") is None:
+        fail("database_url", "is PostgreSQL, but its driver is not installed: "
+                             "pip install 'mailscreen[postgres]'")
+    if s.cluster.release_poll <= 0 or s.cluster.lease_seconds <= 0:
+        fail("cluster", "release_poll and lease_seconds must be positive")
     if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         fail("log_level", "must be DEBUG, INFO, WARNING or ERROR")
     return s

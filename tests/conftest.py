@@ -1,8 +1,18 @@
-"""Shared fixtures: a real upstream SMTP sink, a real relay on a free port, and helpers
-(the harness itself is tests/harness.py, shared with bench/)."""
+"""Shared fixtures: a real upstream SMTP sink, a real relay on a free port, and helpers.
+
+Databases: `db_url` is "" (SQLite under data_dir, the default) unless a test or module is
+marked `both_databases`; then it runs once on SQLite and once on PostgreSQL, each time in
+a fresh database made on the server that $MAILSCREEN_TEST_PG_URL names (its role needs
+CREATEDB). Without that variable the PostgreSQL runs are skipped, except in CI (CI=true),
+where they fail; with it set, a server that cannot be reached fails them too.
+The harness itself (free ports, sink, relay process, config) is tests/harness.py, shared
+with bench/.
+"""
 from __future__ import annotations
 
 import dataclasses
+import os
+import secrets
 import time
 from pathlib import Path
 
@@ -36,6 +46,56 @@ SLOW_MODULES = {"test_crash", "test_faults", "test_soak", "test_corpus", "test_p
                 "test_report", "test_config", "test_queue", "test_metrics", "test_postfix",
                 "test_held_cli", "test_smtp_extensions"}
 
+PG_URL = os.environ.get("MAILSCREEN_TEST_PG_URL", "")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_databases: run on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc):
+    if "db_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "both_databases"):
+        metafunc.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def db_url(request):
+    """database_url for the relay and the CLI: "" (SQLite in data_dir) or a new PostgreSQL
+    database, dropped afterwards."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield ""
+        return
+    url = pg_database()
+    yield url
+    drop_pg_database(url)
+
+
+def pg_database() -> str:
+    """A fresh, empty database on the test server; its URL."""
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("MAILSCREEN_TEST_PG_URL is not set: in CI the PostgreSQL runs must run")
+        pytest.skip("MAILSCREEN_TEST_PG_URL is not set")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = "mailscreen_test_" + secrets.token_hex(6)
+    try:
+        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as e:
+        pytest.fail(f"MAILSCREEN_TEST_PG_URL is set but PostgreSQL cannot be used: {e}")
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    with psycopg.connect(PG_URL, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
@@ -51,9 +111,11 @@ def sink():
     s.stop()
 
 
-def relay_settings(tmp_path: Path, upstream_port: int, **server) -> Settings:
+def relay_settings(tmp_path: Path, upstream_port: int, database_url: str = "",
+                   **server) -> Settings:
     return Settings(
         data_dir=str(tmp_path / "data"),
+        database_url=database_url,
         server=ServerSettings(port=free_port(), **server),
         scan=ScanSettings(workers=1, time_budget=20),
         upstream=UpstreamSettings(host="127.0.0.1", port=upstream_port, starttls=False,
@@ -79,6 +141,8 @@ class Relay:
         self.app.stop()
 
     def queue(self, name: str) -> list[str]:
+        if name == "hold":  # held mail is in the quarantine database, not in a spool queue
+            return sorted(self.app.store.held_ids(status="held"))
         return self.app.spool.list(name)
 
     def idle(self) -> bool:
@@ -86,11 +150,11 @@ class Relay:
 
 
 @pytest.fixture
-def make_relay(tmp_path, sink):
+def make_relay(tmp_path, sink, db_url):
     started = []
 
     def make(**overrides) -> Relay:
-        settings = relay_settings(tmp_path, sink.port)
+        settings = relay_settings(tmp_path, sink.port, db_url)
         for section, values in overrides.items():
             settings = dataclasses.replace(
                 settings, **{section: dataclasses.replace(getattr(settings, section), **values)})

@@ -101,12 +101,15 @@ class Sink:
 
 def write_config(directory: Path, port: int, upstream_port: int, extra: str = "",
                  log_level: str = "INFO", scan_workers: int = 1, delivery_workers: int = 1,
-                 retry_delays: str = "[0.3]", data_dir: str = "data") -> Path:
+                 retry_delays: str = "[0.3]", data_dir: str = "data", database_url: str = "",
+                 name: str = "mailscreen.toml") -> Path:
     """A mailscreen.toml for a relay on `port` delivering to a sink on `upstream_port`,
-    with fast retries; `extra` is appended (more TOML tables)."""
-    path = directory / "mailscreen.toml"
+    with fast retries; `extra` is appended (more TOML tables). `database_url` "" is SQLite
+    under the data directory."""
+    path = directory / name
     path.write_text(f"""
 data_dir = "{data_dir}"
+database_url = "{database_url}"
 log_level = "{log_level}"
 [server]
 port = {port}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import smtplib
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import Relay, free_port, message, wait_for, write_config
+
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -21,15 +22,23 @@ MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
 SENDER = "reception@glowclinic.example"
 NHS_BODY = "Our patient Jane Doe, NHS number 999 000 0018, had filler on Monday."
 
+pytestmark = pytest.mark.both_databases
 
-def config_file(tmp_path: Path, sink_port: int, admin: str = "") -> Path:
-    return write_config(tmp_path, free_port(), sink_port, f"[admin]\n{admin}\n")
+
+def config_file(tmp_path: Path, sink_port: int, admin: str = "", database_url: str = "") -> Path:
+    return write_config(tmp_path, free_port(), sink_port, f"[admin]\n{admin}\n", database_url)
+
+
+def sql(relay: Relay, statement: str) -> None:
+    """Change the database behind the CLI's back (a tamperer, or time passing)."""
+    with relay.app.store.engine.begin() as conn:
+        conn.execute(text(statement))
 
 
 @pytest.fixture
-def env(tmp_path, sink):
+def env(tmp_path, sink, db_url):
     def make(admin: str = "four_eyes_categories = []\nusers = { carol = \"reception@glowclinic.example\" }"):
-        path = config_file(tmp_path, sink.port, admin)
+        path = config_file(tmp_path, sink.port, admin, db_url)
         relay = Relay(load_config(path)).start()
         made.append(relay)
         return path, relay
@@ -106,13 +115,14 @@ def test_hold_release_reject_purge_and_the_audit_shows_it_all(env, sink):
     assert b"Subject: Not sent:" in notice and b"uk_nhs_number" in notice
     assert b"not to personal email" in notice
     assert b"0018" not in notice
-    assert relay.queue("rejected") == [ids[1]]
+    assert relay.app.store.body(ids[1]) is not None  # kept until purged
 
     # purge: raw bytes of decided mail go, rows and the screening log stay
     purged = cli(config, "held", "purge", "--older-than", "0d")
     assert purged.exit_code == 0 and "purged the raw copy of 1" in purged.stdout
-    assert relay.queue("rejected") == []
+    assert relay.app.store.body(ids[1]) is None
     assert relay.queue("hold") == [ids[2]]  # still held, untouched
+    assert relay.app.store.body(ids[2]) is not None
     assert len(relay.app.store.logs()) == 3 + 0  # screening log rows kept
     still = cli(config, "held", "list", "--status", "all", "--json")
     assert len(still.stdout.splitlines()) == 3
@@ -132,15 +142,12 @@ def test_audit_verify_names_the_first_tampered_row(env):
     ids = hold(relay, 3)
     for i in ids:
         assert cli(config, "held", "reject", i, "--reason", "no").exit_code == 0
-    db = relay.settings.data_path / "mailscreen.db"
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE audit_event SET reason = 'yes' WHERE id = 2")
+    sql(relay, "UPDATE audit_event SET reason = 'yes' WHERE id = 2")
     broken = cli(config, "audit", "verify")
     assert broken.exit_code == 1
     assert "broken at row 2" in broken.stderr and "changed" in broken.stderr
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE audit_event SET reason = 'no' WHERE id = 2")
-        conn.execute("DELETE FROM audit_event WHERE id = 2")
+    sql(relay, "UPDATE audit_event SET reason = 'no' WHERE id = 2")
+    sql(relay, "DELETE FROM audit_event WHERE id = 2")
     broken = cli(config, "audit", "verify")
     assert broken.exit_code == 1 and "broken at row 3" in broken.stderr
 
@@ -206,8 +213,7 @@ def test_bulk_release_asks_first_and_filters(env, sink):
 def test_held_mail_expires_after_hold_days_with_a_notice(env, sink):
     config, relay = env()
     (held_id,) = hold(relay, 1)
-    with sqlite3.connect(relay.settings.data_path / "mailscreen.db") as conn:
-        conn.execute("UPDATE held_message SET held_at = '2020-01-01 00:00:00'")
+    sql(relay, "UPDATE held_message SET held_at = '2020-01-01 00:00:00'")
     result = cli(config, "held", "purge")
     assert result.exit_code == 0 and "expired 1 held message" in result.stdout
     row = relay.app.store.held(held_id)

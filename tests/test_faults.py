@@ -140,6 +140,8 @@ def test_no_full_identifier_anywhere_the_relay_wrote(tmp_path, sink, caplog):
         written.append((str(path), path.read_bytes().decode("utf-8", "replace")))
     with sqlite3.connect(relay.settings.data_path / "mailscreen.db") as conn:
         for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+            if table == "held_body":
+                continue  # the quarantined message itself is the one place the data may be
             for row in conn.execute(f"SELECT * FROM {table}"):
                 written.append((table, " ".join(map(str, row))))
     written += [("log", caplog.text)] + [("cli", out) for out in outputs]

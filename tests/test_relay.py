@@ -12,6 +12,7 @@ from conftest import Sink, message, wait_for
 
 from gateway.quarantine.store import HeldMessage
 
+pytestmark = pytest.mark.both_databases
 NHS_BODY = ("Dear colleague,\r\n\r\nPlease see our patient Jane Doe, NHS number 999 000 0018, "
             "who had filler on Monday and has swelling.\r\n")
 
@@ -66,11 +67,15 @@ def test_held_mail_is_quarantined_and_not_delivered(relay, sink):
     assert {"category": "patient_data", "rule": "uk_nhs_number", "severity": "high",
             "where": "body", "evidence": "NHS *** *** 0018"} in findings
     assert "999 000 0018" not in row.findings
-    raw = relay.app.spool.message_path("hold", held_id)
-    assert stat.S_IMODE(raw.stat().st_mode) == 0o600
+    body = relay.app.store.body(held_id)  # in the database, so any node can release it
+    assert b"999 000 0018" in body.raw  # kept as received, for release
+    assert json.loads(body.envelope)["rcpt_tos"] == ["sam.patel@example.com"]
+    assert not any(relay.app.spool.path(q, held_id).exists() for q in relay.app.spool.counts())
+    if relay.app.store.url.startswith("sqlite:///"):
+        db = relay.settings.data_path / "mailscreen.db"
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
     assert stat.S_IMODE(relay.app.spool.root.stat().st_mode) == 0o700
     assert stat.S_IMODE(relay.settings.data_path.stat().st_mode) == 0o700
-    assert b"999 000 0018" in raw.read_bytes()  # kept as received, for release
 
 
 def test_patient_data_to_trusted_domain_passes(relay, sink):
@@ -187,11 +192,11 @@ def test_spool_failure_answers_451_not_250(relay, sink):
     wait_for(lambda: sink.messages)
 
 
-def test_upstream_down_queues_mail_and_delivers_once_it_is_back(tmp_path):
+def test_upstream_down_queues_mail_and_delivers_once_it_is_back(tmp_path, db_url):
     from conftest import Relay, relay_settings
 
     sink = Sink()  # port chosen, nothing listening yet
-    relay = Relay(relay_settings(tmp_path, sink.port)).start()
+    relay = Relay(relay_settings(tmp_path, sink.port, db_url)).start()
     try:
         data = message()
         send(relay.port, data)

@@ -7,7 +7,10 @@ import signal
 import smtplib
 
 from conftest import Sink, free_port, message, wait_for, write_config
-from test_crash import Process, spool
+from test_crash import Process
+
+from gateway.config import load_config
+from gateway.quarantine.store import Store
 
 SWEARY = message(subject="Rota", body="This bloody rota is a shit show, sort it out.")
 
@@ -21,6 +24,11 @@ def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
     port = free_port()
     config = write_config(tmp_path, port, sink.port)
     relay = Process(config, port).start()
+    store = Store(load_config(config).db_url)
+
+    def held() -> set[str]:  # held mail is in the quarantine database
+        return store.held_ids(status="held")
+
     try:
         def send():
             with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
@@ -34,7 +42,7 @@ def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
         relay.proc.send_signal(signal.SIGHUP)
         wait_for(lambda: b"config reloaded" in config.with_suffix(".log").read_bytes())
         send()
-        wait_for(lambda: spool(tmp_path, "hold"))
+        wait_for(held)
         assert len(sink.handler.to("sam@example.com")) == 1
 
         good = config.read_text()
@@ -43,7 +51,7 @@ def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
         wait_for(lambda: b"reload refused" in config.with_suffix(".log").read_bytes())
         assert relay.proc.poll() is None
         send()  # the running policy still holds it
-        wait_for(lambda: len(spool(tmp_path, "hold")) == 2)
+        wait_for(lambda: len(held()) == 2)
 
         config.write_text(good)
         events = CliRunner().invoke(app, ["audit", "--json", "--config", str(config)])
@@ -53,3 +61,4 @@ def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
     finally:
         relay.stop()
         sink.stop()
+        store.dispose()

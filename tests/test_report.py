@@ -13,9 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from gateway.config import load_config
 from gateway.quarantine.store import HeldMessage, ScreeningLog, Store
 
 WEEK = "2026-W47"  # Monday 16 to Monday 23 November 2026
+
+pytestmark = pytest.mark.both_databases
 
 
 def at(day: int, hour: int) -> datetime:
@@ -45,10 +48,10 @@ def held_rows() -> list[HeldMessage]:
 
 
 @pytest.fixture
-def config(tmp_path) -> Path:
+def config(tmp_path, db_url) -> Path:
     path = tmp_path / "mailscreen.toml"
-    path.write_text('data_dir = "data"\n')
-    store = Store(f"sqlite:///{tmp_path / 'data' / 'mailscreen.db'}").create()
+    path.write_text(f'data_dir = "data"\ndatabase_url = "{db_url}"\n')
+    store = Store(load_config(path).db_url).create()
     logs = []
     for n, (action, week_start) in enumerate([("pass", 16)] * 50 + [("tag", 16)] * 8 +
                                              [("hold", 16)] * 6 + [("pass", 9)] * 40 +
@@ -226,13 +229,14 @@ def test_html_report_renders_in_a_real_browser_with_the_right_bars(config, tmp_p
             browser.close()
 
 
-def test_mail_to_sends_the_html_report_through_the_relay(tmp_path, sink):
+def test_mail_to_sends_the_html_report_through_the_relay(tmp_path, sink, db_url):
     from conftest import Relay, relay_settings, wait_for
 
-    relay = Relay(relay_settings(tmp_path, sink.port)).start()
+    relay = Relay(relay_settings(tmp_path, sink.port, db_url)).start()
     try:
         path = tmp_path / "mailscreen.toml"
-        path.write_text(f'data_dir = "data"\n[server]\nport = {relay.port}\n')
+        path.write_text(f'data_dir = "data"\ndatabase_url = "{db_url}"\n'
+                        f'[server]\nport = {relay.port}\n')
         result = CliRunner().invoke(app, ["report", "weekly", "--week", WEEK, "--config",
                                           str(path), "--mail-to", "manager@glowclinic.example"])
         assert result.exit_code == 0, result.output

@@ -1,7 +1,8 @@
 """bulk_repetition: the same body sent to many recipients, or often by one sender.
 
 Scanners are pure and run in a throwaway process, so memory across messages lives here,
-in one small table of the quarantine database: for each screened message, the SHA-256 of
+in one small table of the quarantine database (shared by every node on PostgreSQL, so the
+counts cover the mail all of them screened): for each screened message, the SHA-256 of
 its normalised body (never the text; see scanners.text.fingerprint), the sender, the
 number of recipients and the time. After each scan the worker records the message and
 counts, over the last `window` seconds, the recipients of every message with the same
@@ -43,7 +44,7 @@ class Repetition:
         self._pruned = 0.0
 
     def create(self) -> "Repetition":
-        RecentBody.__table__.create(self.engine, checkfirst=True)
+        """The table comes with the quarantine schema (gateway/migrations)."""
         return self
 
     def check(self, msg_id: str, fingerprint: str, chars: int, sender: str,

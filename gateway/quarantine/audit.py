@@ -1,24 +1,22 @@
 """The audit log: one row per admin action, each carrying the hash of the one before.
 
 Changing, deleting or reordering a row breaks the chain from that row on, and
-`verify()` names the first broken row. Appends are serialised with a lock file next to
-the database so two terminals never fork the chain.
+`verify()` names the first broken row. Appends are serialised by a lock in the database
+itself, held until the appending transaction ends, so two terminals, or two nodes sharing
+one PostgreSQL database, never fork the chain.
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import getpass
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
-from gateway.quarantine.store import GENESIS, AuditEvent, Store, sqlite_path
+from gateway.quarantine.store import GENESIS, AuditEvent, Store
 
 
 def current_user() -> str:
@@ -26,26 +24,26 @@ def current_user() -> str:
     return os.environ.get("SUDO_USER") or getpass.getuser()
 
 
-@contextlib.contextmanager
-def chain_lock(store: Store):
-    """An exclusive lock for appending; a file beside an SQLite database, else in /tmp."""
-    database = sqlite_path(store.url)
-    if database is not None:
-        path = Path(str(database) + ".audit.lock")
+# pg_advisory_xact_lock key for appending to the chain ("mailaudt")
+CHAIN_LOCK = 0x6D61696C61756474
+
+
+def lock_chain(session: Session) -> None:
+    """Take the chain's lock until the session's transaction ends: a PostgreSQL advisory
+    transaction lock; on SQLite the database's write lock (a write that changes nothing
+    takes it, and waits for it up to the busy timeout)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
     else:
-        path = Path("/tmp") / ("mailscreen-audit-" + hashlib.sha256(store.url.encode()).hexdigest()[:12])
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        conn.execute(text("UPDATE audit_event SET id = id WHERE id = -1"))
 
 
 def append(session: Session, action: str, message_ids=(), reason: str = "",
            user: str | None = None, **detail) -> AuditEvent:
-    """Add a row to the chain inside the caller's transaction (hold chain_lock around it)."""
+    """Add a row to the chain inside the caller's transaction, under the chain's lock
+    (taken here, released when the caller commits or rolls back)."""
+    lock_chain(session)
     last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
     event = AuditEvent(user=user or current_user(), action=action,
                        message_ids=json.dumps(list(message_ids)), reason=reason,
@@ -60,7 +58,7 @@ def append(session: Session, action: str, message_ids=(), reason: str = "",
 
 def record(store: Store, action: str, message_ids=(), reason: str = "", **detail) -> AuditEvent:
     """Append one row in its own transaction."""
-    with chain_lock(store), store.session() as s:
+    with store.session() as s:
         event = append(s, action, message_ids, reason, **detail)
         s.commit()
         return event

@@ -1,11 +1,12 @@
 """What admins do with held mail: approve, release, reject, expire, purge.
 
 Every decision is a conditional update of the quarantine row (`... WHERE status='held'`),
-so two terminals releasing the same message cannot both win; the winner then moves the
-spool entry from hold/ to outgoing/ (Mailman's re-queue: released mail goes through the
-same delivery and retry path as any other, and is not screened again). If the process
-dies between the two steps, `reconcile()` finishes the move. Every action writes an
-audit row in the same transaction.
+so two terminals releasing the same message, on one node or on two, cannot both win.
+Every action writes an audit row in the same transaction. A release is only that row: a
+running node takes the message from the database into its spool's outgoing/
+(gateway/quarantine/dispatch.py; Mailman's re-queue: released mail goes through the same
+delivery and retry path as any other, and is not screened again). The held bytes live in
+the database (`held_body`), so any node can show, release or purge any held message.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlmodel import select
 
 from gateway.config import Settings
 from gateway.quarantine import audit
+from gateway.quarantine.dispatch import notify_release
 from gateway.quarantine.store import HeldMessage, Store, as_utc, utcnow
 from gateway.relay import notices
 from gateway.relay.delivery import queue_notice
@@ -106,12 +108,16 @@ class Moderator:
         if not may_read_raw(self.settings.admin.raw_access_group):
             raise ModerationError(f"reading quarantined mail needs root or membership of "
                                   f"the group {self.settings.admin.raw_access_group!r}")
-        for queue in ("hold", "rejected", "outgoing", "sending"):
+        body = self.store.body(row.id)
+        if body is not None:
+            return body.raw
+        for queue in ("outgoing", "sending"):  # released, on its way out from this node
             path = self.spool.message_path(queue, row.id)
             if path.exists():
                 return path.read_bytes()
+        where = f" (released through {row.dispatched_by})" if row.dispatched_by else ""
         raise ModerationError(f"{row.id}: the raw message is no longer kept "
-                              f"(delivered or purged)")
+                              f"(delivered or purged){where}")
 
     # -- decisions -------------------------------------------------------------------------
 
@@ -138,7 +144,6 @@ class Moderator:
                                       f"must release it")
         self._update(row, "release", reason, status="released", decided_at=utcnow(),
                      decided_by=self.user, reason_code=reason_code)
-        self._requeue(row.id)
         return self.get(row.id)
 
     def reject(self, ref: str, reason: str, notify: bool = False,
@@ -147,7 +152,6 @@ class Moderator:
         self._update(row, action, reason, status="rejected", decided_at=utcnow(),
                      decided_by=self.user, notified=notify,
                      reason_code="expired" if action == "expire" else "")
-        self._to_rejected(row.id)
         if notify and row.mail_from:
             self._notify_rejected(row, reason)
         return self.get(row.id)
@@ -169,7 +173,8 @@ class Moderator:
         return expired
 
     def purge(self, older_than: timedelta, progress=lambda: None) -> list[str]:
-        """Delete the raw bytes of mail decided longer ago than `older_than`; rows stay."""
+        """Delete the raw bytes of mail decided longer ago than `older_than`, from the
+        database, so from every node at once; rows stay."""
         cutoff = utcnow() - older_than
         with self.store.session() as s:
             rows = s.exec(select(HeldMessage).where(
@@ -179,18 +184,14 @@ class Moderator:
         for row in rows:
             if as_utc(row.decided_at) is None or as_utc(row.decided_at) >= cutoff:
                 continue
-            if any(self.spool.path(q, row.id).exists() for q in ("outgoing", "sending")):
-                continue  # released but not delivered yet: never purge the only copy in flight
-            removed = False
-            for queue in ("rejected", "hold"):
-                if self.spool.path(queue, row.id).exists():
-                    self.spool.remove(queue, row.id)
-                    removed = True
+            if row.status == "released" and row.dispatched_at is None:
+                continue  # released, not in any spool yet: never purge the only copy
+            removed = self.store.forget_body(row.id)  # released mail left it when dispatched
             with self.store.session() as s:
                 s.exec(update(HeldMessage).where(HeldMessage.id == row.id)
                        .values(raw_purged_at=utcnow()))
                 s.commit()
-            if removed:  # released mail left the spool when it was delivered
+            if removed:
                 purged.append(row.id)
             progress()
         audit.record(self.store, "purge", purged, f"older than {older_than.days} days",
@@ -198,18 +199,24 @@ class Moderator:
         return purged
 
     def reconcile(self) -> int:
-        """Finish moves a crash interrupted: decided rows whose entry is still in hold/."""
+        """Take in what a mailscreen older than schema revision 0002 left in the spool's
+        hold/ and rejected/ queues: the bytes go into the database (held_body), except a
+        release that was not moved yet, which goes to outgoing/ as it did then."""
         moved = 0
-        for msg_id in self.spool.list("hold"):
-            with self.store.session() as s:
-                row = s.get(HeldMessage, msg_id)
-            if row is None or row.status == "held":
-                continue
-            if row.status == "released":
-                self._requeue(msg_id)
-            else:
-                self._to_rejected(msg_id)
-            moved += 1
+        for queue in ("hold", "rejected"):
+            for msg_id in self.spool.list(queue):
+                row = self.store.held(msg_id)
+                if row is None:
+                    continue  # no row: leave it for a person to look at
+                if row.status == "released" and row.dispatched_at is not None:
+                    self._requeue(msg_id)
+                else:
+                    raw = self.spool.message_path(queue, msg_id).read_bytes()
+                    env = self.spool.read_envelope(queue, msg_id)
+                    if row.raw_purged_at is None:
+                        self.store.keep_body(msg_id, raw, env.to_json())
+                    self.spool.remove(queue, msg_id)
+                moved += 1
         return moved
 
     # -- internals -------------------------------------------------------------------------
@@ -229,7 +236,7 @@ class Moderator:
 
     def _update(self, row: HeldMessage, action: str, reason: str, notified: bool = False,
                 **values) -> None:
-        with audit.chain_lock(self.store), self.store.session() as s:
+        with self.store.session() as s:
             condition = [HeldMessage.id == row.id, HeldMessage.status == "held"]
             if action == "approve":
                 condition.append(HeldMessage.approved_by == "")
@@ -241,9 +248,12 @@ class Moderator:
             if notified:
                 detail["notified"] = True
             audit.append(s, action, [row.id], reason, user=self.user, **detail)
+            if action == "release":
+                notify_release(s.connection(), row.id)
             s.commit()
 
     def _requeue(self, msg_id: str) -> None:
+        """A release made before revision 0002 whose entry is still in hold/."""
         try:
             env = self.spool.read_envelope("hold", msg_id)
         except FileNotFoundError:
@@ -254,12 +264,6 @@ class Moderator:
         self.spool.write_envelope("hold", msg_id, env)
         try:
             self.spool.move(msg_id, "hold", "outgoing")
-        except FileNotFoundError:
-            pass
-
-    def _to_rejected(self, msg_id: str) -> None:
-        try:
-            self.spool.move(msg_id, "hold", "rejected")
         except FileNotFoundError:
             pass
 

@@ -1,9 +1,15 @@
-"""The quarantine store (sqlmodel): held messages and the screening log.
+"""The quarantine store (sqlmodel): held messages, their bytes, and the screening log.
 
 Rows are keyed by the spool id, so writing them again after a crash is harmless: the
-worker may redo a message it had half finished, and the row is simply replaced.
-The raw message of a held mail stays in the spool's hold/ queue (mode 0600); the row
-refers to it by id.
+worker may redo a message it had half finished, and the first row stands.
+
+The raw message of a held mail lives in the database too (`held_body`, with its spool
+envelope), not in a spool directory: with several nodes on one PostgreSQL database, the
+node that picks up a release may not be the one that held the mail, and a purge must
+remove the bytes everywhere at once. SQLite keeps the same design, so one code path
+serves one node and many. Mail in flight (incoming, outgoing) stays in each node's spool.
+
+The schema is made and upgraded by Alembic migrations (gateway/migrations).
 """
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import LargeBinary, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, create_engine, select
@@ -26,10 +32,10 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime | None) -> datetime | None:
-    """Databases hand back naive datetimes; every time we store is UTC."""
+    """SQLite hands back naive datetimes, PostgreSQL aware ones: every time we store is UTC."""
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
-    return value
+    return value.astimezone(timezone.utc) if value is not None else None
 
 
 class HeldMessage(SQLModel, table=True):
@@ -55,6 +61,12 @@ class HeldMessage(SQLModel, table=True):
     reason_code: str = ""  # release: false_positive, approved_exception, consent_on_file, other
     reason: str = ""
     raw_purged_at: datetime | None = None
+    # a released message on its way into one node's spool (gateway/quarantine/dispatch.py)
+    lease_owner: str = ""  # the node that claimed it, until lease_until
+    lease_until: datetime | None = None
+    claim_id: str = ""  # the latest claim; only the spool copy carrying it may be sent
+    dispatched_by: str = ""  # the node whose spool took it; its bytes left held_body then
+    dispatched_at: datetime | None = None
 
     @property
     def recipients(self) -> list[str]:
@@ -63,6 +75,14 @@ class HeldMessage(SQLModel, table=True):
     @property
     def finding_dicts(self) -> list[dict]:
         return json.loads(self.findings)
+
+
+class HeldBody(SQLModel, table=True):
+    """The bytes of a held message and its spool envelope, until dispatched or purged."""
+    __tablename__ = "held_body"
+    id: str = Field(primary_key=True)
+    raw: bytes = Field(sa_type=LargeBinary)
+    envelope: str  # SpoolEntry.to_json()
 
 
 class ScreeningLog(SQLModel, table=True):
@@ -97,14 +117,6 @@ class AuditEvent(SQLModel, table=True):
         return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _sql_literal(value) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -118,6 +130,18 @@ def sqlite_path(url: str) -> Path | None:
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
         return Path(url.removeprefix("sqlite:///"))
     return None
+def make_engine(url: str):
+    """An engine for a database URL: SQLite in WAL mode with a busy timeout; PostgreSQL
+    through psycopg 3, sessions in UTC, connections checked before use (a node outlives
+    a database restart)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_pre_ping=True,
+                             connect_args={"options": "-c timezone=UTC", "connect_timeout": 10})
+    return create_engine(url)
 
 
 class Store:
@@ -128,32 +152,14 @@ class Store:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        self.engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite")
-                                    else {})
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = make_engine(url)
 
     def create(self) -> "Store":
-        SQLModel.metadata.create_all(self.engine)
-        self._add_missing_columns()
-        return self
+        """Bring the schema to the current revision (gateway/migrations)."""
+        from gateway import migrations
 
-    def _add_missing_columns(self) -> None:
-        """Additive schema changes (a new column with a default) applied in place, so a
-        database made by an older mailscreen keeps working. Anything else needs a migration."""
-        inspector = inspect(self.engine)
-        with self.engine.begin() as conn:
-            for table in SQLModel.metadata.sorted_tables:
-                have = {c["name"] for c in inspector.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name in have:
-                        continue
-                    ddl = column.type.compile(dialect=self.engine.dialect)
-                    default = column.default.arg if column.default is not None and \
-                        not callable(column.default.arg) else None
-                    clause = "" if default is None else f" DEFAULT {_sql_literal(default)}"
-                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" '
-                                      f"{ddl}{clause}"))
+        migrations.upgrade(self.engine)
+        return self
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -162,35 +168,63 @@ class Store:
         with self.engine.begin() as conn:
             self._upsert(conn, entry)
 
-    def hold(self, held: HeldMessage, entry: ScreeningLog) -> None:
+    def hold(self, held: HeldMessage, entry: ScreeningLog, raw: bytes, envelope: bytes) -> None:
+        """The held row, its bytes and the log line in one transaction. Screened again
+        after a crash, the first hold stands (an admin may have decided on it meanwhile)."""
         with self.engine.begin() as conn:
-            self._upsert(conn, held)
+            self._upsert(conn, held, replace=False)
+            self._upsert(conn, HeldBody(id=held.id, raw=raw, envelope=envelope.decode()),
+                         replace=False)
             self._upsert(conn, entry)
 
-    def _upsert(self, conn, row: SQLModel) -> None:
-        """Insert, or replace the row with the same id (a message screened again after a
-        crash). A single statement, without the ORM: this runs once per message."""
+    def _upsert(self, conn, row: SQLModel, replace: bool = True) -> None:
+        """Insert, or (`replace`) overwrite the row with the same id (a message screened
+        again after a crash). A single statement, without the ORM: this runs once per
+        message."""
         table = row.__table__
         values = {c.name: getattr(row, c.name) for c in table.columns}
         dialect = self.engine.dialect.name
         if dialect in ("sqlite", "postgresql"):
             insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
             stmt = insert(table).values(**values)
-            stmt = stmt.on_conflict_do_update(index_elements=[table.c.id],
-                                              set_={k: v for k, v in values.items() if k != "id"})
+            if replace:
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[table.c.id],
+                    set_={k: v for k, v in values.items() if k != "id"})
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=[table.c.id])
             conn.execute(stmt)
         else:
             with Session(bind=conn) as s:
-                s.merge(row)
+                if replace or s.get(type(row), row.id) is None:
+                    s.merge(row)
                 s.flush()
+
+    def body(self, msg_id: str) -> HeldBody | None:
+        with self.session() as s:
+            return s.get(HeldBody, msg_id)
+
+    def keep_body(self, msg_id: str, raw: bytes, envelope: bytes) -> None:
+        with self.engine.begin() as conn:
+            self._upsert(conn, HeldBody(id=msg_id, raw=raw, envelope=envelope.decode()),
+                         replace=False)
+
+    def forget_body(self, msg_id: str) -> bool:
+        """Delete a held message's bytes (purge); whether there were any."""
+        with self.engine.begin() as conn:
+            table = HeldBody.__table__
+            return conn.execute(table.delete().where(table.c.id == msg_id)).rowcount == 1
 
     def held(self, msg_id: str) -> HeldMessage | None:
         with self.session() as s:
             return s.get(HeldMessage, msg_id)
 
-    def held_ids(self) -> set[str]:
+    def held_ids(self, status: str | None = None) -> set[str]:
+        query = select(HeldMessage.id)
+        if status:
+            query = query.where(HeldMessage.status == status)
         with self.session() as s:
-            return set(s.exec(select(HeldMessage.id)).all())
+            return set(s.exec(query).all())
 
     def logs(self) -> list[ScreeningLog]:
         with self.session() as s:

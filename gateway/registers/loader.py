@@ -3,9 +3,9 @@ register at all while there is none (no database file yet, or a database made be
 register's table existed)."""
 from __future__ import annotations
 
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
 
-from gateway.quarantine.store import sqlite_path
+from gateway.quarantine.store import make_engine, sqlite_path
 
 
 class RegisterLoader:
@@ -22,7 +22,7 @@ class RegisterLoader:
             path = sqlite_path(self.url)
             if path is not None and not path.exists():
                 return None
-            self._engine = create_engine(self.url)
+            self._engine = make_engine(self.url)
         if not self._seen_table:
             if not inspect(self._engine).has_table(self.table):
                 return None

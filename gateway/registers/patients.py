@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import BigInteger, text
 from sqlmodel import Field, SQLModel
 
 from gateway.quarantine import audit
@@ -67,7 +67,7 @@ class RegisterValue(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient: int = Field(index=True)
     kind: str  # one of scanners.patient_keys.KINDS
-    hash: int  # scanners.patient_keys.digest(salt, kind, normal form)
+    hash: int = Field(sa_type=BigInteger)  # patient_keys.digest(salt, kind, normal form)
 
 
 class RegisterState(SQLModel, table=True):
@@ -95,9 +95,8 @@ class ImportReport:
 
 
 def create(store: Store) -> Store:
-    SQLModel.metadata.create_all(store.engine, tables=[RegisterValue.__table__,
-                                                       RegisterState.__table__])
-    return store
+    """The register's tables come with the schema (gateway/migrations): bring it up to date."""
+    return store.create()
 
 
 def read_csv(data: bytes) -> tuple[list[dict[str, list[str]]], list[str]]:
@@ -168,7 +167,7 @@ def import_csv(store: Store, path: Path, reason: str = "") -> ImportReport:
                                "hash": patient_keys.digest(salt, kind, key)})
                 report.values[kind] = report.values.get(kind, 0) + 1
     del rows, data
-    with audit.chain_lock(store), store.session() as s:
+    with store.session() as s:
         s.exec(text(f"DELETE FROM {RegisterValue.__tablename__}"))
         if values:
             s.connection().execute(RegisterValue.__table__.insert(), values)
@@ -182,7 +181,7 @@ def import_csv(store: Store, path: Path, reason: str = "") -> ImportReport:
 
 def clear(store: Store, reason: str) -> int:
     """Empty the register; the number of patients it held."""
-    with audit.chain_lock(store), store.session() as s:
+    with store.session() as s:
         state = s.get(RegisterState, 1)
         before = state.patients if state else 0
         s.exec(text(f"DELETE FROM {RegisterValue.__tablename__}"))

@@ -47,9 +47,8 @@ class WorkError(Exception):
 
 
 def create(store: Store) -> Store:
-    """Make the table if missing (the Store's create() does too when this module is imported)."""
-    SQLModel.metadata.create_all(store.engine, tables=[ProtectedWork.__table__])
-    return store
+    """The register's tables come with the schema (gateway/migrations): bring it up to date."""
+    return store.create()
 
 
 # Registering is an admin's deliberate act on a file they have: long manuals are read whole.
@@ -81,7 +80,7 @@ def add(store: Store, path: Path, title: str = "", reason: str = "") -> Protecte
                          words=words, fingerprint_count=len(hashes),
                          fingerprints=fingerprint.pack(hashes, positions),
                          added_by=audit.current_user())
-    with audit.chain_lock(store), store.session() as s:
+    with store.session() as s:
         s.add(work)
         s.flush()
         audit.append(s, "works_add", [], reason, work_id=work.id, title=work.title,
@@ -92,7 +91,7 @@ def add(store: Store, path: Path, title: str = "", reason: str = "") -> Protecte
 
 
 def remove(store: Store, work_id: int, reason: str) -> ProtectedWork:
-    with audit.chain_lock(store), store.session() as s:
+    with store.session() as s:
         work = s.get(ProtectedWork, work_id)
         if work is None:
             raise WorkError(f"no registered work {work_id}")

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from gateway.config import DeliverySettings, UpstreamSettings
 from gateway.rawmail import header_block_size
@@ -255,12 +255,17 @@ class Outcome:
 
 class Deliverer:
     def __init__(self, spool: Spool, transport: Transport, settings: DeliverySettings,
-                 hostname: str, metrics=None):
+                 hostname: str, metrics=None,
+                 confirm_release: Callable[[str, str], bool] | None = None):
         self.spool = spool
         self.metrics = metrics  # gateway.metrics.Metrics, or None
         self.transport = transport
         self.settings = settings
         self.hostname = hostname
+        # asked (id, the envelope's release_claim) before sending released mail: is this
+        # copy the one to send? (gateway/quarantine/dispatch.py; an exception puts the
+        # message back for later)
+        self.confirm_release = confirm_release
         self._lock = threading.Lock()
         self._next_attempt: dict[str, float] = {}  # outgoing id -> when it is due
         self._flush_seen = spool.flush_requested_at()
@@ -335,6 +340,12 @@ class Deliverer:
 
     def deliver(self, msg_id: str) -> Outcome:
         env = self.spool.read_envelope("sending", msg_id)
+        if env.verdict == "released" and self.confirm_release is not None \
+                and not self.confirm_release(msg_id, env.release_claim):
+            log.warning("%s: released through another claim or node; dropping this copy",
+                        msg_id)
+            self.spool.remove("sending", msg_id)
+            return Outcome([], [], [])
         raw = self.spool.message_path("sending", msg_id).read_bytes()
         data = tag(raw, [tuple(h) for h in env.add_headers],
                    env.subject_prefix)

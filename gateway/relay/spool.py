@@ -63,6 +63,8 @@ class SpoolEntry:
     dsn_envid: str = ""
     dsn_notify: dict[str, str] = field(default_factory=dict)
     dsn_orcpt: dict[str, str] = field(default_factory=dict)
+    # a released message: the quarantine claim that put it here (gateway/quarantine/dispatch.py)
+    release_claim: str = ""
     version: int = SCHEMA_VERSION
 
     def to_json(self) -> bytes:
@@ -125,15 +127,21 @@ class Spool:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def accept(self, raw: bytes, envelope: SpoolEntry, queue: str = "incoming") -> str:
-        """Store a message durably in `queue` and return its id. Only then may SMTP say 250."""
+    def accept(self, raw: bytes, envelope: SpoolEntry, queue: str = "incoming",
+               msg_id: str | None = None) -> str:
+        """Store a message durably in `queue` and return its id. Only then may SMTP say 250.
+        `msg_id` keeps an id given before (a released message coming back from the
+        quarantine database)."""
+        given = msg_id
         for _ in range(5):
-            msg_id = new_id()
+            msg_id = given or new_id()
             entry = self.path("tmp", msg_id)
             try:
                 entry.mkdir(mode=0o700)
                 break
             except FileExistsError:
+                if given:  # a partial copy a crash left behind: write it again
+                    shutil.rmtree(entry, ignore_errors=True)
                 continue
         else:
             raise SpoolError("could not allocate a spool id")

@@ -1,4 +1,5 @@
-"""The screening step: incoming -> active -> scan (in a sandbox) -> decide -> outgoing | hold.
+"""The screening step: incoming -> active -> scan (in a sandbox) -> decide -> outgoing, or
+held: into the quarantine database (row and bytes), out of the spool.
 
 Every write is idempotent by spool id, and the move out of active/ comes last, so a crash
 at any point leaves the message in active/, from where it is screened again at restart.
@@ -43,7 +44,7 @@ class Screener:
         self.store = store
         self.sandbox = sandbox
         self.settings = settings
-        self.repetition = Repetition(store.engine, settings.bulk).create()
+        self.repetition = Repetition(store.engine, settings.bulk)
 
     def reconfigure(self, settings: Settings) -> None:
         """New policy, scanners and limits from the next message on."""
@@ -66,8 +67,11 @@ class Screener:
         if verdict.action is Action.HOLD:
             row = self._held_row(msg_id, env, result, verdict)
             row.four_eyes = verdict.four_eyes
-            self.store.hold(row, entry)  # the row first: a crash before the move redoes both
-            self.spool.move(msg_id, "active", "hold", durable=False)
+            raw = self.spool.message_path("active", msg_id).read_bytes()
+            # row, bytes and log in one transaction, then out of the spool: a crash in
+            # between screens it again, and the first hold stands
+            self.store.hold(row, entry, raw, env.to_json())
+            self.spool.remove("active", msg_id)
             if self.settings.admin.notify_on_hold and env.mail_from \
                     and env.kind != "notice":
                 self._notify_held(msg_id, env, result, verdict)
