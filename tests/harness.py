@@ -100,9 +100,9 @@ class Sink:
 
 
 def write_config(directory: Path, port: int, upstream_port: int, extra: str = "",
-                 log_level: str = "INFO", scan_workers: int = 1, delivery_workers: int = 1,
-                 retry_delays: str = "[0.3]", data_dir: str = "data", database_url: str = "",
-                 name: str = "mailscreen.toml") -> Path:
+                 database_url: str = "", name: str = "mailscreen.toml", data_dir: str = "data",
+                 *, log_level: str = "INFO", scan_workers: int = 1, delivery_workers: int = 1,
+                 retry_delays: str = "[0.3]") -> Path:
     """A mailscreen.toml for a relay on `port` delivering to a sink on `upstream_port`,
     with fast retries; `extra` is appended (more TOML tables). `database_url` "" is SQLite
     under the data directory."""
