@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import (BACKENDS, DATA, DEFAULT_BACKEND, HARMFUL, HEADS, LABELS, decide,
-                    lexical_buckets, lexical_rows, load_encoder)
+from .model import (BACKENDS, DATA, DEFAULT_BACKEND, GROUP_LABELS, GROUPS, HARMFUL,
+                    HEADS, LABELS, decide, group_scores, lexical_buckets, lexical_rows,
+                    load_encoder)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVSET = ROOT.parent / "shared" / "devset" / "sentences.jsonl"
@@ -131,62 +132,80 @@ def _up(p: float) -> float:
     return float(np.ceil(p * 1e4 + 1) / 1e4)
 
 
-def recall_thresholds(P: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per label: the highest threshold that keeps out-of-fold recall >= TARGET_RECALL, never
-    below MIN_THRESHOLD."""
-    thr = np.full(len(LABELS), 0.5)
-    thr[0] = 0.0
-    for c in range(1, len(LABELS)):
-        pos = np.sort(P[y == c, c])[::-1]
-        k = max(int(np.ceil(TARGET_RECALL * len(pos))) - 1, 0)
-        thr[c] = max(MIN_THRESHOLD, _down(pos[k])) if len(pos) else 0.5
+def _groups_of(y: np.ndarray) -> np.ndarray:
+    """Index into GROUPS of each row's label; -1 for benign, -2 for quoted_report."""
+    out = np.full(len(y), -1)
+    out[y == 1] = -2
+    for g, name in enumerate(GROUPS):
+        out[np.isin(y, [LABELS.index(lab) for lab in GROUP_LABELS[name]])] = g
+    return out
+
+
+def _expand(gthr: np.ndarray, quoted: float) -> np.ndarray:
+    thr = np.zeros(len(LABELS))
+    thr[1] = quoted
+    for g, name in enumerate(GROUPS):
+        for lab in GROUP_LABELS[name]:
+            thr[LABELS.index(lab)] = gthr[g]
     return thr
+
+
+def _recall_point(scores: np.ndarray) -> float:
+    pos = np.sort(scores)[::-1]
+    k = max(int(np.ceil(TARGET_RECALL * len(pos))) - 1, 0)
+    return max(MIN_THRESHOLD, _down(pos[k])) if len(pos) else 0.5
+
+
+def recall_thresholds(P: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per group: the highest threshold on the group's summed probability that keeps
+    out-of-fold recall (rows of the group's labels) >= TARGET_RECALL, never below MIN_THRESHOLD;
+    quoted_report likewise on its own probability."""
+    S, yg = group_scores(P), _groups_of(y)
+    gthr = np.array([_recall_point(S[yg == g, g]) for g in range(len(GROUPS))])
+    return _expand(gthr, _recall_point(P[y == 1, 1]))
 
 
 def strict_thresholds(P: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Thresholds that flag at most MAX_BENIGN_FA of the benign rows (out of fold, all harmful
-    labels together) and otherwise catch as much as they can.
+    """Group thresholds that flag at most MAX_BENIGN_FA of the benign rows (out of fold, all
+    groups together) and otherwise catch as much as they can, fairly between groups.
 
-    Start from `recall_thresholds`. While too many benign rows are flagged, raise the threshold
-    of the label that flags most of them just past its highest-scoring flagged benign row. Then,
-    while the budget allows, lower a threshold to take in that label's next positive row,
-    choosing each time the move that gains the most recall (ties: fewest benign rows flagged,
-    then the earlier label); never below MIN_THRESHOLD or the recall threshold."""
-    floor = recall_thresholds(P, y).astype(np.float64)
-    thr = floor.copy()
-    benign = P[y == 0]
+    Group g's threshold with k allowed false alarms is just above its (k+1)-th highest benign
+    score, and never below its recall threshold (no point flagging more than it takes to reach
+    TARGET_RECALL). All k start at 0; then, while the budget allows, the group with the lowest
+    out-of-fold recall that can still move takes one more false alarm (ties: the earlier
+    group); a group stops when its recall threshold is reached or its next step would break
+    the budget."""
+    S, yg = group_scores(P), _groups_of(y)
+    G = len(GROUPS)
+    floor = np.array([_recall_point(S[yg == g, g]) for g in range(G)])
+    benign = S[yg == -1]
     budget = int(np.floor(MAX_BENIGN_FA * len(benign)))
-    harmful = [LABELS.index(h) for h in HARMFUL]
+    ranked = [np.sort(benign[:, g])[::-1] for g in range(G)]
+
+    def threshold(g: int, k: int) -> float:
+        t = min(_up(ranked[g][k]), 0.999) if k < len(ranked[g]) else 0.0
+        return max(t, floor[g])
+
+    def recall(g: int, t: float) -> float:
+        pos = S[yg == g, g]
+        return float((pos >= t).mean()) if len(pos) else 1.0
 
     def flagged(t: np.ndarray) -> int:
-        return int((benign[:, harmful] >= t[harmful]).any(axis=1).sum())
+        return int((benign >= t).any(axis=1).sum())
 
-    while flagged(thr) > budget:
-        hits = benign[:, harmful] >= thr[harmful]
-        counts = hits[hits.any(axis=1)].sum(axis=0)
-        j = int(np.argmax(counts))
-        c = harmful[j]
-        thr[c] = min(_up(benign[hits[:, j], c].max()), 0.999)
-    while True:
-        best = None
-        for c in harmful:
-            pos = P[y == c, c]
-            below = pos[(pos < thr[c]) & (pos >= floor[c])]
-            if not len(below):
-                continue
-            t = thr.copy()
-            t[c] = _down(below.max())
-            fa = flagged(t)
-            if fa > budget:
-                continue
-            gain = int((pos >= t[c]).sum() - (pos >= thr[c]).sum()) / len(pos)
-            key = (gain, -fa, -c)
-            if best is None or key > best[0]:
-                best = (key, c, t[c])
-        if best is None:
-            break
-        thr[best[1]] = best[2]
-    return thr
+    k = [0] * G
+    thr = np.array([threshold(g, 0) for g in range(G)])
+    active = set(range(G))
+    while active:
+        g = min(active, key=lambda g: (recall(g, thr[g]), g))
+        t = thr.copy()
+        t[g] = threshold(g, k[g] + 1)
+        if t[g] >= thr[g] or flagged(t) > budget:
+            active.discard(g)
+            continue
+        k[g] += 1
+        thr = t
+    return _expand(thr, _recall_point(P[y == 1, 1]))
 
 
 def report(P: np.ndarray, y: np.ndarray, thr: np.ndarray) -> str:
@@ -199,6 +218,10 @@ def report(P: np.ndarray, y: np.ndarray, thr: np.ndarray) -> str:
         lines.append(f"{lab:22} {n:4d} {thr[c]:5.2f} {tp / max(n, 1):6.2f} "
                      f"{tp / max(tp + fp, 1):6.2f}")
     harmful = np.isin(pred, [LABELS.index(h) for h in HARMFUL])
+    for g in GROUPS:
+        idx = np.isin(y, [LABELS.index(lab) for lab in GROUP_LABELS[g]])
+        ok = np.isin(pred[idx], [LABELS.index(lab) for lab in GROUP_LABELS[g]]).mean()
+        lines.append(f"group {g:14} n={int(idx.sum()):4d} caught {ok:.2f}")
     lines.append(f"benign flagged: {harmful[y == 0].mean():.3%}   "
                  f"quoted_report flagged: {harmful[y == 1].mean():.3%}")
     return "\n".join(lines)
@@ -222,6 +245,10 @@ def train(backend: str = DEFAULT_BACKEND, devset: Path = DEVSET, verbose: bool =
         print(report(P, y, strict), file=sys.stderr)
         print("recall thresholds:", file=sys.stderr)
         print(report(P, y, loose), file=sys.stderr)
+        pred = decide(P, strict)
+        for r, (lab, p) in zip(rows, pred):
+            if r["label"] in ("benign", "quoted_report") and lab in HARMFUL:
+                print(f"  false alarm {lab} {p:.2f} ({r['label']}): {r['text']}", file=sys.stderr)
     W, b = fit(X, y)
     dim = enc.dim
     return {"W": W[:, :dim].astype(np.float32), "W_lex": W[:, dim:].astype(np.float32),
