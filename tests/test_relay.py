@@ -38,8 +38,10 @@ def test_clean_mail_arrives_upstream_unchanged(relay, sink):
 
 
 def test_tagged_mail_arrives_with_verdict_headers(relay, sink):
-    data = message(subject="Rota", body="This bloody rota is a shit show, sort it out.")
-    send(relay.port, data)
+    # to a colleague: swearing inside the clinic is tagged (sent outside it would be held)
+    data = message(subject="Rota", body="This bloody rota is a shit show, sort it out.",
+                   to="priya@glowclinic.example")
+    send(relay.port, data, rcpts=("priya@glowclinic.example",))
     wait_for(lambda: sink.messages)
     content = sink.messages[0][2]
     head, _, original = content.partition(b"X-Mailscreen-Findings:")
