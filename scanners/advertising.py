@@ -32,7 +32,7 @@ import re
 from functools import lru_cache
 from typing import Iterator
 
-from scanners import lexicon, redact, text
+from scanners import lexicon, model_findings, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
 from scanners.lexicon import Hit
 
@@ -125,6 +125,11 @@ class AdvertisingScanner:
                     CATEGORY, rule, severity, seg.where,
                     redact.snippet(seg.text, claim.start, claim.end, 20)))
                 add(f, (rule, seg.where, claim.entry))
+        listed = {(f.rule, f.where) for f in found.values()}
+        for f in model_findings.advertising(views, promotional and not internal,
+                                            bool(public) and not internal):
+            if (f.rule, f.where) not in listed:
+                found[(f.rule, f.where, f.evidence)] = f
         yield from found.values()
         reason = _unattributed(views, bulk, own, cues)
         if reason:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from scanners import redact
+from scanners import model_findings, redact
 from scanners.base import Attachment, Finding, ParsedMessage, Severity
 
 CATEGORY = "copyright"
@@ -200,6 +200,13 @@ class CopyrightScanner:
     # -- the message -------------------------------------------------------------------------
 
     def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
+        found = list(self._scan(msg))
+        yield from found
+        if views is not None and not any(f.rule == "copyright_licence_restricted" or
+                                         f.rule == "copyright_open_licence" for f in found):
+            yield from model_findings.copyright(views)
+
+    def _scan(self, msg: ParsedMessage) -> Iterator[Finding]:
         # the sender's organisation owns what it sends (an academy, its own course)
         self._sender_own = _sender_organisation(msg)
         marketing = _marketing(msg)

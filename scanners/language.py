@@ -28,6 +28,7 @@ import re
 import time
 from typing import Iterator
 
+from scanners import model_findings
 from scanners import classifier, lexicon, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
 from scanners.lexicon import Hit, key
@@ -62,6 +63,11 @@ class LanguageScanner:
         "defamation": "A potentially defamatory accusation of incompetence, dishonesty, fraud "
                       "or harm about a named practitioner, clinic or company; the evidence "
                       "gives the target and the claim.",
+        "language_harassment": "Harassment of a person, sexual remarks or propositions, "
+                               "repeated unwanted contact or stalking, found by the sentence "
+                               "model; high when the person is addressed or named.",
+        "model_unavailable": "The sentence model could not be loaded (package missing or its "
+                             "file changed): only the word lists screened this message; low.",
         "language_classifier": "The trained offensive-language classifier scored a sentence "
                                "as offensive though no listed word matched; medium at most.",
     }
@@ -85,8 +91,15 @@ class LanguageScanner:
                     found[k] = finding
         if self.use_classifier:
             started = time.perf_counter()
-            for finding in self._classify(views, covered, masks):
-                found.setdefault((finding.rule, finding.where, finding.evidence), finding)
+            from_model = model_findings.language(views, _named_target)
+            listed = {(f.rule, f.where) for f in found.values()}
+            for finding in from_model:
+                if finding.rule == "model_unavailable":  # the older classifier instead
+                    found[("model_unavailable",)] = finding
+                    for f in self._classify(views, covered, masks):
+                        found.setdefault((f.rule, f.where, f.evidence), f)
+                elif (finding.rule, finding.where) not in listed:
+                    found.setdefault((finding.rule, finding.where, finding.evidence), finding)
             self.classifier_seconds += time.perf_counter() - started
         yield from found.values()
 

@@ -30,7 +30,7 @@ from scanners.lexicon import FlatView
 _QUOTATION = re.compile(
     r"\"[^\"\n]{2,300}\"|“[^”\n]{2,300}”|«[^»\n]{2,300}»|„[^“”\n]{2,300}[“”]|"
     r"(?<![\w])[‘'][^‘’'\n]{2,300}[’'](?![\w])")
-_NOT_LIST_ITEM = re.compile(r"^[ \t]*(?:[✗✘❌×]|don'?t\s*:|do not\s*:|never\s*:|avoid\s*:)[^\n]*",
+_NOT_LIST_ITEM = re.compile(r"^[ \t]*(?:[-•*·–][ \t]*)?(?:[✗✘❌×]|don'?t\s*:|do not\s*:|never\s*:|avoid\s*:)[^\n]*",
                             re.IGNORECASE | re.MULTILINE)
 _SENTENCE = re.compile(r"[.!?](?=\s)|\n\s*\n")
 _BULLET = re.compile(r"[ \t]*(?:[-•*·–✗✘❌×]|\d{1,2}[.)])[ \t]+\S")

@@ -337,6 +337,8 @@ class MessageText:
     own_body: str  # the sender's own words in the first body part (no quotes)
     is_reply: bool
     reporting: str = ""  # why the message reports or answers what it quotes (quoting.py)
+    # what the scanners compute once for the message (scanners/model_findings.py)
+    cache: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def own(self) -> list[Segment]:
         return [s for s in self.segments if not s.quoted]

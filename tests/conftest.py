@@ -93,8 +93,15 @@ def drop_pg_database(url: str) -> None:
     import psycopg
     from sqlalchemy.engine import make_url
 
-    with psycopg.connect(PG_URL, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    name = make_url(url).database
+    for _ in range(20):  # a relay's last connections may still be closing
+        try:
+            with psycopg.connect(PG_URL, autocommit=True, connect_timeout=10) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.Error:
+            time.sleep(0.5)
+    # left behind on the test server: harmless, and never a reason to fail a test
 
 
 def pytest_collection_modifyitems(config, items):

@@ -122,29 +122,26 @@ def test_corrupt_and_quarantined_entries(tmp_path, sink):
     try:
         send(relay, "friend@example.com",
              body="Our patient Jane Doe, NHS number 999 000 0018, had filler on Monday.")
-        wait_for(lambda: relay.queue("hold"))
-        held = relay.queue("hold")[0]
+        # held mail leaves the spool for the quarantine database: `held` decides it,
+        # the queue tool neither lists nor touches it
+        held = wait_for(lambda: relay.app.store.held_ids(status="held"))
+        held = next(iter(held))
         bad = relay.app.spool.path("corrupt", "zzzzzzzzzzzzzzzz")
         bad.mkdir()
         (bad / "envelope.json").write_text("{not json")
         (bad / "message.eml").write_bytes(b"Subject: x\r\n\r\nx\r\n")
 
         rows = listed(config)
-        assert rows[held]["state"] == "hold (screening)"
+        assert held not in rows
         assert rows["zzzzzzzzzzzzzzzz"]["state"] == "corrupt"
         assert "unreadable" in rows["zzzzzzzzzzzzzzzz"]["problem"]
-        assert "999 000 0018" not in cli(config, "show", held).stdout
-
-        refused = cli(config, "release", held)
-        assert refused.exit_code == 1 and "mailscreen held release" in refused.stderr
-        refused = cli(config, "delete", held, "--yes")
-        assert refused.exit_code == 1 and "mailscreen held reject" in refused.stderr
+        assert cli(config, "release", held).exit_code == 1
         assert cli(config, "show", "nosuchid").exit_code == 1
 
         asked = cli(config, "delete", "zzzz", input="n\n")
         assert asked.exit_code == 1 and "zzzzzzzzzzzzzzzz" in asked.stdout
         deleted = cli(config, "delete", "zzzz", input="y\n")
         assert deleted.exit_code == 0, deleted.output
-        assert not bad.exists() and relay.queue("hold") == [held]
+        assert not bad.exists() and held in relay.app.store.held_ids(status="held")
     finally:
         relay.stop()

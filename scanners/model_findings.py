@@ -1,0 +1,188 @@
+"""What the sentence model (scanners/sentences) adds to the word lists, and how much it may
+decide on its own.
+
+Each message's own sentences are scored once (`labelled(views)`, cached on the message's
+MessageText): the sender's words in the subject, the body and attachments, never quoted or
+forwarded text nor words cited in quotation marks (scanners/quoting.py), through the
+model's cheap gate (length, letters, no boilerplate) and at most MAX_SENTENCES a message.
+A sentence the model labels harmful becomes a finding of the scanner that owns the label.
+
+A model score alone tags (medium); it holds (high) only together with structure, as a
+compliance lead would want to see it before stopping mail:
+
+  threat           a person addressed or named ("you", a name, their family, home, car,
+                   school) or a score of HIGH_HARM or more
+  bullying         a person addressed or named
+  harassment       a person addressed or named, or a score of HIGH_HARM or more
+  discrimination   a score of HIGH_HARM or more
+  defamation       a named person or company in the sentence or the ones before it
+  profanity        never on its own (the audience step raises it when sent outside)
+  pom_promotion    a promotion the advertising scanner already sees (a list or copy to
+                   publish, or a medicine named next to an offer)
+  misleading_claim, under18_targeting   promotional mail (an offer, a price, a list)
+  licence_restriction   only in an attachment (the sender's own terms are theirs to set)
+
+When the model cannot be loaded (package missing, file changed), the word lists still run
+and one low `model_unavailable` finding says so.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from scanners import redact
+from scanners.base import Finding, Severity
+
+log = logging.getLogger(__name__)
+
+MAX_SENTENCES = 40
+HIGH_HARM = 0.9
+SURE = 0.98
+MIN_WORDS_HIGH = 6  # a shorter sentence is too little to stop mail on
+_PERSON = re.compile(
+    r"\b(?:you|your|yours|you're|youre|ya|u|ur|yer|yourself|chi|eich|ti|dy|dach|"
+    r"she|her|he|him|his|they|them|their)\b", re.IGNORECASE)
+_NAMED = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Nurse)\.? [A-Z]|\b[A-Z][a-z]+ [A-Z][a-z]+\b|"
+                    r"(?<=[a-z,] )[A-Z][a-z]{2,}\b")
+
+LANGUAGE_RULES = {"threat": "language_threat", "bullying": "language_abuse",
+                  "harassment": "language_harassment",
+                  "discrimination": "language_discrimination", "defamation": "defamation",
+                  "profanity": "language_profanity"}
+
+
+@dataclass(frozen=True)
+class Labelled:
+    segment: object  # scanners.text.Segment
+    start: int
+    end: int
+    label: str
+    prob: float
+
+    @property
+    def sentence(self) -> str:
+        return self.segment.text[self.start:self.end]
+
+    def evidence(self) -> str:
+        return (redact.snippet(self.sentence, 0, min(len(self.sentence), 60), 0) +
+                f" (model: {self.label} {self.prob:.2f})")
+
+
+@lru_cache(maxsize=1)
+def model():
+    """The sentence model of this process, loaded on first use; None if unavailable."""
+    try:
+        from scanners.sentences import load
+        return load()
+    except Exception as e:  # a broken install must not stop the word lists
+        log.warning("sentence model not loaded: %s: %s", type(e).__name__, e)
+        return None
+
+
+def labelled(views) -> list[Labelled] | None:
+    """The harmful sentences of the message, labelled once however many scanners ask;
+    None when the model is unavailable."""
+    cache = views.cache
+    if "model" not in cache:
+        cache["model"] = _label(views)
+    return cache["model"]
+
+
+def _label(views) -> list[Labelled] | None:
+    m = model()
+    if m is None:
+        return None
+    from scanners.sentences import worth_scoring
+    from scanners.text import sentences
+
+    todo: list[tuple[object, int, int]] = []
+    seen: set[str] = set()
+    for seg in sorted(views.segments, key=lambda s: s.kind == "attachment"):
+        if seg.quoted:
+            continue
+        for start, end in sentences(seg.text):
+            while start < end and seg.text[start].isspace():
+                start += 1
+            text = seg.text[start:end].strip()
+            if len(todo) >= MAX_SENTENCES:
+                break
+            if not text or text in seen or not worth_scoring(text) or seg.cited(start, end):
+                continue
+            seen.add(text)
+            todo.append((seg, start, end))
+    if not todo:
+        return []
+    results = m.classify([seg.text[a:b].strip() for seg, a, b in todo])
+    return [Labelled(seg, a, b, label, prob) for (seg, a, b), (label, prob) in zip(todo, results)
+            if label not in ("benign", "quoted_report")]
+
+
+def unavailable(category: str) -> Finding:
+    return Finding(category, "model_unavailable", Severity.LOW, "body",
+                   "sentence model not available: word lists only")
+
+
+def language(views, named_target) -> list[Finding]:
+    """Language findings from the model; `named_target(text, at)` names a person or company
+    (scanners/language.py)."""
+    found = labelled(views)
+    if found is None:
+        return [unavailable("language")]
+    out = []
+    harmful = [i for i in found if i.label in LANGUAGE_RULES and i.label != "profanity"]
+    for item in found:
+        rule = LANGUAGE_RULES.get(item.label)
+        if rule is None:
+            continue
+        words = len(item.sentence.split())
+        person = bool(_PERSON.search(item.sentence) or _NAMED.search(item.sentence))
+        # more than one harmful sentence, or one the model is all but sure of
+        corroborated = len(harmful) > 1 or item.prob >= SURE
+        if words < MIN_WORDS_HIGH:
+            high = False
+        elif item.label in ("threat", "harassment", "bullying"):
+            high = person and item.prob >= HIGH_HARM and corroborated
+        elif item.label == "discrimination":
+            high = item.prob >= HIGH_HARM and corroborated
+        elif item.label == "defamation":
+            text = item.segment.text
+            before = text[max(0, item.start - 400):item.end]
+            high = bool(named_target(before, len(before))) and corroborated
+        else:
+            high = False
+        severity = Severity.HIGH if high else Severity.MEDIUM
+        out.append(Finding("language", rule, severity, item.segment.where, item.evidence()))
+    return out
+
+
+def advertising(views, promotional: bool, public: bool) -> list[Finding]:
+    found = labelled(views)
+    if found is None:
+        return []  # said once, by the language scanner
+    out = []
+    for item in found:
+        if item.label == "pom_promotion":
+            severity = Severity.HIGH if public else Severity.MEDIUM
+            rule = "pom_promotion"
+        elif item.label == "misleading_claim":
+            severity = Severity.HIGH if promotional else Severity.MEDIUM
+            rule = "misleading_claim"
+        elif item.label == "under18_targeting":
+            severity = Severity.HIGH if promotional else Severity.MEDIUM
+            rule = "under18_promotion"
+        else:
+            continue
+        out.append(Finding("advertising", rule, severity, item.segment.where, item.evidence()))
+    return out
+
+
+def copyright(views) -> list[Finding]:
+    found = labelled(views)
+    if found is None:
+        return []
+    return [Finding("copyright", "copyright_licence_restricted", Severity.MEDIUM,
+                    item.segment.where, item.evidence())
+            for item in found
+            if item.label == "licence_restriction" and item.segment.kind == "attachment"]
