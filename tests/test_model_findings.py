@@ -1,0 +1,55 @@
+"""The sentence model inside the scanners: what it adds to the word lists, when a score alone
+only tags, and the fallback when the model is unavailable. Runs the real model."""
+from __future__ import annotations
+
+import pytest
+
+from gateway.content.parse import parse
+from gateway.pipeline import screen
+from scanners import model_findings
+from scanners.base import Severity
+from scanners.registry import build
+
+pytestmark = pytest.mark.model
+
+
+def mail(body: str, to: str = "Sam Patel <sam@example.com>",
+         sender: str = "Jo Reed <jo@glowclinic.example>") -> bytes:
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: Re: your review\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+
+
+def findings(raw: bytes):
+    return screen(parse(raw), build({}))
+
+
+def test_veiled_threats_and_exclusion_that_no_word_list_names_are_found():
+    threat = ("I know where your kids go to school. It would be a real shame if something "
+              "happened on the way home. Take the review down by Friday.")
+    found = {f.rule: f for f in findings(mail(threat)) if f.category == "language"}
+    assert "language_threat" in found and found["language_threat"].severity is Severity.HIGH
+    veiled = ("You might want to think very hard about who reads your posts from now on. "
+              "People who talk too much about my clinic tend to regret it.")
+    found = [f for f in findings(mail(veiled)) if f.category == "language"]
+    assert found and any("(model: " in f.evidence for f in found), found
+    exclusion = ("Funny how nobody ever remembers to invite the new girl to team drinks. "
+                 "Maybe if she tried a bit harder people would actually want her around.")
+    assert any(f.category == "language" for f in findings(mail(exclusion)))
+
+
+def test_civil_mail_and_a_quoted_complaint_are_not_held():
+    civil = ("Thank you for your email. We are sorry the appointment ran late on Tuesday. "
+             "We have refunded the consultation fee and hope to see you again.")
+    assert not [f for f in findings(mail(civil)) if f.category == "language"]
+    quoted = ("We received your message, which said \"I will make sure everyone knows what a "
+              "butcher she is\". We have passed it to our solicitor and will not reply further.")
+    assert not [f for f in findings(mail(quoted)) if f.severity is Severity.HIGH
+                and f.category == "language"]
+
+
+def test_without_the_model_the_word_lists_still_run_and_say_so(monkeypatch):
+    monkeypatch.setattr(model_findings, "model", lambda: None)
+    found = findings(mail("You are a useless idiot and everyone knows it."))
+    rules = {f.rule for f in found}
+    assert "model_unavailable" in rules and "language_abuse" in rules
+    assert next(f for f in found if f.rule == "model_unavailable").severity is Severity.LOW
