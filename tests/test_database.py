@@ -153,3 +153,12 @@ def test_audit_appends_from_many_connections_at_once_never_fork_the_chain(tmp_pa
     assert check.ok and check.rows == 60, (check, time.monotonic() - started)
     for s in stores:
         s.dispose()
+
+
+def test_head_is_the_last_revision_of_the_migration_scripts():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations.HERE))
+    assert ScriptDirectory.from_config(config).get_current_head() == migrations.HEAD

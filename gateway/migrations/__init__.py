@@ -9,6 +9,10 @@ same between the relay and the admin commands.
 
 A database made before migrations existed (tables, no `alembic_version`) is taken by the
 first revision, which only creates what is missing and adds missing columns.
+
+A schema change is a new file in versions/ (NNNN_what.py, `down_revision` the previous
+one; script.py.mako is its template), written for both databases, and HEAD set to it
+(tests/test_database.py checks HEAD is the scripts' head).
 """
 from __future__ import annotations
 
