@@ -21,7 +21,7 @@ from typing import Protocol
 from gateway.config import DeliverySettings, UpstreamSettings
 from gateway.rawmail import header_block_size
 from gateway.relay import notices
-from gateway.relay.spool import Spool, SpoolEntry, new_id
+from gateway.relay.spool import Spool, SpoolEntry, new_id, out_of_space
 
 log = logging.getLogger("mailscreen.delivery")
 
@@ -227,9 +227,12 @@ class Deliverer:
                 fresh[msg_id] = self.spool.read_envelope("outgoing", msg_id).next_attempt
             except FileNotFoundError:
                 continue  # taken meanwhile
-            except (OSError, ValueError):
-                log.error("unreadable envelope for %s; moved to corrupt/", msg_id)
-                self.spool.claim("outgoing", "corrupt", [msg_id])
+            except ValueError as e:  # bytes that are not an envelope: nothing to retry
+                self.spool.to_corrupt("outgoing", msg_id, f"unreadable envelope: {e}")
+                continue
+            except OSError as e:  # I/O trouble: look again next time
+                log.error("%s: cannot read its envelope now (%s); will try again", msg_id, e)
+                continue
         with self._lock:  # a time set meanwhile by a deferral is later, so the max wins
             fresh = {i: max(t, self._next_attempt.get(i, t)) for i, t in fresh.items()}
             self._next_attempt = fresh
@@ -250,15 +253,36 @@ class Deliverer:
         return handled
 
     def _put_back(self, msg_id: str, delay: float) -> None:
+        """Back to outgoing/ for a later attempt. The envelope on disk is the one from
+        before this attempt; if the new time cannot be written (disk full) it stays, and
+        the time is kept in memory: the entry is never lost for want of space."""
         try:
             env = self.spool.read_envelope("sending", msg_id)
-            env.next_attempt = time.time() + delay
-            self.spool.write_envelope("sending", msg_id, env)
-            self._schedule(msg_id, env.next_attempt)
+        except ValueError as e:
+            self.spool.to_corrupt("sending", msg_id, f"unreadable envelope: {e}")
+            return
+        except OSError as e:
+            env = None
+            log.error("%s: cannot read its envelope (%s); queued again as it is", msg_id, e)
+        when = time.time() + delay
+        if env is not None:
+            env.next_attempt = when
+            try:
+                self.spool.write_envelope("sending", msg_id, env)
+            except OSError as e:
+                log.error("%s: cannot record the next attempt (%s); queued again as it is",
+                          msg_id, e)
+        self._schedule(msg_id, when)
+        self._move_back(msg_id)
+
+    def _move_back(self, msg_id: str) -> None:
+        """sending/ -> outgoing/ is a rename: it needs no space. Only an I/O error can stop
+        it, and then recover() at the next start does it."""
+        try:
             self.spool.move(msg_id, "sending", "outgoing")
-        except (OSError, ValueError):
-            log.exception("%s: could not put back; moved to corrupt/", msg_id)
-            self.spool.claim("sending", "corrupt", [msg_id])
+        except OSError as e:
+            log.error("%s: could not move back to outgoing/ (%s); recovered at restart",
+                      msg_id, e)
 
     def deliver(self, msg_id: str) -> Outcome:
         env = self.spool.read_envelope("sending", msg_id)
@@ -283,33 +307,46 @@ class Deliverer:
             retry = {}
         for r in delivered:
             log.info("%s delivered to %s", msg_id, r)
-        if failed:
-            self._bounce(env, raw, failed)
+        if failed and not self._bounce(env, raw, failed):
+            # no room for the DSN now: keep the recipients; the next attempt bounces again
+            retry.update(failed)
+            failed = {}
         if retry:
             attempts = env.attempts + 1
             delays = self.settings.retry_delays
             env.rcpt_tos, env.attempts = list(retry), attempts
             env.next_attempt = time.time() + delays[min(attempts, len(delays)) - 1]
             env.last_error = next(iter(retry.values()))[1]
-            self.spool.write_envelope("sending", msg_id, env)
+            try:
+                self.spool.write_envelope("sending", msg_id, env)
+            except OSError as e:  # disk full: the old envelope stays, with more recipients
+                log.error("%s: cannot record the deferral (%s); the entry stays as it was",
+                          msg_id, e)
             self._schedule(msg_id, env.next_attempt)
-            self.spool.move(msg_id, "sending", "outgoing")
+            self._move_back(msg_id)
             log.warning("%s deferred for %d recipient(s), attempt %d: %s", msg_id, len(retry),
                         attempts, env.last_error)
         else:
             self.spool.remove("sending", msg_id)
         return Outcome(delivered, list(retry), list(failed))
 
-    def _bounce(self, env: SpoolEntry, raw: bytes, failed: dict[str, tuple[int, str]]) -> None:
+    def _bounce(self, env: SpoolEntry, raw: bytes, failed: dict[str, tuple[int, str]]) -> bool:
+        """Queue a DSN for `failed`; False when the disk has no room for it (try later)."""
+        if env.mail_from and env.kind != "notice":  # never bounce a bounce
+            try:
+                notice = notices.build_dsn(self.hostname, env.mail_from, env.id, raw, failed)
+                queue_notice(self.spool, self.hostname, env.mail_from, notice)
+            except OSError as e:
+                if out_of_space(e):
+                    log.error("%s: no space for the delivery status notice; bounce kept for "
+                              "the next attempt", env.id)
+                    return False
+                log.exception("%s: could not queue the delivery status notice", env.id)
+            except Exception:  # never let a failed notice re-deliver what was delivered
+                log.exception("%s: could not queue the delivery status notice", env.id)
         for r, (code, reason) in failed.items():
             log.warning("%s bounced for %s: %s %s", env.id, r, code, reason)
-        if not env.mail_from or env.kind == "notice":
-            return  # never bounce a bounce
-        try:
-            notice = notices.build_dsn(self.hostname, env.mail_from, env.id, raw, failed)
-            queue_notice(self.spool, self.hostname, env.mail_from, notice)
-        except Exception:  # never let a failed notice re-deliver what was already delivered
-            log.exception("%s: could not queue the delivery status notice", env.id)
+        return True
 
 
 def queue_notice(spool: Spool, hostname: str, to: str, data: bytes) -> str:

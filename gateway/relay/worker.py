@@ -56,8 +56,12 @@ class Screener:
         self.screen(msg_id)
         return True
 
-    def screen(self, msg_id: str) -> Action:
-        env = self.spool.read_envelope("active", msg_id)
+    def screen(self, msg_id: str) -> Action | None:
+        try:
+            env = self.spool.read_envelope("active", msg_id)
+        except ValueError as e:  # not an envelope: nothing to retry, a person must look
+            self.spool.to_corrupt("active", msg_id, f"unreadable envelope: {e}")
+            return None
         result = self.sandbox.scan(str(self.spool.message_path("active", msg_id)))
         result.findings = self._in_context(msg_id, env, result)
         verdict = decide(result.findings, env.rcpt_tos, self.settings.policy)
