@@ -6,18 +6,22 @@ from pathlib import Path
 import typer
 
 from cli.common import ConfigOption, fail, settings_or_exit, setup_logging
-from gateway.config import config_path, unknown_rules
+from gateway.config import ConfigError, config_path, unknown_rules
 from gateway.relay.smtp import hash_password as make_hash
 from scanners import registry
 
 
 def serve(config: Path = ConfigOption) -> None:
     """Run the relay: SMTP front, screening and delivery, until SIGTERM."""
-    from gateway.app import App
+    from gateway.app import App, check_file_limit
 
     settings = settings_or_exit(config)
     _check_scanners(settings)
     setup_logging(settings.log_level)
+    try:
+        check_file_limit(settings)
+    except ConfigError as e:
+        fail(str(e), code=2)
     try:
         app = App(settings, config_path=config_path(config))
     except OSError as e:

@@ -40,7 +40,15 @@ class AuthSettings:
     # brute-force limits: past them the client gets 421 and is disconnected
     max_failures_per_session: int = 3
     max_failures_per_address: int = 10
+    # failures for one user name, and for all users together, within failure_window: past
+    # them AUTH for that user (or for everyone) gets 454 without a password being checked
+    max_failures_per_user: int = 10
+    max_failures_total: int = 100
     failure_window: float = 900.0
+    # passwords are checked in this many threads, never on the event loop
+    hash_threads: int = 2
+    # AUTH without TLS sends passwords in clear: refused at start unless set on purpose
+    allow_plaintext_auth: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,16 @@ class ServerSettings:
     max_recipients: int = 100
     max_header_size: int = 100 * 1024
     timeout: float = 300.0
+    # new mail gets 452 4.3.1 while the spool's file system has less free space than this,
+    # so mail already queued always has room to change state (defer, bounce, hold)
+    spool_reserve_mb: float = 100.0
+    # connections at once, in all and from one client address (421 past them)
+    max_connections: int = 200
+    max_connections_per_address: int = 20
+    # commands in one session, and commands in a row that make no progress (NOOP, RSET,
+    # HELP, VRFY, EHLO ... with no MAIL, RCPT or DATA between): 421 and disconnect past them
+    max_commands: int = 50000
+    max_idle_commands: int = 20
     tls: TlsSettings = field(default_factory=TlsSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
 
@@ -107,6 +125,9 @@ class DeliverySettings:
 @dataclass(frozen=True)
 class TagSettings:
     subject_prefix: str = ""  # off by default: changing the subject breaks DKIM
+    # X-Mailscreen-Findings (rule names and where they hit) also on mail to recipients
+    # outside the clinic; off: they get the verdict header only
+    external_headers: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,10 +143,11 @@ class ClinicSettings:
 
 @dataclass(frozen=True)
 class PatientDataPolicy:
-    # patient data addressed to the patient alone passes (the scanner tags such findings)
+    # patient data addressed to the patient alone passes when the patient register knows
+    # that address for the patient
     to_patient: bool = True
-    # ... also when the patient is known only by the To display name and the greeting,
-    # not by the patient register
+    # ... and is tagged (not held) when only the To display name and the greeting match:
+    # a display name is no proof the address is the patient's (misdirected mail)
     by_display_name: bool = True
     # patient data (medium or high) to more envelope recipients than this always holds; 0: off
     max_recipients: int = 10
@@ -314,12 +336,23 @@ def _validate(s: Settings, source: str) -> Settings:
             fail("server.relay_networks", f"has an invalid network {net!r}")
     if not 0 < s.server.port < 65536:
         fail("server.port", "must be between 1 and 65535")
+    if s.server.spool_reserve_mb < 0:
+        fail("server.spool_reserve_mb", "must not be negative")
     for key in ("max_message_size", "max_recipients", "max_header_size"):
         if getattr(s.server, key) <= 0:
             fail(f"server.{key}", "must be positive")
     tls = s.server.tls
     if bool(tls.cert_file) != bool(tls.key_file):
         fail("server.tls", "needs both cert_file and key_file")
+    auth = s.server.auth
+    for key in ("max_connections", "max_connections_per_address", "max_commands",
+                "max_idle_commands"):
+        if getattr(s.server, key) < 1:
+            fail(f"server.{key}", "must be at least 1")
+    for key in ("max_failures_per_session", "max_failures_per_address", "max_failures_per_user",
+                "max_failures_total", "hash_threads"):
+        if getattr(auth, key) < 1:
+            fail(f"server.auth.{key}", "must be at least 1")
     if s.server.auth.required and not s.server.auth.users:
         fail("server.auth.required", "needs at least one user in server.auth.users")
     if tls.require_starttls and not tls.cert_file:
@@ -327,6 +360,10 @@ def _validate(s: Settings, source: str) -> Settings:
     for user, hashed in s.server.auth.users.items():
         if not hashed.startswith("scrypt$"):
             fail(f"server.auth.users.{user}", "must be a hash made by `mailscreen hash-password`")
+    if auth.users and not tls.cert_file and not auth.allow_plaintext_auth:
+        fail("server.auth.users", "are set but server.tls is not: passwords would cross the "
+             "network in clear (configure TLS, or set server.auth.allow_plaintext_auth = true "
+             "if the relay only listens on a trusted network)")
     if s.scan.workers < 1:
         fail("scan.workers", "must be at least 1")
     if s.scan.time_budget <= 0:
