@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 import threading
 import time
@@ -39,11 +40,19 @@ def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+TRACE = re.compile(rb"\AReceived: from [^\r\n]* \(mailscreen\) with [^\r\n]*\r\n")
+
+
 class SinkHandler:
-    """The upstream smart host: records every message; can be told to refuse."""
+    """The upstream smart host: records every message; can be told to refuse.
+
+    `messages` hold each message without the one `Received:` line mailscreen puts on top
+    (tests/test_headers.py checks that line), so tests compare with the bytes they sent;
+    `traced` keeps the bytes exactly as they arrived."""
 
     def __init__(self):
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.traced: list[bytes] = []
         self.refuse_rcpt: dict[str, str] = {}  # address -> reply, e.g. "550 5.1.1 No such user"
         self.data_reply: str | None = None  # e.g. "451 4.3.0 try later"
         self.lock = threading.Lock()
@@ -58,8 +67,9 @@ class SinkHandler:
         if self.data_reply:
             return self.data_reply
         with self.lock:
+            self.traced.append(envelope.original_content)
             self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
-                                  envelope.original_content))
+                                  TRACE.sub(b"", envelope.original_content, count=1)))
         return "250 OK sink"
 
     def to(self, address: str) -> list[bytes]:

@@ -36,7 +36,8 @@ def test_clean_mail_arrives_upstream_unchanged(relay, sink):
     assert [(row.action, row.recipient_count) for row in log] == [("pass", 1)]
 
 
-def test_tagged_mail_arrives_with_verdict_headers(relay, sink):
+def test_tagged_mail_arrives_with_verdict_headers(make_relay, sink):
+    relay = make_relay(tag={"external_headers": True})  # rule names for outside recipients too
     data = message(subject="Rota", body="This bloody rota is a shit show, sort it out.")
     send(relay.port, data)
     wait_for(lambda: sink.messages)

@@ -6,6 +6,7 @@ that a message leaves the spool only once every recipient is settled.
 """
 from __future__ import annotations
 
+import email.utils
 import logging
 import os
 import re
@@ -186,6 +187,16 @@ def tag(raw: bytes, headers: list[tuple[str, str]], subject_prefix: str = "") ->
     return b"".join(lines) + raw
 
 
+def received_header(env: SpoolEntry, hostname: str) -> tuple[str, str]:
+    """The trace line for a relayed message (RFC 5321 4.4), without the recipients (a "for"
+    clause would show Bcc recipients to everyone)."""
+    helo = re.sub(r"[^A-Za-z0-9.\-_:\[\]]", "", env.helo)[:64] or "unknown"
+    peer = re.sub(r"[^0-9A-Fa-f.:]", "", env.peer)[:45] or "unknown"
+    when = email.utils.formatdate(env.received_at or time.time(), localtime=False)
+    return ("Received", f"from {helo} ([{peer}]) by {hostname} (mailscreen) with "
+                        f"{env.protocol or 'ESMTP'} id {env.id}; {when}")
+
+
 @dataclass
 class Outcome:
     delivered: list[str]
@@ -287,8 +298,8 @@ class Deliverer:
     def deliver(self, msg_id: str) -> Outcome:
         env = self.spool.read_envelope("sending", msg_id)
         raw = self.spool.message_path("sending", msg_id).read_bytes()
-        data = tag(raw, [tuple(h) for h in env.add_headers],
-                   env.subject_prefix)
+        trace = [received_header(env, self.hostname)] if env.kind != "notice" else []
+        data = tag(raw, trace + [tuple(h) for h in env.add_headers], env.subject_prefix)
         pending = list(env.rcpt_tos)
         try:
             refused = self.transport.send(env.mail_from, pending, data)

@@ -64,6 +64,7 @@ class SpoolEntry:
     peer: str = ""  # client address (or our hostname for a notice)
     helo: str = ""
     auth_user: str = ""
+    protocol: str = ""  # RFC 3848 "with": ESMTP, ESMTPS, ESMTPA, ESMTPSA (Received: header)
     kind: str = "mail"  # "mail" or "notice" (a DSN or hold notice we wrote)
     id: str = ""  # set by Spool.accept
     # after screening / release

@@ -86,6 +86,8 @@ class Screener:
             self.store.log(entry)
             if verdict.action is Action.TAG:
                 env.add_headers = verdict_headers(verdict)
+                if not self.settings.tag.external_headers and self._outside_clinic(env):
+                    env.add_headers = [h for h in env.add_headers if h[0] != FINDINGS_HEADER]
                 prefix = self.settings.tag.subject_prefix
                 if prefix:
                     env.subject_prefix = prefix
@@ -97,6 +99,16 @@ class Screener:
                  env.mail_from, len(env.rcpt_tos), verdict.action, entry.rules or "-",
                  result.seconds)
         return verdict.action
+
+    def _outside_clinic(self, env: SpoolEntry) -> bool:
+        """Any recipient outside the clinic's domains (clinic.domains, else the sender's)."""
+        own = [d.lower() for d in self.settings.clinic.domains] or \
+            [env.mail_from.rpartition("@")[2].lower()]
+        for rcpt in env.rcpt_tos:
+            domain = rcpt.rpartition("@")[2].lower()
+            if not any(domain == d or domain.endswith("." + d) for d in own if d):
+                return True
+        return False
 
     def _in_context(self, msg_id: str, env: SpoolEntry, result: ScanResult) -> list:
         """The scan's findings weighed with what only the gateway knows: the envelope's
