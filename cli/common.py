@@ -20,6 +20,19 @@ def settings_or_exit(path) -> Settings:
         fail(str(e), code=2)
 
 
+def store_or_exit(settings: Settings):
+    """The database, with the audit key and anchor (gateway/keys.py, audit.configure)."""
+    from gateway.keys import KeyFileError
+    from gateway.quarantine import audit
+    from gateway.quarantine.store import Store
+
+    try:
+        return audit.configure(Store(settings.db_url).create(), settings.key_path,
+                               settings.anchor_path)
+    except KeyFileError as e:
+        fail(str(e))
+
+
 def fail(message: str, code: int = 1):
     typer.echo(f"mailscreen: {message}", err=True)
     raise typer.Exit(code)

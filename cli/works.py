@@ -15,15 +15,14 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, settings_or_exit
-from gateway.quarantine.store import Store
+from cli.common import ConfigOption, fail, settings_or_exit, store_or_exit
 from gateway.registers import works
 
 app = typer.Typer(no_args_is_help=True, help="The protected works register (copyright).")
 
 
-def _store(config) -> Store:
-    return works.create(Store(settings_or_exit(config).db_url).create())
+def _store(config):
+    return works.create(store_or_exit(settings_or_exit(config)))
 
 
 @app.command()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.config import ConfigError, Settings, load_config
 from gateway.content.limits import Limits
+from gateway.control import Control, ControlServer
 from gateway.quarantine import audit
 from gateway.quarantine.moderation import Moderator
 from gateway.quarantine.store import HeldMessage, Store, as_utc
@@ -41,7 +42,7 @@ def sandbox_config(settings: Settings) -> SandboxConfig:
         scanner_options={"copyright": {"own_names": tuple(settings.copyright.own_names),
                                        "own_domains": tuple(settings.copyright.own_domains)},
                          "patient_data": patient_data_options(settings)},
-        database_url=settings.db_url)
+        database_url=settings.db_url, key_file=str(settings.key_path))
 
 
 def patient_data_options(settings: Settings) -> dict:
@@ -90,7 +91,8 @@ class App:
         settings.data_path.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(settings.data_path, 0o700)
         self.spool = Spool(settings.data_path / "spool").create()
-        self.store = Store(settings.db_url).create()
+        self.store = audit.configure(Store(settings.db_url).create(), settings.key_path,
+                                     settings.anchor_path)
         self.transport = transport or build_transport(settings)
         self.deliverer = Deliverer(self.spool, self.transport, settings.delivery,
                                    settings.server.hostname)
@@ -102,6 +104,7 @@ class App:
         self._screeners: list[Screener] = []
         self._errors: dict[str, tuple[int, float]] = {}  # id -> (failures, retry at)
         self.controller: RelayController | None = None
+        self.control: ControlServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -122,12 +125,23 @@ class App:
         for i in range(self.settings.delivery.workers):
             self._spawn(f"deliver-{i}", self._deliver_loop)
         self._spawn("housekeeping", self._housekeeping_loop)
+        self._start_control()
         if smtp:
             check_file_limit(self.settings)
             handler = RelayHandler(self.settings.server, self.spool, self._screen_wake.put)
             self.controller = RelayController(handler, self.settings.server)
             self.controller.start()
             log.info("listening on %s:%d", self.settings.server.host, self.settings.server.port)
+
+    def _start_control(self) -> None:
+        """The admin socket; without it the relay still relays, and the log says why."""
+        control = Control(self.settings, self.store, self.spool,
+                          wake=lambda: self._deliver_wake.put(None))
+        try:
+            self.control = ControlServer(self.settings.admin.socket, control).start()
+        except OSError as e:
+            log.error("admin socket %s unavailable (%s): admin commands cannot reach the "
+                      "relay", self.settings.admin.socket, e)
 
     def _envelope_from_quarantine(self, queue: str, msg_id: str):
         """The envelope of held or rejected mail, rebuilt from its quarantine row."""
@@ -146,6 +160,9 @@ class App:
             self.controller.stop()
             self.controller.handler.close()
             self.controller = None
+        if self.control is not None:
+            self.control.stop()
+            self.control = None
         self._stopping.set()
         for _ in self._threads:
             self._screen_wake.put(None)
@@ -177,6 +194,8 @@ class App:
         self.settings = dataclasses.replace(new, **fixed)
         for screener in self._screeners:
             screener.reconfigure(self.settings)
+        if self.control is not None:
+            self.control.control.settings = self.settings
         for sandbox in self._sandboxes:
             sandbox.reconfigure(sandbox_config(self.settings))
         changed = sorted(f.name for f in dataclasses.fields(Settings)

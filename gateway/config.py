@@ -176,8 +176,16 @@ class PolicySettings:
 
 @dataclass(frozen=True)
 class AdminSettings:
+    # Unix group whose members (and root) may administer mailscreen through the admin socket
+    group: str = "mailscreen-admin"
+    # the relay's admin socket: `mailscreen held ...` reaches the relay here, and the relay
+    # learns who asks from the socket's peer credentials (systemd RuntimeDirectory)
+    socket: str = "/run/mailscreen/admin.sock"
     # Unix group whose members (and root) may read raw quarantined mail
     raw_access_group: str = "mailscreen-admin"
+    # the secret keys (HMAC) of the audit chain and the patient register, 0600, never in
+    # the database; empty: <data_dir>/mailscreen.key (made at the relay's first start)
+    key_file: str = ""
     # OS user -> that person's mail address, so nobody releases their own message
     users: dict[str, str] = field(default_factory=dict)
     # A hold for a high finding in these categories, to a recipient outside the category's
@@ -187,6 +195,14 @@ class AdminSettings:
     hold_days: float = 14.0
     # `held purge` default: delete raw mail decided more than this many days ago.
     retention_days: float = 30.0
+    # `held purge` (the daily timer) also deletes screening log rows older than this many
+    # days, and quarantine rows (subject, recipients, redacted findings) of mail decided
+    # longer ago than row_retention_days
+    log_retention_days: float = 180.0
+    row_retention_days: float = 365.0
+    # ... and audit rows older than this floor (never less than row_retention_days): the
+    # chain goes on from the first row kept, checked against the signed purge record
+    audit_retention_days: float = 2190.0
     # Tell the sender when their mail is held, and when held mail expires.
     notify_on_hold: bool = True
     notify_on_expiry: bool = True
@@ -234,6 +250,16 @@ class Settings:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def key_path(self) -> Path:
+        return Path(self.admin.key_file) if self.admin.key_file else \
+            self.data_path / "mailscreen.key"
+
+    @property
+    def anchor_path(self) -> Path:
+        """The audit chain's head, outside the database (gateway/quarantine/audit.py)."""
+        return self.data_path / "audit-anchor.log"
 
     @property
     def db_url(self) -> str:
@@ -400,6 +426,16 @@ def _validate(s: Settings, source: str) -> Settings:
             fail("admin.four_eyes_categories", f"has an unknown category {cat!r}")
     if s.admin.hold_days <= 0 or s.admin.retention_days <= 0:
         fail("admin", "hold_days and retention_days must be positive")
+    a = s.admin
+    if min(a.log_retention_days, a.row_retention_days, a.audit_retention_days) <= 0:
+        fail("admin", "log_retention_days, row_retention_days and audit_retention_days must "
+                      "be positive")
+    if a.row_retention_days < a.retention_days:
+        fail("admin.row_retention_days", "must not be shorter than admin.retention_days "
+                                         "(a row outliving its raw copy)")
+    if a.audit_retention_days < a.row_retention_days:
+        fail("admin.audit_retention_days", "must not be shorter than admin.row_retention_days "
+                                           "(the audit trail outlives what it is about)")
     if s.audience.max_recipients < 0 or s.audience.max_bcc < 0:
         fail("audience", "max_recipients and max_bcc must not be negative")
     if p.patient_data.max_recipients < 0:

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from gateway.app import App
 from gateway.config import (
+    AdminSettings,
     DeliverySettings,
     ScanSettings,
     ServerSettings,
@@ -106,8 +107,12 @@ def sink():
 
 def write_config(tmp_path: Path, port: int, upstream_port: int, extra: str = "") -> Path:
     """A mailscreen.toml for a relay on `port` delivering to a sink on `upstream_port`,
-    with fast retries; `extra` is appended (more TOML tables)."""
+    with fast retries and its admin socket in `tmp_path`; `extra` is appended (more TOML
+    tables)."""
     path = tmp_path / "mailscreen.toml"
+    sock = f'socket = "{tmp_path / "admin.sock"}"\n'
+    extra = extra.replace("[admin]\n", "[admin]\n" + sock, 1) if "[admin]\n" in extra \
+        else extra + "\n[admin]\n" + sock
     path.write_text(f"""
 data_dir = "data"
 log_level = "INFO"
@@ -136,6 +141,7 @@ def relay_settings(tmp_path: Path, upstream_port: int, **server) -> Settings:
         upstream=UpstreamSettings(host="127.0.0.1", port=upstream_port, starttls=False,
                                   timeout=5),
         delivery=DeliverySettings(workers=1, retry_delays=[0.3], poll_interval=0.1),
+        admin=AdminSettings(socket=str(tmp_path / "admin.sock")),
     )
 
 

@@ -90,11 +90,15 @@ class AuditEvent(SQLModel, table=True):
     prev_hash: str = GENESIS
     hash: str = ""
 
-    def digest(self) -> str:
-        body = json.dumps([self.id, as_utc(self.at).isoformat(), self.user, self.action,
+    def body(self) -> bytes:
+        """What the row's hash covers: every field but the hash, the row before's included."""
+        return json.dumps([self.id, as_utc(self.at).isoformat(), self.user, self.action,
                            self.message_ids, self.reason, self.detail, self.prev_hash],
-                          ensure_ascii=True, separators=(",", ":"))
-        return hashlib.sha256(body.encode()).hexdigest()
+                          ensure_ascii=True, separators=(",", ":")).encode()
+
+    def digest(self) -> str:
+        """The unkeyed hash of rows written before the audit key (gateway/keys.py)."""
+        return hashlib.sha256(self.body()).hexdigest()
 
 
 def _sql_literal(value) -> str:
@@ -125,6 +129,10 @@ class Store:
                                     else {})
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        # the audit key and the anchor file outside the database (gateway/quarantine/audit.py
+        # configure()); without them the chain is plain SHA-256, as before
+        self.keyring = None
+        self.anchor = None
 
     def create(self) -> "Store":
         SQLModel.metadata.create_all(self.engine)
@@ -149,7 +157,7 @@ class Store:
                                       f"{ddl}{clause}"))
 
     def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+        return Session(self.engine, expire_on_commit=False, info={"store": self})
 
     def log(self, entry: ScreeningLog) -> None:
         with self.engine.begin() as conn:
