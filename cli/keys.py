@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.common import ConfigOption, fail, settings_or_exit, store_or_exit
+from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit, store_or_exit
 from gateway.quarantine import audit
 
 app = typer.Typer(no_args_is_help=True,
@@ -16,7 +16,9 @@ def rotate(reason: str = typer.Option(..., "--reason", help="Why (kept in the au
     """Add a new key to the key file and use it from now on. Old keys stay, so the rows
     they signed still verify; the patient register uses the new key from its next import.
     Run it as the service user or root: it writes the key file."""
-    store = store_or_exit(settings_or_exit(config))
+    settings = settings_or_exit(config)
+    owner_or_exit(settings)
+    store = store_or_exit(settings)
     try:
         kid = store.keyring.rotate()
     except OSError as e:

@@ -194,6 +194,9 @@ def test_admins_use_the_cli_as_themselves_and_the_relay_does_the_work(site, sink
     for path in site.data.rglob("*"):  # everything in the data directory is the relay's
         assert path.stat().st_uid == svc, path
     assert site.queue("corrupt") == []
+    # commands that write the data themselves are for the service user alone, root included
+    refused = site.cli("root", "patients", "forget", "1", "--reason", "erasure request")
+    assert refused.returncode == 1 and f"sudo -u {site.svc}" in refused.stderr
     trail = site.cli("alice", "audit", "--json")
     assert trail.returncode == 0, trail.stderr
     users = [(e["action"], e["user"]) for e in map(json.loads, trail.stdout.splitlines())]
