@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import json
 import logging
 import os
 import shutil
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from conftest import Relay, Sink, message, relay_settings, wait_for
+from typer.testing import CliRunner
 
+from cli.main import app
 from gateway.relay.spool import Spool, SpoolEntry
 
 SENDER = "reception@glowclinic.example"
@@ -158,6 +161,14 @@ def test_restart_sweeps_partial_writes_and_half_entries(tmp_path, sink, caplog):
         assert relay.queue("hold") == [held]
         rebuilt = spool.read_envelope("hold", held)
         assert rebuilt.mail_from == SENDER and rebuilt.rcpt_tos == ["friend@example.com"]
+        # and the weekly report tells the admins
+        config = tmp_path / "report.toml"
+        config.write_text(f'data_dir = "{settings.data_dir}"\n')
+        report = CliRunner().invoke(app, ["report", "weekly", "--format", "json", "--config",
+                                          str(config)])
+        assert sorted(json.loads(report.stdout)["corrupt"]) == sorted([no_envelope, garbled])
+        table = CliRunner().invoke(app, ["report", "weekly", "--config", str(config)])
+        assert "corrupt/: 2 spool entries could not be read" in table.stdout
     finally:
         relay.stop()
 

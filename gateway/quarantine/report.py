@@ -80,6 +80,8 @@ class WeeklyReport:
     median_hours_to_decision: float | None
     rules: dict[str, RuleOutcome]
     backlog: list[BacklogItem] = field(default_factory=list)
+    # spool entries in corrupt/ now (unreadable envelopes): each needs a person to look
+    corrupt: list[str] = field(default_factory=list)
 
     def change(self, name: str) -> int:
         return getattr(self.totals, name) - getattr(self.previous, name)
@@ -107,7 +109,8 @@ def _split(value: str) -> list[str]:
     return [v for v in value.split(",") if v]
 
 
-def weekly(store: Store, week: str | None = None, now: datetime | None = None) -> WeeklyReport:
+def weekly(store: Store, week: str | None = None, now: datetime | None = None,
+           corrupt: list[str] | None = None) -> WeeklyReport:
     name, start, end = week_bounds(week, now)
     with store.session() as s:
         held = s.exec(select(HeldMessage).where(HeldMessage.held_at >= start,
@@ -149,4 +152,5 @@ def weekly(store: Store, week: str | None = None, now: datetime | None = None) -
         median_hours_to_decision=round(statistics.median(hours), 2) if hours else None,
         rules=dict(sorted(rules.items())),
         backlog=backlog,
+        corrupt=list(corrupt or []),
     )
