@@ -172,3 +172,15 @@ def test_restart_sweeps_partial_writes_and_half_entries(tmp_path, sink, caplog):
     finally:
         relay.stop()
 
+
+
+def test_an_envelope_whose_message_vanished_is_dropped_not_retried_for_ever(relay, caplog):
+    caplog.set_level(logging.INFO)
+    spool = relay.app.spool
+    msg_id = spool.accept(message(), SpoolEntry(mail_from=SENDER, rcpt_tos=["a@example.com"]),
+                          queue="hold")  # out of the way while its message goes
+    (spool.path("hold", msg_id) / "message.eml").unlink()
+    spool.move(msg_id, "hold", "outgoing")
+    wait_for(lambda: logged(caplog, f"{msg_id}: its message is gone"))
+    wait_for(relay.idle)
+    assert relay.queue("corrupt") == [] and not logged(caplog, "queued again in a minute")

@@ -257,6 +257,15 @@ class Deliverer:
                 continue  # another delivery thread has it
             try:
                 self.deliver(msg_id)
+            except FileNotFoundError as e:
+                if self.spool.message_path("sending", msg_id).exists():
+                    log.exception("%s: delivery attempt failed; queued again in a minute",
+                                  msg_id)
+                    self._put_back(msg_id, delay=60)
+                else:  # an envelope whose message is gone: nothing can ever be sent
+                    log.error("%s: its message is gone (%s); the envelope is dropped",
+                              msg_id, e)
+                    self.spool.remove("sending", msg_id)
             except Exception:
                 log.exception("%s: delivery attempt failed; queued again in a minute", msg_id)
                 self._put_back(msg_id, delay=60)
