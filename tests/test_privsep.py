@@ -76,8 +76,14 @@ class Accounts:
         return name
 
     def remove(self) -> None:
+        """userdel refuses while a process of the user runs (the relay stopping)."""
         for name in self.users:
-            subprocess.run(["userdel", name], capture_output=True)
+            def gone(name=name):
+                if subprocess.run(["pgrep", "-u", name], capture_output=True).returncode == 0:
+                    return False
+                return subprocess.run(["userdel", name], capture_output=True).returncode in (0, 6)
+
+            wait_for(gone, timeout=60, interval=0.2)
         for name in self.groups:
             subprocess.run(["groupdel", name], capture_output=True)
 
