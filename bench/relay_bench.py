@@ -39,10 +39,8 @@ import math
 import os
 import random
 import re
-import shutil
 import signal
 import smtplib
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +51,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from harness import free_port, mailscreen_command  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -105,12 +106,6 @@ class SinkHandler:
                                        timeout=timeout)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 def start_sink(stack: contextlib.ExitStack) -> tuple[SinkHandler, int]:
     handler = SinkHandler()
     port = free_port()
@@ -143,16 +138,6 @@ class Relay:
         if self.spool is None:
             return {}
         return {q.name: len(os.listdir(q)) for q in sorted(self.spool.iterdir()) if q.is_dir()}
-
-
-def venv_tool(name: str) -> str:
-    for candidate in (Path(sys.executable).parent / name, REPO / ".venv" / "bin" / name):
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which(name)
-    if not found:
-        raise BenchError(f"cannot find the '{name}' command (run with .venv/bin/python)")
-    return found
 
 
 def spawn(name: str, cmd: list[str], port: int, log_path: Path, **extra) -> Relay:
@@ -200,7 +185,7 @@ workers = {scan_workers}
 [delivery]
 poll_interval = 0.2
 """)
-    cmd = [venv_tool("mailscreen"), "serve", "--config", str(config)]
+    cmd = [mailscreen_command(), "serve", "--config", str(config)]
     relay = spawn("scanning", cmd, port, tmp / "mailscreen.log", spool=data_dir / "spool")
     stack.callback(stop, relay)
     return relay

@@ -22,10 +22,7 @@ import json
 import os
 import random
 import shutil
-import signal
 import smtplib
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,14 +33,10 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from harness import RelayProcess, free_port, write_config  # noqa: E402
+
 SENDER = "reception@glowclinic.example"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class FlakySink:
@@ -95,58 +88,16 @@ class Result:
         return self.lost == 0 and self.accepted == self.messages
 
 
-class Relay:
+class Relay(RelayProcess):
     def __init__(self, workdir: Path, port: int, sink_port: int):
-        self.port = port
-        self.config = workdir / "mailscreen.toml"
-        self.config.write_text(f"""
-data_dir = "data"
-log_level = "WARNING"
-[server]
-port = {port}
-[scan]
-workers = 2
-[upstream]
-host = "127.0.0.1"
-port = {sink_port}
-starttls = false
-timeout = 5
-[delivery]
-workers = 2
-retry_delays = [0.5, 1.0]
-poll_interval = 0.2
-[admin]
-notify_on_hold = false
-""")
-        self.log = open(workdir / "relay.log", "ab")
-        self.proc: subprocess.Popen | None = None
+        config = write_config(workdir, port, sink_port, log_level="WARNING", scan_workers=2,
+                              delivery_workers=2, retry_delays="[0.5, 1.0]",
+                              extra="[admin]\nnotify_on_hold = false\n")
+        super().__init__(config, port)
         self.data = workdir / "data"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([MAILSCREEN, "serve", "--config", str(self.config)],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("relay exited at start; see relay.log")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("relay did not start listening within 30 s")
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        super().start(timeout=30)
 
     def queued(self) -> int:
         spool = self.data / "spool"

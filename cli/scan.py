@@ -10,11 +10,12 @@ import json
 from pathlib import Path
 
 import typer
+from sqlalchemy import create_engine
 
 from cli.common import ConfigOption, settings_or_exit
 from gateway.app import sandbox_config
-from gateway.decision import audience
-from gateway.decision.policy import decide
+from gateway.decision.judge import OfflineEnvelope, judge
+from gateway.decision.repetition import Repetition
 from gateway.pipeline import failed_result
 from gateway.relay.sandbox import Sandbox
 
@@ -27,6 +28,9 @@ def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
     """Screen .eml files offline and print the verdict for each."""
     settings = settings_or_exit(config)
     sandbox = Sandbox(sandbox_config(settings))
+    # bulk repetition over the files of this run, in memory: a run of 30 copies of one
+    # newsletter is judged as the relay would judge them, and nothing is recorded
+    repetition = Repetition(create_engine("sqlite://"), settings.bulk).create()
     errors = 0
     try:
         for path in files:
@@ -37,13 +41,11 @@ def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
             else:
                 result = sandbox.scan(str(path.resolve()))
             errors += bool(error)
-            result.findings = audience.escalate(result.findings, rcpt or result.recipients,
-                                                result.recipients, result.sender,
-                                                settings.audience)
-            verdict = decide(result.findings, rcpt or result.recipients, settings.policy)
+            envelope = OfflineEnvelope(result.sender, list(rcpt or result.recipients))
+            verdict = judge(result, envelope, settings, repetition, str(path))
             if as_json:
                 line = {"file": str(path), "action": str(verdict.action),
-                        "findings": [f.to_dict() for f in result.findings]}
+                        "findings": [f.to_dict() for f in verdict.findings]}
                 if error:
                     line["error"] = error
                 typer.echo(json.dumps(line, ensure_ascii=False))

@@ -159,6 +159,10 @@ class CategoryPolicy:
     medium: str = ""
     high: str = ""
     trusted_domains: list[str] = field(default_factory=list)
+    # findings of this category pass when every recipient is at the clinic's own domains
+    # ([clinic] domains, else the sender's own domain unless it is a webmail provider)
+    # or a trusted domain: mail that stays inside the organisation
+    trust_internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,10 @@ class PolicySettings:
     default: dict[str, str] = field(
         default_factory=lambda: {"low": "pass", "medium": "tag", "high": "hold"})
     categories: dict[str, CategoryPolicy] = field(
-        default_factory=lambda: {"patient_data": CategoryPolicy(trusted_domains=["nhs.net"])})
+        default_factory=lambda: {
+            "patient_data": CategoryPolicy(trusted_domains=["nhs.net"], trust_internal=True),
+            "copyright": CategoryPolicy(trust_internal=True),
+            "advertising": CategoryPolicy(trust_internal=True)})
     rules: dict[str, str] = field(default_factory=lambda: {
         "scan_failed": "hold", "attachment_executable": "hold", "pdf_encrypted": "hold",
         "attachment_encrypted": "hold", "attachment_unreadable": "hold", "pdf_no_text": "hold",
@@ -213,6 +220,10 @@ class AudienceSettings:
     # advertising rules whose findings are raised to high when the envelope shows a wide
     # audience (gateway/audience.py); quoted findings never are
     rules: list[str] = field(default_factory=lambda: ["pom_promotion"])
+    # language rules whose medium findings in the sender's own words are raised to high
+    # when any envelope recipient is outside the clinic: obscenity and abuse sent out
+    outside_rules: list[str] = field(default_factory=lambda: ["language_profanity",
+                                                              "language_abuse"])
     # more envelope recipients than this, outside the sender's own domain, is a wide audience
     max_recipients: int = 5
     # more Bcc recipients than this (envelope recipients not in To/Cc, outside the sender's

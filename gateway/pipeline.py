@@ -50,11 +50,14 @@ def failed_result(reason: str, seconds: float = 0.0) -> ScanResult:
     return ScanResult([scan_failed(reason)], seconds=seconds)
 
 
-def screen(msg: ParsedMessage, scanners: list[Scanner]) -> list[Finding]:
+def screen(msg: ParsedMessage, scanners: list[Scanner],
+           views: text.MessageText | None = None) -> list[Finding]:
+    """Every scanner over the same message and the same text views (built here once)."""
     findings: list[Finding] = []
+    views = views or text.build(msg)
     for scanner in scanners:
         try:
-            findings.extend(scanner.scan(msg))
+            findings.extend(scanner.scan(msg, views))
         except Exception as e:
             category = scanner.name if scanner.name in (
                 "patient_data", "copyright", "language", "advertising") else "attachment"
@@ -81,9 +84,14 @@ def examine(raw: bytes, scanners: list[Scanner], limits: Limits,
     if not msg.headers:  # an Outlook .msg, an image, random bytes: not mail we can read
         return failed_result("no message headers: not an RFC 5322 message",
                              time.monotonic() - started)
-    findings = screen(msg, scanners)
     try:
-        fingerprint, body_chars = text.fingerprint(msg)
+        views = text.build(msg)
+    except Exception as e:
+        return failed_result(f"message text could not be split: {type(e).__name__}",
+                             time.monotonic() - started)
+    findings = screen(msg, scanners, views)
+    try:
+        fingerprint, body_chars = text.fingerprint(views)
     except Exception:  # only feeds bulk_repetition: never a reason to fail the scan
         fingerprint, body_chars = "", 0
     return ScanResult(

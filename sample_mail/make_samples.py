@@ -862,7 +862,7 @@ Tom
 
 # --- language -------------------------------------------------------------------------
 
-@sample("tag_profanity_to_supplier.eml", "tag", "language_profanity")
+@sample("hold_profanity_to_supplier.eml", "hold", "language_profanity")
 def _(stem):
     return message(
         stem, sender=PRIYA, to=SUPPLIER,

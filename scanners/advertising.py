@@ -42,32 +42,38 @@ _NAME_LINE = re.compile(r"^(?:(?:dr|mr|mrs|ms|miss|nurse|prof)\.?\s+)?[A-Z][a-z'
                         r"(?:\s+[A-Z][a-z'’\-]+){0,3}\b", re.IGNORECASE)
 
 
-def lower(severity: Severity) -> Severity:
-    return Severity(max(Severity.LOW, severity - 1))
-
-
 class AdvertisingScanner:
     name = "advertising"
     rules = {
         "pom_promotion": "A prescription-only medicine (e.g. Botox, semaglutide) or a euphemism "
                          "for one (anti-wrinkle injections, skinny jab) promoted with a price, "
-                         "offer or call to book; high to a newsletter or list, medium to one "
-                         "person: advertising it to the public is unlawful in the UK.",
+                         "offer or call to book; high to a newsletter or list or in copy to "
+                         "be published, medium to one person: advertising it to the public "
+                         "is unlawful in the UK.",
         "misleading_claim": "A claim the advertising codes forbid or require proof for "
-                            "(guaranteed results, 100% safe, no downtime, a treatment raffle, "
-                            "pressure to book, aimed at under-18s); high next to a "
-                            "prescription-only medicine.",
+                            "(guaranteed results, 100% safe, no downtime, permanent, a "
+                            "treatment raffle, pressure to book); high in promotional mail "
+                            "outside the clinic, medium elsewhere.",
+        "under18_promotion": "A treatment promoted to under-18s (prom, school leavers, sixth "
+                             "form, year groups, teens); high in promotional mail: the "
+                             "advertising codes forbid aiming cosmetic treatments at minors.",
         "unattributed": "A marketing or opinion message with no named author in its "
                         "signature; the code of conduct asks for a named author.",
     }
 
-    def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
-        views = text.views(msg)
+    def scan(self, msg: ParsedMessage, views: text.MessageText | None = None) -> Iterator[Finding]:
+        views = views or text.build(msg)
         own = views.own()
         bulk = _bulk_reasons(msg, own)
+        marks = {label: [h for s in own for h in s.hits("audience.txt") if h.label == label]
+                 for label in ("publish", "safety")}
+        # copy to be published (captions, a flyer, an SMS campaign) reaches the public too
+        public = bulk or ([f"copy to publish ({marks['publish'][0].entry!r})"]
+                          if marks["publish"] else [])
         poms = {id(s): s.hits("pom.txt") for s in views.segments}
         cues = {id(s): _cues(s) for s in views.segments}
-        promotional = bool(bulk) or any(label != "price" for s in own for _, label in cues[id(s)])
+        promotional = bool(public) or any(label != "price" for s in own
+                                          for _, label in cues[id(s)])
         answers_question = views.is_reply and any(
             poms[id(s)] and "?" in s.text for s in views.quoted())
         subject = next((s for s in own if s.kind == "subject"), None)
@@ -87,29 +93,34 @@ class AdvertisingScanner:
             promotion = _promotion(seg, seg_poms, cues[id(seg)], subject,
                                    poms[id(subject)] if use_subject else [],
                                    cues[id(subject)] if use_subject else [])
-            if promotion or (bulk and seg_poms and not seg.quoted):
+            if promotion or (public and seg_poms and not seg.quoted):
                 pom, cue, strength = promotion or ((seg_poms[0], seg), None, "")
-                severity = _severity(strength, bool(bulk) and not seg.quoted, answers_question)
+                severity = _severity(strength, bool(public) and not seg.quoted,
+                                     answers_question, bool(marks["safety"]))
                 if severity and internal and not bulk:
                     severity = Severity.LOW  # colleagues in the same organisation
                 if severity:
                     evidence = _shown(pom) + (f" + {_shown(cue)!r}" if cue else "")
-                    if bulk and not seg.quoted:
-                        evidence += f" (audience: {bulk[0]})"
-                    if seg.quoted:
-                        severity = lower(severity)
-                    add(Finding(CATEGORY, "pom_promotion", severity, seg.where, evidence),
-                        ("pom_promotion", seg.where))
+                    if public and not seg.quoted:
+                        evidence += f" (audience: {public[0]})"
+                    hit, at = pom
+                    start = hit.start if isinstance(hit, Hit) and at is seg else 0
+                    end = hit.end if isinstance(hit, Hit) and at is seg else 0
+                    f = text.quoted_finding(seg, start, end, views.reporting, Finding(
+                        CATEGORY, "pom_promotion", severity, seg.where, evidence))
+                    add(f, ("pom_promotion", seg.where))
+            priced = promotional or any(cues[id(x)] for x in own)
             for claim in seg.hits("claims.txt"):
-                if claim.label == "promo" and not promotional:
+                if claim.label == "promo" and not promotional or \
+                        claim.label == "minors" and not priced:
                     continue
-                near_pom = bool(seg_poms or (subject is not None and poms[id(subject)]))
-                severity = Severity.HIGH if near_pom and promotional else Severity.MEDIUM
-                if seg.quoted:
-                    severity = lower(severity)
-                add(Finding(CATEGORY, "misleading_claim", severity, seg.where,
-                            redact.snippet(seg.text, claim.start, claim.end, 20)),
-                    ("misleading_claim", seg.where, claim.entry))
+                rule = "under18_promotion" if claim.label == "minors" else "misleading_claim"
+                severity = Severity.HIGH if (priced if claim.label == "minors" else promotional) \
+                    and not internal else Severity.MEDIUM
+                f = text.quoted_finding(seg, claim.start, claim.end, views.reporting, Finding(
+                    CATEGORY, rule, severity, seg.where,
+                    redact.snippet(seg.text, claim.start, claim.end, 20)))
+                add(f, (rule, seg.where, claim.entry))
         yield from found.values()
         reason = _unattributed(views, bulk, own, cues)
         if reason:
@@ -158,9 +169,14 @@ def _promotion(seg, seg_poms, seg_cues, subject, subject_poms, subject_cues):
     return best
 
 
-def _severity(strength: str, bulk: bool, answers_question: bool) -> Severity | None:
-    if bulk:
+def _severity(strength: str, public: bool, answers_question: bool,
+              safety: bool) -> Severity | None:
+    if public and strength:
         severity = Severity.HIGH
+    elif public:  # a medicine named to many with no offer: a notice, or a hint
+        if safety:
+            return None
+        severity = Severity.MEDIUM
     elif strength == "strong":
         severity = Severity.MEDIUM
     elif strength == "weak":

@@ -79,7 +79,7 @@ class AttachmentScanner:
                                 "compression ratio: a zip bomb), so it was not fully screened.",
     }
 
-    def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
+    def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
         for att in msg.attachments:
             yield from self._check(att)
 

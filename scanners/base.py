@@ -21,6 +21,10 @@ class Severity(enum.IntEnum):
     def parse(cls, value: str) -> "Severity":
         return cls[value.upper()]
 
+    def lowered(self) -> "Severity":
+        """One step lower, never below LOW."""
+        return Severity(max(Severity.LOW, self - 1))
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -122,4 +126,7 @@ class Scanner(Protocol):
     name: str
     rules: dict[str, str]  # rule id -> one sentence an admin can read
 
-    def scan(self, msg: ParsedMessage) -> Iterable[Finding]: ...
+    def scan(self, msg: ParsedMessage, views=None) -> Iterable[Finding]:
+        """Findings in `msg`. `views` is the message's scanners.text.MessageText, built once
+        by the pipeline and shared by every scanner (None: build it when needed)."""
+        ...

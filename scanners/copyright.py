@@ -50,6 +50,31 @@ _NOTICE = re.compile(
     r"(?:©|\([cC]\)|\b(?i:copyright)\b\s*(?:©|\([cC]\))?)[ \t]*"
     r"(?P<year>(?:19|20)\d{2}(?:\s*[-–,]\s*(?:19|20)?\d{2,4})*)?[ \t,]*(?:(?i:by)\s+)?"
     r"(?P<holder>[A-Z][\w&'’ .-]{1,80})?")
+# Licence and access terms that restrict a document to its buyer: a third-party document
+# carrying them and sent outside the clinic breaches the licence.
+_RESTRICTED = re.compile(
+    r"licen[sc]ed (?:to|for the (?:sole|exclusive) use of)\s+\S|single[- ]user(?: licen[sc]e| "
+    r"copy| access| subscription)?|(?:for|restricted to) (?:registered )?delegates(?: only)?|"
+    r"delegate (?:pack|copy|use|only|materials?)|not for (?:re)?distribution|"
+    r"(?:do not|must not|may not|please don[’']?t) (?:share|forward|distribute|circulate|copy|"
+    r"pass on)(?: this| these)?|subscribers?[- ]only|for subscribers|members[- ]only|"
+    r"for the (?:sole|personal) use of|personal (?:use|licen[sc]e) only|purchased by\s+\S|"
+    r"this copy (?:is )?(?:licen[sc]ed|registered|issued) to|confidential[:,\s-]+do not share|"
+    r"candidate (?:use|copy|licen[sc]e)|exam(?:ination)? (?:bank|questions?) .{0,40}confidential|"
+    r"wedi(?:'i|’i) drwyddedu i|at ddefnydd .{0,30}yn unig|trwydded un defnyddiwr",
+    re.IGNORECASE)
+# The e-mail disclaimer ("if you are not the intended recipient, do not copy or forward
+# it") restricts nothing the clinic bought: a term in such a sentence does not count.
+_DISCLAIMER = re.compile(r"intended recipient|addressee|received (?:this|it) (?:e-?mail |message )?"
+                         r"in error|by mistake|this (?:e-?mail|message|communication)|"
+                         r"confidential and (?:may be )?(?:privileged|legally)", re.IGNORECASE)
+# Credentials to a paid portal or course, passed on: a login and a password together.
+_LOGIN = re.compile(r"\b(?:user ?name|username|login|log-in|user id|email)\s*[:=-]\s*\S+",
+                    re.IGNORECASE)
+_PASSWORD = re.compile(r"\b(?:password|passcode|pass word|pw|pwd|cyfrinair)\s*[:=-]\s*\S+",
+                       re.IGNORECASE)
+_PAID = re.compile(r"\b(?:portal|course|subscription|membership|member|library|platform|"
+                   r"e-?learning|cpd|academy|journal|account|modules?|webinars?)\b", re.IGNORECASE)
 _DOI = re.compile(r"\b(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9})/[^\s\"<>,;]+",
                   re.IGNORECASE)
 _ISBN = re.compile(r"\bISBN(?:-1[03])?:?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dX])\b", re.IGNORECASE)
@@ -113,6 +138,7 @@ class _Signals:
     metadata: list[str] = field(default_factory=list)  # "creator: Elsevier", "rights: © …"
     metadata_rights: bool = False
     licences: list[str] = field(default_factory=list)  # "CC BY 4.0", "CC0", "OGL v3.0"
+    restricted: tuple[str, str] | None = None  # (where, snippet) of a licence or access term
     own: bool = False
     other_holder: bool = False
 
@@ -150,6 +176,12 @@ class CopyrightScanner:
         "copyright_licence_noncommercial": "A document under a non-commercial Creative Commons "
                                            "licence (BY-NC) sent in marketing mail, which the "
                                            "licence does not allow.",
+        "copyright_licence_restricted": "A document from someone else whose licence or access "
+                                        "terms restrict it to its buyer (licensed to, single "
+                                        "user, delegates only, subscribers only, not for "
+                                        "distribution), sent outside the clinic; high.",
+        "copyright_shared_login": "A login and password to a paid portal, course or "
+                                  "subscription passed on; sharing access breaches its terms; high.",
         "copyright_protected_work": "An excerpt of a work in the clinic's protected works "
                                     "register (mailscreen works), also when lightly edited; "
                                     "the evidence names the work and how much matched.",
@@ -167,8 +199,11 @@ class CopyrightScanner:
 
     # -- the message -------------------------------------------------------------------------
 
-    def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
+    def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
+        # the sender's organisation owns what it sends (an academy, its own course)
+        self._sender_own = _sender_organisation(msg)
         marketing = _marketing(msg)
+        yield from _shared_login(msg)
         for part in msg.body_parts:
             yield from self._document(part.where, [(part.where, part.text)], (), False, marketing)
         for att in msg.attachments:
@@ -213,6 +248,9 @@ class CopyrightScanner:
             return
         if s.own and not s.other_holder:
             return  # the clinic's own document
+        if s.restricted:
+            yield Finding(CATEGORY, "copyright_licence_restricted", Severity.HIGH,
+                          s.restricted[0], s.restricted[1])
         published = s.rights_claim and (s.provenance or s.metadata)
         if published and (attachment or s.reserved or s.provenance):
             kinds = [k for k, on in (("rights reserved", s.reserved), ("notice", s.notices),
@@ -278,9 +316,22 @@ class CopyrightScanner:
                 if m:
                     s.journal = (where, " ".join(m.group(0).split())[:60])
             s.licences += _licences(text)
+            if s.restricted is None:
+                for m in _RESTRICTED.finditer(text):
+                    start = max(text.rfind(".", 0, m.start()), text.rfind("\n\n", 0, m.start()))
+                    end = text.find(".", m.end())
+                    if _DISCLAIMER.search(text, start + 1, end if end > 0 else len(text)):
+                        continue
+                    s.restricted = (where, redact.snippet(text, m.start(), m.end(), 20))
+                    break
             if self.own_domains and any(d in text.casefold() for d in self.own_domains):
                 s.own = True
         for key, value in metadata:
+            if s.restricted is None and key in ("rights", "usage_terms", "description",
+                                                "subject", "keywords", "title"):
+                m = _RESTRICTED.search(value)
+                if m:
+                    s.restricted = ("", f"{key}: {value[max(0, m.start() - 20):m.end() + 20]}")
             s.licences += _licences(value) if key in ("licence", "web_statement", "usage_terms",
                                                        "rights") else []
             if key in ("rights", "rights_owner", "usage_terms", "web_statement") or \
@@ -322,8 +373,10 @@ class CopyrightScanner:
 
     def _is_own(self, value: str) -> bool:
         folded = value.casefold()
-        return any(n in folded for n in self.own_names) or \
-            any(d in folded for d in self.own_domains)
+        sender_names, sender_labels = getattr(self, "_sender_own", ((), ()))
+        return any(n in folded for n in self.own_names + sender_names) or \
+            any(d in folded for d in self.own_domains) or \
+            any(_abbreviates(label, value) for label in sender_labels)
 
     # -- images --------------------------------------------------------------------------------
 
@@ -393,3 +446,62 @@ def _marketing(msg: ParsedMessage) -> bool:
                 name == "precedence" and value.strip().lower() in ("bulk", "list"):
             return True
     return any(_MARKETING.search(part.text) for part in msg.body_parts)
+
+
+_ORG_WORDS = re.compile(r"\b(?:academy|clinic|aesthetics?|training|institute|college|school|"
+                        r"ltd|limited|llp|plc|group|pharmacy|supplies|surgery|dental|skin)\b",
+                        re.IGNORECASE)
+
+
+def _sender_organisation(msg: ParsedMessage) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(names, domain labels) of the sender's organisation: the From display name when it
+    reads as an organisation, and the first label of a non-webmail sender domain."""
+    import email.utils
+
+    from scanners import lexicon
+
+    name, address = email.utils.parseaddr(msg.header("From"))
+    names = (name.casefold(),) if name and _ORG_WORDS.search(name) else ()
+    label = address.rpartition("@")[2].split(".")[0].casefold() if "@" in address else ""
+    labels = (label,) if label and len(label) >= 4 and \
+        label not in lexicon.words("webmail.txt") else ()
+    return names, labels
+
+
+def _abbreviates(label: str, holder: str) -> bool:
+    """Whether a domain label is the holder's name written whole or shortened, word by word
+    (each word whole, by its initial, or left out): "laganskin" for "Lagan Skin & Laser",
+    "nlacademy" for "Northern Lights Aesthetics Academy". At least two words must count,
+    or one whole word of five letters or more."""
+    words = [w for w in re.findall(r"[a-z0-9]+", holder.casefold())
+             if w not in ("the", "and", "of", "ltd", "limited", "llp", "plc", "uk")]
+    if not words or not label:
+        return False
+
+    def fits(i: int, pos: int, used: int, whole: int) -> bool:
+        if pos == len(label):
+            return used >= 2 or whole >= 5
+        if i == len(words):
+            return False
+        w = words[i]
+        if label.startswith(w, pos) and fits(i + 1, pos + len(w), used + 1, max(whole, len(w))):
+            return True
+        if label[pos] == w[0] and fits(i + 1, pos + 1, used + 1, whole):
+            return True
+        return fits(i + 1, pos, used, whole)
+
+    return len(words) <= 12 and fits(0, 0, 0, 0)
+
+
+def _shared_login(msg: ParsedMessage) -> Iterator[Finding]:
+    """copyright_shared_login: a login and a password to a paid service in the sender's text."""
+    for part in msg.body_parts:
+        text = part.text[:_MAX_SCAN]
+        password = _PASSWORD.search(text)
+        if not password:
+            continue
+        login = _LOGIN.search(text, max(0, password.start() - 300), password.end() + 300)
+        if login and _PAID.search(text):
+            yield Finding(CATEGORY, "copyright_shared_login", Severity.HIGH, part.where,
+                          "login and password to a paid service")
+            return

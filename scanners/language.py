@@ -31,6 +31,7 @@ from typing import Iterator
 from scanners import classifier, lexicon, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
 from scanners.lexicon import Hit, key
+from scanners.text import quoted_finding
 
 CATEGORY = "language"
 _BREAK = re.compile(r"[.!?;]|\n\s*\n")
@@ -45,10 +46,6 @@ _NAME_VERB = re.compile(rf"\b({_CAPITALISED})\s+(?:is|was|has|had|uses|used|botc
                         rf"scammed|conned)\b|\b({_CAPITALISED})['’]s\b")
 _FULL_NAME = re.compile(rf"\b({_CAPITALISED})\s+({_CAPITALISED})\b")
 _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{3,30}")
-
-
-def lower(severity: Severity) -> Severity:
-    return Severity(max(Severity.LOW, severity - 1))
 
 
 class LanguageScanner:
@@ -73,14 +70,15 @@ class LanguageScanner:
         self.use_classifier = use_classifier
         self.classifier_seconds = 0.0  # time spent in the classifier, for bench/
 
-    def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
-        views = text.views(msg)
+    def scan(self, msg: ParsedMessage, views: text.MessageText | None = None) -> Iterator[Finding]:
+        views = views or text.build(msg)
         found: dict[tuple, Finding] = {}
         covered: dict[int, list[tuple[int, int]]] = {}
         masks: dict[int, list[tuple[int, int]]] = {}
         for n, seg in enumerate(views.segments):
             spans = covered.setdefault(n, [])
-            for finding, start, end in self._segment(seg, masks.setdefault(n, [])):
+            for finding, start, end in self._segment(seg, masks.setdefault(n, []),
+                                                     views.reporting):
                 spans.append((start, end))
                 k = (finding.rule, finding.where, seg.text[start:end].lower())
                 if k not in found or found[k].severity < finding.severity:
@@ -94,19 +92,21 @@ class LanguageScanner:
 
     # -- one segment -----------------------------------------------------------------------
 
-    def _segment(self, seg: text.Segment, masks: list) -> Iterator[tuple[Finding, int, int]]:
+    def _segment(self, seg: text.Segment, masks: list,
+                 reporting: str = "") -> Iterator[tuple[Finding, int, int]]:
         """Findings of one segment with their spans; insult words found not to be aimed at
         anyone ("I felt like an idiot") go to `masks`, hidden from the classifier."""
-        def finding(rule: str, severity: Severity, evidence: str) -> Finding:
-            return Finding(CATEGORY, rule, lower(severity) if seg.quoted else severity,
-                           seg.where, evidence)
+        def finding(rule: str, severity: Severity, evidence: str, start: int = 0,
+                    end: int = 0) -> Finding:
+            return quoted_finding(seg, start, end, reporting,
+                                  Finding(CATEGORY, rule, severity, seg.where, evidence))
 
         hits = _outermost(list(seg.hits("language.txt")))
         for h in hits:
             evidence = redact.snippet(seg.text, h.start, h.end, 20)
             if h.disguised or not seg.text[h.start:h.end].isascii():
                 evidence = f"{seg.text[h.start:h.end]!r} (disguised '{h.entry}')"
-            yield finding(h.label, h.severity, evidence), h.start, h.end
+            yield finding(h.label, h.severity, evidence, h.start, h.end), h.start, h.end
         for d in seg.disguised:
             if any(h.start <= d.start < h.end or d.start <= h.start < d.end for h in hits):
                 continue
@@ -114,23 +114,26 @@ class LanguageScanner:
             if entry:
                 word, severity, rule = entry
                 shown = seg.text[d.start:d.end]
-                yield finding(rule, severity, f"{shown!r} (disguised '{word}')"), d.start, d.end
+                yield finding(rule, severity, f"{shown!r} (disguised '{word}')", d.start,
+                              d.end), d.start, d.end
         for h in seg.hits("insults.txt"):
             severity = _insult_frame(seg.text, h)
             if severity:
                 evidence = redact.snippet(seg.text, h.start, h.end, 25)
-                yield finding("language_abuse", min(severity, h.severity), evidence), h.start, h.end
+                yield finding("language_abuse", min(severity, h.severity), evidence, h.start,
+                              h.end), h.start, h.end
             else:
                 masks.append((h.start, h.end))
         for h in seg.hits("threats.txt"):
             if _threat_frame(seg.text, h):
                 evidence = redact.snippet(seg.text, h.start, h.end, 30)
-                yield finding("language_threat", h.severity, evidence), h.start, h.end
+                yield finding("language_threat", h.severity, evidence, h.start,
+                              h.end), h.start, h.end
         for h in seg.hits("defamation.txt"):
             accusation = _defamation(seg.text, h)
             if accusation:
                 severity, evidence = accusation
-                yield finding("defamation", severity, evidence), h.start, h.end
+                yield finding("defamation", severity, evidence, h.start, h.end), h.start, h.end
 
     # -- the classifier --------------------------------------------------------------------
 
@@ -294,7 +297,13 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
     refs = [h for h in lexicon.matcher("defamation.txt", "ref").find(lexicon.FlatView(sentence))]
     if refs:
         ref = min(refs, key=lambda h: abs(h.start - offset))
-        return lower(hit.severity), f"target: {sentence[ref.start:ref.end]!r}; claim: {claim!r}"
+        shown = sentence[ref.start:ref.end]
+        # "she", "he", "the clinic": the person or company named in the sentences before
+        earlier = original[max(0, start - 400):start]
+        named = _named_target(earlier, len(earlier)) if earlier.strip() else ""
+        if named:
+            return hit.severity, f"target: {named} (as {shown!r}); claim: {claim!r}"
+        return hit.severity.lowered(), f"target: {shown!r}; claim: {claim!r}"
     return None
 
 

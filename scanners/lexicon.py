@@ -264,35 +264,3 @@ def words(name: str, *labels: str) -> frozenset[str]:
     """The keys of a file's entries (e.g. an allowlist), as a set."""
     return frozenset(form for t, _, label in table(name).entries
                      if not labels or label in labels for form in _variants(t))
-
-
-# -- the first, simple interface, kept for scanners that only need a word list ------------
-
-@dataclass(frozen=True)
-class Lexicon:
-    words: dict[str, Severity]  # single words
-    phrases: dict[tuple[str, ...], Severity]  # several words, matched on word boundaries
-
-    def matches(self, text: str):
-        """Yield (start, end, entry, severity) for each listed word or phrase in `text`."""
-        tokens = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text.lower())]
-        longest = max((len(p) for p in self.phrases), default=0)
-        for i, (tok, start, end) in enumerate(tokens):
-            if tok in self.words:
-                yield start, end, tok, self.words[tok]
-            for n in range(2, longest + 1):
-                k = tuple(t for t, _, _ in tokens[i:i + n])
-                if len(k) == n and k in self.phrases:
-                    yield start, tokens[i + n - 1][2], " ".join(k), self.phrases[k]
-
-
-@lru_cache(maxsize=None)
-def load(name: str) -> Lexicon:
-    found_words, phrases = {}, {}
-    for text, severity, _label in table(name).entries:
-        k = tuple(_WORD.findall(key(text)))
-        if len(k) == 1:
-            found_words[k[0]] = severity
-        elif k:
-            phrases[k] = severity
-    return Lexicon(found_words, phrases)

@@ -76,6 +76,9 @@ class _Part:
 class PatientDataScanner:
     name = "patient_data"
     rules = {
+        "recipients_exposed": "More than five personal (webmail) addresses in To and Cc, so "
+                              "every recipient sees the others: a list of the clinic's "
+                              "clients by e-mail; high (Bcc or a mailing tool keeps them apart).",
         "uk_nhs_number": "A valid NHS number (mod-11 check digit passes) within 300 characters "
                          "of a patient, NHS, date-of-birth or clinical cue; high.",
         "uk_nhs_number_bare": "A number that passes the NHS checksum but has no clinical cue "
@@ -127,7 +130,7 @@ class PatientDataScanner:
 
     # -- the message ---------------------------------------------------------------------------
 
-    def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
+    def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
         own = self._own_for(msg)
         parts = [self._read(p.where, p.text, own) for p in msg.texts()]
         findings: list[Finding] = []
@@ -135,6 +138,7 @@ class PatientDataScanner:
             findings.extend(self._weigh(part))
         findings.extend(self._register(parts))
         findings.extend(self._photos(msg.attachments, parts))
+        findings.extend(_exposed(msg))
         findings = list(dict.fromkeys(findings))
         tag = self._addressee(msg, parts, findings)
         if tag:
@@ -500,3 +504,16 @@ class PatientDataScanner:
         if not (greeted or by_register):
             return ""
         return ("r:" if by_register else "n:") + address_tag(address)
+
+
+EXPOSED_PERSONAL = 5  # more personal addresses than this in To/Cc expose a client list
+
+
+def _exposed(msg: ParsedMessage) -> list[Finding]:
+    """recipients_exposed: many people's personal addresses shown to each other."""
+    webmail = lexicon.words("webmail.txt")
+    personal = [r for r in msg.recipients if r.rpartition("@")[2].split(".")[0] in webmail]
+    if len(set(personal)) <= EXPOSED_PERSONAL:
+        return []
+    return [Finding(CATEGORY, "recipients_exposed", Severity.HIGH, "headers",
+                    f"{len(set(personal))} personal addresses in To/Cc")]

@@ -1,6 +1,6 @@
 """Views of a message's text, computed once per message and shared by the scanners.
 
-`views(msg)` splits every text into segments, each either the sender's own words or quoted
+`build(msg)` splits every text into segments, each either the sender's own words or quoted
 text: lines starting with `>`, and everything after an "On ... wrote:" line, an Outlook
 "-----Original Message-----" or "From: / Sent: / Subject:" block, or a forwarded-message
 marker. A quoted segment's `where` ends in `#quoted` ("body#quoted"). Each segment has a
@@ -12,22 +12,24 @@ f u c k, b.i.t.c.h, fuuuck, fück). `Segment.disguised` finds the tokens disguis
 symbols (sh!t, $hit, f*ck), which the flattened view cannot see, with the plain forms
 they may stand for; the scanner looks those up in its own list.
 
-The views are cached for the last few messages, so two scanners reading the same
-ParsedMessage share one computation. Nothing here decides anything.
+The pipeline builds one MessageText per message and hands it to every scanner (a scanner
+called on its own builds it itself). Nothing here decides anything.
 """
 from __future__ import annotations
 
+import dataclasses
+import email.utils
 import hashlib
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 
-from scanners import lexicon
-from scanners.base import ParsedMessage
+from scanners import lexicon, quoting
+from scanners.base import Finding, ParsedMessage, Severity
 from scanners.lexicon import FlatView, Hit
 
 QUOTED = "#quoted"
+FORWARDED = "body#forwarded"  # the text of a message/rfc822 part (gateway/content/parse.py)
 
 # -- quoted text ---------------------------------------------------------------------------
 
@@ -246,7 +248,7 @@ SCAN_LISTS = (
     ("pom.txt", (), False),
     ("promo.txt", (), False),
     ("claims.txt", (), False),
-    ("audience.txt", ("text", "professional"), False),
+    ("audience.txt", ("text", "professional", "publish", "safety"), False),
     ("attribution.txt", ("opinion",), False),
 )
 
@@ -254,7 +256,8 @@ SCAN_LISTS = (
 class Segment:
     """A run of text of one part that is either quoted or not."""
 
-    __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised", "_hits", "_group")
+    __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised", "_hits", "_group",
+                 "_cited")
 
     def __init__(self, where: str, text: str, quoted: bool, kind: str):
         self.where = where + (QUOTED if quoted else "")
@@ -265,6 +268,7 @@ class Segment:
         self._disguised: list[Disguised] | None = None
         self._hits: dict[str, list[Hit]] | None = None
         self._group: tuple[Segment, ...] = ()  # the message's segments, matched together
+        self._cited: list[tuple[int, int]] | None = None
 
     @property
     def flat(self) -> FlatView:
@@ -277,6 +281,12 @@ class Segment:
         if self._hits is None:
             _match((self,) if not self._group else self._group)
         return self._hits[name]
+
+    def cited(self, start: int, end: int) -> bool:
+        """Whether text[start:end] is inside words the sender cites (scanners/quoting.py)."""
+        if self._cited is None:
+            self._cited = quoting.cited_spans(self.text)
+        return quoting.inside(self._cited, start, end)
 
     @property
     def disguised(self) -> list[Disguised]:
@@ -326,6 +336,7 @@ class MessageText:
     segments: tuple[Segment, ...]
     own_body: str  # the sender's own words in the first body part (no quotes)
     is_reply: bool
+    reporting: str = ""  # why the message reports or answers what it quotes (quoting.py)
 
     def own(self) -> list[Segment]:
         return [s for s in self.segments if not s.quoted]
@@ -340,6 +351,8 @@ def build(msg: ParsedMessage) -> MessageText:
     for part in msg.texts():
         if part.where == "subject":
             segments.append(Segment("subject", part.text, False, "subject"))
+        elif part.where == FORWARDED:  # a message attached to this one: all of it quoted
+            segments.append(Segment("body", part.text, True, "body"))
         elif part.where.startswith("body"):
             own = []
             for start, end, quoted in split_quoted(part.text):
@@ -356,22 +369,35 @@ def build(msg: ParsedMessage) -> MessageText:
     group = tuple(segments)
     for seg in group:
         seg._group = group
-    return MessageText(group, own_body or "", is_reply)
+    own_text = "\n".join(s.text for s in group if not s.quoted and s.kind != "attachment")
+    named = email.utils.getaddresses([msg.header("To"), msg.header("Cc")])
+    return MessageText(group, own_body or "", is_reply, quoting.reporting(own_text, named))
 
 
-@lru_cache(maxsize=4)
-def views(msg: ParsedMessage) -> MessageText:
-    """The views of `msg`, computed once however many scanners ask."""
-    return build(msg)
+def quoted_finding(seg: Segment, start: int, end: int, reporting: str,
+                   finding: Finding) -> Finding:
+    """`finding` (made at seg.text[start:end]) as the sender's own words, or as quoted: one
+    severity lower, `where` ending in #quoted and the evidence saying so; low when the
+    message reports or answers what it quotes (scanners/quoting.py)."""
+    cited = not seg.quoted and end > start and seg.cited(start, end)
+    if not (seg.quoted or cited):
+        return finding
+    severity = Severity.LOW if reporting else finding.severity.lowered()
+    why = "quoted" if seg.quoted else "in quotation marks, cited"
+    if reporting:
+        why += f"; message reports it ({reporting})"
+    return dataclasses.replace(finding, severity=severity,
+                               where=finding.where if seg.quoted else finding.where + QUOTED,
+                               evidence=f"{finding.evidence} ({why})")
 
 
-def fingerprint(msg: ParsedMessage) -> tuple[str, int]:
+def fingerprint(views: MessageText) -> tuple[str, int]:
     """(sha256 of the sender's own body text, normalised, its length in characters).
 
     The greeting line ("Dear Sam,") is dropped and case, punctuation and spacing are
     ignored, so a mail merge of one text to many people gives one fingerprint. Only the
     hash leaves the scan process."""
-    body = views(msg).own_body
+    body = views.own_body
     lines = body.strip().split("\n")
     if lines and _SALUTATION.match(lines[0]):
         lines = lines[1:]

@@ -1,15 +1,22 @@
-"""Shared fixtures: a real upstream SMTP sink, a real relay on a free port, and helpers."""
+"""Shared fixtures: a real upstream SMTP sink, a real relay on a free port, and helpers
+(the harness itself is tests/harness.py, shared with bench/)."""
 from __future__ import annotations
 
 import dataclasses
-import re
-import socket
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
+from harness import (  # noqa: F401 - re-exported for the tests
+    ROOT,
+    SHARED,
+    RelayProcess,
+    Sink,
+    SinkHandler,
+    free_port,
+    wait_for,
+    write_config,
+)
 
 from gateway.app import App
 from gateway.config import (
@@ -21,81 +28,20 @@ from gateway.config import (
     UpstreamSettings,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+
+# Tests that start processes, servers or read the corpora: the `slow` tier. The unit tier
+# (`pytest -m "not slow"`) runs the scanners, parser and policy in well under a minute.
+SLOW_FIXTURES = {"sink", "relay", "make_relay", "results"}
+SLOW_MODULES = {"test_crash", "test_faults", "test_soak", "test_corpus", "test_pdf_corpus",
+                "test_hardening_smtp", "test_admin_cli", "test_reload", "test_relay",
+                "test_report", "test_config"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
-TRACE = re.compile(rb"\AReceived: from [^\r\n]* \(mailscreen\) with [^\r\n]*\r\n")
-
-
-class SinkHandler:
-    """The upstream smart host: records every message; can be told to refuse.
-
-    `messages` hold each message without the one `Received:` line mailscreen puts on top
-    (tests/test_headers.py checks that line), so tests compare with the bytes they sent;
-    `traced` keeps the bytes exactly as they arrived."""
-
-    def __init__(self):
-        self.messages: list[tuple[str, list[str], bytes]] = []
-        self.traced: list[bytes] = []
-        self.refuse_rcpt: dict[str, str] = {}  # address -> reply, e.g. "550 5.1.1 No such user"
-        self.data_reply: str | None = None  # e.g. "451 4.3.0 try later"
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse_rcpt:
-            return self.refuse_rcpt[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.data_reply:
-            return self.data_reply
-        with self.lock:
-            self.traced.append(envelope.original_content)
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
-                                  TRACE.sub(b"", envelope.original_content, count=1)))
-        return "250 OK sink"
-
-    def to(self, address: str) -> list[bytes]:
-        return [data for _, rcpts, data in self.messages if address in rcpts]
-
-
-class Sink:
-    def __init__(self, port: int | None = None):
-        self.port = port or free_port()
-        self.handler = SinkHandler()
-        self.controller: Controller | None = None
-
-    def start(self) -> "Sink":
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def messages(self):
-        return self.handler.messages
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__ if item.module else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -103,34 +49,6 @@ def sink():
     s = Sink().start()
     yield s
     s.stop()
-
-
-def write_config(tmp_path: Path, port: int, upstream_port: int, extra: str = "") -> Path:
-    """A mailscreen.toml for a relay on `port` delivering to a sink on `upstream_port`,
-    with fast retries and its admin socket in `tmp_path`; `extra` is appended (more TOML
-    tables)."""
-    path = tmp_path / "mailscreen.toml"
-    sock = f'socket = "{tmp_path / "admin.sock"}"\n'
-    extra = extra.replace("[admin]\n", "[admin]\n" + sock, 1) if "[admin]\n" in extra \
-        else extra + "\n[admin]\n" + sock
-    path.write_text(f"""
-data_dir = "data"
-log_level = "INFO"
-[server]
-port = {port}
-[scan]
-workers = 1
-[upstream]
-host = "127.0.0.1"
-port = {upstream_port}
-starttls = false
-timeout = 5
-[delivery]
-workers = 1
-retry_delays = [0.3]
-poll_interval = 0.1
-{extra}""")
-    return path
 
 
 def relay_settings(tmp_path: Path, upstream_port: int, **server) -> Settings:

@@ -55,8 +55,10 @@ def test_every_data_file_loads_with_known_labels():
         "defamation.txt": {"claim", "title", "org", "ref", "negate"},
         "pom.txt": {"name", "brand", "class", "euphemism"},
         "promo.txt": {"strong", "weak", "price"},
-        "claims.txt": {"any", "promo"},
-        "audience.txt": {"header", "local", "domain", "text", "professional"},
+        "claims.txt": {"any", "promo", "minors"},
+        "quoting.txt": {"frame", "purpose", "role"},
+        "audience.txt": {"header", "local", "domain", "text", "professional", "publish",
+                         "safety"},
         "attribution.txt": {"opinion", "team"},
     }
     for name, allowed in labels.items():
@@ -94,7 +96,7 @@ def test_html_blockquote_becomes_quoted_lines():
 
 
 def test_quoted_findings_are_one_lower_and_marked():
-    body = "Sorry to hear that.\n\nOn Mon, X wrote:\n> You are an idiot. I will ruin you.\n> shit"
+    body = "Noted.\n\nOn Mon, X wrote:\n> You are an idiot. I will ruin you.\n> shit"
     found = rules(LanguageScanner(use_classifier=False).scan(msg(body)))
     assert found["language_abuse"] == (Severity.MEDIUM, "body#quoted")
     assert found["language_threat"] == (Severity.MEDIUM, "body#quoted")
@@ -230,7 +232,7 @@ def test_bulk_repetition_counts_recipients_and_sender_frequency(tmp_path):
 def test_fingerprint_ignores_the_greeting_and_punctuation():
     a = parse(message(body="Dear Sam,\r\n\r\nOur summer peel offer is back, 20% off all week."))
     b = parse(message(body="Hi Jo!\r\n\r\nOur summer peel offer is back -- 20% off, all week"))
-    assert text.fingerprint(a)[0] == text.fingerprint(b)[0] != ""
+    assert text.fingerprint(text.build(a))[0] == text.fingerprint(text.build(b))[0] != ""
 
 
 def test_relay_reports_bulk_repetition_across_messages(make_relay, sink):
@@ -248,3 +250,116 @@ def test_relay_reports_bulk_repetition_across_messages(make_relay, sink):
     logs = sorted(relay.app.store.logs(), key=lambda e: e.screened_at)
     assert ["bulk_repetition" in e.rules for e in logs] == [False, False, True, True]
     assert [e.action for e in logs] == ["pass", "pass", "tag", "tag"]
+
+
+def test_one_claim_in_a_multipart_alternative_gives_one_finding():
+    """The plain and HTML alternatives say the same thing: only the richer one is screened."""
+    from gateway.pipeline import screen
+    from scanners.registry import build
+
+    raw = (b"From: Glow Clinic <news@glowclinic.example>\r\nTo: list@lists.glowclinic.example\r\n"
+           b"Subject: June offers\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/alternative; boundary=b1\r\n\r\n"
+           b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           b"Botox now only \xc2\xa399 per area, book today!\r\n"
+           b"--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           b"<html><body><p>Botox now only &pound;99 per area, <b>book today!</b></p>"
+           b"<table><tr><td>Call</td><td>07700 900123</td></tr></table></body></html>\r\n"
+           b"--b1--\r\n")
+    parsed = parse(raw)
+    assert len(parsed.body_parts) == 1 and parsed.body_parts[0].content_type == "text/html"
+    promos = [f for f in screen(parsed, build({})) if f.rule == "pom_promotion"]
+    assert len(promos) == 1, promos
+
+
+# -- quoting, reporting, publication, safety notices, under-18s (issue 11) -----------------
+
+def _found(scanner, body, **kw):
+    return {(f.rule, f.severity, f.where) for f in scanner.scan(msg(body, **kw))}
+
+
+def test_banned_wording_cited_as_an_example_is_quoted_but_the_same_claim_made_is_not():
+    memo = ("Team, for the new campaign please avoid wording like \"guaranteed results\" or "
+            "\"completely safe\" in any caption. Book now for our peel week, £60.")
+    found = _found(AdvertisingScanner(), memo)
+    assert all(sev < Severity.HIGH and where.endswith("#quoted")
+               for rule, sev, where in found if rule == "misleading_claim"), found
+    made = ("Our peel week is here: guaranteed results and completely safe, book now for "
+            "£60 on Instagram.")
+    found = _found(AdvertisingScanner(), made)
+    assert ("misleading_claim", Severity.HIGH, "body") in found
+
+
+def test_a_do_not_list_is_cited_and_quoted_abuse_in_a_report_is_low():
+    handout = "Advertising rules\n✗ Prom glow-up offer for sixth formers, £90\n✓ Adults only"
+    found = _found(AdvertisingScanner(), handout)
+    assert not any(sev is Severity.HIGH for _, sev, _ in found), found
+    report = ("I am writing to report messages sent to our nurse. One said \"you stupid cow, "
+              "I will ruin you\" and another called her a liar.")
+    found = _found(LanguageScanner(use_classifier=False), report)
+    assert found and not any(sev is Severity.HIGH for _, sev, _ in found), found
+    assert all(sev is Severity.LOW for _, sev, where in found if where.endswith("#quoted"))
+    said = "You stupid cow, I will ruin you."
+    assert any(sev is Severity.HIGH for _, sev, _ in
+               _found(LanguageScanner(use_classifier=False), said))
+
+
+def test_a_forwarded_message_is_quoted_text():
+    raw = (b"From: a@clinic.example\r\nTo: r.jones@jonesandco.example\r\nSubject: Fwd: abuse\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+           b"--m\r\nContent-Type: text/plain\r\n\r\nPlease see the e-mail we received below.\r\n"
+           b"--m\r\nContent-Type: message/rfc822\r\n\r\nFrom: x@y.example\r\nSubject: you\r\n\r\n"
+           b"You are a useless idiot and a fraud.\r\n--m--\r\n")
+    found = list(LanguageScanner(use_classifier=False).scan(parse(raw)))
+    assert found and all(f.where == "body#quoted" and f.severity < Severity.HIGH
+                         for f in found), found
+
+
+def test_copy_to_publish_makes_a_promotion_high_to_one_recipient():
+    copy = "Captions for this week's posts: Botox from £99 an area, book via the link in bio."
+    assert ("pom_promotion", Severity.HIGH, "body") in _found(AdvertisingScanner(), copy)
+    quote = "Thanks for asking: Botox is £99 an area for you, book when you're ready."
+    assert ("pom_promotion", Severity.HIGH, "body") not in _found(AdvertisingScanner(), quote)
+
+
+def test_a_safety_notice_naming_a_medicine_to_a_list_is_not_a_promotion():
+    headers = (("List-Unsubscribe", "<mailto:u@x.example>"),)
+    notice = ("Safety warning: counterfeit Ozempic pens are being sold online. Only take "
+              "prescription medicines supplied by a registered pharmacy.")
+    assert not [f for f in _found(AdvertisingScanner(), notice, headers=headers)
+                if f[0] == "pom_promotion"]
+    offer = "Ozempic is back in stock, from £149 a month, book your consultation."
+    assert ("pom_promotion", Severity.HIGH, "body") in _found(AdvertisingScanner(), offer,
+                                                             headers=headers)
+
+
+def test_treatments_aimed_at_under_18s_are_high_in_promotional_mail():
+    promo = "Year 13 formal coming up? Lip filler for school leavers, £120 this month."
+    assert ("under18_promotion", Severity.HIGH, "body") in _found(AdvertisingScanner(), promo)
+    clinical = "We do not treat anyone under 18; please bring photo ID to your appointment."
+    assert not [f for f in _found(AdvertisingScanner(), clinical) if f[0] == "under18_promotion"]
+
+
+def test_defamation_about_she_resolves_to_the_practitioner_named_before():
+    body = ("You asked about Dr Helen Marsh at the Clifton clinic. Between us, she is a fraud "
+            "and drinks before clinics.")
+    (f,) = [f for f in LanguageScanner(use_classifier=False).scan(msg(body))
+            if f.rule == "defamation"]
+    assert f.severity is Severity.HIGH and "(as 'she')" in f.evidence
+    vague = "The weather was awful all week. Honestly, she is a fraud."
+    (f,) = [f for f in LanguageScanner(use_classifier=False).scan(msg(vague))
+            if f.rule == "defamation"]
+    assert f.severity is Severity.MEDIUM
+
+
+def test_obscenity_in_the_senders_words_to_an_outside_recipient_is_high():
+    swear = Finding("language", "language_profanity", Severity.MEDIUM, "body", "…")
+    quoted = Finding("language", "language_profanity", Severity.MEDIUM, "body#quoted", "…")
+    settings = AudienceSettings()
+    own = frozenset({"glowclinic.example"})
+    out = audience.escalate([swear, quoted], ["orders@supplier.example"], [],
+                            "a@glowclinic.example", settings, own)
+    assert [f.severity for f in out] == [Severity.HIGH, Severity.MEDIUM]
+    inside = audience.escalate([swear], ["b@glowclinic.example"], [], "a@glowclinic.example",
+                               settings, own)
+    assert inside[0].severity is Severity.MEDIUM

@@ -41,7 +41,7 @@ CATEGORIES = {
     "discrimination": ("language_discrimination",),
     "defamation": ("defamation",),
     "pom": ("pom_promotion",),
-    "claim": ("misleading_claim",),
+    "claim": ("misleading_claim", "under18_promotion"),
 }
 LANGUAGE = ("profanity", "abuse", "threat", "discrimination", "defamation")
 GATE = 0.90

@@ -2,50 +2,18 @@
 from __future__ import annotations
 
 import os
-import signal
 import smtplib
-import socket
-import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import Sink, free_port, message, wait_for, write_config
+from conftest import RelayProcess, Sink, free_port, message, wait_for, write_config
 
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
 
 
-class Process:
-    def __init__(self, config: Path, port: int):
-        self.config, self.port, self.proc = config, port, None
-
-    def start(self) -> "Process":
-        self.log = open(self.config.with_suffix(".log"), "ab")
-        self.proc = subprocess.Popen([MAILSCREEN, "serve", "--config", str(self.config)],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-
-        def listening():
-            assert self.proc.poll() is None, "relay exited"
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return True
-            except OSError:
-                return False
-
-        wait_for(listening, timeout=30)
-        return self
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            return self.proc.wait(30)
-        return self.proc.returncode
+Process = RelayProcess
 
 
 def spool(tmp_path: Path, queue: str) -> list[str]:
@@ -97,8 +65,8 @@ def test_kill_after_screening_before_delivery_then_restart_delivers_once(setup):
     sink.start()
     relay.start()
     wait_for(lambda: sink.messages)
+    # nothing left in outgoing/ or sending/: no other delivery can start, so one is final
     wait_for(lambda: not spool(tmp_path, "outgoing") and not spool(tmp_path, "sending"))
-    time.sleep(1.0)
     assert [m[2] for m in sink.messages] == [data]
     assert relay.stop() == 0
 
@@ -116,6 +84,6 @@ def test_kill_during_screening_then_restart_screens_again_and_delivers_once(setu
     assert spool(tmp_path, "active")  # the unfinished scan is still on disk
     relay.start()
     wait_for(lambda: sink.messages, timeout=60)
-    wait_for(lambda: not any(spool(tmp_path, q) for q in ("incoming", "active", "outgoing")))
-    time.sleep(1.0)
+    wait_for(lambda: not any(spool(tmp_path, q) for q in ("incoming", "active", "outgoing",
+                                                            "sending")))
     assert [m[2] for m in sink.messages] == [data]

@@ -56,9 +56,10 @@ def fill(directory: Path) -> Path:
 def send_until_refused(port: int, count: int) -> tuple[list[bytes], int]:
     """Send up to `count` messages of ~40 KB; the ones that got 250, and the first 4xx."""
     accepted = []
-    for i in range(count):  # different bodies: the same one 20 times is bulk mail
-        body = f"Price list {i}: hydrating facial, chemical peel, microneedling.\r\n" * 600
-        data = message(subject=f"Price list {i}", body=body)
+    for i in range(count):  # different bodies (the same one 20 times is bulk mail), and no
+        code = "".join(chr(97 + int(d)) for d in f"{i:02d}")  # numbers ("18" is an age)
+        body = f"Price list {code}: hydrating facial, chemical peel, microneedling.\r\n" * 600
+        data = message(subject=f"Price list {code}", body=body)
         try:
             with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
                 client.sendmail(SENDER, ["sam.patel@example.com"], data)

@@ -204,7 +204,8 @@ def test_auth_users_without_tls_are_refused_at_start_unless_allowed(tmp_path, si
                              capture_output=True, text=True, timeout=60)
     assert checked.returncode == 2
     assert "allow_plaintext_auth" in checked.stderr and "in clear" in checked.stderr
-    config.write_text(config.read_text() + "allow_plaintext_auth = true\n")
+    config.write_text(config.read_text().replace(
+        "[server.auth]\n", "[server.auth]\nallow_plaintext_auth = true\n"))
     checked = subprocess.run([MAILSCREEN, "check-config", "--config", str(config)],
                              capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stderr

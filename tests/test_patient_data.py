@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from gateway.config import PatientDataPolicy, PolicySettings
+from gateway.content.parse import parse
 from gateway.decision.policy import Action, decide
 from gateway.quarantine.store import Store
 from gateway.registers import patients as register
@@ -323,7 +324,7 @@ def test_screening_log_quarantine_and_logs_carry_no_full_identifier(make_relay, 
                         message(subject="notes for NHS 999 444 2198",
                                 body=crlf(LEAKY_BODY), to="friend@example.com"))
     wait_for(lambda: relay.queue("hold"))
-    time.sleep(0.2)
+    wait_for(lambda: any("action=hold" in r.getMessage() for r in caplog.records))
     db = Path(relay.settings.db_url.removeprefix("sqlite:///"))
     with sqlite3.connect(db) as conn:
         rows = []
@@ -344,3 +345,22 @@ def test_html_table_cells_are_kept_apart():
 
     text = html_to_text("<table><tr><td>Patient: Owen Price</td><td>DOB 03/03/1977</td></tr></table>")
     assert found(text)["date_of_birth"] is Severity.HIGH
+
+
+def test_many_personal_addresses_in_to_expose_a_client_list_and_staff_post_nominals_are_staff():
+    from scanners.patient_data import PatientDataScanner
+
+    to = ", ".join(f"client{i}@gmail.example" for i in range(8))
+    raw = (f"From: Glow Clinic <reception@glowclinic.example>\r\nTo: {to}\r\n"
+           "Subject: Opening hours\r\n\r\nWe are closed on Monday for training.\r\n").encode()
+    rules = {f.rule: f.severity for f in PatientDataScanner().scan(parse(raw))}
+    assert rules.get("recipients_exposed") is Severity.HIGH
+    few = (b"From: Glow Clinic <reception@glowclinic.example>\r\nTo: a@gmail.example, "
+           b"b@gmail.example, c@glowclinic.example\r\nSubject: Hours\r\n\r\nClosed Monday.\r\n")
+    assert "recipients_exposed" not in {f.rule for f in PatientDataScanner().scan(parse(few))}
+    body = ("Dear Hannah,\r\n\r\nYour lip filler aftercare: avoid heat for 48 hours. If swelling "
+            "persists, call us.\r\n\r\nMegan Pryce RGN\r\nGlow Clinic\r\n")
+    raw = ("From: Glow Clinic <reception@glowclinic.example>\r\nTo: Hannah Lowe <hlowe@gmail.example>\r\n"
+           f"Subject: Aftercare\r\n\r\n{body}").encode()
+    found = list(PatientDataScanner().scan(parse(raw)))
+    assert not any("M**** P****" in f.evidence for f in found), found

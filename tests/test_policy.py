@@ -1,9 +1,12 @@
 """The policy table: defaults, trusted domains, rule overrides, and fail-closed scan_failed."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from gateway.config import CategoryPolicy, PolicySettings
+from gateway.content.parse import parse
 from gateway.decision.policy import Action, decide
 from gateway.pipeline import scan_failed, screen
 from scanners.base import Finding, Severity
@@ -52,7 +55,7 @@ def test_a_scanner_that_raises_is_a_hold_not_silence():
         name = "language"
         rules = {}
 
-        def scan(self, msg):
+        def scan(self, msg, views=None):
             raise ValueError("boom")
             yield
 
@@ -60,11 +63,40 @@ def test_a_scanner_that_raises_is_a_hold_not_silence():
         name = "copyright"
         rules = {}
 
-        def scan(self, msg):
+        def scan(self, msg, views=None):
             return [SWEAR]
 
-    findings = screen(msg=None, scanners=[Broken(), Fine()])
+    msg = parse(b"From: a@clinic.example\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nHello\r\n")
+    findings = screen(msg, [Broken(), Fine()])
     assert findings[0].rule == "scan_failed" and findings[0].category == "language"
     assert "scanner language failed: ValueError" in findings[0].evidence
     assert findings[1] == SWEAR
     assert decide(findings, ["a@example.com"], PolicySettings()).action is Action.HOLD
+
+
+# -- audience: the clinic's own mail (issue 11) ------------------------------------------------
+
+def test_patient_data_inside_the_clinic_or_to_nhs_net_passes_and_webmail_is_not_internal():
+    from gateway.config import Settings
+    from gateway.decision.judge import OfflineEnvelope, judge
+    from gateway.pipeline import ScanResult
+
+    finding = Finding("patient_data", "date_of_birth", Severity.HIGH, "body", "DOB **/**/****")
+    settings = Settings()
+
+    def action(sender, rcpts):
+        result = ScanResult([finding], sender=sender)
+        return judge(result, OfflineEnvelope(sender, rcpts), settings).action
+
+    assert action("nurse@clinic.example", ["manager@clinic.example"]) is Action.PASS
+    assert action("nurse@clinic.example", ["gp@nhs.net", "manager@clinic.example"]) is Action.PASS
+    assert action("nurse@clinic.example", ["manager@clinic.example", "x@gmail.com"]) is Action.HOLD
+    assert action("jo@gmail.com", ["sam@gmail.com"]) is Action.HOLD  # webmail is not a clinic
+    other = Settings(clinic=dataclasses.replace(settings.clinic, domains=["clinic-group.example"]))
+    result = ScanResult([finding], sender="nurse@clinic.example")
+    assert judge(result, OfflineEnvelope("nurse@clinic.example", ["hq@clinic-group.example"]),
+                 other).action is Action.PASS
+    language = Finding("language", "language_abuse", Severity.HIGH, "body", "…")
+    result = ScanResult([language], sender="nurse@clinic.example")
+    assert judge(result, OfflineEnvelope("nurse@clinic.example", ["manager@clinic.example"]),
+                 settings).action is Action.HOLD  # bullying in team mail still holds

@@ -36,10 +36,12 @@ def test_clean_mail_arrives_upstream_unchanged(relay, sink):
     assert [(row.action, row.recipient_count) for row in log] == [("pass", 1)]
 
 
-def test_tagged_mail_arrives_with_verdict_headers(make_relay, sink):
-    relay = make_relay(tag={"external_headers": True})  # rule names for outside recipients too
-    data = message(subject="Rota", body="This bloody rota is a shit show, sort it out.")
-    send(relay.port, data)
+def test_tagged_mail_arrives_with_verdict_headers(relay, sink):
+    # to a colleague: profanity stays medium (tag) inside the clinic, and the rule names in
+    # X-Mailscreen-Findings are for the clinic's own recipients only
+    data = message(subject="Rota", body="This bloody rota is a shit show, sort it out.",
+                   to="manager@glowclinic.example")
+    send(relay.port, data, rcpts=["manager@glowclinic.example"])
     wait_for(lambda: sink.messages)
     content = sink.messages[0][2]
     head, _, original = content.partition(b"X-Mailscreen-Findings:")
@@ -266,3 +268,20 @@ def test_authenticated_user_may_relay_from_anywhere_after_starttls(make_relay, s
         client.login("reception", "s3cret-Passw0rd")
         assert client.sendmail("a@glowclinic.example", ["b@example.com"], message()) == {}
     wait_for(lambda: sink.messages)
+
+
+def test_patient_data_to_colleagues_passes_but_a_bcc_outside_the_clinic_holds(relay, sink):
+    """The audience is the envelope: the headers name only a colleague both times."""
+    body = "Handover: Sarah Jones, DOB 03/09/1979, had lip filler today; review on Friday."
+    data = message(subject="Handover", body=body, to="manager@glowclinic.example")
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
+        client.sendmail("nurse@glowclinic.example", ["manager@glowclinic.example"], data)
+    wait_for(lambda: sink.handler.to("manager@glowclinic.example"))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
+        client.sendmail("nurse@glowclinic.example",
+                        ["manager@glowclinic.example", "friend@gmail.example"], data)
+    wait_for(lambda: relay.queue("hold"))
+    wait_for(relay.idle)
+    assert sink.handler.to("friend@gmail.example") == []
+    (held_id,) = relay.queue("hold")
+    assert "patient_data" in relay.app.store.held(held_id).categories

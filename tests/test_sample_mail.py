@@ -4,6 +4,8 @@ the expected rules fire, clean mail stays clean, and no evidence carries an NHS 
 from __future__ import annotations
 
 import email
+import email.utils
+import smtplib
 import json
 import os
 import re
@@ -116,3 +118,42 @@ def test_generator_is_deterministic(tmp_path):
         built.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert built[0] == built[1]
     assert set(built[0]) == {p.name for p in sample_files()} | {"expected.json"}
+
+
+def test_the_relay_gives_every_sample_the_verdict_scan_gives(results, make_relay, sink):
+    """One decision step: `mailscreen scan` and the relay judge each sample alike (the
+    envelope recipients are the To and Cc headers, as `scan` assumes)."""
+    from conftest import wait_for
+
+    def msg_id(msg) -> str:
+        return " ".join(str(msg["Message-ID"]).split())
+
+    relay = make_relay()
+    sent = {}
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as smtp:
+        for path in sample_files():
+            raw = path.read_bytes()
+            msg = email.message_from_bytes(raw)
+            rcpts = [a for _, a in email.utils.getaddresses(msg.get_all("To", []) +
+                                                             msg.get_all("Cc", []))]
+            smtp.sendmail("sender@sample.example", rcpts, raw)
+            sent[msg_id(msg)] = path.name
+    wait_for(relay.idle, timeout=300, interval=0.2)
+
+    def held_ids():
+        ids = set()
+        for spool_id in relay.queue("hold"):
+            with open(relay.app.spool.message_path("hold", spool_id), "rb") as f:
+                ids.add(msg_id(email.message_from_binary_file(f)))
+        return ids
+
+    def relay_actions():
+        actions = {sent[i]: "hold" for i in held_ids() if i in sent}
+        for _, _, data in list(sink.messages):
+            delivered = email.message_from_bytes(data)
+            if msg_id(delivered) in sent:
+                actions[sent[msg_id(delivered)]] = delivered.get("X-Mailscreen-Verdict", "pass")
+        return actions if len(actions) == len(sent) else None
+
+    actions = wait_for(relay_actions, timeout=120, interval=0.2)
+    assert actions == {name: r["action"] for name, r in results.items()}

@@ -18,6 +18,7 @@ from gateway.quarantine import audit
 from gateway.quarantine.store import Store
 from gateway.registers import works
 from scanners import fingerprint
+from scanners.base import Finding, Severity
 from scanners.copyright import CopyrightScanner
 
 runner = CliRunner()
@@ -143,3 +144,50 @@ def test_registered_work_is_held_through_the_relay(make_relay, sink, manual_pdf,
     (finding,) = [f for f in row.finding_dicts if f["rule"] == "copyright_protected_work"]
     assert finding["where"] == "attachment:handout.docx"
     assert '"Advanced filler techniques"' in finding["evidence"]
+
+
+# -- licence terms, ownership and shared logins (issue 11) ------------------------------------
+
+def _copyright(raw: bytes) -> dict[str, Finding]:
+    return {f.rule: f for f in CopyrightScanner().scan(parse(raw))}
+
+
+def _mail(sender: str, body: str, attachment: str = "") -> bytes:
+    parts = (f"From: {sender}\r\nTo: Ana Cruz <ana@otherclinic.example>\r\nSubject: Manual\r\n"
+             "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+             f"--b\r\nContent-Type: text/plain\r\n\r\n{body}\r\n")
+    if attachment:
+        parts += ("--b\r\nContent-Type: text/plain; name=manual.txt\r\n"
+                  "Content-Disposition: attachment; filename=manual.txt\r\n\r\n"
+                  f"{attachment}\r\n")
+    return (parts + "--b--\r\n").encode()
+
+
+def test_a_document_licensed_to_its_buyer_sent_on_is_high_but_a_disclaimer_is_not():
+    manual = ("Advanced Toxin Techniques, module 3. Licensed to Dr P. Hale, delegate copy. "
+              "© 2025 Summit Injector Training Ltd. Not for distribution.")
+    found = _copyright(_mail("Jo Reed <jo@glowclinic.example>", "Here is the manual.", manual))
+    assert found["copyright_licence_restricted"].severity is Severity.HIGH
+    disclaimer = ("See you Friday.\r\n\r\nThis e-mail is confidential. If you are not the "
+                  "intended recipient, do not copy or forward it.")
+    assert "copyright_licence_restricted" not in _copyright(
+        _mail("Jo Reed <jo@glowclinic.example>", disclaimer))
+
+
+def test_the_owner_sending_its_own_course_to_its_delegate_is_not_third_party():
+    manual = ("Foundation Toxin Course manual. Licensed to delegate Ana Cruz. "
+              "© 2025 Summit Injector Training Academy. Not for distribution.")
+    own = _copyright(_mail("Summit Injector Training Academy <courses@summitacademy.example>",
+                           "Your course manual is attached.", manual))
+    assert "copyright_licence_restricted" not in own
+    other = _copyright(_mail("Jo Reed <jo@glowclinic.example>", "Found this for you.", manual))
+    assert "copyright_licence_restricted" in other
+
+
+def test_shared_logins_to_a_paid_portal_are_high_and_a_door_code_is_not():
+    body = ("Use my account for the CPD portal, no point paying twice:\r\n"
+            "username: phale@glowclinic.example\r\npassword: Summer2025!")
+    assert _copyright(_mail("Jo Reed <jo@glowclinic.example>", body))[
+        "copyright_shared_login"].severity is Severity.HIGH
+    door = "The side door code is 4417 and the alarm password is on the rota."
+    assert "copyright_shared_login" not in _copyright(_mail("Jo Reed <jo@glowclinic.example>", door))

@@ -39,19 +39,16 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     body_parts: list[TextPart] = []
     attachments: list[Attachment] = []
     defects: list[str] = []
-    for part, depth, index in _leaves(msg, limits):
+    for part, depth, index, shown, forwarded in _leaves(msg, limits):
         defects.extend(type(d).__name__ for d in part.defects)
         name = _filename(part)
         ctype = part.get_content_type()
-        payload = _payload(part)
-        if not name and ctype in ("text/plain", "text/html") and \
-                part.get_content_disposition() != "attachment":
-            text = _decode_text(payload, part)
-            if ctype == "text/html":
-                text = html_to_text(text)
-            body_parts.append(TextPart("body", text, ctype))
+        if _is_body_text(part, name):
+            if shown:  # of a multipart/alternative, only the alternative a reader sees
+                body_parts.append(TextPart("body#forwarded" if forwarded else "body",
+                                           _body_text(part), ctype))
         else:
-            attachments.extend(extract(name or f"part-{index}", ctype, payload, limits))
+            attachments.extend(extract(name or f"part-{index}", ctype, _payload(part), limits))
     defects.extend(type(d).__name__ for d in msg.defects)
     return ParsedMessage(
         headers=headers,
@@ -78,11 +75,15 @@ def _addresses(values) -> list[str]:
 
 
 def _leaves(msg: email.message.Message, limits: Limits):
-    """Yield (leaf part, depth, index) without recursion, refusing over-deep or huge trees."""
-    stack = [(msg, 0)]
+    """Yield (leaf part, depth, index, shown, forwarded) without recursion, refusing over-deep or huge
+    trees. `shown` is False for the body text of the alternatives of a multipart/alternative
+    that a reader does not see: the one with the most visible text is screened, the others
+    would only repeat it (one claim, one finding). `forwarded`: inside a message/rfc822 part
+    (a message attached to this one), whose text is quoted, not the sender's own."""
+    stack = [(msg, 0, True, False)]
     count = 0
     while stack:
-        part, depth = stack.pop()
+        part, depth, shown, forwarded = stack.pop()
         count += 1
         if count > limits.max_parts:
             raise ParseLimitError(f"more than {limits.max_parts} MIME parts")
@@ -90,10 +91,44 @@ def _leaves(msg: email.message.Message, limits: Limits):
             raise ParseLimitError(f"MIME nesting deeper than {limits.max_depth}")
         payload = part.get_payload()
         if part.is_multipart() and isinstance(payload, list):
-            stack.extend((p, depth + 1) for p in reversed(payload)
-                         if isinstance(p, email.message.Message))
+            children = [p for p in payload if isinstance(p, email.message.Message)]
+            chosen = _richest(children) if part.get_content_subtype() == "alternative" else None
+            inner = forwarded or part.get_content_type() == "message/rfc822"
+            stack.extend((p, depth + 1, shown and (chosen is None or p is chosen), inner)
+                         for p in reversed(children))
         else:
-            yield part, depth, count
+            yield part, depth, count, shown, forwarded
+
+
+def _is_body_text(part: email.message.Message, name: str) -> bool:
+    return not name and part.get_content_type() in ("text/plain", "text/html") and \
+        part.get_content_disposition() != "attachment"
+
+
+def _body_text(part: email.message.Message) -> str:
+    text = _decode_text(_payload(part), part)
+    return html_to_text(text) if part.get_content_type() == "text/html" else text
+
+
+def _richest(alternatives: list[email.message.Message]) -> email.message.Message | None:
+    """The alternative with the most visible body text (the later one on a tie, as RFC 2046
+    orders them plainest first); None when none carries body text. Bounded: only the
+    alternatives' own leaves are looked at, not deeper than a few levels."""
+    best, best_size = None, -1
+    for alternative in alternatives:
+        size, stack = 0, [(alternative, 0)]
+        while stack:
+            node, level = stack.pop()
+            payload = node.get_payload()
+            if node.is_multipart() and isinstance(payload, list):
+                if level < 4:
+                    stack.extend((p, level + 1) for p in payload[:50]
+                                 if isinstance(p, email.message.Message))
+            elif _is_body_text(node, _filename(node)):
+                size += len("".join(_body_text(node).split()))
+        if size and size >= best_size:
+            best, best_size = alternative, size
+    return best
 
 
 def _filename(part: email.message.Message) -> str:

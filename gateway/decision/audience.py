@@ -17,11 +17,29 @@ from __future__ import annotations
 import dataclasses
 
 from gateway.config import AudienceSettings
+from scanners import lexicon
 from scanners.base import Finding, Severity
+
+
+# Consumer mail providers: a sender on one of these is a person, not an organisation, so
+# other people at the same provider are not their colleagues. Matched on the first label
+# of the domain (gmail.com, gmail.co.uk).
+WEBMAIL = lexicon.words("webmail.txt")
 
 
 def _domain(address: str) -> str:
     return address.rpartition("@")[2].lower().rstrip(".")
+
+
+def own_domains(sender: str, clinic_domains: list[str]) -> frozenset[str]:
+    """The clinic's own mail domains: those configured in [clinic] domains, and the
+    sender's own domain unless it is a webmail provider. Exact domains: a list server at
+    lists.clinic.example is not the clinic's staff."""
+    domains = {d.lower().strip(".") for d in clinic_domains if d}
+    domain = _domain(sender) if "@" in sender else ""
+    if domain and domain.split(".")[0] not in WEBMAIL:
+        domains.add(domain)
+    return frozenset(domains)
 
 
 def wide(envelope: list[str], header_recipients: list[str], sender: str,
@@ -39,8 +57,19 @@ def wide(envelope: list[str], header_recipients: list[str], sender: str,
 
 
 def escalate(findings: list[Finding], envelope: list[str], header_recipients: list[str],
-             sender: str, settings: AudienceSettings) -> list[Finding]:
-    """`findings`, with those of `settings.rules` raised to high when the audience is wide."""
+             sender: str, settings: AudienceSettings,
+             internal: frozenset[str] = frozenset()) -> list[Finding]:
+    """`findings`, with those of `settings.rules` raised to high when the audience is wide,
+    and those of `settings.outside_rules` (the sender's own words) when a recipient is
+    outside the clinic's own domains `internal`."""
+    outsiders = [r for r in envelope if _domain(r) not in internal]
+    if outsiders:
+        findings = [dataclasses.replace(
+            f, severity=Severity.HIGH,
+            evidence=f"{f.evidence} (audience: {len(outsiders)} recipient"
+                     f"{'s' if len(outsiders) != 1 else ''} outside the clinic)")
+            if f.rule in settings.outside_rules and f.severity == Severity.MEDIUM
+            and not f.where.endswith("#quoted") else f for f in findings]
     candidates = [f for f in findings if f.rule in settings.rules and f.severity < Severity.HIGH
                   and not f.where.endswith("#quoted")]
     if not candidates:

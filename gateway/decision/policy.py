@@ -9,7 +9,9 @@ For each finding, the first of these that applies gives its action:
       that address alone, passes (`to_patient`) when the patient register knows that address
       for the patient; when only the To display name and the greeting match, it is tagged
       at most (`by_display_name`): a name is no proof that the address is the patient's;
-  2. the category trusts every recipient's domain (`trusted_domains`): pass;
+  2. every recipient is at a domain the category trusts (`trusted_domains`), or, where
+     the category trusts the clinic's own mail (`trust_internal`), at the clinic's own
+     domains (audience.py): pass;
   3. a per-rule override (`[policy.rules]`);
   4. the category's action for the severity (`[policy.categories.NAME]`);
   5. the default action for the severity (`[policy.default]`).
@@ -41,6 +43,7 @@ class Action(enum.IntEnum):
 class Verdict:
     action: Action
     decisions: tuple[tuple[Finding, Action], ...] = ()
+    four_eyes: bool = False  # releasing this hold needs two different admins (judge.py)
 
     @property
     def findings(self) -> list[Finding]:
@@ -60,12 +63,17 @@ class Verdict:
         return ranked[0][0].rule if ranked else ""
 
 
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].lower().rstrip(".")
+
+
 def domain_trusted(address: str, trusted: list[str]) -> bool:
     domain = address.rpartition("@")[2].lower().rstrip(".")
     return any(domain == t or domain.endswith("." + t) for t in (x.lower() for x in trusted))
 
 
-def finding_action(finding: Finding, recipients: list[str], policy: PolicySettings) -> Action:
+def finding_action(finding: Finding, recipients: list[str], policy: PolicySettings,
+                   internal: frozenset[str] = frozenset()) -> Action:
     if finding.rule == "scan_failed":
         return Action.HOLD
     if finding.category == "patient_data":
@@ -73,16 +81,18 @@ def finding_action(finding: Finding, recipients: list[str], policy: PolicySettin
         if action is not None:
             return action
         if by_name_only(finding, recipients, policy.patient_data):
-            return min(Action.TAG, table_action(finding, recipients, policy))
-    return table_action(finding, recipients, policy)
+            return min(Action.TAG, table_action(finding, recipients, policy, internal))
+    return table_action(finding, recipients, policy, internal)
 
 
-def table_action(finding: Finding, recipients: list[str], policy: PolicySettings) -> Action:
+def table_action(finding: Finding, recipients: list[str], policy: PolicySettings,
+                 internal: frozenset[str] = frozenset()) -> Action:
     """Rules 2 to 5: trusted domains, per-rule overrides, the category and default tables."""
     severity = str(finding.severity)
     category = policy.categories.get(finding.category)
-    if category and category.trusted_domains and recipients and all(
-            domain_trusted(r, category.trusted_domains) for r in recipients):
+    if category and recipients and (category.trusted_domains or category.trust_internal) and all(
+            domain_trusted(r, category.trusted_domains) or
+            category.trust_internal and _domain(r) in internal for r in recipients):
         return Action.PASS
     if finding.rule in policy.rules:
         return Action.parse(policy.rules[finding.rule])
@@ -114,7 +124,9 @@ def _to_addressee(tag: str, recipients: list[str]) -> bool:
     return bool(tag and recipients) and all(address_tag(r) == tag for r in recipients)
 
 
-def decide(findings: list[Finding], recipients: list[str], policy: PolicySettings) -> Verdict:
-    decisions = tuple((f, finding_action(f, recipients, policy)) for f in findings)
+def decide(findings: list[Finding], recipients: list[str], policy: PolicySettings,
+           internal: frozenset[str] = frozenset()) -> Verdict:
+    """`internal`: the clinic's own mail domains (audience.own_domains)."""
+    decisions = tuple((f, finding_action(f, recipients, policy, internal)) for f in findings)
     action = max((a for _, a in decisions), default=Action.PASS)
     return Verdict(action, decisions)

@@ -30,8 +30,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from gateway.keys import Keyring, KeyFileError, is_signature
-from gateway.quarantine.store import GENESIS, AuditEvent, Store
+from gateway.keys import Keyring, is_signature
+from gateway.quarantine.store import GENESIS, AuditEvent, Store, sqlite_path
 
 log = logging.getLogger("mailscreen.audit")
 
@@ -115,8 +115,9 @@ def current_user() -> str:
 @contextlib.contextmanager
 def chain_lock(store: Store):
     """An exclusive lock for appending; a file beside an SQLite database, else in /tmp."""
-    if store.url.startswith("sqlite:///"):
-        path = Path(store.url.removeprefix("sqlite:///") + ".audit.lock")
+    database = sqlite_path(store.url)
+    if database is not None:
+        path = Path(str(database) + ".audit.lock")
     else:
         path = Path("/tmp") / ("mailscreen-audit-" + hashlib.sha256(store.url.encode()).hexdigest()[:12])
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)

@@ -343,20 +343,3 @@ class Moderator:
             [c for c in row.categories.split(",") if c],
             [r for r in row.hold_rules.split(",") if r], reason)
         queue_notice(self.spool, self.settings.server.hostname, row.mail_from, notice)
-
-
-def hold_needs_four_eyes(decisions, recipients: list[str], settings: Settings) -> bool:
-    """A high finding, in a four-eyes category, that held mail to a recipient outside the
-    category's trusted domains."""
-    from gateway.decision.policy import Action, domain_trusted
-
-    for finding, action in decisions:
-        if action is not Action.HOLD or finding.category not in settings.admin.four_eyes_categories:
-            continue
-        if str(finding.severity) != "high":
-            continue
-        category = settings.policy.categories.get(finding.category)
-        trusted = category.trusted_domains if category else []
-        if not trusted or any(not domain_trusted(r, trusted) for r in recipients):
-            return True
-    return False

@@ -117,11 +117,18 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite database URL (None for another database or SQLite in memory)."""
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///"))
+    return None
+
+
 class Store:
     def __init__(self, url: str):
         self.url = url
-        if url.startswith("sqlite:///"):
-            path = Path(url.removeprefix("sqlite:///"))
+        path = sqlite_path(url)
+        if path is not None:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))

@@ -38,12 +38,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, inspect, text
+from sqlalchemy import delete, text
 from sqlmodel import Field, SQLModel, select
 
 from gateway.keys import Keyring, KeyFileError
 from gateway.quarantine import audit
 from gateway.quarantine.store import Store, utcnow
+from gateway.registers.loader import RegisterLoader
 from scanners import patient_keys
 
 # CSV header (folded: lower case, letters only) -> kind; several columns may give one kind
@@ -263,19 +264,19 @@ def status(store: Store) -> tuple[RegisterState | None, dict[str, int]]:
     return state, counts
 
 
-class Loader:
+class Loader(RegisterLoader):
     """The register as the patient-data scanner sees it, in a scan process. Read-only."""
+    table = RegisterState.__tablename__
 
     def __init__(self, url: str, key_file: str | None = None):
-        self.url = url
+        super().__init__(url)
         self.key_file = key_file
         self._keyring: Keyring | None = None
-        self._engine = None
         self._generation: int | None = None
         self._index: patient_keys.RegisterIndex | None = None
 
     def index(self) -> patient_keys.RegisterIndex | None:
-        engine = self._connect()
+        engine = self.connect()
         if engine is None:
             return None
         with engine.connect() as conn:
@@ -299,19 +300,6 @@ class Loader:
             except KeyFileError as e:
                 raise RegisterError(str(e)) from None
         return self._keyring
-
-    def _connect(self):
-        """The engine, or None while there is no register at all (no database yet, or one
-        made before these tables existed)."""
-        if self._engine is None:
-            if self.url.startswith("sqlite:///") and not Path(
-                    self.url.removeprefix("sqlite:///")).exists():
-                return None
-            self._engine = create_engine(self.url)
-        if self._generation is None and not inspect(self._engine).has_table(
-                RegisterState.__tablename__):
-            return None
-        return self._engine
 
 
 def load_index(conn, salt: bytes, patients: int) -> patient_keys.RegisterIndex:

@@ -14,17 +14,17 @@ Ids are never reused (AUTOINCREMENT), so remove-then-add is always seen as a cha
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, inspect
+from sqlalchemy import func
 from sqlmodel import Field, Session, SQLModel, select
 
 from gateway.content.extract import extract
 from gateway.content.limits import Limits
 from gateway.quarantine import audit
 from gateway.quarantine.store import Store, utcnow
+from gateway.registers.loader import RegisterLoader
 from scanners import fingerprint
 
 
@@ -108,18 +108,17 @@ def listing(store: Store) -> list[ProtectedWork]:
         return list(s.exec(select(ProtectedWork).order_by(ProtectedWork.id)).all())
 
 
-@dataclass
-class Loader:
+class Loader(RegisterLoader):
     """The register as the copyright scanner sees it, in a scan process. Read-only."""
-    url: str
+    table = ProtectedWork.__tablename__
 
-    def __post_init__(self):
-        self._engine = None
+    def __init__(self, url: str):
+        super().__init__(url)
         self._stamp: tuple[int, int] | None = None
         self._index = fingerprint.Index()
 
     def index(self) -> fingerprint.Index:
-        engine = self._connect()
+        engine = self.connect()
         if engine is None:
             return self._index
         with Session(engine) as s:
@@ -133,15 +132,3 @@ class Loader:
                     [(fingerprint.Work(i, t, w), blob) for i, t, w, blob in rows])
                 self._stamp = stamp
         return self._index
-
-    def _connect(self):
-        """The engine, or None while there is no register at all (no database file yet, or
-        a database made before this table existed): then nothing is registered."""
-        if self._engine is None:
-            if self.url.startswith("sqlite:///") and not Path(
-                    self.url.removeprefix("sqlite:///")).exists():
-                return None
-            self._engine = create_engine(self.url)
-        if self._stamp is None and not inspect(self._engine).has_table(ProtectedWork.__tablename__):
-            return None
-        return self._engine

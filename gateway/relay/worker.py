@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 
 from gateway.config import Settings
 from gateway.decision import audience
-from gateway.decision.policy import Action, Verdict, decide
+from gateway.decision.judge import judge
+from gateway.decision.policy import Action, Verdict
 from gateway.decision.repetition import Repetition
 from gateway.pipeline import ScanResult
-from gateway.quarantine.moderation import hold_needs_four_eyes
 from gateway.quarantine.store import HeldMessage, ScreeningLog, Store
 from gateway.relay import notices
 from gateway.relay.delivery import queue_notice
@@ -49,13 +49,6 @@ class Screener:
         self.settings = settings
         self.repetition.settings = settings.bulk
 
-    def screen_next(self) -> bool:
-        msg_id = self.spool.claim("incoming", "active")
-        if msg_id is None:
-            return False
-        self.screen(msg_id)
-        return True
-
     def screen(self, msg_id: str) -> Action | None:
         try:
             env = self.spool.read_envelope("active", msg_id)
@@ -63,8 +56,8 @@ class Screener:
             self.spool.to_corrupt("active", msg_id, f"unreadable envelope: {e}")
             return None
         result = self.sandbox.scan(str(self.spool.message_path("active", msg_id)))
-        result.findings = self._in_context(msg_id, env, result)
-        verdict = decide(result.findings, env.rcpt_tos, self.settings.policy)
+        verdict = judge(result, env, self.settings, self.repetition, msg_id)
+        result.findings = verdict.findings
         entry = ScreeningLog(
             id=msg_id, sender=env.mail_from, recipient_count=len(env.rcpt_tos),
             action=str(verdict.action), categories=",".join(verdict.categories),
@@ -75,8 +68,7 @@ class Screener:
                      f.where, action)
         if verdict.action is Action.HOLD:
             row = self._held_row(msg_id, env, result, verdict)
-            row.four_eyes = hold_needs_four_eyes(verdict.decisions, env.rcpt_tos,
-                                                 self.settings)
+            row.four_eyes = verdict.four_eyes
             self.store.hold(row, entry)  # the row first: a crash before the move redoes both
             self.spool.move(msg_id, "active", "hold", durable=False)
             if self.settings.admin.notify_on_hold and env.mail_from \
@@ -101,25 +93,10 @@ class Screener:
         return verdict.action
 
     def _outside_clinic(self, env: SpoolEntry) -> bool:
-        """Any recipient outside the clinic's domains (clinic.domains, else the sender's)."""
-        own = [d.lower() for d in self.settings.clinic.domains] or \
-            [env.mail_from.rpartition("@")[2].lower()]
-        for rcpt in env.rcpt_tos:
-            domain = rcpt.rpartition("@")[2].lower()
-            if not any(domain == d or domain.endswith("." + d) for d in own if d):
-                return True
-        return False
-
-    def _in_context(self, msg_id: str, env: SpoolEntry, result: ScanResult) -> list:
-        """The scan's findings weighed with what only the gateway knows: the envelope's
-        audience (gateway/audience.py) and the bodies sent before (gateway/repetition.py)."""
-        findings = audience.escalate(result.findings, env.rcpt_tos, result.recipients,
-                                     env.mail_from, self.settings.audience)
-        if env.kind != "notice":
-            findings = findings + self.repetition.check(
-                msg_id, result.fingerprint, result.body_chars, env.mail_from,
-                len(env.rcpt_tos))
-        return findings
+        """Any recipient outside the clinic's own domains (audience.own_domains)."""
+        own = audience.own_domains(env.mail_from, self.settings.clinic.domains)
+        return any(rcpt.rpartition("@")[2].lower().rstrip(".") not in own
+                   for rcpt in env.rcpt_tos)
 
     def _notify_held(self, msg_id: str, env: SpoolEntry, result: ScanResult, verdict: Verdict):
         try:

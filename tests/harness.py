@@ -1,0 +1,197 @@
+"""The test harness, shared by the tests and bench/: free ports, waiting for a condition,
+a real upstream SMTP sink, a relay config, and a real `mailscreen serve` process.
+
+bench/ scripts import it with `sys.path.insert(0, <repo>/tests)`.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+HOST = "127.0.0.1"
+
+
+def mailscreen_command() -> str:
+    """The `mailscreen` script of the running interpreter's venv (else the repo's .venv)."""
+    for candidate in (Path(sys.executable).with_name("mailscreen"),
+                      ROOT / ".venv" / "bin" / "mailscreen"):
+        if candidate.exists():
+            return str(candidate)
+    raise RuntimeError("cannot find the 'mailscreen' command (run with .venv/bin/python)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
+    """Poll `condition` until it returns something true (returned), or fail at `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+TRACE = re.compile(rb"\AReceived: from [^\r\n]* \(mailscreen\) with [^\r\n]*\r\n")
+
+
+class SinkHandler:
+    """The upstream smart host: records every message; can be told to refuse.
+
+    `messages` hold each message without the one `Received:` line mailscreen puts on top
+    (tests/test_headers.py checks that line), so tests compare with the bytes they sent;
+    `traced` keeps the bytes exactly as they arrived."""
+
+    def __init__(self):
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.traced: list[bytes] = []
+        self.refuse_rcpt: dict[str, str] = {}  # address -> reply, e.g. "550 5.1.1 No such user"
+        self.data_reply: str | None = None  # e.g. "451 4.3.0 try later"
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.data_reply:
+            return self.data_reply
+        with self.lock:
+            self.traced.append(envelope.original_content)
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                                  TRACE.sub(b"", envelope.original_content, count=1)))
+        return "250 OK sink"
+
+    def to(self, address: str) -> list[bytes]:
+        return [data for _, rcpts, data in self.messages if address in rcpts]
+
+
+class Sink:
+    """A real aiosmtpd server on loopback with `handler` (a SinkHandler by default)."""
+
+    def __init__(self, port: int | None = None, handler=None):
+        self.port = port or free_port()
+        self.handler = handler or SinkHandler()
+        self.controller: Controller | None = None
+
+    def start(self) -> "Sink":
+        self.controller = Controller(self.handler, hostname=HOST, port=self.port,
+                                     ready_timeout=10)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+
+def write_config(directory: Path, port: int, upstream_port: int, extra: str = "",
+                 log_level: str = "INFO", scan_workers: int = 1, delivery_workers: int = 1,
+                 retry_delays: str = "[0.3]", data_dir: str = "data") -> Path:
+    """A mailscreen.toml for a relay on `port` delivering to a sink on `upstream_port`,
+    with fast retries and its admin socket in `directory`; `extra` is appended (more TOML
+    tables)."""
+    path = directory / "mailscreen.toml"
+    sock = f'socket = "{directory / "admin.sock"}"\n'
+    extra = extra.replace("[admin]\n", "[admin]\n" + sock, 1) if "[admin]\n" in extra \
+        else extra + "\n[admin]\n" + sock
+    path.write_text(f"""
+data_dir = "{data_dir}"
+log_level = "{log_level}"
+[server]
+port = {port}
+[scan]
+workers = {scan_workers}
+[upstream]
+host = "{HOST}"
+port = {upstream_port}
+starttls = false
+timeout = 5
+[delivery]
+workers = {delivery_workers}
+retry_delays = {retry_delays}
+poll_interval = 0.1
+{extra}""")
+    return path
+
+
+class RelayProcess:
+    """A real `mailscreen serve --config FILE` in its own process group, logging to FILE.log."""
+
+    def __init__(self, config: Path, port: int, command: list[str] | None = None):
+        self.config, self.port, self.proc = config, port, None
+        self.command = command or [mailscreen_command(), "serve", "--config", str(config)]
+        self.log_path = config.with_suffix(".log")
+
+    def start(self, timeout: float = 60.0) -> "RelayProcess":
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+
+        def listening():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"relay exited with {self.proc.returncode}:\n"
+                                     f"{self.log_tail()}")
+            try:
+                socket.create_connection((HOST, self.port), timeout=0.5).close()
+                return True
+            except OSError:
+                return False
+
+        wait_for(listening, timeout=timeout)
+        return self
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join("    " + line for line in text[-lines:])
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self, grace: float = 30.0) -> int:
+        """SIGTERM, then SIGKILL; then whatever is left of its process group."""
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        return self.proc.returncode
+
+
+def spool_list(data_dir: Path, queue: str) -> list[str]:
+    d = data_dir / "spool" / queue
+    return sorted(os.listdir(d)) if d.exists() else []
