@@ -9,7 +9,9 @@ import smtplib
 from conftest import Sink, free_port, message, wait_for, write_config
 from test_crash import Process, spool
 
-SWEARY = message(subject="Rota", body="This bloody rota is a shit show, sort it out.")
+# to a colleague: profanity inside the clinic is medium (tag) until the policy says hold
+SWEARY = message(subject="Rota", body="This bloody rota is a shit show, sort it out.",
+                 to="manager@glowclinic.example")
 
 
 def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
@@ -24,7 +26,8 @@ def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
     try:
         def send():
             with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-                client.sendmail("reception@glowclinic.example", ["sam@example.com"], SWEARY)
+                client.sendmail("reception@glowclinic.example", ["manager@glowclinic.example"],
+                                SWEARY)
 
         send()
         wait_for(lambda: len(sink.messages) == 1)
@@ -35,7 +38,7 @@ def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
         wait_for(lambda: b"config reloaded" in config.with_suffix(".log").read_bytes())
         send()
         wait_for(lambda: spool(tmp_path, "hold"))
-        assert len(sink.handler.to("sam@example.com")) == 1
+        assert len(sink.handler.to("manager@glowclinic.example")) == 1
 
         good = config.read_text()
         config.write_text(good + "\n[server]\nlisen = 1\n")  # a typo: refused
