@@ -248,7 +248,7 @@ class ControlServer:
 # -- the CLI's side ----------------------------------------------------------------------
 
 
-def request(path: str | os.PathLike, op: str, timeout: float = 120.0, **args):
+def request(path: str | os.PathLike, op: str, timeout: float = 3600.0, **args):
     """Send one request to the relay; its result, or ControlError with its refusal."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)

@@ -246,27 +246,11 @@ class Spool:
                 counts[queue] += 1
         for queue in ENTRY_QUEUES:
             for msg_id in self.list(queue):
-                entry = self.path(queue, msg_id)
-                has_message = (entry / MESSAGE).is_file()
-                has_envelope = (entry / ENVELOPE).is_file()
-                (entry / (ENVELOPE + ".new")).unlink(missing_ok=True)
-                if has_message and has_envelope:
-                    continue
-                if has_message:
-                    envelope = rebuild(queue, msg_id) if rebuild else None
-                    if envelope is not None:
-                        self.write_envelope(queue, msg_id, dataclasses.replace(envelope, id=msg_id))
-                        log.warning("%s in %s/ had no envelope; rebuilt from the quarantine "
-                                    "record", msg_id, queue)
-                        counts["rebuilt"] += 1
-                    else:
-                        self.to_corrupt(queue, msg_id, "message without its envelope")
-                        counts["corrupt"] += 1
-                else:
-                    log.warning("%s in %s/ had no message (an interrupted removal); dropped",
-                                msg_id, queue)
-                    self.remove(queue, msg_id)
-                    counts["dropped"] += 1
+                try:
+                    self._repair(queue, msg_id, rebuild, counts)
+                except OSError as e:  # a full disk must not keep the relay from starting
+                    log.error("%s in %s/: could not check or repair it at start: %s", msg_id,
+                              queue, e)
         for msg_id in self.list("active"):
             self.move(msg_id, "active", "incoming")
             counts["incoming"] += 1
@@ -274,6 +258,30 @@ class Spool:
             self.move(msg_id, "sending", "outgoing")
             counts["outgoing"] += 1
         return counts
+
+    def _repair(self, queue: str, msg_id: str, rebuild, counts: dict[str, int]) -> None:
+        """One entry at start: complete, rebuilt, kept in corrupt/, or dropped."""
+        entry = self.path(queue, msg_id)
+        has_message = (entry / MESSAGE).is_file()
+        has_envelope = (entry / ENVELOPE).is_file()
+        (entry / (ENVELOPE + ".new")).unlink(missing_ok=True)
+        if has_message and has_envelope:
+            return
+        if has_message:
+            envelope = rebuild(queue, msg_id) if rebuild else None
+            if envelope is not None:
+                self.write_envelope(queue, msg_id, dataclasses.replace(envelope, id=msg_id))
+                log.warning("%s in %s/ had no envelope; rebuilt from the quarantine record",
+                            msg_id, queue)
+                counts["rebuilt"] += 1
+            else:
+                self.to_corrupt(queue, msg_id, "message without its envelope")
+                counts["corrupt"] += 1
+        else:
+            log.warning("%s in %s/ had no message (an interrupted removal); dropped",
+                        msg_id, queue)
+            self.remove(queue, msg_id)
+            counts["dropped"] += 1
 
     def free_bytes(self) -> int:
         st = os.statvfs(self.root)
