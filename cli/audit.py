@@ -7,16 +7,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, settings_or_exit
+from cli.common import ConfigOption, fail, settings_or_exit, store_or_exit
 from cli.timefmt import parse_since
+from gateway.control import ControlError, relay_socket, request
 from gateway.quarantine import audit
-from gateway.quarantine.store import Store
+from gateway.quarantine.store import AuditEvent
 
 app = typer.Typer(help="The tamper-evident audit log of admin actions.")
-
-
-def _store(config) -> Store:
-    return Store(settings_or_exit(config).db_url).create()
 
 
 @app.callback(invoke_without_command=True)
@@ -31,7 +28,16 @@ def show(ctx: typer.Context,
         since_dt = parse_since(since) if since else None
     except ValueError as e:
         fail(str(e))
-    rows = audit.events(_store(config), since_dt)
+    settings = settings_or_exit(config)
+    path = relay_socket(settings)
+    if path is not None:
+        try:
+            rows = [AuditEvent.model_validate(r) for r in request(
+                path, "audit.events", since=since_dt.isoformat() if since_dt else None)]
+        except ControlError as e:
+            fail(str(e))
+    else:
+        rows = audit.events(store_or_exit(settings), since_dt)
     if as_json:
         for r in rows:
             typer.echo(json.dumps({"id": r.id, "at": r.at.isoformat(), "user": r.user,
@@ -53,7 +59,15 @@ def show(ctx: typer.Context,
 @app.command()
 def verify(config=ConfigOption) -> None:
     """Check the hash chain; name the first row that was changed, removed or reordered."""
-    check = audit.verify(_store(config))
+    settings = settings_or_exit(config)
+    path = relay_socket(settings)
+    if path is not None:
+        try:
+            check = audit.ChainCheck(**request(path, "audit.verify"))
+        except ControlError as e:
+            fail(str(e))
+    else:
+        check = audit.verify(store_or_exit(settings))
     if check.ok:
         typer.echo(f"audit chain OK: {check.rows} row(s)")
         return

@@ -12,16 +12,17 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, settings_or_exit
+from cli.common import ConfigOption, fail, settings_or_exit, store_or_exit
 from cli.timefmt import age, parse_duration, parse_since
 from gateway.config import CATEGORIES
+from gateway.control import RemoteModerator, owns_data, relay_socket
 from gateway.quarantine.moderation import (
     REASON_CODES,
     Filters,
     ModerationError,
     Moderator,
 )
-from gateway.quarantine.store import HeldMessage, Store
+from gateway.quarantine.store import HeldMessage
 from gateway.relay.spool import Spool
 from scanners import registry
 
@@ -36,12 +37,25 @@ RecipientOpt = typer.Option(None, "--recipient", help="Only recipients containin
 StatusOpt = typer.Option("held", "--status", help="held, released, rejected or all.")
 
 
-def moderator(config) -> Moderator:
+def moderator(config, write: bool = False) -> Moderator | RemoteModerator:
+    """The relay does the work when it is running: the CLI sends the request over the
+    admin socket and the relay acts under the identity the kernel gives it. Without a
+    relay, only the service user (the owner of the data) may decide on mail here, so that
+    nothing is left that the relay cannot read; anyone who can read the database may
+    still look."""
     settings = settings_or_exit(config)
-    store = Store(settings.db_url).create()
-    spool = Spool(settings.data_path / "spool").create()
+    path = relay_socket(settings)
+    if path is not None:
+        return RemoteModerator(settings, path)
+    if write and not owns_data(settings):
+        fail(f"the relay is not running (no admin socket at {settings.admin.socket}); "
+             f"start it (systemctl start mailscreen), or run this as the service user")
+    store = store_or_exit(settings)
+    spool = Spool(settings.data_path / "spool")
     m = Moderator(settings, store, spool)
-    m.reconcile()
+    if write:
+        spool.create()
+        m.reconcile()
     return m
 
 
@@ -99,7 +113,10 @@ def list_held(category: str = CategoryOpt, sender: str = SenderOpt, since: str =
               page: int = typer.Option(1, "--page", min=1, help="Page to show."),
               config=ConfigOption) -> None:
     """Held messages, newest first."""
-    rows = moderator(config).find(filters(status, category, sender, since, rule, recipient))
+    try:
+        rows = moderator(config).find(filters(status, category, sender, since, rule, recipient))
+    except ModerationError as e:
+        fail(str(e))
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row_json(row), ensure_ascii=False))
@@ -172,7 +189,10 @@ def _matching(m: Moderator, ids, all_matching, status_filters, yes: bool, verb: 
     if all_matching:
         if ids:
             fail("give ids or --all-matching, not both")
-        rows = m.find(filters("held", *status_filters))
+        try:
+            rows = m.find(filters("held", *status_filters))
+        except ModerationError as e:
+            fail(str(e))
         if not rows:
             fail("no held message matches")
         if not yes:
@@ -190,7 +210,7 @@ def approve(ids: list[str] = typer.Argument(..., metavar="ID..."),
             reason: str = typer.Option(..., "--reason", help="Why (kept in the audit log)."),
             config=ConfigOption) -> None:
     """First of four eyes: approve a release that a different admin then carries out."""
-    m = moderator(config)
+    m = moderator(config, write=True)
     _decide(ids, lambda i: m.approve(i, reason), "approving")
 
 
@@ -208,7 +228,7 @@ def release(ids: list[str] = typer.Argument(None, metavar="ID..."),
     """Release held mail: it is delivered once, through the normal delivery queue."""
     if reason_code not in REASON_CODES:
         fail(f"--reason-code must be one of {', '.join(REASON_CODES)}")
-    m = moderator(config)
+    m = moderator(config, write=True)
     ids = _matching(m, ids, all_matching, (category, sender, since, rule, recipient), yes, "Release")
     _decide(ids, lambda i: m.release(i, reason_code, reason), "releasing")
 
@@ -225,7 +245,7 @@ def reject(ids: list[str] = typer.Argument(None, metavar="ID..."),
            yes: bool = typer.Option(False, "--yes", help="Do not ask before a bulk reject."),
            config=ConfigOption) -> None:
     """Reject held mail: it is never sent; the raw message is kept until purged."""
-    m = moderator(config)
+    m = moderator(config, write=True)
     ids = _matching(m, ids, all_matching, (category, sender, since, rule, recipient), yes, "Reject")
     _decide(ids, lambda i: m.reject(i, reason, notify), "rejecting")
 
@@ -234,18 +254,41 @@ def reject(ids: list[str] = typer.Argument(None, metavar="ID..."),
 def purge(older_than: str = typer.Option(None, "--older-than",
                                          help="e.g. 30d (default: admin.retention_days)."),
           config=ConfigOption) -> None:
-    """Expire held mail past admin.hold_days, then delete the raw bytes of mail decided
-    longer ago than --older-than. Rows and the screening log are kept."""
-    m = moderator(config)
+    """Expire held mail past admin.hold_days, delete the raw bytes of mail decided longer
+    ago than --older-than, then the rows past admin.log_retention_days,
+    row_retention_days and audit_retention_days."""
+    m = moderator(config, write=True)
     try:
         period = parse_duration(older_than) if older_than else \
             timedelta(days=m.settings.admin.retention_days)
     except ValueError as e:
         fail(str(e))
-    expired = m.expire()
-    candidates = len(m.find(Filters(status=None)))
-    with Console(stderr=True).status("purging…") if candidates > 100 else nullcontext():
-        purged = m.purge(period)
+    try:
+        expired = m.expire()
+        candidates = len(m.find(Filters(status=None)))
+        with Console(stderr=True).status("purging…") if candidates > 100 else nullcontext():
+            purged = m.purge(period)
+        kept = m.retain()
+    except ModerationError as e:
+        fail(str(e))
     typer.echo(f"expired {len(expired)} held message(s); purged the raw copy of "
                f"{len(purged)} decided message(s) older than {period.days} days")
+    typer.echo(f"past retention: {kept['screening_log']} screening log row(s), "
+               f"{kept['held_rows']} quarantine row(s), {kept['audit_rows']} audit row(s) "
+               f"deleted")
 
+
+
+@app.command()
+def export(address: str = typer.Argument(..., metavar="ADDRESS"),
+           raw: bool = typer.Option(False, "--raw", help="Include the quarantined messages "
+                                    "(root or the raw-access group only)."),
+           config=ConfigOption) -> None:
+    """Everything kept about one mail address, as JSON (UK GDPR right of access): held
+    mail to or from it, its audit rows, screening log rows it sent, and whether the
+    patient register holds it. The export itself is audited."""
+    m = moderator(config, write=True)
+    try:
+        typer.echo(json.dumps(m.export(address, raw), indent=2, ensure_ascii=False))
+    except ModerationError as e:
+        fail(str(e))

@@ -11,15 +11,17 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli.common import ConfigOption, fail, settings_or_exit
-from gateway.quarantine.store import Store
+from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit, store_or_exit
 from gateway.registers import patients as register
 
 app = typer.Typer(no_args_is_help=True, help="The patient register (salted hashes only).")
 
 
-def _store(config) -> Store:
-    return register.create(Store(settings_or_exit(config).db_url).create())
+def _store(config, write: bool = False):
+    settings = settings_or_exit(config)
+    if write:
+        owner_or_exit(settings)
+    return register.create(store_or_exit(settings))
 
 
 @app.command("import")
@@ -34,7 +36,7 @@ def import_(file: Path = typer.Argument(..., metavar="FILE.csv",
         fail(f"{file}: no such file")
     try:
         with Console(stderr=True).status(f"reading and hashing {file.name}…"):
-            report = register.import_csv(_store(config), file, reason)
+            report = register.import_csv(_store(config, write=True), file, reason)
     except register.RegisterError as e:
         fail(f"{file}: {e}")
     values = ", ".join(f"{n:,} {k}" for k, n in sorted(report.values.items())) or "none"
@@ -65,5 +67,20 @@ def clear(reason: str = typer.Option(..., "--reason", help="Why (kept in the aud
     """Empty the register."""
     if not yes:
         typer.confirm("Remove every patient from the register?", abort=True)
-    before = register.clear(_store(config), reason)
+    before = register.clear(_store(config, write=True), reason)
     typer.echo(f"register cleared ({before:,} patients removed)")
+
+
+@app.command()
+def forget(patient: str = typer.Argument(..., metavar="NAME|NUMBER",
+                                         help="The patient's full name as in the register "
+                                              "file, or their register number."),
+           reason: str = typer.Option(..., "--reason", help="Why, e.g. an erasure request "
+                                                           "(kept in the audit log)."),
+           config=ConfigOption) -> None:
+    """Remove one patient from the register (right to erasure). The name is looked up by
+    its hash and is never stored or logged."""
+    removed = register.forget(_store(config, write=True), patient, reason)
+    if not removed:
+        fail("no such patient in the register")
+    typer.echo(f"{removed} patient(s) removed from the register")

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import report_html
-from cli.common import ConfigOption, fail, settings_or_exit
+from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit
 from gateway.quarantine.report import WeeklyReport
 from gateway.quarantine.report import weekly as build_weekly
 from gateway.quarantine.store import Store
@@ -114,6 +114,10 @@ def print_table(r: WeeklyReport) -> None:
     for b in r.backlog[:10]:
         console.print(f"  {b.id}  {report_html.duration(b.age_hours):>8}  {b.top_rule}  "
                       f"{b.subject or '(no subject)'}", markup=False, highlight=False)
+    if r.corrupt:
+        console.print(f"[bold red]corrupt/: {len(r.corrupt)} spool entr"
+                      f"{'y' if len(r.corrupt) == 1 else 'ies'} could not be read and need a "
+                      f"person[/bold red] ({', '.join(r.corrupt[:5])})")
 
 
 def mail(r: WeeklyReport, settings, to: str) -> str:
@@ -150,12 +154,14 @@ def weekly(week: str = typer.Option(None, "--week", help="ISO week, e.g. 2026-W4
         fail("the table is for the terminal: use --format html, csv or json with --output")
     settings = settings_or_exit(config)
     try:
-        report = build_weekly(Store(settings.db_url).create(), week)
+        report = build_weekly(Store(settings.db_url).create(), week,
+                              corrupt=Spool(settings.data_path / "spool").list("corrupt"))
     except ValueError as e:
         fail(str(e))
     if mail_to:
         if "@" not in mail_to:
             fail(f"not a mail address: {mail_to!r}")
+        owner_or_exit(settings)  # it writes to the relay's spool
         msg_id = mail(report, settings, mail_to)
         typer.echo(f"report {report.week} queued for {mail_to} ({msg_id})", err=True)
         if not output and fmt == "table":

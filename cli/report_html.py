@@ -141,6 +141,9 @@ def render(r: WeeklyReport, clinic: str = "", descriptions: dict[str, str] | Non
     held_rules = (f'<table id="held-rules"><tr><th>rule: what it looks for</th><th>held</th></tr>'
                   f"{held_rules}</table>") if held_rules else ""
     median = duration(r.median_hours_to_decision)
+    corrupt = (f'<h2 id="corrupt">corrupt/: {len(r.corrupt)} spool entries could not be read '
+               f'and need a person</h2><p>{escape(", ".join(r.corrupt[:20]))}</p>\n'
+               if r.corrupt else "")
     fp_rates = {rule: o.false_positive_rate for rule, o in r.rules.items()
                 if o.false_positive_rate is not None}
     return f"""<!DOCTYPE html>
@@ -172,5 +175,5 @@ reason. A rule with a high rate is a candidate for a policy change.</p>
 {bar_chart("chart-fp-rate", "False-positive rate by rule", fp_rates, _percent, "#a6c")}
 <h2>Still held at the end of the week: {len(r.backlog)}</h2>
 <table id="backlog"><tr><th>id</th><th>age</th><th>rule</th><th>sender</th><th>subject</th></tr>{backlog}</table>
-</body></html>
+{corrupt}</body></html>
 """

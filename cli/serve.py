@@ -7,14 +7,14 @@ from pathlib import Path
 import typer
 
 from cli.common import ConfigOption, fail, settings_or_exit, setup_logging
-from gateway.config import config_path, missing_files, unknown_rules
+from gateway.config import ConfigError, config_path, missing_files, unknown_rules
 from gateway.relay.smtp import hash_password as make_hash
 from scanners import registry
 
 
 def serve(config: Path = ConfigOption) -> None:
     """Run the relay: SMTP front, screening and delivery, until SIGTERM."""
-    from gateway.app import App
+    from gateway.app import App, check_file_limit
 
     settings = settings_or_exit(config)
     _check_files(settings)
@@ -23,6 +23,10 @@ def serve(config: Path = ConfigOption) -> None:
         _check_port(settings.metrics.host, settings.metrics.port, "metrics.port")
     _check_scanners(settings)  # loads the scanners: seconds, so after the quick checks
     setup_logging(settings.log_level, settings.log_format)
+    try:
+        check_file_limit(settings)
+    except ConfigError as e:
+        fail(str(e), code=2)
     try:
         app = App(settings, config_path=config_path(config))
     except OSError as e:

@@ -15,15 +15,17 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, settings_or_exit
-from gateway.quarantine.store import Store
+from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit, store_or_exit
 from gateway.registers import works
 
 app = typer.Typer(no_args_is_help=True, help="The protected works register (copyright).")
 
 
-def _store(config) -> Store:
-    return works.create(Store(settings_or_exit(config).db_url).create())
+def _store(config, write: bool = False):
+    settings = settings_or_exit(config)
+    if write:
+        owner_or_exit(settings)
+    return works.create(store_or_exit(settings))
 
 
 @app.command()
@@ -36,7 +38,7 @@ def add(files: list[Path] = typer.Argument(..., metavar="FILE...",
     """Register documents: mail carrying any excerpt of them is held."""
     if title and len(files) > 1:
         fail("--title goes with one file at a time")
-    store = _store(config)
+    store = _store(config, write=True)
     failed = 0
     for path in track(files, description="fingerprinting…", console=Console(stderr=True),
                       disable=len(files) < 3):
@@ -85,7 +87,7 @@ def remove(work_id: int = typer.Argument(..., metavar="ID"),
            config=ConfigOption) -> None:
     """Take a work off the register."""
     try:
-        work = works.remove(_store(config), work_id, reason)
+        work = works.remove(_store(config, write=True), work_id, reason)
     except works.WorkError as e:
         fail(str(e))
     typer.echo(f"{work.id}: removed ({work.title})")

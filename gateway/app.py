@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import os
 import queue
+import resource
 import signal
 import threading
 import time
@@ -14,20 +15,20 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.config import ConfigError, Settings, load_config
 from gateway.content.limits import Limits
+from gateway.control import Control, ControlServer
 from gateway.metrics import Metrics
 from gateway.quarantine import audit
 from gateway.quarantine.dispatch import Dispatcher, ReleaseSignal
 from gateway.quarantine.moderation import Moderator
-from gateway.quarantine.store import Store
+from gateway.quarantine.store import HeldMessage, Store, as_utc
 from gateway.relay.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
 from gateway.relay.sandbox import Sandbox, SandboxConfig
 from gateway.relay.smtp import RelayController, RelayHandler
-from gateway.relay.spool import Spool
+from gateway.relay.spool import Spool, SpoolEntry
 from gateway.relay.worker import Screener
 from scanners import registry
 
 log = logging.getLogger("mailscreen.app")
-MAX_SCREEN_ERRORS = 5
 # sections a running relay cannot change: they need a restart
 RESTART_ONLY = ("data_dir", "database_url", "log_level", "log_format", "server", "upstream",
                 "delivery", "metrics", "cluster")
@@ -44,7 +45,7 @@ def sandbox_config(settings: Settings) -> SandboxConfig:
         scanner_options={"copyright": {"own_names": tuple(settings.copyright.own_names),
                                        "own_domains": tuple(settings.copyright.own_domains)},
                          "patient_data": patient_data_options(settings)},
-        database_url=settings.db_url)
+        database_url=settings.db_url, key_file=str(settings.key_path))
 
 
 def patient_data_options(settings: Settings) -> dict:
@@ -53,6 +54,30 @@ def patient_data_options(settings: Settings) -> dict:
     return {"clinic_names": tuple(c.names), "practitioners": tuple(c.practitioners),
             "addresses": tuple(c.addresses), "postcodes": tuple(c.postcodes),
             "phones": tuple(c.phones), "domains": tuple(c.domains)}
+
+
+FDS_PER_WORKER = 16  # a sandbox's pipes, an upstream socket, the spool and database files
+FDS_SPARE = 64  # listening sockets, logs, the admin socket, libraries
+
+
+def check_file_limit(settings: Settings) -> int:
+    """Make sure the process may open a file for every connection it allows, plus its own:
+    raise the soft RLIMIT_NOFILE up to the hard one if needed, else refuse to start (past
+    the limit, accept() fails and legitimate clients are locked out)."""
+    s = settings.server
+    needed = s.max_connections + FDS_SPARE + FDS_PER_WORKER * (
+        settings.scan.workers + settings.delivery.workers)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        if hard == resource.RLIM_INFINITY or hard >= needed:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+            soft = needed
+        else:
+            raise ConfigError(
+                f"server.max_connections = {s.max_connections} needs about {needed} open "
+                f"files, but this process may open only {hard} (raise LimitNOFILE in the "
+                f"systemd unit, or lower server.max_connections)")
+    return soft
 
 
 def build_transport(settings: Settings) -> Transport:
@@ -69,7 +94,8 @@ class App:
         settings.data_path.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(settings.data_path, 0o700)
         self.spool = Spool(settings.data_path / "spool").create()
-        self.store = Store(settings.db_url).create()
+        self.store = audit.configure(Store(settings.db_url).create(), settings.key_path,
+                                     settings.anchor_path)
         self.transport = transport or build_transport(settings)
         self.metrics = Metrics()
         self.dispatcher = Dispatcher(self.store, self.spool, settings.node_name,
@@ -84,8 +110,9 @@ class App:
         self._threads: list[threading.Thread] = []
         self._sandboxes: list[Sandbox] = []
         self._screeners: list[Screener] = []
-        self._errors: dict[str, int] = {}
+        self._errors: dict[str, tuple[int, float]] = {}  # id -> (failures, retry at)
         self.controller: RelayController | None = None
+        self.control: ControlServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -94,7 +121,7 @@ class App:
         # content (patient data) and AUTH exchanges must never reach the logs.
         smtp_log = logging.getLogger("mail.log")
         smtp_log.setLevel(max(logging.WARNING, smtp_log.level))
-        recovered = self.spool.recover()
+        recovered = self.spool.recover(rebuild=self._envelope_from_quarantine)
         if any(recovered.values()):
             log.info("recovered after restart: %s", recovered)
         for i in range(self.settings.scan.workers):
@@ -109,17 +136,45 @@ class App:
         self._spawn("housekeeping", self._housekeeping_loop)
         if self.settings.metrics.port:
             self.metrics.serve(self.settings.metrics.host, self.settings.metrics.port)
+        self._start_control()
         if smtp:
+            check_file_limit(self.settings)
             handler = RelayHandler(self.settings.server, self.spool, self._screen_wake.put)
             self.controller = RelayController(handler, self.settings.server)
             self.controller.start()
             log.info("listening on %s:%d", self.settings.server.host, self.settings.server.port)
 
+    def _start_control(self) -> None:
+        """The admin socket; without it the relay still relays, and the log says why."""
+        control = Control(self.settings, self.store, self.spool,
+                          wake=lambda: self._deliver_wake.put(None))
+        try:
+            self.control = ControlServer(self.settings.admin.socket, control).start()
+        except OSError as e:
+            log.error("admin socket %s unavailable (%s): admin commands cannot reach the "
+                      "relay", self.settings.admin.socket, e)
+
+    def _envelope_from_quarantine(self, queue: str, msg_id: str):
+        """The envelope of held or rejected mail, rebuilt from its quarantine row."""
+        if queue not in ("hold", "rejected"):
+            return None
+        with self.store.session() as s:
+            row = s.get(HeldMessage, msg_id)
+        if row is None:
+            return None
+        received = as_utc(row.received_at).timestamp() if row.received_at else time.time()
+        return SpoolEntry(mail_from=row.mail_from, rcpt_tos=row.recipients, received_at=received,
+                          size=row.size)
+
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
+            self.controller.handler.close()
             self.controller = None
         self.metrics.stop()
+        if self.control is not None:
+            self.control.stop()
+            self.control = None
         self._stopping.set()
         for _ in self._threads:
             self._screen_wake.put(None)
@@ -151,6 +206,8 @@ class App:
         self.settings = dataclasses.replace(new, **fixed)
         for screener in self._screeners:
             screener.reconfigure(self.settings)
+        if self.control is not None:
+            self.control.control.settings = self.settings
         for sandbox in self._sandboxes:
             sandbox.reconfigure(sandbox_config(self.settings))
         changed = sorted(f.name for f in dataclasses.fields(Settings)
@@ -184,31 +241,48 @@ class App:
         while not self._stopping.is_set():
             msg_id = None
             try:
-                msg_id = self.spool.claim("incoming", "active")
+                msg_id = self.spool.claim("incoming", "active", self._screenable())
                 if msg_id is None:
                     self._wait(self._screen_wake, 1.0)
                     continue
                 screener.screen(msg_id)
+                self._errors.pop(msg_id, None)
                 self._deliver_wake.put(msg_id)
-            except OperationalError as e:  # database down or locked: wait, never drop
+            except OperationalError as e:  # database down, locked or full: wait, never drop
                 log.error("database unavailable while screening %s: %s", msg_id, e.orig)
                 if msg_id:
-                    self._screen_failed(msg_id, give_up=False)
+                    self._screen_failed(msg_id)
                 time.sleep(5.0)
+            except OSError as e:  # disk full, I/O error: the entry waits in incoming/
+                log.error("screening %s could not be recorded (%s); it stays queued and is "
+                          "tried again", msg_id, e)
+                if msg_id:
+                    self._screen_failed(msg_id)
+                time.sleep(1.0)
             except Exception:
-                log.exception("screening %s failed", msg_id)
+                log.exception("screening %s failed; it stays queued and is tried again", msg_id)
                 if msg_id:
                     self._screen_failed(msg_id)
                 time.sleep(1.0)
 
-    def _screen_failed(self, msg_id: str, give_up: bool = True) -> None:
-        """Put it back for another try; after repeated errors, keep it in corrupt/."""
-        self._errors[msg_id] = self._errors.get(msg_id, 0) + 1
-        dest = "corrupt" if give_up and self._errors[msg_id] >= MAX_SCREEN_ERRORS else "incoming"
+    def _screenable(self) -> list[str]:
+        """incoming/ without the entries waiting out a back-off after an error."""
+        now = time.monotonic()
+        return [i for i in self.spool.list("incoming")
+                if self._errors.get(i, (0, 0.0))[1] <= now]
+
+    def _screen_failed(self, msg_id: str) -> None:
+        """Put it back in incoming/ to be tried again after a back-off (2 s doubling to
+        5 min). It never goes to corrupt/: its bytes and envelope are sound, only the step
+        failed (full disk, database, a bug), and 250 was promised for it."""
+        count = self._errors.get(msg_id, (0, 0.0))[0] + 1
+        self._errors[msg_id] = (count, time.monotonic() + min(300.0, 2.0 ** count))
         try:
-            self.spool.move(msg_id, "active", dest)
+            self.spool.move(msg_id, "active", "incoming", durable=False)
+        except FileNotFoundError:
+            pass  # it reached hold/, corrupt/ or outgoing/ before the error
         except OSError:
-            log.exception("could not move %s back to %s", msg_id, dest)
+            log.exception("could not move %s back to incoming/; recovered at restart", msg_id)
 
     def _deliver_loop(self) -> None:
         while not self._stopping.is_set():

@@ -42,7 +42,15 @@ class AuthSettings:
     # brute-force limits: past them the client gets 421 and is disconnected
     max_failures_per_session: int = 3
     max_failures_per_address: int = 10
+    # failures for one user name, and for all users together, within failure_window: past
+    # them AUTH for that user (or for everyone) gets 454 without a password being checked
+    max_failures_per_user: int = 10
+    max_failures_total: int = 100
     failure_window: float = 900.0
+    # passwords are checked in this many threads, never on the event loop
+    hash_threads: int = 2
+    # AUTH without TLS sends passwords in clear: refused at start unless set on purpose
+    allow_plaintext_auth: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,16 @@ class ServerSettings:
     max_recipients: int = 100
     max_header_size: int = 100 * 1024
     timeout: float = 300.0
+    # new mail gets 452 4.3.1 while the spool's file system has less free space than this,
+    # so mail already queued always has room to change state (defer, bounce, hold)
+    spool_reserve_mb: float = 100.0
+    # connections at once, in all and from one client address (421 past them)
+    max_connections: int = 200
+    max_connections_per_address: int = 20
+    # commands in one session, and commands in a row that make no progress (NOOP, RSET,
+    # HELP, VRFY, EHLO ... with no MAIL, RCPT or DATA between): 421 and disconnect past them
+    max_commands: int = 50000
+    max_idle_commands: int = 20
     tls: TlsSettings = field(default_factory=TlsSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
 
@@ -123,6 +141,9 @@ class MetricsSettings:
 @dataclass(frozen=True)
 class TagSettings:
     subject_prefix: str = ""  # off by default: changing the subject breaks DKIM
+    # X-Mailscreen-Findings (rule names and where they hit) also on mail to recipients
+    # outside the clinic; off: they get the verdict header only
+    external_headers: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,10 +159,11 @@ class ClinicSettings:
 
 @dataclass(frozen=True)
 class PatientDataPolicy:
-    # patient data addressed to the patient alone passes (the scanner tags such findings)
+    # patient data addressed to the patient alone passes when the patient register knows
+    # that address for the patient
     to_patient: bool = True
-    # ... also when the patient is known only by the To display name and the greeting,
-    # not by the patient register
+    # ... and is tagged (not held) when only the To display name and the greeting match:
+    # a display name is no proof the address is the patient's (misdirected mail)
     by_display_name: bool = True
     # patient data (medium or high) to more envelope recipients than this always holds; 0: off
     max_recipients: int = 10
@@ -177,8 +199,16 @@ class PolicySettings:
 
 @dataclass(frozen=True)
 class AdminSettings:
+    # Unix group whose members (and root) may administer mailscreen through the admin socket
+    group: str = "mailscreen-admin"
+    # the relay's admin socket: `mailscreen held ...` reaches the relay here, and the relay
+    # learns who asks from the socket's peer credentials (systemd RuntimeDirectory)
+    socket: str = "/run/mailscreen/admin.sock"
     # Unix group whose members (and root) may read raw quarantined mail
     raw_access_group: str = "mailscreen-admin"
+    # the secret keys (HMAC) of the audit chain and the patient register, 0600, never in
+    # the database; empty: <data_dir>/mailscreen.key (made at the relay's first start)
+    key_file: str = ""
     # OS user -> that person's mail address, so nobody releases their own message
     users: dict[str, str] = field(default_factory=dict)
     # A hold for a high finding in these categories, to a recipient outside the category's
@@ -188,6 +218,14 @@ class AdminSettings:
     hold_days: float = 14.0
     # `held purge` default: delete raw mail decided more than this many days ago.
     retention_days: float = 30.0
+    # `held purge` (the daily timer) also deletes screening log rows older than this many
+    # days, and quarantine rows (subject, recipients, redacted findings) of mail decided
+    # longer ago than row_retention_days
+    log_retention_days: float = 180.0
+    row_retention_days: float = 365.0
+    # ... and audit rows older than this floor (never less than row_retention_days): the
+    # chain goes on from the first row kept, checked against the signed purge record
+    audit_retention_days: float = 2190.0
     # Tell the sender when their mail is held, and when held mail expires.
     notify_on_hold: bool = True
     notify_on_expiry: bool = True
@@ -255,6 +293,16 @@ class Settings:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def key_path(self) -> Path:
+        return Path(self.admin.key_file) if self.admin.key_file else \
+            self.data_path / "mailscreen.key"
+
+    @property
+    def anchor_path(self) -> Path:
+        """The audit chain's head, outside the database (gateway/quarantine/audit.py)."""
+        return self.data_path / "audit-anchor.log"
 
     @property
     def db_url(self) -> str:
@@ -396,12 +444,23 @@ def _validate(s: Settings, source: str) -> Settings:
             fail("server.relay_networks", f"has an invalid network {net!r}")
     if not 0 < s.server.port < 65536:
         fail("server.port", "must be between 1 and 65535")
+    if s.server.spool_reserve_mb < 0:
+        fail("server.spool_reserve_mb", "must not be negative")
     for key in ("max_message_size", "max_recipients", "max_header_size"):
         if getattr(s.server, key) <= 0:
             fail(f"server.{key}", "must be positive")
     tls = s.server.tls
     if bool(tls.cert_file) != bool(tls.key_file):
         fail("server.tls", "needs both cert_file and key_file")
+    auth = s.server.auth
+    for key in ("max_connections", "max_connections_per_address", "max_commands",
+                "max_idle_commands"):
+        if getattr(s.server, key) < 1:
+            fail(f"server.{key}", "must be at least 1")
+    for key in ("max_failures_per_session", "max_failures_per_address", "max_failures_per_user",
+                "max_failures_total", "hash_threads"):
+        if getattr(auth, key) < 1:
+            fail(f"server.auth.{key}", "must be at least 1")
     if s.server.auth.required and not s.server.auth.users:
         fail("server.auth.required", "needs at least one user in server.auth.users")
     if tls.require_starttls and not tls.cert_file:
@@ -409,6 +468,10 @@ def _validate(s: Settings, source: str) -> Settings:
     for user, hashed in s.server.auth.users.items():
         if not hashed.startswith("scrypt$"):
             fail(f"server.auth.users.{user}", "must be a hash made by `mailscreen hash-password`")
+    if auth.users and not tls.cert_file and not auth.allow_plaintext_auth:
+        fail("server.auth.users", "are set but server.tls is not: passwords would cross the "
+             "network in clear (configure TLS, or set server.auth.allow_plaintext_auth = true "
+             "if the relay only listens on a trusted network)")
     if s.scan.workers < 1:
         fail("scan.workers", "must be at least 1")
     if s.scan.time_budget <= 0:
@@ -449,6 +512,16 @@ def _validate(s: Settings, source: str) -> Settings:
             fail("admin.four_eyes_categories", f"has an unknown category {cat!r}")
     if s.admin.hold_days <= 0 or s.admin.retention_days <= 0:
         fail("admin", "hold_days and retention_days must be positive")
+    a = s.admin
+    if min(a.log_retention_days, a.row_retention_days, a.audit_retention_days) <= 0:
+        fail("admin", "log_retention_days, row_retention_days and audit_retention_days must "
+                      "be positive")
+    if a.row_retention_days < a.retention_days:
+        fail("admin.row_retention_days", "must not be shorter than admin.retention_days "
+                                         "(a row outliving its raw copy)")
+    if a.audit_retention_days < a.row_retention_days:
+        fail("admin.audit_retention_days", "must not be shorter than admin.row_retention_days "
+                                           "(the audit trail outlives what it is about)")
     if s.audience.max_recipients < 0 or s.audience.max_bcc < 0:
         fail("audience", "max_recipients and max_bcc must not be negative")
     if p.patient_data.max_recipients < 0:

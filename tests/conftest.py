@@ -30,6 +30,7 @@ from harness import (  # noqa: F401 - re-exported for the tests
 
 from gateway.app import App
 from gateway.config import (
+    AdminSettings,
     DeliverySettings,
     ScanSettings,
     ServerSettings,
@@ -128,6 +129,7 @@ def relay_settings(tmp_path: Path, upstream_port: int, database_url: str = "",
         upstream=UpstreamSettings(host="127.0.0.1", port=upstream_port, starttls=False,
                                   timeout=5),
         delivery=DeliverySettings(workers=1, retry_delays=[0.3], poll_interval=0.1),
+        admin=AdminSettings(socket=str(tmp_path / "admin.sock")),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -48,11 +49,19 @@ def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+TRACE = re.compile(rb"\AReceived: from [^\r\n]* \(mailscreen\) with [^\r\n]*\r\n")
+
+
 class SinkHandler:
-    """The upstream smart host: records every message; can be told to refuse."""
+    """The upstream smart host: records every message; can be told to refuse.
+
+    `messages` hold each message without the one `Received:` line mailscreen puts on top
+    (tests/test_headers.py checks that line), so tests compare with the bytes they sent;
+    `traced` keeps the bytes exactly as they arrived."""
 
     def __init__(self):
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.traced: list[bytes] = []
         self.refuse_rcpt: dict[str, str] = {}  # address -> reply, e.g. "550 5.1.1 No such user"
         self.data_reply: str | None = None  # e.g. "451 4.3.0 try later"
         self.lock = threading.Lock()
@@ -67,8 +76,9 @@ class SinkHandler:
         if self.data_reply:
             return self.data_reply
         with self.lock:
+            self.traced.append(envelope.original_content)
             self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
-                                  envelope.original_content))
+                                  TRACE.sub(b"", envelope.original_content, count=1)))
         return "250 OK sink"
 
     def to(self, address: str) -> list[bytes]:
@@ -104,9 +114,12 @@ def write_config(directory: Path, port: int, upstream_port: int, extra: str = ""
                  *, log_level: str = "INFO", scan_workers: int = 1, delivery_workers: int = 1,
                  retry_delays: str = "[0.3]") -> Path:
     """A mailscreen.toml for a relay on `port` delivering to a sink on `upstream_port`,
-    with fast retries; `extra` is appended (more TOML tables). `database_url` "" is SQLite
-    under the data directory."""
+    with fast retries and its admin socket in `directory`; `extra` is appended (more TOML
+    tables). `database_url` "" is SQLite under the data directory."""
     path = directory / name
+    sock = f'socket = "{directory / "admin.sock"}"\n'
+    extra = extra.replace("[admin]\n", "[admin]\n" + sock, 1) if "[admin]\n" in extra \
+        else extra + "\n[admin]\n" + sock
     path.write_text(f"""
 data_dir = "{data_dir}"
 database_url = "{database_url}"

@@ -19,6 +19,7 @@ from gateway.content.parse import parse
 from scanners.registry import build
 
 OWN = {"own_names": ["Glow Aesthetics Clinic"], "own_domains": ["glowclinic.example"]}
+FINDINGS = {"external_headers": True}  # the rule names, read from X-Mailscreen-Findings
 HAS_TESSERACT = shutil.which("tesseract") is not None
 
 
@@ -55,7 +56,7 @@ def outcomes(relay, sink, subjects: list[str], timeout: float = 90.0) -> dict[st
 
 
 def test_documents_get_the_right_verdict_through_the_relay(make_relay, sink):
-    relay = make_relay(copyright=OWN)
+    relay = make_relay(copyright=OWN, tag=FINDINGS)
     cases = {
         "journal article": (("Marsh_2024.pdf", "application/pdf", docs.journal_article()),
                             "hold", {"copyright_published_work", "copyright_rights_reserved"}),
@@ -93,7 +94,7 @@ def test_documents_get_the_right_verdict_through_the_relay(make_relay, sink):
 
 
 def test_a_scan_without_ocr_is_held_as_pdf_no_text(make_relay, sink):
-    relay = make_relay(scan={"ocr": False})
+    relay = make_relay(scan={"ocr": False}, tag=FINDINGS)
     send(relay.port, docs.mail("scan, no ocr", attachments=[
         ("scan.pdf", "application/pdf", docs.image_only(docs.clinic_leaflet()))]))
     got = outcomes(relay, sink, ["scan, no ocr"])["scan, no ocr"]

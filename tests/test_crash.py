@@ -34,7 +34,7 @@ def slow_pdf_message() -> bytes:
                            f"chemical peel, microneedling", new_x="LMARGIN", new_y="NEXT")
     msg = EmailMessage()
     msg["From"] = "reception@glowclinic.example"
-    msg["To"] = "sam.patel@example.com"
+    msg["To"] = "manager@glowclinic.example"  # a colleague: no advertising to weigh
     msg["Subject"] = "Our price list"
     msg["Message-ID"] = "<price-list-1@glowclinic.example>"
     msg.set_content("Please find our price list attached.")
@@ -77,7 +77,7 @@ def test_kill_during_screening_then_restart_screens_again_and_delivers_once(setu
     relay.start()
     data = slow_pdf_message()
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
-        client.sendmail("reception@glowclinic.example", ["sam.patel@example.com"], data)
+        client.sendmail("reception@glowclinic.example", ["manager@glowclinic.example"], data)
     wait_for(lambda: spool(tmp_path, "active"))
     relay.kill()
     assert sink.messages == []

@@ -82,7 +82,8 @@ def test_attachment_names_never_become_paths(relay, sink, param):
         assert "/" not in row.rules
 
 
-def test_verdict_headers_stay_one_line_whatever_the_file_name_says(relay, sink):
+def test_verdict_headers_stay_one_line_whatever_the_file_name_says(make_relay, sink):
+    relay = make_relay(tag={"external_headers": True})  # X-Mailscreen-Findings too
     injected = "filename*=utf-8''report%0D%0ABcc%3A%20evil%40example.org%0D%0AX-Evil%3A%201%0D%0A.pdf"
     data = attachment(injected, b"this is plain text, not a PDF\r\n")
     send(relay.port, data)

@@ -156,12 +156,13 @@ def verdict(findings, recipients, **policy):
                   PolicySettings(patient_data=PatientDataPolicy(**policy))).action
 
 
-def test_patient_data_to_the_patient_themselves_passes():
+def test_patient_data_to_the_patient_by_display_name_only_is_tagged_never_passed():
+    """Issue 13, finding 5: a display name and a greeting prove nothing about the address."""
     findings = list(PatientDataScanner().scan(msg(PATIENT_MAIL, to="Sarah Jones <sj@example.com>")))
     assert any(f.severity is Severity.HIGH for f in findings)
     assert all(f.addressee.startswith("n:") for f in findings)
-    assert verdict(findings, ["sj@example.com"]) is Action.PASS
-    assert verdict(findings, ["SJ@example.com"]) is Action.PASS
+    assert verdict(findings, ["sj@example.com"]) is Action.TAG
+    assert verdict(findings, ["SJ@example.com"]) is Action.TAG
     assert verdict(findings, ["sj@example.com", "bcc@elsewhere.example"]) is Action.HOLD
     assert verdict(findings, ["someone@example.net"]) is Action.HOLD
     assert verdict(findings, ["sj@example.com"], to_patient=False) is Action.HOLD

@@ -38,10 +38,11 @@ def test_clean_mail_arrives_upstream_unchanged(relay, sink):
 
 
 def test_tagged_mail_arrives_with_verdict_headers(relay, sink):
-    # to a colleague: swearing inside the clinic is tagged (sent outside it would be held)
+    # to a colleague: profanity stays medium (tag) inside the clinic, and the rule names in
+    # X-Mailscreen-Findings are for the clinic's own recipients only
     data = message(subject="Rota", body="This bloody rota is a shit show, sort it out.",
-                   to="priya@glowclinic.example")
-    send(relay.port, data, rcpts=("priya@glowclinic.example",))
+                   to="manager@glowclinic.example")
+    send(relay.port, data, rcpts=["manager@glowclinic.example"])
     wait_for(lambda: sink.messages)
     content = sink.messages[0][2]
     head, _, original = content.partition(b"X-Mailscreen-Findings:")

@@ -12,9 +12,9 @@ from test_crash import Process
 from gateway.config import load_config
 from gateway.quarantine.store import Store
 
-# to a colleague: swearing inside the clinic is tagged (sent outside it would be held)
+# to a colleague: profanity inside the clinic is medium (tag) until the policy says hold
 SWEARY = message(subject="Rota", body="This bloody rota is a shit show, sort it out.",
-                 to="priya@glowclinic.example")
+                 to="manager@glowclinic.example")
 
 
 def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
@@ -34,7 +34,8 @@ def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
     try:
         def send():
             with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-                client.sendmail("reception@glowclinic.example", ["priya@glowclinic.example"], SWEARY)
+                client.sendmail("reception@glowclinic.example", ["manager@glowclinic.example"],
+                                SWEARY)
 
         send()
         wait_for(lambda: len(sink.messages) == 1)
@@ -45,7 +46,7 @@ def test_sighup_applies_a_new_policy_and_refuses_a_bad_file(tmp_path):
         wait_for(lambda: b"config reloaded" in config.with_suffix(".log").read_bytes())
         send()
         wait_for(held)
-        assert len(sink.handler.to("priya@glowclinic.example")) == 1
+        assert len(sink.handler.to("manager@glowclinic.example")) == 1
 
         good = config.read_text()
         config.write_text(good + "\n[server]\nlisen = 1\n")  # a typo: refused

@@ -68,6 +68,8 @@ def test_works_add_list_remove_with_audit(tmp_path, manual_pdf):
     removed = runner.invoke(app, ["works", "remove", "1", "--reason", "licence bought", "-c", config])
     assert removed.exit_code == 0 and "removed" in removed.output
     store = Store(f"sqlite:///{tmp_path / 'data' / 'mailscreen.db'}")
+    audit.configure(store, tmp_path / "data" / "mailscreen.key",  # rows signed with the key
+                    tmp_path / "data" / "audit-anchor.log", create=False)
     assert works.listing(store) == []
     rows = audit.events(store)
     assert [(r.action, r.reason) for r in rows] == [("works_add", "paid course material"),

@@ -6,7 +6,9 @@ For each finding, the first of these that applies gives its action:
   1a. patient data (medium or high) to more than `[policy.patient_data] max_recipients`
       envelope recipients holds;
   1b. patient data the scanner found addressed to the patient (`Finding.addressee`), sent to
-      that address alone, passes (`to_patient`; by name only with `by_display_name`);
+      that address alone, passes (`to_patient`) when the patient register knows that address
+      for the patient; when only the To display name and the greeting match, it is tagged
+      at most (`by_display_name`): a name is no proof that the address is the patient's;
   2. every recipient is at a domain the category trusts (`trusted_domains`), or, where
      the category trusts the clinic's own mail (`trust_internal`), at the clinic's own
      domains (audience.py): pass;
@@ -74,6 +76,14 @@ def finding_action(finding: Finding, recipients: list[str], policy: PolicySettin
         action = patient_data_action(finding, recipients, policy.patient_data)
         if action is not None:
             return action
+        if by_name_only(finding, recipients, policy.patient_data):
+            return min(Action.TAG, table_action(finding, recipients, policy, internal))
+    return table_action(finding, recipients, policy, internal)
+
+
+def table_action(finding: Finding, recipients: list[str], policy: PolicySettings,
+                 internal: frozenset[str] = frozenset()) -> Action:
+    """Rules 2 to 5: trusted domains, per-rule overrides, the category and default tables."""
     severity = str(finding.severity)
     category = policy.categories.get(finding.category)
     if category and recipients and (category.trusted_domains or category.trust_internal) and all(
@@ -94,10 +104,20 @@ def patient_data_action(finding: Finding, recipients: list[str],
             len({r.lower() for r in recipients}) > rules.max_recipients:
         return Action.HOLD
     how, _, tag = finding.addressee.partition(":")
-    if rules.to_patient and tag and recipients and (how == "r" or rules.by_display_name) and \
-            all(address_tag(r) == tag for r in recipients):
+    if how == "r" and rules.to_patient and _to_addressee(tag, recipients):
         return Action.PASS
     return None
+
+
+def by_name_only(finding: Finding, recipients: list[str], rules: PatientDataPolicy) -> bool:
+    """Addressed to the patient by display name and greeting only (rule 1b, tag at most)."""
+    how, _, tag = finding.addressee.partition(":")
+    return how == "n" and rules.to_patient and rules.by_display_name and \
+        _to_addressee(tag, recipients)
+
+
+def _to_addressee(tag: str, recipients: list[str]) -> bool:
+    return bool(tag and recipients) and all(address_tag(r) == tag for r in recipients)
 
 
 def decide(findings: list[Finding], recipients: list[str], policy: PolicySettings,

@@ -10,20 +10,23 @@ the database (`held_body`), so any node can show, release or purge any held mess
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import grp
+import json
 import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from gateway.config import Settings
 from gateway.quarantine import audit
 from gateway.quarantine.dispatch import notify_release
-from gateway.quarantine.store import HeldMessage, Store, as_utc, utcnow
+from gateway.quarantine.store import AuditEvent, HeldMessage, ScreeningLog, Store, as_utc, utcnow
 from gateway.relay import notices
 from gateway.relay.delivery import queue_notice
 from gateway.relay.spool import Spool
@@ -75,11 +78,15 @@ def may_read_raw(group: str) -> bool:
 
 
 class Moderator:
-    def __init__(self, settings: Settings, store: Store, spool: Spool, user: str | None = None):
+    def __init__(self, settings: Settings, store: Store, spool: Spool, user: str | None = None,
+                 raw_allowed: bool | None = None):
+        """`user` and `raw_allowed`: who asks, as the admin socket's peer credentials say;
+        without them, the user this process runs as (its uid, never the environment)."""
         self.settings = settings
         self.store = store
         self.spool = spool
         self.user = user or audit.current_user()
+        self.raw_allowed = raw_allowed
 
     # -- finding messages ------------------------------------------------------------------
 
@@ -105,7 +112,9 @@ class Moderator:
         return row
 
     def raw(self, row: HeldMessage) -> bytes:
-        if not may_read_raw(self.settings.admin.raw_access_group):
+        allowed = self.raw_allowed if self.raw_allowed is not None else \
+            may_read_raw(self.settings.admin.raw_access_group)
+        if not allowed:
             raise ModerationError(f"reading quarantined mail needs root or membership of "
                                   f"the group {self.settings.admin.raw_access_group!r}")
         body = self.store.body(row.id)
@@ -195,8 +204,78 @@ class Moderator:
                 purged.append(row.id)
             progress()
         audit.record(self.store, "purge", purged, f"older than {older_than.days} days",
-                     count=len(purged))
+                     user=self.user, count=len(purged))
         return purged
+
+    def retain(self, now: datetime | None = None) -> dict[str, int]:
+        """Storage limitation for the rows (UK GDPR): screening log rows older than
+        admin.log_retention_days, quarantine rows of mail decided longer ago than
+        admin.row_retention_days (once their raw copy is gone), and audit rows older than
+        admin.audit_retention_days. One audited transaction; the audit row that records it
+        names the last row removed and its hash, so the chain is checked from there on."""
+        now = now or utcnow()
+        a = self.settings.admin
+        log_cutoff = now - timedelta(days=a.log_retention_days)
+        row_cutoff = now - timedelta(days=a.row_retention_days)
+        audit_cutoff = now - timedelta(days=a.audit_retention_days)
+        with self.store.session() as s:
+            audit.lock_chain(s)  # retention rewrites the chain's start: nobody appends meanwhile
+            logs = s.exec(delete(ScreeningLog).where(ScreeningLog.screened_at < log_cutoff))
+            rows = s.exec(delete(HeldMessage).where(
+                HeldMessage.status.in_(("released", "rejected")),
+                HeldMessage.decided_at < row_cutoff,
+                HeldMessage.raw_purged_at.is_not(None) | (HeldMessage.status == "released")))
+            old = s.exec(select(AuditEvent).where(AuditEvent.at < audit_cutoff)
+                         .order_by(AuditEvent.id.desc()).limit(1)).first()
+            pruned, detail = 0, {}
+            if old is not None:
+                pruned = s.exec(delete(AuditEvent).where(AuditEvent.id <= old.id)).rowcount
+                detail = {"audit_pruned_through": old.id, "audit_pruned_hash": old.hash}
+            counts = {"screening_log": logs.rowcount, "held_rows": rows.rowcount,
+                      "audit_rows": pruned}
+            audit.append(s, "retention", [], "rows past their retention period",
+                         user=self.user, **counts, **detail)
+            s.commit()
+        return counts
+
+    def export(self, address: str, raw: bool = False) -> dict:
+        """Everything kept about one mail address (UK GDPR right of access): quarantine rows
+        where it is a recipient or the sender, their audit rows, screening log rows it sent,
+        whether the patient register holds it, and with `raw` (raw-access group only) the
+        quarantined messages themselves."""
+        from gateway.registers import patients
+
+        address = address.strip().lower()
+        with self.store.session() as s:
+            held = [r for r in s.exec(select(HeldMessage).order_by(HeldMessage.held_at)).all()
+                    if address in [x.lower() for x in r.recipients]
+                    or r.mail_from.lower() == address]
+            ids = {r.id for r in held}
+            trail = [e for e in s.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+                     if ids & set(json.loads(e.message_ids))]
+            sent = s.exec(select(ScreeningLog).where(
+                func.lower(ScreeningLog.sender) == address)).all()
+        try:
+            registered = patients.lookup(self.store, "email", address)
+        except SQLAlchemyError:  # no register tables yet
+            registered = []
+        result = {"address": address,
+                  "held_messages": [json.loads(r.model_dump_json()) for r in held],
+                  "audit": [json.loads(e.model_dump_json()) for e in trail],
+                  "screening_log": [json.loads(r.model_dump_json()) for r in sent],
+                  "patient_register": {"patient_numbers": registered}}
+        if raw:
+            result["raw_messages"] = {}
+            for row in held:
+                try:
+                    result["raw_messages"][row.id] = base64.b64encode(self.raw(row)).decode()
+                except ModerationError as e:
+                    if "needs root" in str(e):
+                        raise
+                    continue  # no longer kept
+        audit.record(self.store, "export", sorted(ids), "subject access request",
+                     user=self.user, raw=raw)
+        return result
 
     def reconcile(self) -> int:
         """Take in what a mailscreen older than schema revision 0002 left in the spool's

@@ -92,6 +92,8 @@ class WeeklyReport:
     rules: dict[str, RuleOutcome]
     backlog: list[BacklogItem] = field(default_factory=list)
     trend: list[TrendWeek] = field(default_factory=list)  # the last 8 weeks, this one last
+    # spool entries in corrupt/ now (unreadable envelopes): each needs a person to look
+    corrupt: list[str] = field(default_factory=list)
 
     def change(self, name: str) -> int:
         return getattr(self.totals, name) - getattr(self.previous, name)
@@ -119,7 +121,8 @@ def _split(value: str) -> list[str]:
     return [v for v in value.split(",") if v]
 
 
-def weekly(store: Store, week: str | None = None, now: datetime | None = None) -> WeeklyReport:
+def weekly(store: Store, week: str | None = None, now: datetime | None = None,
+           corrupt: list[str] | None = None) -> WeeklyReport:
     name, start, end = week_bounds(week, now)
     with store.session() as s:
         held = s.exec(select(HeldMessage).where(HeldMessage.held_at >= start,
@@ -162,6 +165,7 @@ def weekly(store: Store, week: str | None = None, now: datetime | None = None) -
         rules=dict(sorted(rules.items())),
         backlog=backlog,
         trend=trend(store, start),
+        corrupt=list(corrupt or []),
     )
 
 

@@ -110,11 +110,15 @@ class AuditEvent(SQLModel, table=True):
     prev_hash: str = GENESIS
     hash: str = ""
 
-    def digest(self) -> str:
-        body = json.dumps([self.id, as_utc(self.at).isoformat(), self.user, self.action,
+    def body(self) -> bytes:
+        """What the row's hash covers: every field but the hash, the row before's included."""
+        return json.dumps([self.id, as_utc(self.at).isoformat(), self.user, self.action,
                            self.message_ids, self.reason, self.detail, self.prev_hash],
-                          ensure_ascii=True, separators=(",", ":"))
-        return hashlib.sha256(body.encode()).hexdigest()
+                          ensure_ascii=True, separators=(",", ":")).encode()
+
+    def digest(self) -> str:
+        """The unkeyed hash of rows written before the audit key (gateway/keys.py)."""
+        return hashlib.sha256(self.body()).hexdigest()
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -153,6 +157,10 @@ class Store:
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.engine = make_engine(url)
+        # the audit key and the anchor file outside the database (gateway/quarantine/audit.py
+        # configure()); without them the chain is plain SHA-256, as before
+        self.keyring = None
+        self.anchor = None
 
     def create(self) -> "Store":
         """Bring the schema to the current revision (gateway/migrations)."""
@@ -162,7 +170,7 @@ class Store:
         return self
 
     def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+        return Session(self.engine, expire_on_commit=False, info={"store": self})
 
     def log(self, entry: ScreeningLog) -> None:
         with self.engine.begin() as conn:

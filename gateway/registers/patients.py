@@ -5,7 +5,10 @@ patient-data scanner's exact data match (`patient_register_match`).
 the name, date of birth, e-mail, phone numbers, postcode and NHS number, under the usual
 names: see COLUMNS) and replaces the register with it. Every value is put in a normal form
 and hashed with BLAKE2b keyed by a salt drawn at random for each import
-(scanners/patient_keys.py). Two tables in the quarantine database hold the result:
+(scanners/patient_keys.py), itself keyed (HMAC) with the register key from the key file
+outside the database (gateway/keys.py): the stored salt `k<id>:...` names the key, and
+without the key file nobody can test guesses (a date of birth, a phone number) against the
+hashes. Two tables in the quarantine database hold the result:
 
   patient_register        one row per (patient number, kind, 64-bit hash); the patient
                           number is the row's place in the file, nothing else
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import os
 import secrets
@@ -34,9 +38,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import BigInteger, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import BigInteger, delete, text
+from sqlmodel import Field, SQLModel, select
 
+from gateway.keys import Keyring, KeyFileError
 from gateway.quarantine import audit
 from gateway.quarantine.store import Store, utcnow
 from gateway.registers.loader import RegisterLoader
@@ -147,7 +152,10 @@ def import_csv(store: Store, path: Path, reason: str = "") -> ImportReport:
         raise RegisterError(f"file over {MAX_FILE // (1024 * 1024)} MiB")
     data = path.read_bytes()
     rows, ignored = read_csv(data)
-    salt = secrets.token_bytes(32)
+    stored = secrets.token_bytes(32)
+    if store.keyring is not None:
+        stored = f"k{store.keyring.current}:".encode() + stored
+    salt = hash_key(stored, store.keyring)
     report = ImportReport(ignored_columns=ignored, sha256=hashlib.sha256(data).hexdigest())
     values = []
     for row in rows:
@@ -171,12 +179,57 @@ def import_csv(store: Store, path: Path, reason: str = "") -> ImportReport:
         s.exec(text(f"DELETE FROM {RegisterValue.__tablename__}"))
         if values:
             s.connection().execute(RegisterValue.__table__.insert(), values)
-        _set_state(s, salt, report.patients)
+        _set_state(s, stored, report.patients)
         audit.append(s, "patients_import", [], reason, patients=report.patients,
                      skipped_rows=report.skipped_rows, values=report.values,
                      rejected=report.rejected, sha256=report.sha256, file=path.name[:200])
         s.commit()
     return report
+
+
+def lookup(store: Store, kind: str, value: str) -> list[int]:
+    """The patient numbers holding `value` (a name, an e-mail address ...) in the register,
+    found by its hash under the register's key; the value itself is never stored."""
+    normal = patient_keys.normal(kind, value)
+    with store.session() as s:
+        state = s.get(RegisterState, 1)
+        if not normal or state is None or not state.patients:
+            return []
+        h = patient_keys.digest(hash_key(bytes(state.salt), store.keyring), kind, normal)
+        return sorted(set(s.exec(select(RegisterValue.patient).where(
+            RegisterValue.kind == kind, RegisterValue.hash == h)).all()))
+
+
+def forget(store: Store, ref: str, reason: str) -> int:
+    """Remove one patient (by register number, or by full name: every patient of that
+    name) from the register (UK GDPR erasure); the number of patients removed. The audit
+    row records the count only, never the name."""
+    numbers = [int(ref)] if ref.strip().isdigit() else lookup(store, "name", ref)
+    with store.session() as s:  # audit.append takes the chain's lock
+        removed = 0
+        for number in numbers:
+            removed += bool(s.exec(delete(RegisterValue).where(
+                RegisterValue.patient == number)).rowcount)
+        state = s.get(RegisterState, 1)
+        if removed and state is not None:
+            state.generation += 1  # the scan processes reload the register
+            state.patients = max(0, state.patients - removed)
+            s.add(state)
+        audit.append(s, "patients_forget", [], reason, patients=removed,
+                     by="number" if ref.strip().isdigit() else "name")
+        s.commit()
+    return removed
+
+
+def hash_key(stored: bytes, keyring: Keyring | None) -> bytes:
+    """The key the register's hashes are made with: a stored salt `k<id>:...` keyed with
+    that key of the key file; an older salt as it is."""
+    if stored[:1] != b"k" or b":" not in stored[:12]:
+        return stored
+    if keyring is None:
+        raise RegisterError("the register is keyed and the key file was not given")
+    kid = int(stored[1:stored.index(b":")])
+    return hmac.new(keyring.subkey("patients", kid), stored, hashlib.sha256).digest()
 
 
 def clear(store: Store, reason: str) -> int:
@@ -214,8 +267,10 @@ class Loader(RegisterLoader):
     """The register as the patient-data scanner sees it, in a scan process. Read-only."""
     table = RegisterState.__tablename__
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, key_file: str | None = None):
         super().__init__(url)
+        self.key_file = key_file
+        self._keyring: Keyring | None = None
         self._generation: int | None = None
         self._index: patient_keys.RegisterIndex | None = None
 
@@ -230,9 +285,20 @@ class Loader(RegisterLoader):
                 self._generation, self._index = (row.generation if row else None), None
                 return None
             if row.generation != self._generation:
-                self._index = load_index(conn, bytes(row.salt), row.patients)
+                self._index = load_index(conn, hash_key(bytes(row.salt), self._keys()),
+                                         row.patients)
                 self._generation = row.generation
         return self._index
+
+    def _keys(self) -> Keyring | None:
+        """The key file, read once; a keyed register without it is an error (the scan fails
+        closed), never a register silently switched off."""
+        if self._keyring is None and self.key_file:
+            try:
+                self._keyring = Keyring.load(self.key_file)
+            except KeyFileError as e:
+                raise RegisterError(str(e)) from None
+        return self._keyring
 
 
 def load_index(conn, salt: bytes, patients: int) -> patient_keys.RegisterIndex:

@@ -6,6 +6,7 @@ that a message leaves the spool only once every recipient is settled.
 """
 from __future__ import annotations
 
+import email.utils
 import logging
 import os
 import re
@@ -21,7 +22,7 @@ from typing import Callable, Protocol
 from gateway.config import DeliverySettings, UpstreamSettings
 from gateway.rawmail import header_block_size
 from gateway.relay import notices
-from gateway.relay.spool import Spool, SpoolEntry, new_id
+from gateway.relay.spool import Spool, SpoolEntry, new_id, out_of_space
 
 log = logging.getLogger("mailscreen.delivery")
 
@@ -246,6 +247,16 @@ def tag(raw: bytes, headers: list[tuple[str, str]], subject_prefix: str = "") ->
     return b"".join(lines) + raw
 
 
+def received_header(env: SpoolEntry, hostname: str) -> tuple[str, str]:
+    """The trace line for a relayed message (RFC 5321 4.4), without the recipients (a "for"
+    clause would show Bcc recipients to everyone)."""
+    helo = re.sub(r"[^A-Za-z0-9.\-_:\[\]]", "", env.helo)[:64] or "unknown"
+    peer = re.sub(r"[^0-9A-Fa-f.:]", "", env.peer)[:45] or "unknown"
+    when = email.utils.formatdate(env.received_at or time.time(), localtime=False)
+    return ("Received", f"from {helo} ([{peer}]) by {hostname} (mailscreen) with "
+                        f"{env.protocol or 'ESMTP'} id {env.id}; {when}")
+
+
 @dataclass
 class Outcome:
     delivered: list[str]
@@ -299,9 +310,12 @@ class Deliverer:
                 fresh[msg_id] = self.spool.read_envelope("outgoing", msg_id).next_attempt
             except FileNotFoundError:
                 continue  # taken meanwhile
-            except (OSError, ValueError):
-                log.error("unreadable envelope for %s; moved to corrupt/", msg_id)
-                self.spool.claim("outgoing", "corrupt", [msg_id])
+            except ValueError as e:  # bytes that are not an envelope: nothing to retry
+                self.spool.to_corrupt("outgoing", msg_id, f"unreadable envelope: {e}")
+                continue
+            except OSError as e:  # I/O trouble: look again next time
+                log.error("%s: cannot read its envelope now (%s); will try again", msg_id, e)
+                continue
         with self._lock:  # a time set meanwhile by a deferral is later, so the max wins
             fresh = {i: max(t, self._next_attempt.get(i, t)) for i, t in fresh.items()}
             self._next_attempt = fresh
@@ -321,6 +335,15 @@ class Deliverer:
                 continue  # another delivery thread has it
             try:
                 self.deliver(msg_id)
+            except FileNotFoundError as e:
+                if self.spool.message_path("sending", msg_id).exists():
+                    log.exception("%s: delivery attempt failed; queued again in a minute",
+                                  msg_id)
+                    self._put_back(msg_id, delay=60)
+                else:  # an envelope whose message is gone: nothing can ever be sent
+                    log.error("%s: its message is gone (%s); the envelope is dropped",
+                              msg_id, e)
+                    self.spool.remove("sending", msg_id)
             except Exception:
                 log.exception("%s: delivery attempt failed; queued again in a minute", msg_id)
                 self._put_back(msg_id, delay=60)
@@ -328,15 +351,36 @@ class Deliverer:
         return handled
 
     def _put_back(self, msg_id: str, delay: float) -> None:
+        """Back to outgoing/ for a later attempt. The envelope on disk is the one from
+        before this attempt; if the new time cannot be written (disk full) it stays, and
+        the time is kept in memory: the entry is never lost for want of space."""
         try:
             env = self.spool.read_envelope("sending", msg_id)
-            env.next_attempt = time.time() + delay
-            self.spool.write_envelope("sending", msg_id, env)
-            self._schedule(msg_id, env.next_attempt)
+        except ValueError as e:
+            self.spool.to_corrupt("sending", msg_id, f"unreadable envelope: {e}")
+            return
+        except OSError as e:
+            env = None
+            log.error("%s: cannot read its envelope (%s); queued again as it is", msg_id, e)
+        when = time.time() + delay
+        if env is not None:
+            env.next_attempt = when
+            try:
+                self.spool.write_envelope("sending", msg_id, env)
+            except OSError as e:
+                log.error("%s: cannot record the next attempt (%s); queued again as it is",
+                          msg_id, e)
+        self._schedule(msg_id, when)
+        self._move_back(msg_id)
+
+    def _move_back(self, msg_id: str) -> None:
+        """sending/ -> outgoing/ is a rename: it needs no space. Only an I/O error can stop
+        it, and then recover() at the next start does it."""
+        try:
             self.spool.move(msg_id, "sending", "outgoing")
-        except (OSError, ValueError):
-            log.exception("%s: could not put back; moved to corrupt/", msg_id)
-            self.spool.claim("sending", "corrupt", [msg_id])
+        except OSError as e:
+            log.error("%s: could not move back to outgoing/ (%s); recovered at restart",
+                      msg_id, e)
 
     def deliver(self, msg_id: str) -> Outcome:
         env = self.spool.read_envelope("sending", msg_id)
@@ -347,8 +391,8 @@ class Deliverer:
             self.spool.remove("sending", msg_id)
             return Outcome([], [], [])
         raw = self.spool.message_path("sending", msg_id).read_bytes()
-        data = tag(raw, [tuple(h) for h in env.add_headers],
-                   env.subject_prefix)
+        trace = [received_header(env, self.hostname)] if env.kind != "notice" else []
+        data = tag(raw, trace + [tuple(h) for h in env.add_headers], env.subject_prefix)
         pending = list(env.rcpt_tos)
         try:
             refused = self.transport.send(env.mail_from, pending, data, dsn=env)
@@ -367,8 +411,10 @@ class Deliverer:
             retry = {}
         for r in delivered:
             log.info("%s delivered to %s", msg_id, r)
-        if failed:
-            self._bounce(env, raw, failed)
+        if failed and not self._bounce(env, raw, failed):
+            # no room for the DSN now: keep the recipients; the next attempt bounces again
+            retry.update(failed)
+            failed = {}
         if retry:
             self._warn_delay(env, raw, retry)
             attempts = env.attempts + 1
@@ -376,9 +422,13 @@ class Deliverer:
             env.rcpt_tos, env.attempts = list(retry), attempts
             env.next_attempt = time.time() + delays[min(attempts, len(delays)) - 1]
             env.last_error = next(iter(retry.values()))[1]
-            self.spool.write_envelope("sending", msg_id, env)
+            try:
+                self.spool.write_envelope("sending", msg_id, env)
+            except OSError as e:  # disk full: the old envelope stays, with more recipients
+                log.error("%s: cannot record the deferral (%s); the entry stays as it was",
+                          msg_id, e)
             self._schedule(msg_id, env.next_attempt)
-            self.spool.move(msg_id, "sending", "outgoing")
+            self._move_back(msg_id)
             log.warning("%s deferred for %d recipient(s), attempt %d: %s", msg_id, len(retry),
                         attempts, env.last_error)
         else:
@@ -388,22 +438,31 @@ class Deliverer:
                                    "temporary" if retry else "permanent" if failed else "")
         return Outcome(delivered, list(retry), list(failed))
 
-    def _bounce(self, env: SpoolEntry, raw: bytes, failed: dict[str, tuple[int, str]]) -> None:
+    def _bounce(self, env: SpoolEntry, raw: bytes, failed: dict[str, tuple[int, str]]) -> bool:
+        """Queue a DSN for `failed` (those whose NOTIFY asks for failures); False when the
+        disk has no room for it (try later)."""
         for r, (code, reason) in failed.items():
             log.warning("%s bounced for %s: %s %s", env.id, r, code, reason)
         if not env.mail_from or env.kind == "notice":
-            return  # never bounce a bounce
+            return True  # never bounce a bounce
         failed = {r: v for r, v in failed.items() if wants_dsn(env, r, "FAILURE")}
         if not failed:
-            return  # NOTIFY=NEVER (or without FAILURE) for every one of them
+            return True  # NOTIFY=NEVER (or without FAILURE) for every one of them
         try:
             notice = notices.build_dsn(self.hostname, env.mail_from, env.id, raw, failed,
                                        envid=env.dsn_envid, orcpt=env.dsn_orcpt)
             queue_notice(self.spool, self.hostname, env.mail_from, notice)
             if self.metrics is not None:
                 self.metrics.notices.labels("bounce").inc()
+        except OSError as e:
+            if out_of_space(e):
+                log.error("%s: no space for the delivery status notice; bounce kept for "
+                          "the next attempt", env.id)
+                return False
+            log.exception("%s: could not queue the delivery status notice", env.id)
         except Exception:  # never let a failed notice re-deliver what was already delivered
             log.exception("%s: could not queue the delivery status notice", env.id)
+        return True
 
 
     def _warn_delay(self, env: SpoolEntry, raw: bytes, retry: dict[str, tuple[int, str]]) -> None:

@@ -2,12 +2,14 @@
 that could not be delivered, and short notes to a sender whose mail was held or rejected.
 
 Notices carry rule ids and categories, never evidence, and never the original body:
-the body may hold patient data.
+the body may hold patient data. A DSN goes back to the sender with the original header
+block as they wrote it (RFC 3462 text/rfc822-headers), so their mail client can match it.
 """
 from __future__ import annotations
 
 import email.policy
 import email.utils
+import re
 import textwrap
 from email.message import EmailMessage, Message
 from email.mime.base import MIMEBase
@@ -51,7 +53,7 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
             block["Original-Recipient"] = orcpt[rcpt]
         block["Final-Recipient"] = f"rfc822; {rcpt}"
         block["Action"] = action
-        block["Status"] = "4.4.7" if code < 500 else "5.0.0"
+        block["Status"] = enhanced_status(code, reason)
         if action == "delayed":
             block["Status"] = "4.0.0"
             if retry_until:
@@ -63,8 +65,8 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
     report.attach(status)
 
     headers = MIMEBase("text", "rfc822-headers")
-    original = raw[: header_block_size(raw)].decode("ascii", "replace")
-    headers.set_payload(redact.free_text(original) + "\r\n")
+    original = raw[: header_block_size(raw)].decode("utf-8", "replace")
+    headers.set_payload(original.rstrip("\r\n") + "\r\n")
     report.attach(headers)
 
     report["From"] = f"Mail Delivery System <MAILER-DAEMON@{hostname}>"
@@ -76,6 +78,18 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
     report["Auto-Submitted"] = "auto-replied"
     return report.as_bytes(policy=email.policy.SMTP)
 
+
+
+ENHANCED = re.compile(r"^5\.(\d{1,3})\.(\d{1,3})(?!\S)")
+
+
+def enhanced_status(code: int, reason: str) -> str:
+    """A permanent failure carries the upstream's own enhanced status code (RFC 3463, e.g.
+    5.1.1) when its reply had one, else 5.0.0; a temporary one that expired is 4.4.7."""
+    if code < 500:
+        return "4.4.7"
+    m = ENHANCED.match(reason.strip())
+    return f"5.{m.group(1)}.{m.group(2)}" if m else "5.0.0"
 
 
 def build_notice(hostname: str, to: str, subject: str, text: str) -> bytes:

@@ -33,6 +33,8 @@ class SandboxConfig:
     # database holding the protected works and patient registers (gateway/works.py,
     # gateway/register.py); "" = no registers
     database_url: str = ""
+    # the key file the patient register's hashes are keyed with (gateway/keys.py)
+    key_file: str = ""
 
 
 def _child(conn, config: SandboxConfig) -> None:
@@ -46,7 +48,8 @@ def _child(conn, config: SandboxConfig) -> None:
         from gateway.registers.patients import Loader as RegisterLoader
         from gateway.registers.works import Loader as WorksLoader
         options.setdefault("copyright", {})["works"] = WorksLoader(config.database_url)
-        options.setdefault("patient_data", {})["register"] = RegisterLoader(config.database_url)
+        options.setdefault("patient_data", {})["register"] = RegisterLoader(
+            config.database_url, config.key_file or None)
     scanners = registry.build(config.scanners, options)
     while True:
         try:

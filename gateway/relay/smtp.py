@@ -15,6 +15,8 @@ import re
 import secrets
 import ssl
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from aiosmtpd.controller import Controller
@@ -52,6 +54,42 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
+def dummy_hash(users: dict[str, str]) -> str:
+    """Checked for a user name that does not exist, with the cost parameters of the
+    configured hashes, so an unknown user costs the same scrypt work (and time) as a
+    known one: the reply time tells nothing."""
+    for stored in users.values():
+        try:
+            _, n, r, p, _, _ = stored.split("$")
+            return hash_password(secrets.token_urlsafe(16), n=int(n), r=int(r), p=int(p))
+        except ValueError:
+            continue
+    return hash_password(secrets.token_urlsafe(16))
+
+
+MAX_PENDING_CHECKS = 32  # password checks waiting for a thread; past it: 454 at once
+
+
+class FailureLog:
+    """Failure times by key within a sliding window."""
+
+    def __init__(self, window: float):
+        self.window = window
+        self._times: dict[str, list[float]] = {}
+
+    def add(self, key: str) -> None:
+        self._times.setdefault(key, []).append(time.monotonic())
+
+    def count(self, key: str) -> int:
+        cutoff = time.monotonic() - self.window
+        recent = [t for t in self._times.get(key, []) if t > cutoff]
+        if recent:
+            self._times[key] = recent
+        else:
+            self._times.pop(key, None)
+        return len(recent)
+
+
 class RelayHandler:
     def __init__(self, settings: ServerSettings, spool: Spool,
                  on_accept: Callable[[str], None] = lambda _id: None):
@@ -59,7 +97,37 @@ class RelayHandler:
         self.spool = spool
         self.on_accept = on_accept
         self.networks = [ipaddress.ip_network(n, strict=False) for n in settings.relay_networks]
-        self._failures: dict[str, list[float]] = {}  # client address -> AUTH failure times
+        window = settings.auth.failure_window
+        self._failures = FailureLog(window)  # by client address
+        self._user_failures = FailureLog(window)  # by user name, and "*" for all
+        self._hashing = ThreadPoolExecutor(max_workers=settings.auth.hash_threads,
+                                           thread_name_prefix="auth")
+        self._pending_checks = 0
+        self._dummy_hash = dummy_hash(settings.auth.users) if settings.auth.users else ""
+        self.connections: Counter[str] = Counter()  # client address -> open sessions
+
+    def close(self) -> None:
+        self._hashing.shutdown(wait=False, cancel_futures=True)
+
+    # -- connections -----------------------------------------------------------------------
+
+    def admit(self, peer: str) -> str | None:
+        """Count a new connection in; a 421 reply if it is over a cap (then not counted)."""
+        if sum(self.connections.values()) >= self.settings.max_connections:
+            log.warning("connection from %s refused: %d connections open (max_connections)",
+                        peer, self.settings.max_connections)
+            return "421 4.7.0 Too many connections, try again later"
+        if self.connections[peer] >= self.settings.max_connections_per_address:
+            log.warning("connection from %s refused: %d open from that address "
+                        "(max_connections_per_address)", peer, self.connections[peer])
+            return "421 4.7.0 Too many connections from your address, try again later"
+        self.connections[peer] += 1
+        return None
+
+    def release(self, peer: str) -> None:
+        self.connections[peer] -= 1
+        if self.connections[peer] <= 0:
+            del self.connections[peer]
 
     # -- access ----------------------------------------------------------------------------
 
@@ -74,39 +142,54 @@ class RelayHandler:
             address = address.ipv4_mapped
         return any(address in net for net in self.networks)
 
-    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        """Check a user's password; count failures per session and per client address.
-        Past either limit the client gets 421 and is disconnected. Passwords are never
-        logged, not even wrong ones."""
+    async def authenticate(self, server, session, mechanism, auth_data) -> AuthResult:
+        """Check a user's password in the hashing threads, never on the event loop.
+
+        Failures are counted per session, per client address, per user name and in all:
+        past the session or address limit the client gets 421 and is disconnected; past
+        the user or global limit AUTH gets 454 without a password being checked. An unknown
+        user costs the same scrypt work as a known one. Passwords are never logged."""
         peer = session.peer[0] if session.peer else "?"
         auth = self.settings.auth
-        if self._address_failures(peer) >= auth.max_failures_per_address:
+        if self._failures.count(peer) >= auth.max_failures_per_address:
             return self._lock_out(server, peer, "address")
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         user = auth_data.login.decode("utf-8", "replace")
+        if self._user_failures.count("*") >= auth.max_failures_total:
+            log.warning("AUTH refused for %r from %s: too many failures for all users "
+                        "(max_failures_total)", user[:64], peer)
+            return AuthResult(success=False, handled=False,
+                              message="454 4.7.0 Temporary authentication failure")
+        if self._user_failures.count(user) >= auth.max_failures_per_user:
+            log.warning("AUTH refused for %r from %s: too many failures for that user "
+                        "(max_failures_per_user)", user[:64], peer)
+            return AuthResult(success=False, handled=False,
+                              message="454 4.7.0 Temporary authentication failure")
+        if self._pending_checks >= MAX_PENDING_CHECKS:
+            return AuthResult(success=False, handled=False,
+                              message="454 4.7.0 Temporary authentication failure")
         stored = auth.users.get(user)
-        ok = stored is not None and check_password(
-            auth_data.password.decode("utf-8", "replace"), stored)
+        password = auth_data.password.decode("utf-8", "replace")
+        self._pending_checks += 1
+        try:
+            ok = await asyncio.get_running_loop().run_in_executor(
+                self._hashing, check_password, password, stored or self._dummy_hash)
+        finally:
+            self._pending_checks -= 1
+        ok = ok and stored is not None
         log.info("AUTH %s for user %r from %s", "succeeded" if ok else "failed", user[:64], peer)
         if ok:
             return AuthResult(success=True, handled=False, auth_data=user)
         session.auth_failures = getattr(session, "auth_failures", 0) + 1
-        self._failures.setdefault(peer, []).append(time.monotonic())
+        self._failures.add(peer)
+        self._user_failures.add(user)
+        self._user_failures.add("*")
         if session.auth_failures >= auth.max_failures_per_session:
             return self._lock_out(server, peer, "session")
-        if self._address_failures(peer) >= auth.max_failures_per_address:
+        if self._failures.count(peer) >= auth.max_failures_per_address:
             return self._lock_out(server, peer, "address")
         return AuthResult(success=False, handled=False)
-
-    def _address_failures(self, peer: str) -> int:
-        cutoff = time.monotonic() - self.settings.auth.failure_window
-        recent = [t for t in self._failures.get(peer, []) if t > cutoff]
-        if recent:
-            self._failures[peer] = recent
-        else:
-            self._failures.pop(peer, None)
-        return len(recent)
 
     def _lock_out(self, server, peer: str, scope: str) -> AuthResult:
         log.warning("too many AUTH failures (%s) from %s: disconnecting", scope, peer)
@@ -118,9 +201,23 @@ class RelayHandler:
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname  # this form of the hook takes over that duty
+        if not self.settings.auth.users:  # nothing to log in to: do not offer it
+            responses = [r for r in responses if not r[4:].upper().startswith("AUTH")]
         return responses[:-1] + [f"250-{k}" for k in EXTRA_EHLO] + responses[-1:]
 
+    def space_short(self, incoming: int = 0) -> bool:
+        """Less free space than the reserve (after `incoming` more bytes): new mail waits."""
+        try:
+            free = self.spool.free_bytes()
+        except OSError:
+            return True
+        return free - incoming < self.settings.spool_reserve_mb * 1024 * 1024
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.space_short():
+            log.error("spool file system below its reserve (server.spool_reserve_mb); "
+                      "new mail is refused with 452 until there is room")
+            return "452 4.3.1 Insufficient system storage, please try again later"
         domains = [d.lower() for d in self.settings.auth.sender_domains]
         if session.authenticated and domains:
             domain = address.rpartition("@")[2].lower()
@@ -147,6 +244,9 @@ class RelayHandler:
             refusal = await loop.run_in_executor(None, self._refusal, raw)
             if refusal:
                 return refusal
+            if self.space_short(len(raw)):
+                log.error("spool file system below its reserve: message refused with 452")
+                return "452 4.3.1 Insufficient system storage, please try again later"
             meta = SpoolEntry(
                 mail_from=envelope.mail_from or "",
                 rcpt_tos=list(envelope.rcpt_tos),
@@ -159,6 +259,7 @@ class RelayHandler:
                 dsn_envid=getattr(envelope, "dsn_envid", ""),
                 dsn_notify=dict(getattr(envelope, "dsn_notify", {})),
                 dsn_orcpt=dict(getattr(envelope, "dsn_orcpt", {})),
+                protocol=protocol(session),
             )
             msg_id = await loop.run_in_executor(None, self.spool.accept, raw, meta)
         except Exception as e:  # disk full, permissions, anything: never 250, never a traceback
@@ -177,6 +278,16 @@ class RelayHandler:
         if header_block_size(raw) > self.settings.max_header_size:
             return "552 5.3.4 Message header block too large"
         return None
+
+
+def protocol(session) -> str:
+    """The "with" of a Received: header (RFC 3848)."""
+    name = "ESMTP" if getattr(session, "extended_smtp", False) else "SMTP"
+    if name == "ESMTP" and session.ssl:
+        name += "S"
+    if name != "SMTP" and session.authenticated:
+        name += "A"
+    return name
 
 
 def tls_context(settings: ServerSettings) -> ssl.SSLContext | None:
@@ -215,9 +326,89 @@ def dsn_params(arg: str | None, allowed: tuple[str, ...]) -> tuple[str | None, d
     return DSN_PARAM.sub("", arg), params, ""
 
 
+class _PendingAuth(AuthResult):
+    """What aiosmtpd's auth_PLAIN/auth_LOGIN get back from `_authenticate`: the decoded
+    credentials, to be checked asynchronously by RelaySMTP._checked."""
+
+    def __init__(self, mechanism: str, auth_data):
+        super().__init__(success=False, handled=True)
+        self.mechanism, self.credentials = mechanism, auth_data
+
+
+# commands that move a transaction on; anything else in a row counts as idle
+PROGRESS = frozenset({"MAIL", "RCPT", "DATA", "BDAT", "STARTTLS", "AUTH"})
+
+
 class RelaySMTP(SMTP):
-    """aiosmtpd's SMTP session, saying 421 before it drops an idle client (RFC 5321 4.5.3.2),
-    and taking DSN parameters (RFC 3461), which aiosmtpd itself refuses."""
+    """aiosmtpd's SMTP session with our limits: connection caps (421 before the greeting),
+    a cap on commands per session and on commands without progress, password checks off
+    the event loop, and 421 before an idle client is dropped (RFC 5321 4.5.3.2); it takes
+    the DSN parameters (RFC 3461), which aiosmtpd itself refuses."""
+
+    def __init__(self, handler: RelayHandler, **kwargs):
+        super().__init__(handler, **kwargs)
+        self.relay = handler
+        self._admitted: str | None = None
+        self._refusal: str | None = None
+        self._commands = 0
+        self._idle = 0
+        self._smtp_methods = {name: self._counted(name, method)
+                              for name, method in self._smtp_methods.items()}
+
+    def connection_made(self, transport) -> None:
+        if self.transport is None:  # the first call; the second one follows STARTTLS
+            peername = transport.get_extra_info("peername")
+            peer = peername[0] if peername else "?"
+            self._refusal = self.relay.admit(peer)
+            if self._refusal is None:
+                self._admitted = peer
+        super().connection_made(transport)
+
+    def connection_lost(self, error) -> None:
+        if self._admitted is not None:
+            self.relay.release(self._admitted)
+            self._admitted = None
+        super().connection_lost(error)
+
+    async def _handle_client(self):
+        if self._refusal is not None:
+            await self.push(self._refusal)
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+    def _counted(self, name: str, method):
+        settings = self.relay.settings
+
+        async def command(arg):
+            self._commands += 1
+            self._idle = 0 if name in PROGRESS else self._idle + 1
+            if self._commands > settings.max_commands or self._idle > settings.max_idle_commands:
+                peer = self.session.peer[0] if self.session and self.session.peer else "?"
+                log.warning("%s: too many commands %s; disconnecting", peer,
+                            "in one session" if self._commands > settings.max_commands
+                            else "without progress")
+                await self.push("421 4.7.0 Too many commands, closing connection")
+                self.transport.close()
+                return
+            await method(arg)
+
+        return command
+
+    def _authenticate(self, mechanism, auth_data):
+        return _PendingAuth(mechanism, auth_data)
+
+    async def _checked(self, result):
+        if isinstance(result, _PendingAuth):
+            return await self.relay.authenticate(self, self.session, result.mechanism,
+                                                 result.credentials)
+        return result
+
+    async def auth_PLAIN(self, _, args):
+        return await self._checked(await super().auth_PLAIN(_, args))
+
+    async def auth_LOGIN(self, _, args):
+        return await self._checked(await super().auth_LOGIN(_, args))
 
     @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
     async def smtp_MAIL(self, arg):
@@ -269,9 +460,9 @@ class RelayController(Controller):
             ident="mailscreen ESMTP",
             tls_context=tls,
             require_starttls=settings.tls.require_starttls,
-            auth_require_tls=tls is not None,
+            auth_require_tls=tls is not None or not settings.auth.allow_plaintext_auth,
             auth_required=settings.auth.required,
-            authenticator=handler.authenticate if settings.auth.users else None,
+            auth_exclude_mechanism=[] if settings.auth.users else ["PLAIN", "LOGIN"],
             timeout=settings.timeout,
         )
 

@@ -11,13 +11,20 @@ moves both at once, so a message is always in exactly one queue:
     sending/   being delivered; back to outgoing/ after a crash
     hold/      quarantined until an admin releases (-> outgoing/) or rejects it
     rejected/  rejected or expired; kept until `held purge` deletes it
-    corrupt/   an entry that could not be read; kept for a person to look at
+    corrupt/   bytes that cannot be read as an entry; kept for a person, logged at ERROR
+    trash/     being removed: an entry is renamed here whole, then deleted, so a kill
+               never leaves half an entry in a queue; emptied at start
+
+A state change that fails for want of space (ENOSPC, EDQUOT) leaves the entry where it
+was, to be tried again: only an envelope that cannot be parsed goes to corrupt/.
 """
 from __future__ import annotations
 
 import base64
 import dataclasses
+import errno
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -25,10 +32,22 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-QUEUES = ("tmp", "incoming", "active", "outgoing", "sending", "hold", "rejected", "corrupt")
+QUEUES = ("tmp", "incoming", "active", "outgoing", "sending", "hold", "rejected", "corrupt",
+          "trash")
+# queues whose entries are complete messages (tmp/ is never; trash/ and corrupt/ are not ours)
+ENTRY_QUEUES = ("incoming", "active", "outgoing", "sending", "hold", "rejected")
 MESSAGE = "message.eml"
 ENVELOPE = "envelope.json"
+REASON = "corrupt-reason.txt"
 SCHEMA_VERSION = 1
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+log = logging.getLogger("mailscreen.spool")
+
+
+def out_of_space(error: BaseException) -> bool:
+    """A write that failed for want of disk space or quota: wait and try again."""
+    return isinstance(error, OSError) and error.errno in NO_SPACE
 
 
 class SpoolError(Exception):
@@ -45,6 +64,7 @@ class SpoolEntry:
     peer: str = ""  # client address (or our hostname for a notice)
     helo: str = ""
     auth_user: str = ""
+    protocol: str = ""  # RFC 3848 "with": ESMTP, ESMTPS, ESMTPA, ESMTPSA (Received: header)
     kind: str = "mail"  # "mail" or "notice" (a DSN or hold notice we wrote)
     id: str = ""  # set by Spool.accept
     # after screening / release
@@ -165,7 +185,11 @@ class Spool:
         entry = self.path(queue, msg_id)
         tmp = entry / (ENVELOPE + ".new")
         tmp.unlink(missing_ok=True)
-        _write_file(tmp, envelope.to_json())
+        try:
+            _write_file(tmp, envelope.to_json())
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # never leave a partial .new behind (disk full)
+            raise
         os.rename(tmp, entry / ENVELOPE)
         _fsync_dir(entry)
 
@@ -192,8 +216,25 @@ class Spool:
         return None
 
     def remove(self, queue: str, msg_id: str) -> None:
-        shutil.rmtree(self.path(queue, msg_id))
+        """Rename the whole entry into trash/ (one atomic step), then delete it there: a
+        kill in between leaves a complete entry in trash/, which start-up empties."""
+        trashed = self.root / "trash" / f"{msg_id}.{secrets.token_hex(4)}"
+        os.rename(self.path(queue, msg_id), trashed)
         _fsync_dir(self.root / queue)
+        shutil.rmtree(trashed, ignore_errors=True)
+
+    def to_corrupt(self, queue: str, msg_id: str, why: str) -> bool:
+        """Keep an entry that cannot be read for a person to look at, and say so loudly."""
+        try:
+            self.move(msg_id, queue, "corrupt")
+        except FileNotFoundError:
+            return False
+        log.error("%s moved from %s/ to corrupt/: %s", msg_id, queue, why)
+        try:  # a note for the person who looks; it may not fit on a full disk
+            (self.path("corrupt", msg_id) / REASON).write_text(f"from {queue}/: {why}\n")
+        except OSError:
+            pass
+        return True
 
     def list(self, queue: str) -> list[str]:
         try:
@@ -201,25 +242,64 @@ class Spool:
         except FileNotFoundError:
             return []
 
-    def recover(self, tmp_older_than: float = 300.0) -> dict[str, int]:
-        """After a crash: unfinished work goes back to its queue, stale partial writes go."""
-        counts = {"incoming": 0, "outgoing": 0, "tmp": 0}
+    def recover(self, rebuild=None) -> dict[str, int]:
+        """At start, before anything else uses the spool: unfinished work goes back to its
+        queue, and nothing half-written survives.
+
+        - tmp/ (writes that never got their 250, possibly holding patient data) and trash/
+          (removals a kill interrupted) are emptied;
+        - an entry with a message and no envelope is rebuilt by `rebuild(queue, id)` (the
+          quarantine row knows a held message's envelope), else kept in corrupt/;
+        - an entry with an envelope and no message (a removal interrupted before trash/
+          existed) or with neither is dropped, with a log line."""
+        counts = {"incoming": 0, "outgoing": 0, "tmp": 0, "trash": 0, "rebuilt": 0,
+                  "corrupt": 0, "dropped": 0}
+        for queue in ("tmp", "trash"):
+            for name in self.list(queue):
+                shutil.rmtree(self.root / queue / name, ignore_errors=True)
+                counts[queue] += 1
+        for queue in ENTRY_QUEUES:
+            for msg_id in self.list(queue):
+                try:
+                    self._repair(queue, msg_id, rebuild, counts)
+                except OSError as e:  # a full disk must not keep the relay from starting
+                    log.error("%s in %s/: could not check or repair it at start: %s", msg_id,
+                              queue, e)
         for msg_id in self.list("active"):
             self.move(msg_id, "active", "incoming")
             counts["incoming"] += 1
         for msg_id in self.list("sending"):
             self.move(msg_id, "sending", "outgoing")
             counts["outgoing"] += 1
-        now = time.time()
-        for msg_id in self.list("tmp"):
-            entry = self.path("tmp", msg_id)
-            try:
-                if now - entry.stat().st_mtime > tmp_older_than:
-                    shutil.rmtree(entry)
-                    counts["tmp"] += 1
-            except FileNotFoundError:
-                pass
         return counts
+
+    def _repair(self, queue: str, msg_id: str, rebuild, counts: dict[str, int]) -> None:
+        """One entry at start: complete, rebuilt, kept in corrupt/, or dropped."""
+        entry = self.path(queue, msg_id)
+        has_message = (entry / MESSAGE).is_file()
+        has_envelope = (entry / ENVELOPE).is_file()
+        (entry / (ENVELOPE + ".new")).unlink(missing_ok=True)
+        if has_message and has_envelope:
+            return
+        if has_message:
+            envelope = rebuild(queue, msg_id) if rebuild else None
+            if envelope is not None:
+                self.write_envelope(queue, msg_id, dataclasses.replace(envelope, id=msg_id))
+                log.warning("%s in %s/ had no envelope; rebuilt from the quarantine record",
+                            msg_id, queue)
+                counts["rebuilt"] += 1
+            else:
+                self.to_corrupt(queue, msg_id, "message without its envelope")
+                counts["corrupt"] += 1
+        else:
+            log.warning("%s in %s/ had no message (an interrupted removal); dropped",
+                        msg_id, queue)
+            self.remove(queue, msg_id)
+            counts["dropped"] += 1
+
+    def free_bytes(self) -> int:
+        st = os.statvfs(self.root)
+        return st.f_bavail * st.f_frsize
 
     def counts(self) -> dict[str, int]:
         return {q: len(self.list(q)) for q in QUEUES}

@@ -12,6 +12,7 @@ import time
 from datetime import datetime, timezone
 
 from gateway.config import Settings
+from gateway.decision import audience
 from gateway.decision.judge import judge
 from gateway.decision.policy import Action, Verdict
 from gateway.decision.repetition import Repetition
@@ -51,8 +52,12 @@ class Screener:
         self.settings = settings
         self.repetition.settings = settings.bulk
 
-    def screen(self, msg_id: str) -> Action:
-        env = self.spool.read_envelope("active", msg_id)
+    def screen(self, msg_id: str) -> Action | None:
+        try:
+            env = self.spool.read_envelope("active", msg_id)
+        except ValueError as e:  # not an envelope: nothing to retry, a person must look
+            self.spool.to_corrupt("active", msg_id, f"unreadable envelope: {e}")
+            return None
         result = self.sandbox.scan(str(self.spool.message_path("active", msg_id)))
         verdict = judge(result, env, self.settings, self.repetition, msg_id)
         result.findings = verdict.findings
@@ -79,6 +84,8 @@ class Screener:
             self.store.log(entry)
             if verdict.action is Action.TAG:
                 env.add_headers = verdict_headers(verdict)
+                if not self.settings.tag.external_headers and self._outside_clinic(env):
+                    env.add_headers = [h for h in env.add_headers if h[0] != FINDINGS_HEADER]
                 prefix = self.settings.tag.subject_prefix
                 if prefix:
                     env.subject_prefix = prefix
@@ -92,6 +99,12 @@ class Screener:
         if self.metrics is not None:
             self.metrics.screened(str(verdict.action), list(verdict.categories), result.seconds)
         return verdict.action
+
+    def _outside_clinic(self, env: SpoolEntry) -> bool:
+        """Any recipient outside the clinic's own domains (audience.own_domains)."""
+        own = audience.own_domains(env.mail_from, self.settings.clinic.domains)
+        return any(rcpt.rpartition("@")[2].lower().rstrip(".") not in own
+                   for rcpt in env.rcpt_tos)
 
     def _notify_held(self, msg_id: str, env: SpoolEntry, result: ScanResult, verdict: Verdict):
         try:

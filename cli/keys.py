@@ -1,0 +1,28 @@
+"""`mailscreen keys rotate`: a new key for the audit chain and the patient register."""
+from __future__ import annotations
+
+import typer
+
+from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit, store_or_exit
+from gateway.quarantine import audit
+
+app = typer.Typer(no_args_is_help=True,
+                  help="The secret keys of the audit chain and the patient register.")
+
+
+@app.command()
+def rotate(reason: str = typer.Option(..., "--reason", help="Why (kept in the audit log)."),
+           config=ConfigOption) -> None:
+    """Add a new key to the key file and use it from now on. Old keys stay, so the rows
+    they signed still verify; the patient register uses the new key from its next import.
+    Run it as the service user or root: it writes the key file."""
+    settings = settings_or_exit(config)
+    owner_or_exit(settings)
+    store = store_or_exit(settings)
+    try:
+        kid = store.keyring.rotate()
+    except OSError as e:
+        fail(f"cannot write the key file {store.keyring.path}: {e.strerror}")
+    audit.record(store, "key_rotate", [], reason, key=kid)
+    typer.echo(f"key {kid} is now current in {store.keyring.path}; "
+               f"re-import the patient register to key it with the new key")
