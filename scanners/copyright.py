@@ -202,9 +202,13 @@ class CopyrightScanner:
     def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
         found = list(self._scan(msg))
         yield from found
-        if views is not None and not any(f.rule == "copyright_licence_restricted" or
-                                         f.rule == "copyright_open_licence" for f in found):
-            yield from model_findings.copyright(views)
+        if views is None or any(f.rule in ("copyright_licence_restricted",
+                                           "copyright_open_licence") for f in found):
+            return
+        # licence wording the model sees counts only in a document already marked as
+        # someone else's (a notice, a publisher, an identifier): never the clinic's own
+        marked = {f.where.split("#")[0] for f in found}
+        yield from (f for f in model_findings.copyright(views) if f.where.split("#")[0] in marked)
 
     def _scan(self, msg: ParsedMessage) -> Iterator[Finding]:
         # the sender's organisation owns what it sends (an academy, its own course)
