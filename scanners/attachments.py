@@ -75,8 +75,13 @@ class AttachmentScanner:
                        "(Tesseract missing or off, or over its page or time limit), so they "
                        "could not be screened.",
         "attachment_too_large": "An attachment over a screening limit (PDF pages, seconds per "
-                                "document, or an archive's depth, size, file count or "
-                                "compression ratio: a zip bomb), so it was not fully screened.",
+                                "document, images read by OCR per message, or an archive's "
+                                "depth, size, file count or compression ratio: a zip bomb), "
+                                "so it was not fully screened.",
+        "image_unreadable": "An image that cannot be decoded (corrupt or truncated), so what it "
+                            "shows could not be screened; medium.",
+        "image_not_read": "An image that looks like a document or screenshot whose text was "
+                          "not read (Tesseract missing or off, or OCR failed); medium.",
     }
 
     def scan(self, msg: ParsedMessage) -> Iterator[Finding]:
@@ -97,9 +102,15 @@ class AttachmentScanner:
             rule = "pdf_encrypted" if att.is_pdf or suffix == ".pdf" else "attachment_encrypted"
             yield Finding(CATEGORY, rule, Severity.HIGH, att.where,
                           "encrypted PDF" if rule == "pdf_encrypted" else f"encrypted {att.real_type}")
+        elif att.error and _is_image(att):
+            yield Finding(CATEGORY, "image_unreadable", Severity.MEDIUM, att.where,
+                          att.error[:160])
         elif att.error:
             yield Finding(CATEGORY, "attachment_unreadable", Severity.HIGH, att.where,
                           att.error[:160])
+        if att.unread:
+            yield Finding(CATEGORY, "image_not_read", Severity.MEDIUM, att.where,
+                          att.unread[:160])
         if att.over_limit:
             yield Finding(CATEGORY, "attachment_too_large", Severity.HIGH, att.where,
                           att.over_limit[:160])
@@ -109,6 +120,10 @@ class AttachmentScanner:
             total = att.page_count or len(att.pages)
             yield Finding(CATEGORY, "pdf_no_text", Severity.HIGH, f"{att.where}#page={pages[0]}",
                           f"{len(pages)} of {total} page(s) with no text: {listed}")
+
+
+def _is_image(att: Attachment) -> bool:
+    return att.real_type.startswith("image/") and att.real_type != "image/svg+xml"
 
 
 def _mismatch(att: Attachment, suffix: str) -> str:

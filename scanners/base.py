@@ -80,6 +80,12 @@ class Attachment:
     ocr_pages: tuple[int, ...] = ()  # pages (from 0) whose text came from OCR
     images: tuple[bytes, ...] = field(repr=False, default=())  # pictures inside a PDF, as
     # image files, for the photo check (gateway/content/pdf.py pdf_images)
+    # added by the reading issue (gateway/content/images.py, ...): all have defaults
+    # text a recipient can see besides the pages, as (kind, text): ("image", the OCR text of
+    # a picture), ("metadata", document properties, EXIF/PNG text); parse.py gives each to
+    # every scanner as a TextPart with where "attachment:NAME#kind"
+    texts: tuple[tuple[str, str], ...] = ()
+    unread: str = ""  # why text an image seems to hold was not read (no OCR, OCR failed)
 
     @property
     def where(self) -> str:

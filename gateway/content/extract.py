@@ -14,7 +14,9 @@ properties, and why it could not be read, if it could not:
   zip, tar, gzip, bzip2, xz         opened, members screened, nested up to
                                     `archive_max_depth`, with limits on total size, file
                                     count and compression ratio checked before inflating
-  images     EXIF, IPTC and XMP rights fields (copyright holder, credit, stock agency)
+  images     text by Tesseract OCR and the text of EXIF, IPTC, XMP and PNG text fields
+             (images.py, in an isolated child, within the message's `Reading`); EXIF,
+             IPTC and XMP rights fields (copyright holder, credit, stock agency)
 
 Each PDF is read in a forked child of the scan process with a wall-clock limit
 (`pdf_seconds`): PDFium is C++ and can abort the process or loop on a hostile file, and
@@ -39,10 +41,11 @@ import magic
 
 from gateway.content.archives import _stream_member, _tar_members, _zip_members
 from gateway.content.html import html_to_text
+from gateway.content.images import image_content
 from gateway.content.metadata import image_metadata
 from gateway.content.office import ODF_PREFIX, OOXML, office_content, office_kind
 from gateway.content.pdf import pdf_content
-from gateway.content.result import Budget, Content
+from gateway.content.result import Budget, Content, Reading
 from scanners.base import Attachment
 
 if TYPE_CHECKING:
@@ -74,11 +77,15 @@ TEXT_TYPES = {"application/json", "application/xml", "application/csv", "applica
 NO_TEXT_PREFIXES = ("image/", "audio/", "video/", "font/")
 
 
-def extract(name: str, declared: str, data: bytes, limits: "Limits") -> list[Attachment]:
-    """The attachment, then every archive member inside it, depth first."""
+def extract(name: str, declared: str, data: bytes, limits: "Limits",
+            reading: Reading | None = None) -> list[Attachment]:
+    """The attachment, then every archive member inside it, depth first. `reading` is what
+    the message may still spend on image OCR (parse.py keeps one per message)."""
     out: list[Attachment] = []
     budget = Budget(limits.archive_max_size, limits.archive_max_files)
-    _one(name, declared, data, limits, 0, "", budget, out)
+    if reading is None:
+        reading = Reading(limits.ocr_max_images, limits.ocr_seconds)
+    _one(name, declared, data, limits, 0, "", budget, out, reading)
     if budget.stopped and not out[0].over_limit:  # said on the attachment itself too
         out[0] = dataclasses.replace(out[0], over_limit=budget.stopped)
     return out
@@ -104,7 +111,7 @@ def _is_container(real: str) -> bool:
         real in TAR_TYPES or real in STREAM_TYPES
 
 
-def _one(name, declared, data, limits, depth, container, budget, out) -> None:
+def _one(name, declared, data, limits, depth, container, budget, out, reading) -> None:
     real = real_type(data)
     content = Content()
     members: list[tuple[str, bytes]] = []
@@ -132,7 +139,10 @@ def _one(name, declared, data, limits, depth, container, budget, out) -> None:
             content.encrypted = True
         elif real.startswith("text/") or real in TEXT_TYPES:
             content.pages = [decode_text(data, real)]
+        elif real == "image/svg+xml":  # XML: its text is what it shows
+            content.pages = [html_to_text(decode_text(data, "text/plain"))]
         elif real.startswith("image/"):
+            content = image_content(data, limits, reading)
             content.metadata = image_metadata(data)
         elif real in UNSUPPORTED:
             content.error = f"{UNSUPPORTED[real]}: its text cannot be read"
@@ -158,11 +168,12 @@ def _one(name, declared, data, limits, depth, container, budget, out) -> None:
         encrypted=content.encrypted, error=content.error, metadata=tuple(content.metadata),
         container=container, over_limit=content.over_limit, page_count=content.page_count,
         no_text_pages=tuple(content.no_text_pages), ocr_pages=tuple(content.ocr_pages),
-        images=tuple(content.images)))
+        images=tuple(content.images), texts=tuple(content.texts), unread=content.unread))
     for member_name, member_data in members:
         if budget.stopped:
             break
-        _one(f"{name}/{member_name}", "", member_data, limits, depth + 1, name, budget, out)
+        _one(f"{name}/{member_name}", "", member_data, limits, depth + 1, name, budget, out,
+             reading)
 
 
 def decode_text(data: bytes, real: str) -> str:

@@ -18,6 +18,7 @@ from mailparser.utils import decode_header_part
 from gateway.content.extract import extract
 from gateway.content.html import html_to_text
 from gateway.content.limits import Limits
+from gateway.content.result import Reading
 from scanners import redact
 from scanners.base import Attachment, ParsedMessage, TextPart
 
@@ -39,6 +40,7 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     body_parts: list[TextPart] = []
     attachments: list[Attachment] = []
     defects: list[str] = []
+    reading = Reading(limits.ocr_max_images, limits.ocr_seconds)
     for part, depth, index in _leaves(msg, limits):
         defects.extend(type(d).__name__ for d in part.defects)
         name = _filename(part)
@@ -51,8 +53,12 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
                 text = html_to_text(text)
             body_parts.append(TextPart("body", text, ctype))
         else:
-            attachments.extend(extract(name or f"part-{index}", ctype, payload, limits))
+            attachments.extend(extract(name or f"part-{index}", ctype, payload, limits, reading))
     defects.extend(type(d).__name__ for d in msg.defects)
+    # what attachments show besides their pages (image text, metadata) reaches every
+    # scanner as a text part of its own: "attachment:NAME#image", "attachment:NAME#metadata"
+    body_parts += [TextPart(f"{att.where}#{kind}", text) for att in attachments
+                   for kind, text in att.texts if text.strip()]
     return ParsedMessage(
         headers=headers,
         subject=_one_line(dict((k.lower(), v) for k, v in reversed(headers)).get("subject", "")),

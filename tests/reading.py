@@ -1,0 +1,95 @@
+"""Real files for the reading tests, built at test time with fictitious data: pictures of
+text (Pillow and DejaVu), images with text in their metadata, tables, calendars, vCards,
+office internals, PDFs with embedded files, nested mail and active content.
+
+NHS numbers are in the 999 range with a valid mod-11 check digit; phones are Ofcom drama
+numbers (07700 900xxx); domains end in .example."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def nhs_number(first9: str) -> str:
+    """A 999-range NHS number with its mod-11 check digit (first9 must give one < 10)."""
+    total = sum(int(d) * (10 - i) for i, d in enumerate(first9))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    assert check != 10, first9
+    return first9 + str(check)
+
+
+PATIENTS = [  # name, date of birth, mobile, e-mail, NHS number, treatment
+    ("Harriet Quill", "14/02/1986", "07700 900311", "harriet.quill@mailbox.example",
+     nhs_number("999000101"), "Lip filler 1ml"),
+    ("Oscar Pembury", "03/09/1979", "07700 900312", "o.pembury@mailbox.example",
+     nhs_number("999000102"), "Anti-wrinkle 3 areas"),
+    ("Niamh Tulloch", "22/11/1990", "07700 900313", "niamh.t@mailbox.example",
+     nhs_number("999000103"), "Skin booster"),
+    ("Grace Ellery", "07/05/1988", "07700 900314", "grace.ellery@mailbox.example",
+     nhs_number("999000104"), "Tear trough filler"),
+]
+
+
+def text_image(lines: list[str], size=(1100, 480), font_size=15, background=(248, 249, 251),
+               header: str = "") -> Image.Image:
+    """A screenshot-like picture: dark text on a light window, optional coloured title bar."""
+    im = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(im)
+    font = ImageFont.truetype(FONT, font_size)
+    y = 14
+    if header:
+        draw.rectangle((0, 0, size[0], 44), fill=(38, 72, 122))
+        draw.text((14, 12), header, font=font, fill="white")
+        y = 60
+    for line in lines:
+        draw.text((18, y), line, font=font, fill=(25, 25, 25))
+        y += int(font_size * 2.1)
+    return im
+
+
+def diary_screenshot() -> Image.Image:
+    rows = [f"{9 + i}:00   {p[0]}   DOB {p[1]}   {p[2]}   {p[5]}" for i, p in enumerate(PATIENTS)]
+    return text_image(rows, header="Booking diary - Tuesday 4 March")
+
+
+def encode(im: Image.Image, fmt: str, **kw) -> bytes:
+    out = io.BytesIO()
+    if fmt in ("JPEG",) and im.mode != "RGB":
+        im = im.convert("RGB")
+    im.save(out, fmt, **kw)
+    return out.getvalue()
+
+
+def photo() -> Image.Image:
+    """A photograph with no text (scikit-image's public-domain coffee cup)."""
+    from skimage import data
+    return Image.fromarray(data.coffee())
+
+
+def scan(tmp_path: Path, *mails: bytes, args: tuple[str, ...] = ()) -> list[dict]:
+    """`mailscreen scan --json` over the mails, as a user runs it."""
+    files = []
+    for i, raw in enumerate(mails):
+        f = tmp_path / f"mail{i}.eml"
+        f.write_bytes(raw)
+        files.append(str(f))
+    proc = subprocess.run([MAILSCREEN, "scan", "--json", *args, *files], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def rules(result: dict) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for f in result["findings"]:
+        out.setdefault(f["rule"], []).append(f)
+    return out
