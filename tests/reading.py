@@ -93,3 +93,109 @@ def rules(result: dict) -> dict[str, list[dict]]:
     for f in result["findings"]:
         out.setdefault(f["rule"], []).append(f)
     return out
+
+
+# -- office internals and document properties ------------------------------------------------
+
+def docx_with_internals(comment: str = "", header: str = "", footnote_like: str = "",
+                        deleted: str = "", title: str = "", custom: dict | None = None,
+                        body: str = "Draft article about saying no to patients.") -> bytes:
+    """A Word file whose identifiers hide in a comment, a header, a tracked deletion, its
+    core properties (title) or custom properties."""
+    import re
+    import zipfile
+
+    from docx import Document
+
+    doc = Document()
+    para = doc.add_paragraph(body)
+    if comment:
+        doc.add_comment(para.runs, text=comment, author="Reviewer")
+    if header:
+        doc.sections[0].header.paragraphs[0].text = header
+    if footnote_like:
+        doc.sections[0].footer.paragraphs[0].text = footnote_like
+    if title:
+        doc.core_properties.title = title
+    out = io.BytesIO()
+    doc.save(out)
+    data = out.getvalue()
+    if not (deleted or custom):
+        return data
+    src = zipfile.ZipFile(io.BytesIO(data))
+    dst_buf = io.BytesIO()
+    with zipfile.ZipFile(dst_buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body_xml = src.read(item.filename)
+            if item.filename == "word/document.xml" and deleted:
+                body_xml = re.sub(rb"</w:body>", (
+                    '<w:p><w:del w:id="90" w:author="Reviewer" w:date="2026-01-01T00:00:00Z">'
+                    f'<w:r><w:delText>{deleted}</w:delText></w:r></w:del></w:p></w:body>'
+                ).encode(), body_xml)
+            if item.filename == "[Content_Types].xml" and custom:
+                body_xml = body_xml.replace(b"</Types>", (
+                    '<Override PartName="/docProps/custom.xml" ContentType="application/'
+                    'vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>').encode())
+            dst.writestr(item, body_xml)
+        if custom:
+            props = "".join(
+                f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{i + 2}" '
+                f'name="{k}"><vt:lpwstr>{v}</vt:lpwstr></property>'
+                for i, (k, v) in enumerate(custom.items()))
+            dst.writestr("docProps/custom.xml", (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Properties xmlns="'
+                'http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+                'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+                f'{props}</Properties>'))
+    return dst_buf.getvalue()
+
+
+def xlsx_workbook(sheets: dict[str, list[list]], hidden: dict[str, str] | None = None,
+                  comments: dict[tuple[str, str], str] | None = None) -> bytes:
+    """sheets: title -> rows; hidden: title -> "hidden" or "veryHidden"; comments:
+    (sheet, cell) -> text."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+        if hidden and title in hidden:
+            ws.sheet_state = hidden[title]
+    for (title, cell), text in (comments or {}).items():
+        wb[title][cell].comment = Comment(text, "Reviewer")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def pptx_with_notes(slide_text: str, notes: str) -> bytes:
+    from pptx import Presentation
+
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[1])
+    slide.shapes.title.text = slide_text
+    slide.notes_slide.notes_text_frame.text = notes
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()
+
+
+def pdf_with_info(text: str, **info: str) -> bytes:
+    """A one-page PDF whose document information dictionary carries `info` (/Title,
+    /Subject, /Keywords or any custom key)."""
+    from fpdf import FPDF
+    from pypdf import PdfReader, PdfWriter
+
+    doc = FPDF()
+    doc.add_page()
+    doc.set_font("Helvetica", "", 11)
+    doc.multi_cell(0, 6, text)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(bytes(doc.output()))))
+    writer.add_metadata({f"/{k}": v for k, v in info.items()})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

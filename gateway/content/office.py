@@ -56,7 +56,7 @@ def xml_text(xml: bytes) -> str:
                 out.append(elem.tail)
             continue
         stack.append((elem, True))
-        if tag in ("instrText", "delText"):  # field codes and deleted text are not shown
+        if tag == "instrText":  # field codes are not shown (tracked deletions, delText, are)
             continue
         if tag == "c" and elem.get("t") == "s":  # a spreadsheet cell that only points at a
             continue  # shared string (sharedStrings.xml is read as a part of its own)
@@ -91,13 +91,21 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
             prefix = OOXML[real]
             parts = sorted(n for n in names if n.startswith(prefix) and n.endswith(".xml") and (
                 re.match(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$", n)
-                or re.match(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml$", n)
-                or re.match(r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+)\.xml$", n)))
+                or re.match(r"xl/(sharedStrings|worksheets/sheet\d+|comments\d*|comments/comment\d*)\.xml$", n)
+                or re.match(r"xl/threadedComments/threadedComment\d*\.xml$", n)
+                or re.match(r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+)\.xml$", n)
+                or re.match(r"ppt/comments/(modernComment|comment)[^/]*\.xml$", n)))
             parts.sort(key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)])
             content.pages = [t for t in (xml_text(read(n)) for n in parts) if t]
             for meta_part in ("docProps/core.xml", "docProps/app.xml"):
                 if meta_part in names:
                     content.metadata += _xml_properties(read(meta_part))
+            described = _described(read("docProps/core.xml")) if "docProps/core.xml" in names \
+                else []
+            if "docProps/custom.xml" in names:
+                described += _custom_properties(read("docProps/custom.xml"))
+            if described:
+                content.texts.append(("metadata", "\n".join(f"{k}: {v}" for k, v in described)))
         else:
             for n in ("content.xml", "styles.xml"):
                 if n in names:
@@ -105,7 +113,12 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
                     if text:
                         content.pages.append(text)
             if "meta.xml" in names:
-                content.metadata += _xml_properties(read("meta.xml"))
+                meta = read("meta.xml")
+                content.metadata += _xml_properties(meta)
+                described = _described(meta) + _custom_properties(meta)
+                if described:
+                    content.texts.append(("metadata",
+                                          "\n".join(f"{k}: {v}" for k, v in described)))
     except _OverLimit as e:
         content.over_limit = str(e)
     except ElementTree.ParseError as e:
@@ -132,6 +145,44 @@ def _xml_properties(xml: bytes) -> list[tuple[str, str]]:
             value = " ".join("".join(elem.itertext()).split())
             if key and value:
                 out.append((key, value[:300]))
+    except ElementTree.ParseError:
+        pass
+    return out
+
+
+# Properties a person fills in to say what a document is about; the author, company and
+# application fields say who made it and are left to the copyright scanner (`metadata`).
+_DESCRIBED = {"title": "Title", "subject": "Subject", "keywords": "Keywords",
+              "description": "Description", "category": "Category",
+              "contentStatus": "Status"}
+
+
+def _described(xml: bytes) -> list[tuple[str, str]]:
+    out = []
+    try:
+        for elem in ElementTree.fromstring(xml).iter():
+            label = _DESCRIBED.get(elem.tag.rsplit("}", 1)[-1]) if isinstance(elem.tag, str) \
+                else None
+            value = " ".join("".join(elem.itertext()).split())
+            if label and value:
+                out.append((label, value[:2000]))
+    except ElementTree.ParseError:
+        pass
+    return out
+
+
+def _custom_properties(xml: bytes) -> list[tuple[str, str]]:
+    """OOXML docProps/custom.xml <property name=...> and ODF <meta:user-defined meta:name=...>."""
+    out = []
+    try:
+        for elem in ElementTree.fromstring(xml).iter():
+            tag = elem.tag.rsplit("}", 1)[-1] if isinstance(elem.tag, str) else ""
+            if tag not in ("property", "user-defined"):
+                continue
+            name = next((v for k, v in elem.attrib.items() if k.rsplit("}", 1)[-1] == "name"), "")
+            value = " ".join("".join(elem.itertext()).split())
+            if name and value:
+                out.append((" ".join(name.split())[:60], value[:2000]))
     except ElementTree.ParseError:
         pass
     return out
