@@ -86,6 +86,9 @@ class Attachment:
     # every scanner as a TextPart with where "attachment:NAME#kind"
     texts: tuple[tuple[str, str], ...] = ()
     unread: str = ""  # why text an image seems to hold was not read (no OCR, OCR failed)
+    # tables as (label, rows): ("", rows) for a CSV, ("sheet=Clients", rows) for a sheet;
+    # parse.py gives them to the scanners as ParsedMessage.tables
+    tables: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = field(repr=False, default=())
 
     @property
     def where(self) -> str:
@@ -100,6 +103,15 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Table:
+    """A table as its reader sees it (gateway/content/tables.py): CSV/TSV, a sheet, an HTML
+    table, the contacts of a vCard file, the events of a calendar. Its text is also in the
+    TextParts; this keeps the rows and columns."""
+    where: str  # "attachment:NAME", "attachment:NAME#sheet=Clients", "body#table=1"
+    rows: tuple[tuple[str, ...], ...]  # cell text, row by row (the first is often a header)
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedMessage:
     headers: tuple[tuple[str, str], ...]
     subject: str
@@ -108,6 +120,7 @@ class ParsedMessage:
     body_parts: tuple[TextPart, ...]
     attachments: tuple[Attachment, ...]
     defects: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()  # every table in the body and the attachments
 
     def header(self, name: str, default: str = "") -> str:
         name = name.lower()

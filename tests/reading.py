@@ -199,3 +199,73 @@ def pdf_with_info(text: str, **info: str) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# -- tables, calendars, contacts ---------------------------------------------------------------
+
+def export_rows(with_header: bool = True) -> list[list[str]]:
+    rows = [[p[0].split()[0], p[0].split()[1], p[3], p[2], p[1], p[5]] for p in PATIENTS]
+    header = ["first_name", "last_name", "email", "mobile", "dob", "last_treatment"]
+    return [header, *rows] if with_header else rows
+
+
+def csv_text(rows: list[list[str]], delimiter: str = ",") -> bytes:
+    import csv as csvlib
+    out = io.StringIO()
+    csvlib.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+def ods(sheets: dict[str, list[list[str]]]) -> bytes:
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    body = "".join(
+        f'<table:table table:name="{escape(name)}">' + "".join(
+            "<table:table-row>" + "".join(
+                f'<table:table-cell office:value-type="string"><text:p>{escape(c)}</text:p>'
+                "</table:table-cell>" for c in row) + "</table:table-row>" for row in rows)
+        + "</table:table>" for name, rows in sheets.items())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                   compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:'
+                   'manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+        z.writestr("content.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body>'
+            f'<office:spreadsheet>{body}</office:spreadsheet></office:body>'
+            '</office:document-content>'))
+    return out.getvalue()
+
+
+def html_table(rows: list[list[str]]) -> str:
+    from html import escape
+    return "<table>" + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                               for row in rows) + "</table>"
+
+
+def vcf(people: list[tuple]) -> bytes:
+    cards = []
+    for name, dob, mobile, mail, _nhs, treatment in people:
+        first, last = name.split()
+        cards.append(f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:{last};{first};;;\r\nFN:{name}\r\n"
+                     f"BDAY:{dob[6:]}-{dob[3:5]}-{dob[:2]}\r\nTEL;TYPE=CELL:{mobile}\r\n"
+                     f"EMAIL:{mail}\r\nNOTE:{treatment}\\, reviewed in clinic\r\nEND:VCARD\r\n")
+    return "".join(cards).encode()
+
+
+def ics(people: list[tuple]) -> bytes:
+    events = []
+    for i, (name, dob, mobile, mail, _nhs, treatment) in enumerate(people):
+        events.append(
+            f"BEGIN:VEVENT\r\nUID:{i}@glowclinic.example\r\nDTSTART:2026031{i}T0930"
+            f"00Z\r\nSUMMARY:{treatment} - {name}\r\nDESCRIPTION:Client {name}\\, DOB {dob}"
+            f"\\nMobile {mobile}\r\nATTENDEE;CN={name}:mailto:{mail}\r\n"
+            "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nEND:VALARM\r\n"
+            "END:VEVENT\r\n")
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Glow//Diary//EN\r\n" + "".join(events)
+            + "END:VCALENDAR\r\n").encode()

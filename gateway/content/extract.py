@@ -10,7 +10,8 @@ properties, and why it could not be read, if it could not:
              the file. Pages with images and no text are rendered by PDFium and read by
              Tesseract when it is installed (`ocr`), else listed in `no_text_pages`.
   DOCX, XLSX, PPTX, ODT, ODS, ODP   the XML inside the zip, under the archive limits
-  text, CSV, HTML, RTF, JSON, XML   decoded (HTML reduced to its visible text)
+  text, CSV, HTML, RTF, JSON, XML   decoded (HTML reduced to its visible text); CSV/TSV,
+             HTML tables, vCards and calendar events also as tables (tables.py)
   zip, tar, gzip, bzip2, xz         opened, members screened, nested up to
                                     `archive_max_depth`, with limits on total size, file
                                     count and compression ratio checked before inflating
@@ -45,6 +46,7 @@ from gateway.content.images import image_content
 from gateway.content.metadata import image_metadata
 from gateway.content.office import ODF_PREFIX, OOXML, office_content, office_kind
 from gateway.content.pdf import pdf_content
+from gateway.content import tables
 from gateway.content.result import Budget, Content, Reading
 from scanners.base import Attachment
 
@@ -139,6 +141,7 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
             content.encrypted = True
         elif real.startswith("text/") or real in TEXT_TYPES:
             content.pages = [decode_text(data, real)]
+            _text_tables(name, declared, real, data, content)
         elif real == "image/svg+xml":  # XML: its text is what it shows
             content.pages = [html_to_text(decode_text(data, "text/plain"))]
         elif real.startswith("image/"):
@@ -168,12 +171,45 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
         encrypted=content.encrypted, error=content.error, metadata=tuple(content.metadata),
         container=container, over_limit=content.over_limit, page_count=content.page_count,
         no_text_pages=tuple(content.no_text_pages), ocr_pages=tuple(content.ocr_pages),
-        images=tuple(content.images), texts=tuple(content.texts), unread=content.unread))
+        images=tuple(content.images), texts=tuple(content.texts), unread=content.unread,
+        tables=tuple(content.tables)))
     for member_name, member_data in members:
         if budget.stopped:
             break
         _one(f"{name}/{member_name}", "", member_data, limits, depth + 1, name, budget, out,
              reading)
+
+
+_CALENDAR_TYPES = {"text/calendar", "text/x-vcalendar", "application/ics"}
+_VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}
+_TABLE_SUFFIXES = (".csv", ".tsv", ".tab")
+_TABLE_TYPES = {"text/csv", "application/csv", "text/tab-separated-values"}
+
+
+def _text_tables(name: str, declared: str, real: str, data: bytes, content: Content) -> None:
+    """Text that is a table, a calendar or vCards: its rows (and for calendars and vCards,
+    readable text in place of the raw lines)."""
+    raw = decode_text(data, "text/plain")
+    lowered = name.lower()
+    if real in _CALENDAR_TYPES or declared in _CALENDAR_TYPES or tables.looks_like_calendar(raw):
+        text, rows = tables.calendar(raw)
+        content.pages = [text or content.pages[0]]
+        if rows:
+            content.tables.append(("", rows))
+    elif real in _VCARD_TYPES or declared in _VCARD_TYPES or tables.looks_like_vcard(raw):
+        text, rows = tables.vcards(raw)
+        content.pages = [text or content.pages[0]]
+        if rows:
+            content.tables.append(("", rows))
+    elif real == "text/html" or (real == "text/xml" and "<html" in raw[:2000].lower()):
+        for i, rows in enumerate(tables.html_tables(raw)):
+            content.tables.append((f"table={i + 1}", rows))
+    else:
+        named = lowered.endswith(_TABLE_SUFFIXES) or real in _TABLE_TYPES or \
+            declared in _TABLE_TYPES
+        rows = tables.delimited(content.pages[0], named)
+        if rows:
+            content.tables.append(("", rows))
 
 
 def decode_text(data: bytes, real: str) -> str:

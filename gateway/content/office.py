@@ -7,6 +7,7 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
+from gateway.content import tables
 from gateway.content.archives import _check_listing
 from gateway.content.result import Budget, Content
 
@@ -22,14 +23,19 @@ XML_MAX = 32 * 1024 * 1024  # largest XML member of an office document we parse
 def office_kind(data: bytes) -> str:
     """A zip that is really an office document (libmagic says application/zip for some)."""
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        names = set(zf.namelist())
     except Exception:
         return ""
     for real, prefix in OOXML.items():
         if "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names):
             return real
     if "content.xml" in names and "mimetype" in names:
-        return ODF_PREFIX + "text"
+        try:
+            declared = zf.open("mimetype").read(100).decode("ascii", "replace").strip()
+        except Exception:
+            declared = ""
+        return declared if declared.startswith(ODF_PREFIX) else ODF_PREFIX + "text"
     return ""
 
 
@@ -96,7 +102,10 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
                 or re.match(r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+)\.xml$", n)
                 or re.match(r"ppt/comments/(modernComment|comment)[^/]*\.xml$", n)))
             parts.sort(key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)])
-            content.pages = [t for t in (xml_text(read(n)) for n in parts) if t]
+            bodies = {n: read(n) for n in parts}
+            content.pages = [t for t in (xml_text(b) for b in bodies.values()) if t]
+            if prefix == "xl/":
+                content.tables = _sheet_tables(bodies, names, read)
             for meta_part in ("docProps/core.xml", "docProps/app.xml"):
                 if meta_part in names:
                     content.metadata += _xml_properties(read(meta_part))
@@ -109,9 +118,13 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
         else:
             for n in ("content.xml", "styles.xml"):
                 if n in names:
-                    text = xml_text(read(n))
+                    body = read(n)
+                    text = xml_text(body)
                     if text:
                         content.pages.append(text)
+                    if n == "content.xml" and real == ODF_PREFIX + "spreadsheet":
+                        content.tables = [(f"sheet={name}", rows)
+                                          for name, rows in tables.ods_tables(body)]
             if "meta.xml" in names:
                 meta = read("meta.xml")
                 content.metadata += _xml_properties(meta)
@@ -128,6 +141,28 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
 
 class _OverLimit(Exception):
     pass
+
+
+def _sheet_tables(bodies: dict[str, bytes], names, read) -> list[tuple[str, tuple]]:
+    """Each worksheet as a table, labelled "sheet=NAME" ("sheet=NAME (hidden)")."""
+    shared = tables.xlsx_shared_strings(bodies["xl/sharedStrings.xml"]) \
+        if "xl/sharedStrings.xml" in bodies else []
+    titles = {}
+    if "xl/workbook.xml" in names:
+        rels = read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names \
+            else None
+        try:
+            titles = tables.xlsx_sheet_names(read("xl/workbook.xml"), rels)
+        except ElementTree.ParseError:
+            titles = {}
+    out = []
+    for part, body in bodies.items():
+        if re.match(r"xl/worksheets/sheet\d+\.xml$", part):
+            rows = tables.xlsx_sheet_rows(body, shared)
+            if len(rows) >= tables.MIN_ROWS:
+                title = titles.get(part, part.rsplit("/", 1)[-1][:-4])
+                out.append((f"sheet={title}", rows))
+    return out[: tables.MAX_TABLES]
 
 
 _PROPERTY_KEYS = {"creator": "author", "initial-creator": "author", "lastModifiedBy": "modified_by",

@@ -19,8 +19,9 @@ from gateway.content.extract import extract
 from gateway.content.html import html_to_text
 from gateway.content.limits import Limits
 from gateway.content.result import Reading
+from gateway.content.tables import html_tables
 from scanners import redact
-from scanners.base import Attachment, ParsedMessage, TextPart
+from scanners.base import Attachment, ParsedMessage, Table, TextPart
 
 # mail-parser logs undecodable headers verbatim; headers can carry patient data.
 logging.getLogger("mailparser").setLevel(logging.CRITICAL + 1)
@@ -41,6 +42,7 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     attachments: list[Attachment] = []
     defects: list[str] = []
     reading = Reading(limits.ocr_max_images, limits.ocr_seconds)
+    body_tables: list = []
     for part, depth, index in _leaves(msg, limits):
         defects.extend(type(d).__name__ for d in part.defects)
         name = _filename(part)
@@ -50,6 +52,7 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
                 part.get_content_disposition() != "attachment":
             text = _decode_text(payload, part)
             if ctype == "text/html":
+                body_tables += html_tables(text)
                 text = html_to_text(text)
             body_parts.append(TextPart("body", text, ctype))
         else:
@@ -59,6 +62,9 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     # scanner as a text part of its own: "attachment:NAME#image", "attachment:NAME#metadata"
     body_parts += [TextPart(f"{att.where}#{kind}", text) for att in attachments
                    for kind, text in att.texts if text.strip()]
+    tables = [Table(f"body#table={i + 1}", rows) for i, rows in enumerate(body_tables)]
+    tables += [Table(f"{att.where}#{label}" if label else att.where, rows)
+               for att in attachments for label, rows in att.tables]
     return ParsedMessage(
         headers=headers,
         subject=_one_line(dict((k.lower(), v) for k, v in reversed(headers)).get("subject", "")),
@@ -67,6 +73,7 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
         body_parts=tuple(body_parts),
         attachments=tuple(attachments),
         defects=tuple(dict.fromkeys(defects)),
+        tables=tuple(tables),
     )
 
 

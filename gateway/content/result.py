@@ -26,6 +26,7 @@ class Content:
     images: list[bytes] = field(default_factory=list)  # pictures inside a PDF
     texts: list[tuple[str, str]] = field(default_factory=list)  # (kind, text): see Attachment
     unread: str = ""  # why an image's text was not read
+    tables: list[tuple[str, tuple]] = field(default_factory=list)  # (label, rows): Attachment
 
 
 @dataclass
