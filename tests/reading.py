@@ -269,3 +269,81 @@ def ics(people: list[tuple]) -> bytes:
             "END:VEVENT\r\n")
     return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Glow//Diary//EN\r\n" + "".join(events)
             + "END:VCALENDAR\r\n").encode()
+
+
+# -- files inside files ------------------------------------------------------------------------
+
+def pdf_with_embedded(files: dict[str, bytes], text: str = "Newsletter: spring clinic hours.",
+                      annotation: bool = False) -> bytes:
+    """An innocent-looking PDF carrying files in /EmbeddedFiles (or, with `annotation`, in a
+    file attachment annotation on its page)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_with_info(text))))
+    for name, data in files.items():
+        if annotation:
+            from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject,
+                                       FloatObject, NameObject, TextStringObject)
+            stream = DecodedStreamObject()
+            stream.set_data(data)
+            stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+            spec = DictionaryObject({NameObject("/Type"): NameObject("/Filespec"),
+                                     NameObject("/F"): TextStringObject(name),
+                                     NameObject("/EF"): DictionaryObject(
+                                         {NameObject("/F"): writer._add_object(stream)})})
+            annot = DictionaryObject({
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/FileAttachment"),
+                NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (10, 10, 30, 30)]),
+                NameObject("/FS"): writer._add_object(spec)})
+            writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annot)])
+        else:
+            writer.add_attachment(name, data)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def tnef(subject: str, body: str, files: dict[str, bytes]) -> bytes:
+    """A winmail.dat: TNEF attributes written by hand (level, id|type<<16, length, data,
+    checksum), as Outlook sends them."""
+    import struct
+
+    def attr(level: int, ident: int, kind: int, data: bytes) -> bytes:
+        return struct.pack("<BHHI", level, ident, kind, len(data)) + data + \
+            struct.pack("<H", sum(data) & 0xFFFF)
+
+    out = struct.pack("<IH", 0x223E9F78, 0x0101)
+    out += attr(1, 0x9006, 0x0008, struct.pack("<I", 0x00010000))  # TNEF version
+    out += attr(1, 0x9007, 0x0006, struct.pack("<II", 1252, 0))  # OEM code page
+    out += attr(1, 0x8008, 0x0007, b"IPM.Microsoft Mail.Note\x00")
+    out += attr(1, 0x8004, 0x0001, subject.encode("cp1252") + b"\x00")
+    out += attr(1, 0x800C, 0x0002, body.encode("cp1252"))
+    for name, data in files.items():
+        out += attr(2, 0x9002, 0x0006, b"\x01\x00\xff\xff\xff\xff" + b"\x00" * 8)
+        out += attr(2, 0x8010, 0x0001, name.encode("cp1252") + b"\x00")
+        out += attr(2, 0x800F, 0x0006, data)
+    return out
+
+
+def epub(chapters: list[str], rights: str = "", publisher: str = "") -> bytes:
+    import zipfile
+    from html import escape
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip",
+                   compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/container.xml", '<?xml version="1.0"?><container version="1.0" '
+                   'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+                   '<rootfile full-path="OEBPS/content.opf" media-type="application/'
+                   'oebps-package+xml"/></rootfiles></container>')
+        z.writestr("OEBPS/content.opf", (
+            '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+            '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Clinic guide'
+            f'</dc:title><dc:rights>{escape(rights)}</dc:rights><dc:publisher>'
+            f'{escape(publisher)}</dc:publisher></metadata></package>'))
+        for i, text in enumerate(chapters):
+            z.writestr(f"OEBPS/chapter{i + 1}.xhtml", '<?xml version="1.0"?><html xmlns='
+                       f'"http://www.w3.org/1999/xhtml"><body><p>{escape(text)}</p></body></html>')
+    return out.getvalue()

@@ -15,6 +15,9 @@ properties, and why it could not be read, if it could not:
   zip, tar, gzip, bzip2, xz         opened, members screened, nested up to
                                     `archive_max_depth`, with limits on total size, file
                                     count and compression ratio checked before inflating
+  embedded   files in PDFs (/EmbeddedFiles, portfolios, file annotations), mail saved as
+             .eml, Outlook .msg, TNEF winmail.dat: their text, and the files inside screened
+             as archive members (embedded.py); EPUB books: chapters and OPF metadata
   images     text by Tesseract OCR and the text of EXIF, IPTC, XMP and PNG text fields
              (images.py, in an isolated child, within the message's `Reading`); EXIF,
              IPTC and XMP rights fields (copyright holder, credit, stock agency)
@@ -40,7 +43,8 @@ from typing import TYPE_CHECKING
 
 import magic
 
-from gateway.content.archives import _stream_member, _tar_members, _zip_members
+from gateway.content import embedded
+from gateway.content.archives import _check_listing, _stream_member, _tar_members, _zip_members
 from gateway.content.html import html_to_text
 from gateway.content.images import image_content
 from gateway.content.metadata import image_metadata
@@ -70,9 +74,11 @@ UNSUPPORTED = {
     "application/vnd.ms-excel": "legacy Excel workbook (.xls)",
     "application/vnd.ms-powerpoint": "legacy PowerPoint file (.ppt)",
     "application/x-ole-storage": "legacy Office file", "application/CDFV2": "legacy Office file",
-    "application/vnd.ms-outlook": "Outlook message (.msg)",
     "application/octet-stream": "content of unknown type",
 }
+OUTLOOK_TYPES = {"application/vnd.ms-outlook"}
+TNEF_TYPES = {"application/vnd.ms-tnef", "application/ms-tnef"}
+EPUB = "application/epub+zip"
 ENCRYPTED_TYPES = {"application/encrypted", "application/x-encrypted"}  # e.g. CDFV2 Encrypted
 TEXT_TYPES = {"application/json", "application/xml", "application/csv", "application/rtf",
               "application/x-subrip", "application/javascript"}
@@ -110,7 +116,7 @@ def looks_like_pdf(data: bytes) -> bool:
 def _is_container(real: str) -> bool:
     """A zip (or office file) or tar may hold a PDF near its start: it is still an archive."""
     return real in ZIP_TYPES or real in OOXML or real.startswith(ODF_PREFIX) or \
-        real in TAR_TYPES or real in STREAM_TYPES
+        real in TAR_TYPES or real in STREAM_TYPES or real == EPUB
 
 
 def _one(name, declared, data, limits, depth, container, budget, out, reading) -> None:
@@ -137,6 +143,14 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
         elif real in STREAM_TYPES:
             members, content.over_limit, content.error = _stream_member(
                 name, data, STREAM_TYPES[real], limits, budget)
+        elif real == "message/rfc822":  # a mail saved as a file (.eml)
+            content = embedded.message_content(data, limits)
+        elif real in OUTLOOK_TYPES:
+            content = embedded.outlook_content(data, limits)
+        elif real in TNEF_TYPES:
+            content = embedded.tnef_content(data, limits)
+        elif real == EPUB:
+            content = embedded.epub_content(data, limits, budget)
         elif real in ENCRYPTED_TYPES:
             content.encrypted = True
         elif real.startswith("text/") or real in TEXT_TYPES:
@@ -157,6 +171,13 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
         content = Content(error="structure too deeply nested")
     except Exception as e:  # a reader bug on hostile input is an unreadable attachment
         content = Content(error=f"could not be read: {type(e).__name__}")
+    if content.members and not members:  # files embedded in a PDF, attached to a message
+        over = _check_listing([(n, len(d), len(d)) for n, d in content.members], limits, budget)
+        if over:
+            content.over_limit = content.over_limit or over
+        else:
+            members = content.members
+            budget.size -= sum(len(d) for _, d in members)
     if members and depth + 1 > limits.archive_max_depth:
         content.over_limit = content.over_limit or (
             f"archives nested deeper than {limits.archive_max_depth}")

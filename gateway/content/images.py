@@ -34,6 +34,7 @@ except Exception:  # pragma: no cover - pillow-heif is a dependency; a broken in
 
 MIN_SIDE = 24  # an image narrower or lower than this holds no readable text
 MIN_PIXELS = 15_000  # nor one with fewer pixels than this (120 x 125, a logo or an icon)
+MAX_ASPECT = 60  # a strip longer than this many times its width is not read (image_not_read)
 MAX_PIXELS = 80_000_000  # larger images are not decoded at all (decompression bombs)
 UPSCALE_BELOW = 1600  # longest side: smaller images are read at twice their size
 OCR_MAX_PIXELS = 6_000_000  # larger images are scaled down to this before OCR
@@ -89,10 +90,19 @@ def _read_image(data: bytes, may_ocr: bool, seconds: float):
         if width * height > MAX_PIXELS:
             content.over_limit = f"image of {width} x {height} pixels: too large to read"
             return content, facts
+        if max(width, height) > MAX_ASPECT * max(1, min(width, height)) and \
+                min(width, height) >= MIN_SIDE:
+            content.unread = f"image of {width} x {height} pixels: too thin a strip to read"
+            return content, facts
         fields = image_text_fields(im)
         if fields:
             content.texts.append(("metadata", "\n".join(f"{k}: {v}" for k, v in fields)))
         im.seek(0)
+        if im.format == "JPEG" and width * height > OCR_MAX_PIXELS:
+            # decode at a reduced scale straight from the DCT: far less work on huge photos
+            scale = (OCR_MAX_PIXELS / (width * height)) ** 0.5
+            im.draft("RGB" if im.mode not in ("L", "1") else "L",
+                     (max(1, int(width * scale)), max(1, int(height * scale))))
         im.load()  # decodes the first frame: a truncated or corrupt image fails here
     except Exception as e:  # Pillow raises many kinds on hostile input
         content.error = f"image could not be decoded: {type(e).__name__}"

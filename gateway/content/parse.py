@@ -27,6 +27,7 @@ from scanners.base import Attachment, ParsedMessage, Table, TextPart
 logging.getLogger("mailparser").setLevel(logging.CRITICAL + 1)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]+")
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r"\n\s*\n+")
 
@@ -58,6 +59,7 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
         else:
             attachments.extend(extract(name or f"part-{index}", ctype, payload, limits, reading))
     defects.extend(type(d).__name__ for d in msg.defects)
+    body_parts += _between_parts(msg)
     # what attachments show besides their pages (image text, metadata) reaches every
     # scanner as a text part of its own: "attachment:NAME#image", "attachment:NAME#metadata"
     body_parts += [TextPart(f"{att.where}#{kind}", text) for att in attachments
@@ -107,6 +109,34 @@ def _leaves(msg: email.message.Message, limits: Limits):
                          if isinstance(p, email.message.Message))
         else:
             yield part, depth, count
+
+
+def _between_parts(msg: email.message.Message) -> list[TextPart]:
+    """Text a mail client may show that is in no part: the preamble before a multipart's
+    first boundary and the epilogue after its last ("body#preamble", "body#epilogue"), and
+    the headers of attached messages ("body#forwarded": subject, from, to, date). The tree
+    was checked against the limits by _leaves."""
+    out: list[TextPart] = []
+    stack = [msg]
+    while stack:
+        part = stack.pop()
+        if part.get_content_type() == "message/rfc822" and part is not msg:
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else None
+            if isinstance(inner, email.message.Message):
+                head = "\n".join(f"{h}: {header_text(v)}" for h in ("Subject", "From", "To",
+                                                                     "Cc", "Date")
+                                 for v in inner.get_all(h) or [])
+                if head:
+                    out.append(TextPart("body#forwarded", head))
+        if part.is_multipart() and isinstance(part.get_payload(), list):
+            for kind in ("preamble", "epilogue"):
+                text = getattr(part, kind) or ""
+                if text.strip():
+                    out.append(TextPart(f"body#{kind}", _CONTROL_BUT_LINES.sub(" ", text).strip()))
+            stack.extend(p for p in reversed(part.get_payload())
+                         if isinstance(p, email.message.Message))
+    return out
 
 
 def _filename(part: email.message.Message) -> str:

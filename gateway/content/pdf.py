@@ -12,6 +12,7 @@ import pypdfium2 as pdfium  # imported here, in the scan process, not in every P
 import pypdfium2.raw as pdfium_c
 
 from gateway.content import ocr as ocr_engine
+from gateway.content.embedded import pdf_embedded
 from gateway.content.isolate import run_isolated
 from gateway.content.metadata import xmp_fields, xmp_text
 from gateway.content.result import Content
@@ -58,6 +59,10 @@ def _read_pdf(data: bytes, limits, use_pdfium: bool) -> Content:
         described = pdf_described(reader)
         if described:
             content.texts.append(("metadata", "\n".join(f"{k}: {v}" for k, v in described)))
+        try:
+            content.members = pdf_embedded(reader, limits.archive_max_size)
+        except Exception as e:  # over the limits: nothing embedded is taken, and it is said
+            content.over_limit = str(e)[:160]
     except RecursionError:
         reader, pypdf_error = None, "structure too deeply nested"
     except Exception as e:

@@ -27,6 +27,8 @@ class Content:
     texts: list[tuple[str, str]] = field(default_factory=list)  # (kind, text): see Attachment
     unread: str = ""  # why an image's text was not read
     tables: list[tuple[str, tuple]] = field(default_factory=list)  # (label, rows): Attachment
+    members: list[tuple[str, bytes]] = field(default_factory=list)  # files inside (embedded
+    # in a PDF, attached to a message): screened like archive members
 
 
 @dataclass
