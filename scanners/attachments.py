@@ -80,6 +80,14 @@ class AttachmentScanner:
                                 "so it was not fully screened.",
         "image_unreadable": "An image that cannot be decoded (corrupt or truncated), so what it "
                             "shows could not be screened; medium.",
+        "attachment_macro": "An Office document with VBA macros (oletools): medium; high when "
+                            "a macro runs on opening and can write files or run programs "
+                            "(MacroRaptor), or when the file is named as a type that holds "
+                            "no macros (.docx, .xlsx, .pptx).",
+        "html_active_content": "An HTML or SVG attachment that sends the reader elsewhere "
+                               "(meta refresh, script setting the location) or has a form "
+                               "posting to another site or asking for a password: high; "
+                               "other script: medium.",
         "image_not_read": "An image that looks like a document or screenshot whose text was "
                           "not read (Tesseract missing or off, or OCR failed); medium.",
     }
@@ -108,6 +116,8 @@ class AttachmentScanner:
         elif att.error:
             yield Finding(CATEGORY, "attachment_unreadable", Severity.HIGH, att.where,
                           att.error[:160])
+        if att.active:
+            yield from _active(att, suffix)
         if att.unread:
             yield Finding(CATEGORY, "image_not_read", Severity.MEDIUM, att.where,
                           att.unread[:160])
@@ -120,6 +130,40 @@ class AttachmentScanner:
             total = att.page_count or len(att.pages)
             yield Finding(CATEGORY, "pdf_no_text", Severity.HIGH, f"{att.where}#page={pages[0]}",
                           f"{len(pages)} of {total} page(s) with no text: {listed}")
+
+
+_MACRO_FREE = {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".pdf", ".rtf", ".txt",
+               ".csv"}
+
+
+def _active(att: Attachment, suffix: str) -> Iterator[Finding]:
+    facts = {f.partition(":")[0]: [] for f in att.active}
+    for f in att.active:
+        kind, _, detail = f.partition(":")
+        if detail:
+            facts[kind].append(detail)
+    if "macros" in facts:
+        why = ["VBA macros"]
+        if facts.get("autoexec"):
+            why.append("run on opening (" + ", ".join(facts["autoexec"][:3]) + ")")
+        if facts.get("mraptor"):
+            why.append("write or execute (MacroRaptor " + facts["mraptor"][0] + ")")
+        disguised = suffix in _MACRO_FREE
+        if disguised:
+            why.append(f"named {suffix}")
+        high = disguised or bool(facts.get("autoexec") and facts.get("mraptor"))
+        yield Finding(CATEGORY, "attachment_macro", Severity.HIGH if high else Severity.MEDIUM,
+                      att.where, "; ".join(why)[:160])
+    if "redirect" in facts or "form" in facts:
+        what = [("redirects elsewhere" if h == "elsewhere" else f"redirects to {h}")
+                for h in facts.get("redirect", [])[:2]] + \
+            [("asks for a password" if h == "password" else f"form posts to {h}")
+             for h in facts.get("form", [])[:2]]
+        yield Finding(CATEGORY, "html_active_content", Severity.HIGH, att.where,
+                      "; ".join(what)[:160])
+    elif "script" in facts:
+        yield Finding(CATEGORY, "html_active_content", Severity.MEDIUM, att.where,
+                      "runs script")
 
 
 def _is_image(att: Attachment) -> bool:

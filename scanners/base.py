@@ -89,6 +89,9 @@ class Attachment:
     # tables as (label, rows): ("", rows) for a CSV, ("sheet=Clients", rows) for a sheet;
     # parse.py gives them to the scanners as ParsedMessage.tables
     tables: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = field(repr=False, default=())
+    # what it does when opened (gateway/content/active.py): "macros", "autoexec:Document_Open",
+    # "suspicious:Shell", "mraptor:AWX", "script", "redirect:HOST", "form:HOST"
+    active: tuple[str, ...] = ()
 
     @property
     def where(self) -> str:

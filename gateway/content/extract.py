@@ -15,6 +15,8 @@ properties, and why it could not be read, if it could not:
   zip, tar, gzip, bzip2, xz         opened, members screened, nested up to
                                     `archive_max_depth`, with limits on total size, file
                                     count and compression ratio checked before inflating
+  .doc .xls  Word and Excel 97-2003 text and cells (legacy.py, olefile); VBA macros in any
+             Office file (active.py, oletools); script, redirects and forms in HTML and SVG
   embedded   files in PDFs (/EmbeddedFiles, portfolios, file annotations), mail saved as
              .eml, Outlook .msg, TNEF winmail.dat: their text, and the files inside screened
              as archive members (embedded.py); EPUB books: chapters and OPF metadata
@@ -43,10 +45,11 @@ from typing import TYPE_CHECKING
 
 import magic
 
-from gateway.content import embedded
+from gateway.content import active, embedded
 from gateway.content.archives import _check_listing, _stream_member, _tar_members, _zip_members
 from gateway.content.html import html_to_text
 from gateway.content.images import image_content
+from gateway.content.legacy import legacy_content
 from gateway.content.metadata import image_metadata
 from gateway.content.office import ODF_PREFIX, OOXML, office_content, office_kind
 from gateway.content.pdf import pdf_content
@@ -70,13 +73,12 @@ UNSUPPORTED = {
     "application/x-rar": "RAR archive", "application/vnd.rar": "RAR archive",
     "application/x-7z-compressed": "7-Zip archive", "application/vnd.ms-cab-compressed": "CAB archive",
     "application/x-iso9660-image": "disk image", "application/x-apple-diskimage": "disk image",
-    "application/msword": "legacy Word document (.doc)",
-    "application/vnd.ms-excel": "legacy Excel workbook (.xls)",
-    "application/vnd.ms-powerpoint": "legacy PowerPoint file (.ppt)",
-    "application/x-ole-storage": "legacy Office file", "application/CDFV2": "legacy Office file",
     "application/octet-stream": "content of unknown type",
 }
 OUTLOOK_TYPES = {"application/vnd.ms-outlook"}
+# OLE2 compound files: Word, Excel and PowerPoint 97-2003, password-protected OOXML, .msg
+OLE_TYPES = {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+             "application/x-ole-storage", "application/CDFV2", "application/vnd.ms-office"}
 TNEF_TYPES = {"application/vnd.ms-tnef", "application/ms-tnef"}
 EPUB = "application/epub+zip"
 ENCRYPTED_TYPES = {"application/encrypted", "application/x-encrypted"}  # e.g. CDFV2 Encrypted
@@ -147,6 +149,8 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
             content = embedded.message_content(data, limits)
         elif real in OUTLOOK_TYPES:
             content = embedded.outlook_content(data, limits)
+        elif real in OLE_TYPES:
+            content = legacy_content(data, limits)
         elif real in TNEF_TYPES:
             content = embedded.tnef_content(data, limits)
         elif real == EPUB:
@@ -157,7 +161,9 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
             content.pages = [decode_text(data, real)]
             _text_tables(name, declared, real, data, content)
         elif real == "image/svg+xml":  # XML: its text is what it shows
-            content.pages = [html_to_text(decode_text(data, "text/plain"))]
+            svg = decode_text(data, "text/plain")
+            content.pages = [html_to_text(svg)]
+            content.active = active.html_facts(svg)
         elif real.startswith("image/"):
             content = image_content(data, limits, reading)
             content.metadata = image_metadata(data)
@@ -193,7 +199,7 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
         container=container, over_limit=content.over_limit, page_count=content.page_count,
         no_text_pages=tuple(content.no_text_pages), ocr_pages=tuple(content.ocr_pages),
         images=tuple(content.images), texts=tuple(content.texts), unread=content.unread,
-        tables=tuple(content.tables)))
+        tables=tuple(content.tables), active=tuple(content.active)))
     for member_name, member_data in members:
         if budget.stopped:
             break
@@ -225,6 +231,7 @@ def _text_tables(name: str, declared: str, real: str, data: bytes, content: Cont
     elif real == "text/html" or (real == "text/xml" and "<html" in raw[:2000].lower()):
         for i, rows in enumerate(tables.html_tables(raw)):
             content.tables.append((f"table={i + 1}", rows))
+        content.active = active.html_facts(raw)
     else:
         named = lowered.endswith(_TABLE_SUFFIXES) or real in _TABLE_TYPES or \
             declared in _TABLE_TYPES

@@ -7,7 +7,7 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
-from gateway.content import tables
+from gateway.content import active, tables
 from gateway.content.archives import _check_listing
 from gateway.content.result import Budget, Content
 
@@ -82,6 +82,9 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
         content.over_limit = over
         return content
     names = {i.filename: i for i in infos}
+    if active.has_vba_part(names):
+        content.active, content.error = active.vba_facts(data, limits)
+        content.active = content.active or ["macros"]  # a VBA part is a macro project
 
     def read(member: str) -> bytes:
         info = names[member]

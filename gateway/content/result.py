@@ -27,6 +27,7 @@ class Content:
     texts: list[tuple[str, str]] = field(default_factory=list)  # (kind, text): see Attachment
     unread: str = ""  # why an image's text was not read
     tables: list[tuple[str, tuple]] = field(default_factory=list)  # (label, rows): Attachment
+    active: list[str] = field(default_factory=list)  # macros, script: see content/active.py
     members: list[tuple[str, bytes]] = field(default_factory=list)  # files inside (embedded
     # in a PDF, attached to a message): screened like archive members
 
