@@ -211,3 +211,29 @@ def test_screenshots_through_the_relay(make_relay, sink):
     got = outcomes(relay, sink, list(cases))
     for subject, (_, action) in cases.items():
         assert got[subject]["action"] == action, (subject, got[subject])
+
+
+@needs_ocr
+def test_a_picture_inside_a_text_pdf_is_read():
+    """A leaflet whose offer (or watermark) is only in the picture placed on its page."""
+    import io
+
+    from fpdf import FPDF
+
+    poster = rd.text_image(["STOCKPIX PREVIEW - licence required"], size=(900, 160), font_size=40)
+    buf = io.BytesIO()
+    poster.save(buf, "PNG")
+    doc = FPDF()
+    doc.add_page()
+    doc.set_font("Helvetica", "", 12)
+    doc.multi_cell(0, 6, "Spring leaflet draft: skin care evenings at the clinic.")
+    doc.image(buf, x=10, y=40, w=180)
+    (att,) = extract("leaflet.pdf", "application/pdf", bytes(doc.output()), Limits())
+    assert "licence required" in dict(att.texts).get("image=1", "").lower()
+
+
+def test_the_mime_notice_in_a_preamble_is_not_text():
+    raw = (b"From: a@glowclinic.example\r\nTo: b@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=b\r\n\r\nThis is a multi-part message in "
+           b"MIME format.\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n")
+    assert [p.where for p in parse(raw).body_parts] == ["body"]

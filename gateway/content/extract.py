@@ -128,6 +128,7 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
     try:
         if real == PDF or looks_like_pdf(data) and not _is_container(real):
             content = pdf_content(data, limits)
+            _pdf_pictures(content, limits, reading)
             if real.startswith("text/") and not content.encrypted and not content.pages \
                     and declared != PDF and not name.lower().endswith(".pdf"):
                 # text that merely quotes "%PDF-" (and does not claim to be a PDF)
@@ -205,6 +206,24 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
             break
         _one(f"{name}/{member_name}", "", member_data, limits, depth + 1, name, budget, out,
              reading)
+
+
+MAX_PDF_PICTURES_READ = 5  # pictures of one text PDF read by OCR (within the message's cap)
+
+
+def _pdf_pictures(content: Content, limits, reading: Reading) -> None:
+    """Pictures placed in a PDF that has text pages (a leaflet with a stock photo, a flyer
+    whose price is in a picture) are read like image attachments. A scanned PDF's pages
+    were read whole by OCR already, so its pictures are not read twice."""
+    if content.ocr_pages or content.no_text_pages or content.encrypted or content.error:
+        return
+    for k, picture in enumerate(content.images[:MAX_PDF_PICTURES_READ]):
+        if reading.images <= 0:
+            break
+        seen = image_content(picture, limits, reading)
+        for kind, text in seen.texts:
+            if kind == "image":
+                content.texts.append((f"image={k + 1}", text))
 
 
 _CALENDAR_TYPES = {"text/calendar", "text/x-vcalendar", "application/ics"}

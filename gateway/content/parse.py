@@ -28,6 +28,7 @@ logging.getLogger("mailparser").setLevel(logging.CRITICAL + 1)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]+")
+_MIME_NOTICE = re.compile(r"(?i)this is a multi-?part message in mime format\.?")
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r"\n\s*\n+")
 
@@ -114,7 +115,7 @@ def _leaves(msg: email.message.Message, limits: Limits):
 def _between_parts(msg: email.message.Message) -> list[TextPart]:
     """Text a mail client may show that is in no part: the preamble before a multipart's
     first boundary and the epilogue after its last ("body#preamble", "body#epilogue"), and
-    the headers of attached messages ("body#forwarded": subject, from, to, date). The tree
+    the subject of attached messages ("body#forwarded"). The tree
     was checked against the limits by _leaves."""
     out: list[TextPart] = []
     stack = [msg]
@@ -124,15 +125,16 @@ def _between_parts(msg: email.message.Message) -> list[TextPart]:
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else None
             if isinstance(inner, email.message.Message):
-                head = "\n".join(f"{h}: {header_text(v)}" for h in ("Subject", "From", "To",
-                                                                     "Cc", "Date")
-                                 for v in inner.get_all(h) or [])
+                # the subject only: names in From/To next to it read as jigsaw
+                # identification of whoever sent or got the forwarded mail
+                head = "\n".join(f"Subject: {header_text(v)}"
+                                 for v in inner.get_all("Subject") or [])
                 if head:
                     out.append(TextPart("body#forwarded", head))
         if part.is_multipart() and isinstance(part.get_payload(), list):
             for kind in ("preamble", "epilogue"):
                 text = getattr(part, kind) or ""
-                if text.strip():
+                if text.strip() and not _MIME_NOTICE.fullmatch(text.strip()):
                     out.append(TextPart(f"body#{kind}", _CONTROL_BUT_LINES.sub(" ", text).strip()))
             stack.extend(p for p in reversed(part.get_payload())
                          if isinstance(p, email.message.Message))
