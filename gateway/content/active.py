@@ -33,6 +33,8 @@ def has_vba_part(names) -> bool:
 
 def vba_facts(data: bytes, limits) -> tuple[list[str], str]:
     """(facts, error) of an Office file's VBA macros, read in a child process."""
+    import oletools.mraptor  # noqa: F401 - imported once in the scan process, not per child
+    import oletools.olevba  # noqa: F401
     outcome, value = run_isolated(_vba_facts, limits.pdf_seconds + 1.0, data)
     if outcome == "ok":
         return value, ""

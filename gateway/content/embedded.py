@@ -165,6 +165,7 @@ def read_outlook(data: bytes) -> Content:
 
 
 def outlook_content(data: bytes, limits) -> Content:
+    import extract_msg  # noqa: F401 - imported once in the scan process, not in every child
     return _isolated(read_outlook, limits, "Outlook message", data)
 
 
@@ -207,6 +208,7 @@ def read_tnef(data: bytes) -> Content:
 
 
 def tnef_content(data: bytes, limits) -> Content:
+    import tnefparse  # noqa: F401 - imported once in the scan process, not in every child
     return _isolated(read_tnef, limits, "TNEF (winmail.dat)", data)
 
 

@@ -5,8 +5,8 @@ Which images are read: every image attachment, inline picture (multipart/related
 parts) and archive member that Pillow opens (PNG, JPEG, GIF and WebP first frame, TIFF first
 page, BMP, HEIC/HEIF through pillow-heif). Images too small to hold text (icons, logos,
 signature badges, tracking pixels: under MIN_SIDE pixels on a side or MIN_PIXELS in all) are
-not read; small ones (screenshots at 1x) are read at twice their size, where Tesseract reads
-12 px text far better; large ones (phone photos) are scaled down to OCR_MAX_PIXELS.
+not read; small ones (screenshots at 1x) are read at up to twice their size, where Tesseract
+reads 12 px text far better; large ones (phone photos) are scaled down to OCR_MAX_PIXELS.
 
 The message's `Reading` bounds the cost: at most `ocr_max_images` images and `ocr_seconds`
 of OCR per message, `image_seconds` per image. An image past either is left unread and said
@@ -36,7 +36,9 @@ MIN_SIDE = 24  # an image narrower or lower than this holds no readable text
 MIN_PIXELS = 15_000  # nor one with fewer pixels than this (120 x 125, a logo or an icon)
 MAX_ASPECT = 60  # a strip longer than this many times its width is not read (image_not_read)
 MAX_PIXELS = 80_000_000  # larger images are not decoded at all (decompression bombs)
-UPSCALE_BELOW = 1600  # longest side: smaller images are read at twice their size
+UPSCALE_SMALL = 1000  # longest side: smaller images are read at twice their size,
+UPSCALE_BELOW = 1600  # and these at 1.5 times (screenshots at 1x have 12-14 px text)
+UPSCALED_MAX_PIXELS = 4_000_000  # but an image is not enlarged past this
 OCR_MAX_PIXELS = 6_000_000  # larger images are scaled down to this before OCR
 BRIGHT_TEXT = 225  # grey level from which a pixel may be part of white caption letters
 MIN_OCR_SECONDS = 1.0  # with less time than this left for the message, an image is not read
@@ -158,7 +160,10 @@ def _ocr_size(gray):
     from PIL import Image
 
     width, height = gray.size
-    scale = 2.0 if max(width, height) < UPSCALE_BELOW else 1.0
+    longest = max(width, height)
+    scale = 2.0 if longest < UPSCALE_SMALL else 1.5 if longest < UPSCALE_BELOW else 1.0
+    if scale > 1 and width * height * scale * scale > UPSCALED_MAX_PIXELS:
+        scale = max(1.0, (UPSCALED_MAX_PIXELS / (width * height)) ** 0.5)
     if width * height * scale * scale > OCR_MAX_PIXELS:
         scale = (OCR_MAX_PIXELS / (width * height)) ** 0.5
     if abs(scale - 1.0) > 0.01:

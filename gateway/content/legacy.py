@@ -21,6 +21,7 @@ _FIELD = re.compile(r"\x13[^\x13\x14\x15]*\x14|\x13[^\x13\x14\x15]*\x15")  # fie
 
 
 def legacy_content(data: bytes, limits) -> Content:
+    import olefile  # noqa: F401 - imported once in the scan process, not in every child
     outcome, value = run_isolated(_read, limits.pdf_seconds + 1.0, data)
     if outcome == "ok":
         content = value

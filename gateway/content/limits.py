@@ -14,7 +14,7 @@ class Limits:
     ocr: bool = True
     ocr_max_pages: int = 20
     ocr_max_images: int = 10  # images read by OCR per message; past it: attachment_too_large
-    image_seconds: float = 5.0  # wall clock per image (decode, OCR, metadata)
+    image_seconds: float = 8.0  # wall clock per image (decode, OCR, metadata)
     ocr_seconds: float = 20.0  # wall clock of image OCR per message, all images together
     archive_max_depth: int = 3
     archive_max_files: int = 1000
