@@ -78,8 +78,8 @@ class Attachment:
     page_count: int = 0  # pages the document has, also those past the page limit
     no_text_pages: tuple[int, ...] = ()  # pages (from 0) with images but no text and no OCR
     ocr_pages: tuple[int, ...] = ()  # pages (from 0) whose text came from OCR
-    images: tuple[bytes, ...] = field(repr=False, default=())  # pictures inside a PDF, as
-    # image files, for the photo check (gateway/content/pdf.py pdf_images)
+    images: tuple[bytes, ...] = field(repr=False, default=())  # pictures inside a PDF or an
+    # Office document, as image files, for the photo check and OCR (pdf.py, office.py)
     # added by the reading issue (gateway/content/images.py, ...): all have defaults
     # text a recipient can see besides the pages, as (kind, text): ("image", the OCR text of
     # a picture), ("metadata", document properties, EXIF/PNG text); parse.py gives each to

@@ -290,3 +290,13 @@ def excel97(sheets: dict[str, list[list[str]]], hidden: dict[str, int] | None = 
                              for off, b in zip(offsets, bounds))
     globals_part += sst_records + eof
     return build({"Workbook": globals_part + b"".join(subs)})
+
+
+def ole_package(filename: str, data: bytes) -> bytes:
+    """An OLE Package object (oleObject1.bin): an Ole10Native stream wrapping one file, as
+    Office embeds a file dragged into a document."""
+    name = filename.encode("cp1252") + b"\0"
+    native = struct.pack("<H", 2) + name + b"C:\\\\" + name + struct.pack("<II", 0x00030000, 0) \
+        + b"C:\\\\Temp\\\\" + name + struct.pack("<I", len(data)) + data
+    return build({"\x01Ole10Native": struct.pack("<I", len(native)) + native,
+                  "\x01CompObj": b"\x01\x00\xfe\xff" + b"\0" * 24})

@@ -347,3 +347,29 @@ def epub(chapters: list[str], rights: str = "", publisher: str = "") -> bytes:
             z.writestr(f"OEBPS/chapter{i + 1}.xhtml", '<?xml version="1.0"?><html xmlns='
                        f'"http://www.w3.org/1999/xhtml"><body><p>{escape(text)}</p></body></html>')
     return out.getvalue()
+
+
+def docx_with_picture_and_embedding(picture: bytes | None = None,
+                                    embeddings: dict[str, bytes] | None = None) -> bytes:
+    """A Word file with a picture in word/media (python-docx) and files in word/embeddings."""
+    import zipfile
+
+    from docx import Document
+    from docx.shared import Inches
+
+    doc = Document()
+    doc.add_paragraph("Spring leaflet draft.")
+    if picture:
+        doc.add_picture(io.BytesIO(picture), width=Inches(5))
+    out = io.BytesIO()
+    doc.save(out)
+    if not embeddings:
+        return out.getvalue()
+    src = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    dst_buf = io.BytesIO()
+    with zipfile.ZipFile(dst_buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        for name, data in embeddings.items():
+            dst.writestr(f"word/embeddings/{name}", data)
+    return dst_buf.getvalue()

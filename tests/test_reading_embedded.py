@@ -4,6 +4,7 @@ all within the archive limits."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 import documents as docs
 import reading as rd
@@ -140,3 +141,26 @@ def test_outlook_msg_is_read_with_its_attachments(tmp_path):
     assert held_for_patient(result, "attachment:referral.msg")
     broken = extract("referral.msg", "application/vnd.ms-outlook", data[:1500], Limits())[0]
     assert broken.error or broken.over_limit  # unreadable, never a silent pass
+
+
+def test_pictures_and_embedded_objects_in_office_files(tmp_path):
+    import cfb
+
+    poster = rd.text_image(["Spring offer", "Patient stories page 2"], size=(900, 200),
+                           font_size=34)
+    book = rd.xlsx_workbook({"Clients": rd.export_rows()})
+    docx = rd.docx_with_picture_and_embedding(
+        rd.encode(poster, "PNG"),
+        {"Microsoft_Excel_Worksheet.xlsx": book,
+         "oleObject1.bin": cfb.ole_package("referral_note.txt", NOTE)})
+    DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    atts = extract("leaflet.docx", DOCX, docx, Limits())
+    assert len(atts[0].images) == 1
+    if shutil.which("tesseract"):
+        assert "spring offer" in dict(atts[0].texts).get("image=1", "").lower()
+    names = [a.name for a in atts[1:]]
+    assert names == ["leaflet.docx/Microsoft_Excel_Worksheet.xlsx", "leaflet.docx/oleObject1.bin",
+                     "leaflet.docx/oleObject1.bin/referral_note.txt"], names
+    (result,) = rd.scan(tmp_path, docs.mail("leaflet", attachments=[("leaflet.docx", DOCX, docx)]))
+    assert "patient_list" in rd.rules(result) and held_for_patient(
+        result, "attachment:leaflet.docx/oleObject1.bin/referral_note.txt")

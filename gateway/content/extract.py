@@ -128,7 +128,7 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
     try:
         if real == PDF or looks_like_pdf(data) and not _is_container(real):
             content = pdf_content(data, limits)
-            _pdf_pictures(content, limits, reading)
+            _pictures(content, limits, reading)
             if real.startswith("text/") and not content.encrypted and not content.pages \
                     and declared != PDF and not name.lower().endswith(".pdf"):
                 # text that merely quotes "%PDF-" (and does not claim to be a PDF)
@@ -137,6 +137,7 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
             office = office_kind(data) if real in ZIP_TYPES else real
             if office:
                 content = office_content(data, office, limits, budget)
+                _pictures(content, limits, reading)
             else:
                 members, content.over_limit, content.error = _zip_members(data, limits, budget)
                 content.encrypted = content.error == "encrypted"
@@ -208,16 +209,17 @@ def _one(name, declared, data, limits, depth, container, budget, out, reading) -
              reading)
 
 
-MAX_PDF_PICTURES_READ = 5  # pictures of one text PDF read by OCR (within the message's cap)
+MAX_PICTURES_READ = 5  # pictures of one document read by OCR (within the message's cap)
 
 
-def _pdf_pictures(content: Content, limits, reading: Reading) -> None:
-    """Pictures placed in a PDF that has text pages (a leaflet with a stock photo, a flyer
-    whose price is in a picture) are read like image attachments. A scanned PDF's pages
-    were read whole by OCR already, so its pictures are not read twice."""
+def _pictures(content: Content, limits, reading: Reading) -> None:
+    """Pictures placed in a PDF that has text pages or in an Office document (a leaflet
+    with a stock photo, a flyer or slide whose price is in a picture) are read like image
+    attachments. A scanned PDF's pages were read whole by OCR already, so its pictures are
+    not read twice."""
     if content.ocr_pages or content.no_text_pages or content.encrypted or content.error:
         return
-    for k, picture in enumerate(content.images[:MAX_PDF_PICTURES_READ]):
+    for k, picture in enumerate(content.images[:MAX_PICTURES_READ]):
         if reading.images <= 0:
             break
         seen = image_content(picture, limits, reading)

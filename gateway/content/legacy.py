@@ -48,7 +48,14 @@ def _read(data: bytes) -> Content:
             return read_outlook(data)  # an Outlook message libmagic did not name
         if any(s.split("/")[-1] in ("vba", "_vba_project_cur", "macros") for s in streams):
             content.active = ["macros"]
-        if "encryptedpackage" in streams or "encryptioninfo" in streams:
+        if "\x01ole10native" in streams:  # an OLE Package object wrapping a file
+            from oletools.oleobj import OleNativeStream
+            native = OleNativeStream(ole.openstream("\x01Ole10Native").read())
+            name = native.filename or "packaged-file"
+            content.members = [(str(name).replace("\\", "/").rsplit("/", 1)[-1][:120],
+                                bytes(native.data or b""))]
+            content.pages = [f"Packaged file: {name}"]
+        elif "encryptedpackage" in streams or "encryptioninfo" in streams:
             content.encrypted = True  # an OOXML file with a password (ECMA-376)
         elif "worddocument" in streams:
             _word(ole, content)

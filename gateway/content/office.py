@@ -109,6 +109,12 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
             content.pages = [t for t in (xml_text(b) for b in bodies.values()) if t]
             if prefix == "xl/":
                 content.tables = _sheet_tables(bodies, names, read)
+            # pictures (read by OCR, checked for faces) and embedded files (OLE objects,
+            # packaged files, other Office documents: screened as members)
+            media = sorted(n for n in names if re.match(r"(word|xl|ppt)/media/[^/]+$", n)
+                           and names[n].file_size <= MEDIA_MAX)
+            content.images = [read(n) for n in media[:MAX_MEDIA]]
+            content.members = _embedded(zf, names, budget)
             for meta_part in ("docProps/core.xml", "docProps/app.xml"):
                 if meta_part in names:
                     content.metadata += _xml_properties(read(meta_part))
@@ -144,6 +150,27 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
 
 class _OverLimit(Exception):
     pass
+
+
+MAX_MEDIA = 20  # pictures taken from one document
+MEDIA_MAX = 20 * 1024 * 1024
+MAX_EMBEDDINGS = 50
+
+
+def _embedded(zf, names, budget: Budget) -> list[tuple[str, bytes]]:
+    """word/embeddings/*, xl/embeddings/*, ppt/embeddings/*: read here, charged to the
+    budget by extract.py when they are screened as members."""
+    out = []
+    for n in sorted(n for n in names if re.match(r"(word|xl|ppt)/embeddings/[^/]+$", n)):
+        info = names[n]
+        if len(out) >= MAX_EMBEDDINGS or info.file_size > budget.size:
+            raise _OverLimit(f"embedded object {n.rsplit('/', 1)[-1]} over the archive limits")
+        with zf.open(info) as f:
+            body = f.read(info.file_size + 1)
+        if len(body) > info.file_size:
+            raise _OverLimit(f"{n} is larger than its directory says")
+        out.append((n.rsplit("/", 1)[-1], body))
+    return out
 
 
 def _sheet_tables(bodies: dict[str, bytes], names, read) -> list[tuple[str, tuple]]:
