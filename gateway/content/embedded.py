@@ -94,7 +94,7 @@ def read_message(data: bytes, max_parts: int) -> Content:
             break
         payload = part.get_payload()
         if part.is_multipart() and isinstance(payload, list):
-            for text, where in ((part.preamble, "preamble"), (part.epilogue, "epilogue")):
+            for text in (part.preamble, part.epilogue):
                 if text and text.strip():
                     pages.append(text.strip())
             stack.extend((p, depth + 1) for p in reversed(payload)

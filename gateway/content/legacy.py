@@ -12,7 +12,7 @@ import io
 import re
 import struct
 
-from gateway.content import active
+from gateway.content import active, tables
 from gateway.content.isolate import run_isolated
 from gateway.content.result import Content
 
@@ -247,8 +247,6 @@ def _excel(stream: bytes, content: Content) -> None:
             wide = body[8] & 1
             raw = body[9:9 + count * (2 if wide else 1)]
             cells[current][(row, col)] = raw.decode("utf-16-le" if wide else "latin-1", "replace")
-    from gateway.content import tables
-
     for k, sheet in enumerate(cells):
         if not sheet:
             continue
@@ -259,7 +257,7 @@ def _excel(stream: bytes, content: Content) -> None:
         content.pages.append("\n".join("\t".join(r).rstrip("\t") for r in rows).strip())
         name, state = sheets[k] if k < len(sheets) else (f"sheet{k + 1}", 0)
         label = name + {1: " (hidden)", 2: " (veryHidden)"}.get(state, "")
-        clipped = tables._clip(rows)
+        clipped = tables.clip(rows)
         if len(clipped) >= tables.MIN_ROWS:
             content.tables.append((f"sheet={label}", clipped))
     if not content.pages:

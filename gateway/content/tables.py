@@ -24,7 +24,7 @@ def _cell(value: str) -> str:
     return " ".join(str(value).split())[:MAX_CELL]
 
 
-def _clip(rows: list[list[str]]) -> tuple[tuple[str, ...], ...]:
+def clip(rows: list[list[str]]) -> tuple[tuple[str, ...], ...]:
     out = []
     for row in rows:
         cells = [_cell(c) for c in row[:MAX_COLUMNS]]
@@ -56,7 +56,7 @@ def delimited(text: str, named_as_table: bool = False) -> tuple[tuple[str, ...],
             best = (common, rows)
     if best is None:
         return None
-    return _clip(best[1])
+    return clip(best[1])
 
 
 # -- spreadsheets --------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ def xlsx_sheet_rows(xml: bytes, shared: list[str]) -> tuple[tuple[str, ...], ...
             rows.append([cells.get(i, "") for i in range(max(cells) + 1)])
         if len(rows) > MAX_ROWS:
             break
-    return _clip(rows)
+    return clip(rows)
 
 
 def xlsx_sheet_names(workbook: bytes, rels: bytes | None) -> dict[str, str]:
@@ -166,7 +166,7 @@ def ods_tables(xml: bytes) -> list[tuple[str, tuple[tuple[str, ...], ...]]]:
             rows.append(cells)
             if len(rows) > MAX_ROWS:
                 break
-        clipped = _clip(rows)
+        clipped = clip(rows)
         if len(clipped) >= MIN_ROWS:
             out.append((name, clipped))
         if len(out) >= MAX_TABLES:
@@ -231,7 +231,7 @@ def html_tables(html: str) -> list[tuple[tuple[str, ...], ...]]:
         return []
     out = []
     for table in parser.tables:
-        rows = _clip(table[: MAX_ROWS + 1])
+        rows = clip(table[: MAX_ROWS + 1])
         if len(rows) >= MIN_ROWS and max(len(r) for r in rows) >= 2:
             out.append(rows)
     return out
@@ -294,7 +294,7 @@ def vcards(text: str) -> tuple[str, tuple[tuple[str, ...], ...]]:
             card[label] = f"{card[label]}; {value}" if card.get(label) else value
         if len(rows) > MAX_ROWS:
             break
-    table = _clip([list(VCARD_COLUMNS), *rows]) if rows else ()
+    table = clip([list(VCARD_COLUMNS), *rows]) if rows else ()
     return "\n".join(lines).strip(), table
 
 
@@ -341,7 +341,7 @@ def calendar(text: str) -> tuple[str, tuple[tuple[str, ...], ...]]:
             event[label] = value
         if len(rows) > MAX_ROWS:
             break
-    table = _clip([list(ICS_COLUMNS), *rows]) if rows else ()
+    table = clip([list(ICS_COLUMNS), *rows]) if rows else ()
     return "\n".join(lines).strip(), table
 
 
