@@ -237,3 +237,22 @@ def test_the_mime_notice_in_a_preamble_is_not_text():
            b"Content-Type: multipart/mixed; boundary=b\r\n\r\nThis is a multi-part message in "
            b"MIME format.\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n")
     assert [p.where for p in parse(raw).body_parts] == ["body"]
+
+
+@needs_ocr
+def test_a_data_uri_picture_in_an_html_body_is_read():
+    import base64
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    poster = rd.text_image(["Anti-wrinkle offer", "Book now for Friday"], size=(800, 200),
+                           font_size=30)
+    b64 = base64.b64encode(rd.encode(poster, "PNG")).decode()
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@glowclinic.example", "b@example.com", "news"
+    msg.set_content("news")
+    msg.add_alternative(f'<p>News</p><img src="data:image/png;base64,{b64}">', subtype="html")
+    parsed = parse(msg.as_bytes(policy=SMTP))
+    assert [a.name for a in parsed.attachments] == ["inline-image-1"]
+    (text,) = [p.text for p in parsed.body_parts if p.where == "attachment:inline-image-1#image"]
+    assert "book now" in text.lower()

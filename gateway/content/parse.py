@@ -7,6 +7,8 @@ Scanners only ever see the ParsedMessage built here.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.message
 import email.utils
@@ -55,6 +57,8 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
             text = _decode_text(payload, part)
             if ctype == "text/html":
                 body_tables += html_tables(text)
+                for data_name, data_type, data in _data_images(text, len(attachments)):
+                    attachments.extend(extract(data_name, data_type, data, limits, reading))
                 text = html_to_text(text)
             body_parts.append(TextPart("body", text, ctype))
         else:
@@ -110,6 +114,27 @@ def _leaves(msg: email.message.Message, limits: Limits):
                          if isinstance(p, email.message.Message))
         else:
             yield part, depth, count
+
+
+_DATA_IMAGE = re.compile(r"""src\s*=\s*["']?data:(image/[a-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]+)""",
+                         re.IGNORECASE)
+MAX_DATA_IMAGES = 20
+MAX_DATA_IMAGE_CHARS = 14_000_000  # base64 of about 10 MB
+
+
+def _data_images(html: str, start: int):
+    """Pictures written into an HTML body as data: URIs (<img src="data:image/png;base64,...">):
+    a reader sees them like attached ones. Named inline-image-N."""
+    for n, m in enumerate(_DATA_IMAGE.finditer(html)):
+        if n >= MAX_DATA_IMAGES:
+            break
+        if len(m.group(2)) > MAX_DATA_IMAGE_CHARS:
+            continue
+        try:
+            data = base64.b64decode(re.sub(r"\s+", "", m.group(2)), validate=False)
+        except (ValueError, binascii.Error):
+            continue
+        yield f"inline-image-{start + n + 1}", m.group(1).lower(), data
 
 
 def _between_parts(msg: email.message.Message) -> list[TextPart]:
