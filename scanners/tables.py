@@ -13,8 +13,10 @@ from what at least half of its cells hold (checked on the first SAMPLE_ROWS rows
 
 Each row is a person when it has a name (or, with no name column, a personal e-mail). The
 table is a list of patients when at least MIN_PEOPLE different people each have a name and
-one more identifier or clinical detail in their row. Staff lists are left alone: a column
-for role, job title, PIN, shift or salary, or e-mail addresses on the sender's own domain.
+one more identifier or clinical detail in their row (MIN_PEOPLE_CONTACTS_ONLY when the table
+has no header row and holds only phones or e-mails besides names). Staff lists are left
+alone: a column for role, job title, PIN, shift or salary (by its header or by job titles
+in its cells), or e-mail addresses on the sender's own domain.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ DESCRIPTION = ("A table (CSV, spreadsheet sheet, HTML table, vCards, calendar ev
                "birth, phones, e-mails, NHS numbers, treatments or appointments): a patient "
                "list or export; high.")
 MIN_PEOPLE = 3
+MIN_PEOPLE_CONTACTS_ONLY = 5  # names with only phones or e-mails, and no header row
 SAMPLE_ROWS = 300
 KIND_SHARE = 0.5  # a column is of a kind when this share of its non-empty cells are
 
@@ -91,13 +94,15 @@ def cell_kinds(cell: str, cues) -> set[str]:
         kinds.add("appointment")
     if identifiers.postcodes(cell):
         kinds.add("address")
-    if people.find(cell) or (cell.isalpha() and cell[:1].isupper() and
-                             cell.lower() in people.name_lists()[0]):
+    named = bool(people.find(cell))
+    if named or (cell.isalpha() and cell[:1].isupper() and
+                 cell.lower() in people.name_lists()[0]):
         kinds.add("name")  # a full name, or a given name alone (a first-name column)
     for hit in cues.find(lexicon.FlatView(cell)):
         if hit.label in ("treatment", "condition"):
             kinds.add("treatment")
-            break
+        elif hit.label == "staff" and not named:  # a role ("Receptionist"), not the nurse
+            kinds.add("staff")  # who treated someone ("Nurse Ada Finch")
     return kinds
 
 
@@ -143,6 +148,7 @@ def judge(table: Table, cues, own_domains: Iterable[str] = ()) -> str:
         return ""
     data = table.rows[1:] if header else table.rows
     people_seen: set[str] = set()
+    strong = False
     own = tuple(d.lower() for d in own_domains if d)
     own_mail = 0
     for row in data:
@@ -159,8 +165,11 @@ def judge(table: Table, cues, own_domains: Iterable[str] = ()) -> str:
                 other |= k & STRONG  # "Botox - Jane Smith" in one cell
         if other:
             people_seen.add(who)
+            strong = strong or bool(other & STRONG)
     if len(people_seen) < MIN_PEOPLE or own_mail * 2 >= len(people_seen):
         return ""
+    if not strong and not header and len(people_seen) < MIN_PEOPLE_CONTACTS_ONLY:
+        return ""  # a few names with phone numbers and no header: a contact block, not a list
     shown = [label for kind, label in _LABELS.items() if any(kind in k for k in kinds)]
     return f"{len(data)} rows, {len(people_seen)} people; columns: {', '.join(shown)}"
 

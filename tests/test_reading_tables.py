@@ -118,3 +118,24 @@ def test_exports_through_the_relay_and_the_cli(make_relay, sink, tmp_path):
     for subject in ("csv export", "xlsx export"):
         assert got[subject]["action"] == "hold", got[subject]
         assert "patient_list" in got[subject]["rules"], got[subject]
+
+
+def test_a_few_contacts_without_a_header_or_with_job_titles_are_not_a_list():
+    contacts = [[p[0], p[2]] for p in rd.PATIENTS]  # names and mobiles, no header
+    findings = patient_findings(agency_mail("c.csv", "text/csv", rd.csv_text(contacts)))
+    assert not [f for f in findings if f.rule == "patient_list"]
+    team = [[p[0], "Receptionist", p[2]] for p in rd.PATIENTS]
+    findings = patient_findings(agency_mail("t.csv", "text/csv", rd.csv_text(team)))
+    assert not [f for f in findings if f.rule == "patient_list"]
+    many = [[f"{first} {last}", f"07700 900{400 + i}"] for i, (first, last) in enumerate(
+        [("Harriet", "Quill"), ("Oscar", "Pembury"), ("Niamh", "Tulloch"), ("Grace", "Ellery"),
+         ("Megan", "Ashby"), ("Lewis", "Carrow")])]
+    findings = patient_findings(agency_mail("m.csv", "text/csv", rd.csv_text(many)))
+    assert [f for f in findings if f.rule == "patient_list"]
+
+
+def test_a_patient_list_naming_the_practitioner_is_still_a_list():
+    rows = [["Client", "DOB", "Treatment", "Practitioner"],
+            *[[p[0], p[1], p[5], "Nurse Ada Finch"] for p in rd.PATIENTS]]
+    findings = patient_findings(agency_mail("l.csv", "text/csv", rd.csv_text(rows)))
+    assert [f for f in findings if f.rule == "patient_list"]
