@@ -256,3 +256,17 @@ def test_a_data_uri_picture_in_an_html_body_is_read():
     assert [a.name for a in parsed.attachments] == ["inline-image-1"]
     (text,) = [p.text for p in parsed.body_parts if p.where == "attachment:inline-image-1#image"]
     assert "book now" in text.lower()
+
+
+@needs_ocr
+def test_every_page_of_a_multipage_tiff_is_read():
+    import io
+
+    first = rd.text_image(["Fax cover sheet", "To: records"], size=(700, 160), font_size=24)
+    second = rd.text_image(["Patient Harriet Quill", f"DOB {rd.PATIENTS[0][1]}"], size=(700, 160),
+                           font_size=24)
+    out = io.BytesIO()
+    first.save(out, "TIFF", save_all=True, append_images=[second])
+    (att,) = extract("fax.tif", "image/tiff", out.getvalue(), Limits())
+    text = dict(att.texts)["image"]
+    assert "Fax cover" in text and "Harriet Quill" in text and not att.over_limit

@@ -2,8 +2,8 @@
 XMP, PNG text chunks), read in an isolated child like PDFs are.
 
 Which images are read: every image attachment, inline picture (multipart/related `cid:`
-parts) and archive member that Pillow opens (PNG, JPEG, GIF and WebP first frame, TIFF first
-page, BMP, HEIC/HEIF through pillow-heif). Images too small to hold text (icons, logos,
+parts, data: URIs) and archive member that Pillow opens (PNG, JPEG, GIF and WebP first frame,
+TIFF up to MAX_TIFF_PAGES pages, BMP, HEIC/HEIF through pillow-heif). Images too small to hold text (icons, logos,
 signature badges, tracking pixels: under MIN_SIDE pixels on a side or MIN_PIXELS in all) are
 not read; small ones (screenshots at 1x) are read at up to twice their size, where Tesseract
 reads 12 px text far better; large ones (phone photos) are scaled down to OCR_MAX_PIXELS.
@@ -41,7 +41,8 @@ UPSCALE_BELOW = 1600  # and these at 1.5 times (screenshots at 1x have 12-14 px 
 UPSCALED_MAX_PIXELS = 4_000_000  # but an image is not enlarged past this
 OCR_MAX_PIXELS = 6_000_000  # larger images are scaled down to this before OCR
 BRIGHT_TEXT = 225  # grey level from which a pixel may be part of white caption letters
-MIN_OCR_SECONDS = 1.0  # with less time than this left for the message, an image is not read
+MIN_OCR_SECONDS = 1.0
+MAX_TIFF_PAGES = 10  # pages of a multi-page TIFF read (within the image's deadline)  # with less time than this left for the message, an image is not read
 
 
 def image_content(data: bytes, limits, reading: Reading | None) -> Content:
@@ -133,7 +134,39 @@ def _read_image(data: bytes, may_ocr: bool, seconds: float):
             text = f"{text.strip()}\n\n{bright.strip()}"
     if text.strip():
         content.texts.insert(0, ("image", text.strip()))
+    frames = getattr(im, "n_frames", 1) if im.format == "TIFF" else 1
+    if frames > 1:  # a multi-page scan or fax: its further pages, within the same deadline
+        _tiff_pages(im, frames, deadline, content)
     return content, facts
+
+
+def _tiff_pages(im, frames: int, deadline: float, content: Content) -> None:
+    pages = []
+    for k in range(1, min(frames, MAX_TIFF_PAGES)):
+        if deadline - time.monotonic() < MIN_OCR_SECONDS:
+            content.over_limit = f"TIFF of {frames} pages: pages {k + 1} on not read in time"
+            break
+        try:
+            im.seek(k)
+            im.load()
+        except Exception as e:
+            content.error = f"TIFF page {k + 1} could not be decoded: {type(e).__name__}"
+            break
+        text = _ocr(_ocr_size(_grayscale(im)), deadline)
+        if text is None:
+            content.over_limit = f"TIFF of {frames} pages: page {k + 1} not read in time"
+            break
+        if text.strip():
+            pages.append(text.strip())
+    else:
+        if frames > MAX_TIFF_PAGES:
+            content.over_limit = f"TIFF of {frames} pages: only the first {MAX_TIFF_PAGES} read"
+    if pages:
+        text = "\n\n".join(pages)
+        if content.texts and content.texts[0][0] == "image":
+            content.texts[0] = ("image", content.texts[0][1] + "\n\n" + text)
+        else:
+            content.texts.insert(0, ("image", text))
 
 
 def _ocr(gray, deadline: float) -> str | None:
