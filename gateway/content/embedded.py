@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import email
 import email.message
-import io
 import re
-import zipfile
 
-from gateway.content.archives import _check_listing, _safe_member_name
+from gateway.content.archives import _safe_member_name, open_listed, read_member
 from gateway.content.html import html_to_text
 from gateway.content.isolate import run_isolated
-from gateway.content.metadata import xmp_fields
+from gateway.content.metadata import labelled, xmp_fields
 from gateway.content.result import Budget, Content
 
 MAX_EMBEDDED = 100  # files taken out of one PDF, message or book
@@ -232,10 +230,7 @@ def epub_content(data: bytes, limits, budget: Budget) -> Content:
     """An EPUB book: the text of its XHTML chapters, in the order of their names, and its
     OPF metadata (title, author, publisher, rights, identifier)."""
     content = Content()
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    infos = [i for i in zf.infolist() if not i.is_dir()]
-    over = _check_listing([(i.filename, i.file_size, i.compress_size) for i in infos],
-                          limits, budget)
+    zf, infos, over = open_listed(data, limits, budget)
     if over:
         content.over_limit = over
         return content
@@ -245,7 +240,7 @@ def epub_content(data: bytes, limits, budget: Budget) -> Content:
         lower = info.filename.lower()
         if not lower.endswith((".xhtml", ".html", ".htm", ".opf")):
             continue
-        body = zf.read(info)
+        body = read_member(zf, info, budget.size)
         budget.size -= len(body)
         text = body.decode("utf-8", "replace")
         if lower.endswith(".opf"):
@@ -264,5 +259,5 @@ def epub_content(data: bytes, limits, budget: Budget) -> Content:
             if page.strip():
                 content.pages.append(page)
     if described:
-        content.texts.append(("metadata", "\n".join(f"{k}: {v}" for k, v in described)))
+        content.texts.append(("metadata", labelled(described)))
     return content

@@ -23,7 +23,7 @@ import warnings
 
 from gateway.content import ocr as ocr_engine
 from gateway.content.isolate import run_isolated
-from gateway.content.metadata import image_text_fields
+from gateway.content.metadata import image_text_fields, labelled
 from gateway.content.result import Content, Reading
 
 try:  # HEIC/HEIF photos from iPhones; registered here, before any child is forked
@@ -99,7 +99,7 @@ def _read_image(data: bytes, may_ocr: bool, seconds: float):
             return content, facts
         fields = image_text_fields(im)
         if fields:
-            content.texts.append(("metadata", "\n".join(f"{k}: {v}" for k, v in fields)))
+            content.texts.append(("metadata", labelled(fields)))
         im.seek(0)
         if im.format == "JPEG" and width * height > OCR_MAX_PIXELS:
             # decode at a reduced scale straight from the DCT: far less work on huge photos

@@ -89,6 +89,11 @@ _XMP_TEXT_ELEMENT = re.compile(r"<(%s)\b[^>]*?(?:/>|>(.*?)</\1>)" % "|".join(
 MAX_FIELD = 2000  # characters kept of one text field
 
 
+def labelled(pairs) -> str:
+    """(label, text) pairs as the "Label: text" lines of a #metadata text part."""
+    return "\n".join(f"{k}: {v}" for k, v in pairs)
+
+
 def xmp_text(xmp: str) -> list[tuple[str, str]]:
     """Descriptive text of an XMP packet (title, description, keywords), as (label, text)."""
     out = []

@@ -8,7 +8,8 @@ import zipfile
 from xml.etree import ElementTree
 
 from gateway.content import active, tables
-from gateway.content.archives import _check_listing
+from gateway.content.archives import open_listed, read_member
+from gateway.content.metadata import labelled
 from gateway.content.result import Budget, Content
 
 OOXML = {
@@ -74,10 +75,7 @@ def xml_text(xml: bytes) -> str:
 
 def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
     content = Content()
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    infos = [i for i in zf.infolist() if not i.is_dir()]
-    over = _check_listing([(i.filename, i.file_size, i.compress_size) for i in infos],
-                          limits, budget)
+    zf, infos, over = open_listed(data, limits, budget)
     if over:
         content.over_limit = over
         return content
@@ -123,7 +121,7 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
             if "docProps/custom.xml" in names:
                 described += _custom_properties(read("docProps/custom.xml"))
             if described:
-                content.texts.append(("metadata", "\n".join(f"{k}: {v}" for k, v in described)))
+                content.texts.append(("metadata", labelled(described)))
         else:
             for n in ("content.xml", "styles.xml"):
                 if n in names:
@@ -139,8 +137,7 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
                 content.metadata += _xml_properties(meta)
                 described = _described(meta) + _custom_properties(meta)
                 if described:
-                    content.texts.append(("metadata",
-                                          "\n".join(f"{k}: {v}" for k, v in described)))
+                    content.texts.append(("metadata", labelled(described)))
     except _OverLimit as e:
         content.over_limit = str(e)
     except ElementTree.ParseError as e:
@@ -165,11 +162,10 @@ def _embedded(zf, names, budget: Budget) -> list[tuple[str, bytes]]:
         info = names[n]
         if len(out) >= MAX_EMBEDDINGS or info.file_size > budget.size:
             raise _OverLimit(f"embedded object {n.rsplit('/', 1)[-1]} over the archive limits")
-        with zf.open(info) as f:
-            body = f.read(info.file_size + 1)
-        if len(body) > info.file_size:
-            raise _OverLimit(f"{n} is larger than its directory says")
-        out.append((n.rsplit("/", 1)[-1], body))
+        try:
+            out.append((n.rsplit("/", 1)[-1], read_member(zf, info, budget.size)))
+        except ValueError as e:
+            raise _OverLimit(str(e)) from None
     return out
 
 

@@ -14,7 +14,7 @@ import pypdfium2.raw as pdfium_c
 from gateway.content import ocr as ocr_engine
 from gateway.content.embedded import pdf_embedded
 from gateway.content.isolate import run_isolated
-from gateway.content.metadata import xmp_fields, xmp_text
+from gateway.content.metadata import labelled, xmp_fields, xmp_text
 from gateway.content.result import Content
 
 MIN_PAGE_CHARS = 3  # a page with fewer visible characters than this has "no text"
@@ -58,7 +58,7 @@ def _read_pdf(data: bytes, limits, use_pdfium: bool) -> Content:
         content.metadata = pdf_metadata(reader)
         described = pdf_described(reader)
         if described:
-            content.texts.append(("metadata", "\n".join(f"{k}: {v}" for k, v in described)))
+            content.texts.append(("metadata", labelled(described)))
         try:
             content.members = pdf_embedded(reader, limits.archive_max_size)
         except Exception as e:  # over the limits: nothing embedded is taken, and it is said
