@@ -71,7 +71,7 @@ class ScanSettings:
     pdf_seconds: float = 10.0  # wall clock per PDF, OCR included; past it: attachment_too_large
     ocr: bool = True  # read pages with images and no text with Tesseract, when installed
     ocr_max_pages: int = 20  # pages per PDF read by OCR; the rest count as pdf_no_text
-    ocr_max_images: int = 10  # images read by OCR per message; the rest: attachment_too_large
+    ocr_max_images: int = 10  # images read by OCR per message; unread screenshots: image_not_read
     image_seconds: float = 8.0  # wall clock per image, OCR included
     ocr_seconds: float = 20.0  # wall clock of image OCR per message, all images together
     archive_max_depth: int = 3  # zip in zip in zip ...

@@ -75,9 +75,8 @@ class AttachmentScanner:
                        "(Tesseract missing or off, or over its page or time limit), so they "
                        "could not be screened.",
         "attachment_too_large": "An attachment over a screening limit (PDF pages, seconds per "
-                                "document, images read by OCR per message, or an archive's "
-                                "depth, size, file count or compression ratio: a zip bomb), "
-                                "so it was not fully screened.",
+                                "document, or an archive's depth, size, file count or "
+                                "compression ratio: a zip bomb), so it was not fully screened.",
         "image_unreadable": "An image that cannot be decoded (corrupt or truncated), so what it "
                             "shows could not be screened; medium.",
         "attachment_macro": "An Office document with VBA macros (oletools): medium; high when "
@@ -89,7 +88,8 @@ class AttachmentScanner:
                                "posting to another site or asking for a password: high; "
                                "other script: medium.",
         "image_not_read": "An image that looks like a document or screenshot whose text was "
-                          "not read (Tesseract missing or off, or OCR failed); medium.",
+                          "not read (Tesseract missing or off, OCR failed, or past the limit "
+                          "of images or seconds of OCR per message); medium.",
     }
 
     def scan(self, msg: ParsedMessage) -> Iterator[Finding]:

@@ -136,17 +136,22 @@ def test_ocr_off_in_the_config_is_like_no_tesseract():
     assert "OCR is off" in shot.unread or "not installed" in shot.unread
 
 
-def test_images_past_the_cap_are_held_with_a_finding(monkeypatch):
+def test_screenshots_past_the_cap_are_tagged_and_photos_left_alone(monkeypatch):
     monkeypatch.setattr(ocr, "ocr_pgm", lambda *a: "read")
     monkeypatch.setattr(ocr, "tesseract", lambda: "/usr/bin/tesseract")
     png = rd.encode(rd.diary_screenshot(), "PNG")
+    cup = rd.encode(rd.photo(), "JPEG")
     limits = dataclasses.replace(Limits(), ocr_max_images=2)
-    msg = parse(docs.mail("three", attachments=[(f"s{i}.png", "image/png", png)
-                                                for i in range(3)]), limits)
+    msg = parse(docs.mail("four", attachments=[(f"s{i}.png", "image/png", png)
+                                               for i in range(3)] + [("cup.jpg", "image/jpeg",
+                                                                      cup)]), limits)
     read = [a for a in msg.attachments if dict(a.texts).get("image") == "read"]
-    capped = [a for a in msg.attachments if a.over_limit]
-    assert len(read) == 2 and len(capped) == 1
-    assert "over the limit of 2 images read per message" in capped[0].over_limit
+    capped = [a for a in msg.attachments if a.unread]
+    assert len(read) == 2 and [a.name for a in capped] == ["s2.png"]
+    assert "over the limit of 2 images read by OCR per message" in capped[0].unread
+    from scanners.attachments import AttachmentScanner
+    (finding,) = [f for f in AttachmentScanner().scan(msg) if f.rule == "image_not_read"]
+    assert str(finding.severity) == "medium" and finding.where == "attachment:s2.png"
 
 
 def test_an_image_reader_that_hangs_is_killed_at_its_deadline(monkeypatch):

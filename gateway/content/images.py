@@ -9,10 +9,10 @@ not read; small ones (screenshots at 1x) are read at up to twice their size, whe
 reads 12 px text far better; large ones (phone photos) are scaled down to OCR_MAX_PIXELS.
 
 The message's `Reading` bounds the cost: at most `ocr_max_images` images and `ocr_seconds`
-of OCR per message, `image_seconds` per image. An image past either is left unread and said
-so (`over_limit`: held as attachment_too_large). Without Tesseract, or with OCR off, an image
-that looks like a document or screenshot (a plain background that covers much of it, and
-sharp edges: text) is said to be unread (`unread`: image_not_read, tagged). An image Pillow
+of OCR per message, `image_seconds` per image. Past the cap, without Tesseract, or with OCR
+off, an image that looks like a document or screenshot (a plain background that covers much
+of it, and sharp edges: text) is said to be unread (`unread`: image_not_read, tagged);
+photos are left to the photo check. An image Pillow
 cannot decode (truncated, corrupt) is an `error`: the attachment scanner reports it.
 """
 from __future__ import annotations
@@ -65,13 +65,15 @@ def image_content(data: bytes, limits, reading: Reading | None) -> Content:
     content, facts = value
     if facts.get("ocr_done"):
         reading.images -= 1
-    if facts.get("needs_ocr") and not content.error:
+    if facts.get("needs_ocr") and not content.error and facts.get("documentish"):
+        # past the message's cap only pictures that look like documents or screenshots are
+        # said to be unread: a newsletter's product photos are not worth a finding each
         if want_ocr and not may_ocr:
-            why = (f"over the limit of {limits.ocr_max_images} images read per message"
-                   if reading.images <= 0 else
-                   f"over the limit of {limits.ocr_seconds:g} s of image OCR per message")
-            content.over_limit = f"image text not read: {why}"
-        elif not want_ocr and facts.get("documentish"):
+            content.unread = (f"over the limit of {limits.ocr_max_images} images read by OCR "
+                              "per message" if reading.images <= 0 else
+                              f"over the limit of {limits.ocr_seconds:g} s of image OCR per "
+                              "message")
+        elif not want_ocr:
             content.unread = ("looks like a document or screenshot; OCR is off" if
                               ocr_engine.tesseract() is not None else
                               "looks like a document or screenshot; Tesseract is not installed")
