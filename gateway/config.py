@@ -91,6 +91,9 @@ class ScanSettings:
     pdf_seconds: float = 10.0  # wall clock per PDF, OCR included; past it: attachment_too_large
     ocr: bool = True  # read pages with images and no text with Tesseract, when installed
     ocr_max_pages: int = 20  # pages per PDF read by OCR; the rest count as pdf_no_text
+    ocr_max_images: int = 10  # images read by OCR per message; unread screenshots: image_not_read
+    image_seconds: float = 8.0  # wall clock per image, OCR included
+    ocr_seconds: float = 20.0  # wall clock of image OCR per message, all images together
     archive_max_depth: int = 3  # zip in zip in zip ...
     archive_max_files: int = 1000  # files in one attachment's archives, nested ones included
     archive_max_size: int = 200 * 1024 * 1024  # bytes unpacked from one attachment, in all
@@ -477,11 +480,11 @@ def _validate(s: Settings, source: str) -> Settings:
     if s.scan.time_budget <= 0:
         fail("scan.time_budget", "must be positive")
     for key in ("max_pdf_pages", "pdf_seconds", "archive_max_files", "archive_max_size",
-                "archive_max_ratio"):
+                "archive_max_ratio", "image_seconds", "ocr_seconds"):
         if getattr(s.scan, key) <= 0:
             fail(f"scan.{key}", "must be positive")
-    if s.scan.archive_max_depth < 0 or s.scan.ocr_max_pages < 0:
-        fail("scan", "archive_max_depth and ocr_max_pages must not be negative")
+    if s.scan.archive_max_depth < 0 or s.scan.ocr_max_pages < 0 or s.scan.ocr_max_images < 0:
+        fail("scan", "archive_max_depth, ocr_max_pages and ocr_max_images must not be negative")
     if s.delivery.workers < 1:
         fail("delivery.workers", "must be at least 1")
     if s.delivery.delay_warning < 0:

@@ -77,6 +77,19 @@ class AttachmentScanner:
         "attachment_too_large": "An attachment over a screening limit (PDF pages, seconds per "
                                 "document, or an archive's depth, size, file count or "
                                 "compression ratio: a zip bomb), so it was not fully screened.",
+        "image_unreadable": "An image that cannot be decoded (corrupt or truncated), so what it "
+                            "shows could not be screened; medium.",
+        "attachment_macro": "An Office document with VBA macros (oletools): medium; high when "
+                            "a macro runs on opening and can write files or run programs "
+                            "(MacroRaptor), or when the file is named as a type that holds "
+                            "no macros (.docx, .xlsx, .pptx).",
+        "html_active_content": "An HTML or SVG attachment that sends the reader elsewhere "
+                               "(meta refresh, script setting the location) or has a form "
+                               "posting to another site or asking for a password: high; "
+                               "other script: medium.",
+        "image_not_read": "An image that looks like a document or screenshot whose text was "
+                          "not read (Tesseract missing or off, OCR failed, or past the limit "
+                          "of images or seconds of OCR per message); medium.",
     }
 
     def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
@@ -97,9 +110,17 @@ class AttachmentScanner:
             rule = "pdf_encrypted" if att.is_pdf or suffix == ".pdf" else "attachment_encrypted"
             yield Finding(CATEGORY, rule, Severity.HIGH, att.where,
                           "encrypted PDF" if rule == "pdf_encrypted" else f"encrypted {att.real_type}")
+        elif att.error and _is_image(att):
+            yield Finding(CATEGORY, "image_unreadable", Severity.MEDIUM, att.where,
+                          att.error[:160])
         elif att.error:
             yield Finding(CATEGORY, "attachment_unreadable", Severity.HIGH, att.where,
                           att.error[:160])
+        if att.active:
+            yield from _active(att, suffix)
+        if att.unread:
+            yield Finding(CATEGORY, "image_not_read", Severity.MEDIUM, att.where,
+                          att.unread[:160])
         if att.over_limit:
             yield Finding(CATEGORY, "attachment_too_large", Severity.HIGH, att.where,
                           att.over_limit[:160])
@@ -109,6 +130,44 @@ class AttachmentScanner:
             total = att.page_count or len(att.pages)
             yield Finding(CATEGORY, "pdf_no_text", Severity.HIGH, f"{att.where}#page={pages[0]}",
                           f"{len(pages)} of {total} page(s) with no text: {listed}")
+
+
+_MACRO_FREE = {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".pdf", ".rtf", ".txt",
+               ".csv"}
+
+
+def _active(att: Attachment, suffix: str) -> Iterator[Finding]:
+    facts = {f.partition(":")[0]: [] for f in att.active}
+    for f in att.active:
+        kind, _, detail = f.partition(":")
+        if detail:
+            facts[kind].append(detail)
+    if "macros" in facts:
+        why = ["VBA macros"]
+        if facts.get("autoexec"):
+            why.append("run on opening (" + ", ".join(facts["autoexec"][:3]) + ")")
+        if facts.get("mraptor"):
+            why.append("write or execute (MacroRaptor " + facts["mraptor"][0] + ")")
+        disguised = suffix in _MACRO_FREE
+        if disguised:
+            why.append(f"named {suffix}")
+        high = disguised or bool(facts.get("autoexec") and facts.get("mraptor"))
+        yield Finding(CATEGORY, "attachment_macro", Severity.HIGH if high else Severity.MEDIUM,
+                      att.where, "; ".join(why)[:160])
+    if "redirect" in facts or "form" in facts:
+        what = [("redirects elsewhere" if h == "elsewhere" else f"redirects to {h}")
+                for h in facts.get("redirect", [])[:2]] + \
+            [("asks for a password" if h == "password" else f"form posts to {h}")
+             for h in facts.get("form", [])[:2]]
+        yield Finding(CATEGORY, "html_active_content", Severity.HIGH, att.where,
+                      "; ".join(what)[:160])
+    elif "script" in facts:
+        yield Finding(CATEGORY, "html_active_content", Severity.MEDIUM, att.where,
+                      "runs script")
+
+
+def _is_image(att: Attachment) -> bool:
+    return att.real_type.startswith("image/") and att.real_type != "image/svg+xml"
 
 
 def _mismatch(att: Attachment, suffix: str) -> str:

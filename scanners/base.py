@@ -82,8 +82,20 @@ class Attachment:
     page_count: int = 0  # pages the document has, also those past the page limit
     no_text_pages: tuple[int, ...] = ()  # pages (from 0) with images but no text and no OCR
     ocr_pages: tuple[int, ...] = ()  # pages (from 0) whose text came from OCR
-    images: tuple[bytes, ...] = field(repr=False, default=())  # pictures inside a PDF, as
-    # image files, for the photo check (gateway/content/pdf.py pdf_images)
+    images: tuple[bytes, ...] = field(repr=False, default=())  # pictures inside a PDF or an
+    # Office document, as image files, for the photo check and OCR (pdf.py, office.py)
+    # added by the reading issue (gateway/content/images.py, ...): all have defaults
+    # text a recipient can see besides the pages, as (kind, text): ("image", the OCR text of
+    # a picture), ("metadata", document properties, EXIF/PNG text); parse.py gives each to
+    # every scanner as a TextPart with where "attachment:NAME#kind"
+    texts: tuple[tuple[str, str], ...] = ()
+    unread: str = ""  # why text an image seems to hold was not read (no OCR, OCR failed)
+    # tables as (label, rows): ("", rows) for a CSV, ("sheet=Clients", rows) for a sheet;
+    # parse.py gives them to the scanners as ParsedMessage.tables
+    tables: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = field(repr=False, default=())
+    # what it does when opened (gateway/content/active.py): "macros", "autoexec:Document_Open",
+    # "suspicious:Shell", "mraptor:AWX", "script", "redirect:HOST", "form:HOST"
+    active: tuple[str, ...] = ()
 
     @property
     def where(self) -> str:
@@ -98,6 +110,15 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Table:
+    """A table as its reader sees it (gateway/content/tables.py): CSV/TSV, a sheet, an HTML
+    table, the contacts of a vCard file, the events of a calendar. Its text is also in the
+    TextParts; this keeps the rows and columns."""
+    where: str  # "attachment:NAME", "attachment:NAME#sheet=Clients", "body#table=1"
+    rows: tuple[tuple[str, ...], ...]  # cell text, row by row (the first is often a header)
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedMessage:
     headers: tuple[tuple[str, str], ...]
     subject: str
@@ -106,6 +127,7 @@ class ParsedMessage:
     body_parts: tuple[TextPart, ...]
     attachments: tuple[Attachment, ...]
     defects: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()  # every table in the body and the attachments
 
     def header(self, name: str, default: str = "") -> str:
         name = name.lower()

@@ -10,6 +10,8 @@ What it reads (every TextPart of the message, quoted text included, and image at
   register      the clinic's patient register (gateway/register.py) as salted hashes: a
                 registered patient's name together with one of their other identifiers
   photographs   scanners/photos.py: faces (OpenCV) and camera EXIF in images, in PDFs too
+  tables        scanners/tables.py: a table listing several people with identifiers or
+                treatments is one high patient_list finding (its cells' low ones are dropped)
 
 How severe (the aggregation): one weak signal alone is low (a phone number, an e-mail
 address, an address); an identifier next to a patient's name, a clinical cue or another
@@ -37,7 +39,7 @@ import email.utils
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from scanners import identifiers, lexicon, patient_keys, people, photos, redact
+from scanners import identifiers, lexicon, patient_keys, people, photos, redact, tables
 from scanners.base import Attachment, Finding, ParsedMessage, Severity, address_tag
 from scanners.identifiers import Ident
 
@@ -107,6 +109,7 @@ class PatientDataScanner:
         "jigsaw_identification": "A person's name next to a treatment, condition or "
                                  "complication: identifies a patient even with no identifier; "
                                  "high.",
+        tables.RULE: tables.DESCRIPTION,
     }
 
     def __init__(self, clinic_names=(), practitioners=(), addresses=(), postcodes=(), phones=(),
@@ -139,7 +142,8 @@ class PatientDataScanner:
         findings.extend(self._register(parts))
         findings.extend(self._photos(msg.attachments, parts))
         findings.extend(_exposed(msg))
-        findings = list(dict.fromkeys(findings))
+        findings.extend(tables.patient_lists(msg, self._cues, self.own_domains))
+        findings = tables.collapse(list(dict.fromkeys(findings)))
         tag = self._addressee(msg, parts, findings)
         if tag:
             findings = [replace(f, addressee=tag) for f in findings]

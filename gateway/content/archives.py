@@ -50,6 +50,25 @@ def _zip_members(data: bytes, limits, budget: Budget):
     return members, "", ""
 
 
+def open_listed(data: bytes, limits, budget: Budget):
+    """(zipfile, its file entries, over_limit) of a zip that is a document (office, EPUB):
+    the listing is checked against the budget before anything is inflated."""
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    return zf, infos, _check_listing([(i.filename, i.file_size, i.compress_size)
+                                      for i in infos], limits, budget)
+
+
+def read_member(zf, info, cap: int) -> bytes:
+    """One member, never more than its listed size or `cap` bytes (a listing may lie)."""
+    with zf.open(info) as f:
+        body = f.read(min(info.file_size, cap) + 1)
+    if len(body) > min(info.file_size, cap):
+        raise ValueError(f"{_safe_member_name(info.filename)} is larger than its listing "
+                         f"or over {cap:,} bytes")
+    return body
+
+
 def _check_listing(entries, limits, budget: Budget) -> str:
     """Why this archive listing is over a limit ('' if it is not); charges the budget."""
     if len(entries) > budget.files:

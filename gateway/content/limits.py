@@ -13,6 +13,9 @@ class Limits:
     pdf_seconds: float = 10.0
     ocr: bool = True
     ocr_max_pages: int = 20
+    ocr_max_images: int = 10  # images read by OCR per message; past it: image_not_read
+    image_seconds: float = 8.0  # wall clock per image (decode, OCR, metadata)
+    ocr_seconds: float = 20.0  # wall clock of image OCR per message, all images together
     archive_max_depth: int = 3
     archive_max_files: int = 1000
     archive_max_size: int = 200 * 1024 * 1024

@@ -68,3 +68,100 @@ def image_metadata(data: bytes) -> list[tuple[str, str]]:
     except Exception:  # a broken image header: no metadata, the image itself is not screened
         pass
     return out
+
+
+# -- text fields a person reads (captions, comments, titles), for every scanner -------------
+
+_EXIF_TEXT = {0x010E: "Description", 0x013B: "Artist", 0x9C9B: "Title", 0x9C9C: "Comment",
+              0x9C9D: "Author", 0x9C9E: "Keywords", 0x9C9F: "Subject"}
+_EXIF_IFD_TEXT = {0x9286: "User comment"}
+_IPTC_TEXT = {(2, 5): "Title", (2, 25): "Keywords", (2, 80): "By-line", (2, 105): "Headline",
+              (2, 120): "Caption"}
+_PNG_SKIP = {"xml:com.adobe.xmp", "software", "icc_profile", "exif", "dpi", "gamma",
+             "transparency", "aspect", "interlace", "srgb", "chromaticity", "duration", "loop",
+             "background", "version", "extension", "timestamp", "creation time"}
+_XMP_TEXT = {"dc:title": "Title", "dc:description": "Description", "dc:subject": "Keywords",
+             "photoshop:Headline": "Headline", "photoshop:CaptionWriter": "Caption writer",
+             "exif:UserComment": "User comment", "xmp:Label": "Label",
+             "Iptc4xmpCore:Location": "Location", "pdf:Keywords": "Keywords"}
+_XMP_TEXT_ELEMENT = re.compile(r"<(%s)\b[^>]*?(?:/>|>(.*?)</\1>)" % "|".join(
+    map(re.escape, _XMP_TEXT)), re.DOTALL)
+MAX_FIELD = 2000  # characters kept of one text field
+
+
+def labelled(pairs) -> str:
+    """(label, text) pairs as the "Label: text" lines of a #metadata text part."""
+    return "\n".join(f"{k}: {v}" for k, v in pairs)
+
+
+def xmp_text(xmp: str) -> list[tuple[str, str]]:
+    """Descriptive text of an XMP packet (title, description, keywords), as (label, text)."""
+    out = []
+    for m in _XMP_TEXT_ELEMENT.finditer(xmp[:512 * 1024]):
+        value = " ".join(_TAGS.sub(" ", m.group(2) or "").split())
+        if value:
+            out.append((_XMP_TEXT[m.group(1)], value[:MAX_FIELD]))
+    return out
+
+
+def _field_text(value) -> str:
+    if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
+        value = bytes(value)  # XP* tags as a tuple of bytes
+    if isinstance(value, bytes):
+        if value[:8] in (b"ASCII\x00\x00\x00", b"UNICODE\x00", b"JIS\x00\x00\x00\x00\x00",
+                         b"\x00" * 8):  # EXIF UserComment: an 8-byte character code first
+            code, value = value[:8], value[8:]
+            value = value.decode("utf-16-le" if code.startswith(b"UNICODE") and
+                                 value[1:2] == b"\x00" else "utf-16-be" if
+                                 code.startswith(b"UNICODE") else "utf-8", "replace")
+        elif len(value) > 1 and value[1:2] == b"\x00":  # XP* tags are UTF-16LE
+            value = value.decode("utf-16-le", "replace")
+        else:
+            value = value.decode("utf-8", "replace")
+    return " ".join(str(value).replace("\x00", " ").split())[:MAX_FIELD]
+
+
+def image_text_fields(im) -> list[tuple[str, str]]:
+    """Text a person can read in an open image's metadata, as (label, text): EXIF
+    ImageDescription, Artist, UserComment and the Windows XP fields, IPTC caption, headline,
+    keywords, XMP title, description and keywords, and PNG tEXt/zTXt/iTXt chunks."""
+    from PIL import IptcImagePlugin
+
+    out: list[tuple[str, str]] = []
+    try:
+        exif = im.getexif()
+        for tag, label in _EXIF_TEXT.items():
+            text = _field_text(exif.get(tag)) if exif.get(tag) else ""
+            if text:
+                out.append((label, text))
+        sub = exif.get_ifd(0x8769)
+        for tag, label in _EXIF_IFD_TEXT.items():
+            text = _field_text(sub.get(tag)) if sub.get(tag) else ""
+            if text:
+                out.append((label, text))
+    except Exception:
+        pass
+    try:
+        iptc = IptcImagePlugin.getiptcinfo(im) or {}
+        for tag, label in _IPTC_TEXT.items():
+            value = iptc.get(tag)
+            if isinstance(value, list):
+                value = b"; ".join(value)
+            text = _field_text(value) if value else ""
+            if text:
+                out.append((label, text))
+    except Exception:
+        pass
+    try:
+        for key, value in (getattr(im, "text", None) or {}).items():
+            if str(key).lower() in _PNG_SKIP or str(key).lower().startswith("raw profile"):
+                continue
+            text = _field_text(value)
+            if text:
+                out.append((str(key)[:40], text))
+    except Exception:
+        pass
+    xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
+    if xmp:
+        out += xmp_text(xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else str(xmp))
+    return list(dict.fromkeys(out))

@@ -7,7 +7,9 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
-from gateway.content.archives import _check_listing
+from gateway.content import active, tables
+from gateway.content.archives import open_listed, read_member
+from gateway.content.metadata import labelled
 from gateway.content.result import Budget, Content
 
 OOXML = {
@@ -22,14 +24,19 @@ XML_MAX = 32 * 1024 * 1024  # largest XML member of an office document we parse
 def office_kind(data: bytes) -> str:
     """A zip that is really an office document (libmagic says application/zip for some)."""
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        names = set(zf.namelist())
     except Exception:
         return ""
     for real, prefix in OOXML.items():
         if "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names):
             return real
     if "content.xml" in names and "mimetype" in names:
-        return ODF_PREFIX + "text"
+        try:
+            declared = zf.open("mimetype").read(100).decode("ascii", "replace").strip()
+        except Exception:
+            declared = ""
+        return declared if declared.startswith(ODF_PREFIX) else ODF_PREFIX + "text"
     return ""
 
 
@@ -56,7 +63,7 @@ def xml_text(xml: bytes) -> str:
                 out.append(elem.tail)
             continue
         stack.append((elem, True))
-        if tag in ("instrText", "delText"):  # field codes and deleted text are not shown
+        if tag == "instrText":  # field codes are not shown (tracked deletions, delText, are)
             continue
         if tag == "c" and elem.get("t") == "s":  # a spreadsheet cell that only points at a
             continue  # shared string (sharedStrings.xml is read as a part of its own)
@@ -68,14 +75,14 @@ def xml_text(xml: bytes) -> str:
 
 def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
     content = Content()
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    infos = [i for i in zf.infolist() if not i.is_dir()]
-    over = _check_listing([(i.filename, i.file_size, i.compress_size) for i in infos],
-                          limits, budget)
+    zf, infos, over = open_listed(data, limits, budget)
     if over:
         content.over_limit = over
         return content
     names = {i.filename: i for i in infos}
+    if active.has_vba_part(names):
+        content.active, content.error = active.vba_facts(data, limits)
+        content.active = content.active or ["macros"]  # a VBA part is a macro project
 
     def read(member: str) -> bytes:
         info = names[member]
@@ -91,21 +98,46 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
             prefix = OOXML[real]
             parts = sorted(n for n in names if n.startswith(prefix) and n.endswith(".xml") and (
                 re.match(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$", n)
-                or re.match(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml$", n)
-                or re.match(r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+)\.xml$", n)))
+                or re.match(r"xl/(sharedStrings|worksheets/sheet\d+|comments\d*|comments/comment\d*)\.xml$", n)
+                or re.match(r"xl/threadedComments/threadedComment\d*\.xml$", n)
+                or re.match(r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+)\.xml$", n)
+                or re.match(r"ppt/comments/(modernComment|comment)[^/]*\.xml$", n)))
             parts.sort(key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)])
-            content.pages = [t for t in (xml_text(read(n)) for n in parts) if t]
+            bodies = {n: read(n) for n in parts}
+            content.pages = [t for t in (xml_text(b) for b in bodies.values()) if t]
+            if prefix == "xl/":
+                content.tables = _sheet_tables(bodies, names, read)
+            # pictures (read by OCR, checked for faces) and embedded files (OLE objects,
+            # packaged files, other Office documents: screened as members)
+            media = sorted(n for n in names if re.match(r"(word|xl|ppt)/media/[^/]+$", n)
+                           and names[n].file_size <= MEDIA_MAX)
+            content.images = [read(n) for n in media[:MAX_MEDIA]]
+            content.members = _embedded(zf, names, budget)
             for meta_part in ("docProps/core.xml", "docProps/app.xml"):
                 if meta_part in names:
                     content.metadata += _xml_properties(read(meta_part))
+            described = _described(read("docProps/core.xml")) if "docProps/core.xml" in names \
+                else []
+            if "docProps/custom.xml" in names:
+                described += _custom_properties(read("docProps/custom.xml"))
+            if described:
+                content.texts.append(("metadata", labelled(described)))
         else:
             for n in ("content.xml", "styles.xml"):
                 if n in names:
-                    text = xml_text(read(n))
+                    body = read(n)
+                    text = xml_text(body)
                     if text:
                         content.pages.append(text)
+                    if n == "content.xml" and real == ODF_PREFIX + "spreadsheet":
+                        content.tables = [(f"sheet={name}", rows)
+                                          for name, rows in tables.ods_tables(body)]
             if "meta.xml" in names:
-                content.metadata += _xml_properties(read("meta.xml"))
+                meta = read("meta.xml")
+                content.metadata += _xml_properties(meta)
+                described = _described(meta) + _custom_properties(meta)
+                if described:
+                    content.texts.append(("metadata", labelled(described)))
     except _OverLimit as e:
         content.over_limit = str(e)
     except ElementTree.ParseError as e:
@@ -115,6 +147,48 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
 
 class _OverLimit(Exception):
     pass
+
+
+MAX_MEDIA = 20  # pictures taken from one document
+MEDIA_MAX = 20 * 1024 * 1024
+MAX_EMBEDDINGS = 50
+
+
+def _embedded(zf, names, budget: Budget) -> list[tuple[str, bytes]]:
+    """word/embeddings/*, xl/embeddings/*, ppt/embeddings/*: read here, charged to the
+    budget by extract.py when they are screened as members."""
+    out = []
+    for n in sorted(n for n in names if re.match(r"(word|xl|ppt)/embeddings/[^/]+$", n)):
+        info = names[n]
+        if len(out) >= MAX_EMBEDDINGS or info.file_size > budget.size:
+            raise _OverLimit(f"embedded object {n.rsplit('/', 1)[-1]} over the archive limits")
+        try:
+            out.append((n.rsplit("/", 1)[-1], read_member(zf, info, budget.size)))
+        except ValueError as e:
+            raise _OverLimit(str(e)) from None
+    return out
+
+
+def _sheet_tables(bodies: dict[str, bytes], names, read) -> list[tuple[str, tuple]]:
+    """Each worksheet as a table, labelled "sheet=NAME" ("sheet=NAME (hidden)")."""
+    shared = tables.xlsx_shared_strings(bodies["xl/sharedStrings.xml"]) \
+        if "xl/sharedStrings.xml" in bodies else []
+    titles = {}
+    if "xl/workbook.xml" in names:
+        rels = read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names \
+            else None
+        try:
+            titles = tables.xlsx_sheet_names(read("xl/workbook.xml"), rels)
+        except ElementTree.ParseError:
+            titles = {}
+    out = []
+    for part, body in bodies.items():
+        if re.match(r"xl/worksheets/sheet\d+\.xml$", part):
+            rows = tables.xlsx_sheet_rows(body, shared)
+            if len(rows) >= tables.MIN_ROWS:
+                title = titles.get(part, part.rsplit("/", 1)[-1][:-4])
+                out.append((f"sheet={title}", rows))
+    return out[: tables.MAX_TABLES]
 
 
 _PROPERTY_KEYS = {"creator": "author", "initial-creator": "author", "lastModifiedBy": "modified_by",
@@ -132,6 +206,44 @@ def _xml_properties(xml: bytes) -> list[tuple[str, str]]:
             value = " ".join("".join(elem.itertext()).split())
             if key and value:
                 out.append((key, value[:300]))
+    except ElementTree.ParseError:
+        pass
+    return out
+
+
+# Properties a person fills in to say what a document is about; the author, company and
+# application fields say who made it and are left to the copyright scanner (`metadata`).
+_DESCRIBED = {"title": "Title", "subject": "Subject", "keywords": "Keywords",
+              "description": "Description", "category": "Category",
+              "contentStatus": "Status"}
+
+
+def _described(xml: bytes) -> list[tuple[str, str]]:
+    out = []
+    try:
+        for elem in ElementTree.fromstring(xml).iter():
+            label = _DESCRIBED.get(elem.tag.rsplit("}", 1)[-1]) if isinstance(elem.tag, str) \
+                else None
+            value = " ".join("".join(elem.itertext()).split())
+            if label and value:
+                out.append((label, value[:2000]))
+    except ElementTree.ParseError:
+        pass
+    return out
+
+
+def _custom_properties(xml: bytes) -> list[tuple[str, str]]:
+    """OOXML docProps/custom.xml <property name=...> and ODF <meta:user-defined meta:name=...>."""
+    out = []
+    try:
+        for elem in ElementTree.fromstring(xml).iter():
+            tag = elem.tag.rsplit("}", 1)[-1] if isinstance(elem.tag, str) else ""
+            if tag not in ("property", "user-defined"):
+                continue
+            name = next((v for k, v in elem.attrib.items() if k.rsplit("}", 1)[-1] == "name"), "")
+            value = " ".join("".join(elem.itertext()).split())
+            if name and value:
+                out.append((" ".join(name.split())[:60], value[:2000]))
     except ElementTree.ParseError:
         pass
     return out

@@ -7,6 +7,8 @@ Scanners only ever see the ParsedMessage built here.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.message
 import email.utils
@@ -18,13 +20,17 @@ from mailparser.utils import decode_header_part
 from gateway.content.extract import extract
 from gateway.content.html import html_to_text
 from gateway.content.limits import Limits
+from gateway.content.result import Reading
+from gateway.content.tables import html_tables
 from scanners import redact
-from scanners.base import Attachment, ParsedMessage, TextPart
+from scanners.base import Attachment, ParsedMessage, Table, TextPart
 
 # mail-parser logs undecodable headers verbatim; headers can carry patient data.
 logging.getLogger("mailparser").setLevel(logging.CRITICAL + 1)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]+")
+_MIME_NOTICE = re.compile(r"(?i)this is a multi-?part message in mime format\.?")
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r"\n\s*\n+")
 
@@ -39,17 +45,34 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     body_parts: list[TextPart] = []
     attachments: list[Attachment] = []
     defects: list[str] = []
+    reading = Reading(limits.ocr_max_images, limits.ocr_seconds)
+    body_tables: list = []
     for part, depth, index, shown, forwarded in _leaves(msg, limits):
         defects.extend(type(d).__name__ for d in part.defects)
         name = _filename(part)
         ctype = part.get_content_type()
         if _is_body_text(part, name):
-            if shown:  # of a multipart/alternative, only the alternative a reader sees
-                body_parts.append(TextPart("body#forwarded" if forwarded else "body",
-                                           _body_text(part), ctype))
+            if not shown:  # of a multipart/alternative, only the alternative a reader sees
+                continue
+            text = _decode_text(_payload(part), part)
+            if ctype == "text/html":
+                body_tables += html_tables(text)
+                for data_name, data_type, data in _data_images(text, len(attachments)):
+                    attachments.extend(extract(data_name, data_type, data, limits, reading))
+                text = html_to_text(text)
+            body_parts.append(TextPart("body#forwarded" if forwarded else "body", text, ctype))
         else:
-            attachments.extend(extract(name or f"part-{index}", ctype, _payload(part), limits))
+            attachments.extend(extract(name or f"part-{index}", ctype, _payload(part), limits,
+                                       reading))
     defects.extend(type(d).__name__ for d in msg.defects)
+    body_parts += _between_parts(msg)
+    # what attachments show besides their pages (image text, metadata) reaches every
+    # scanner as a text part of its own: "attachment:NAME#image", "attachment:NAME#metadata"
+    body_parts += [TextPart(f"{att.where}#{kind}", text) for att in attachments
+                   for kind, text in att.texts if text.strip()]
+    tables = [Table(f"body#table={i + 1}", rows) for i, rows in enumerate(body_tables)]
+    tables += [Table(f"{att.where}#{label}" if label else att.where, rows)
+               for att in attachments for label, rows in att.tables]
     return ParsedMessage(
         headers=headers,
         subject=_one_line(dict((k.lower(), v) for k, v in reversed(headers)).get("subject", "")),
@@ -58,6 +81,7 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
         body_parts=tuple(body_parts),
         attachments=tuple(attachments),
         defects=tuple(dict.fromkeys(defects)),
+        tables=tuple(tables),
     )
 
 
@@ -129,6 +153,56 @@ def _richest(alternatives: list[email.message.Message]) -> email.message.Message
         if size and size >= best_size:
             best, best_size = alternative, size
     return best
+
+
+_DATA_IMAGE = re.compile(r"""src\s*=\s*["']?data:(image/[a-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]+)""",
+                         re.IGNORECASE)
+MAX_DATA_IMAGES = 20
+MAX_DATA_IMAGE_CHARS = 14_000_000  # base64 of about 10 MB
+
+
+def _data_images(html: str, start: int):
+    """Pictures written into an HTML body as data: URIs (<img src="data:image/png;base64,...">):
+    a reader sees them like attached ones. Named inline-image-N."""
+    for n, m in enumerate(_DATA_IMAGE.finditer(html)):
+        if n >= MAX_DATA_IMAGES:
+            break
+        if len(m.group(2)) > MAX_DATA_IMAGE_CHARS:
+            continue
+        try:
+            data = base64.b64decode(re.sub(r"\s+", "", m.group(2)), validate=False)
+        except (ValueError, binascii.Error):
+            continue
+        yield f"inline-image-{start + n + 1}", m.group(1).lower(), data
+
+
+def _between_parts(msg: email.message.Message) -> list[TextPart]:
+    """Text a mail client may show that is in no part: the preamble before a multipart's
+    first boundary and the epilogue after its last ("body#preamble", "body#epilogue"), and
+    the subject of attached messages ("body#forwarded"). The tree
+    was checked against the limits by _leaves."""
+    out: list[TextPart] = []
+    stack = [msg]
+    while stack:
+        part = stack.pop()
+        if part.get_content_type() == "message/rfc822" and part is not msg:
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else None
+            if isinstance(inner, email.message.Message):
+                # the subject only: names in From/To next to it read as jigsaw
+                # identification of whoever sent or got the forwarded mail
+                head = "\n".join(f"Subject: {header_text(v)}"
+                                 for v in inner.get_all("Subject") or [])
+                if head:
+                    out.append(TextPart("body#forwarded", head))
+        if part.is_multipart() and isinstance(part.get_payload(), list):
+            for kind in ("preamble", "epilogue"):
+                text = getattr(part, kind) or ""
+                if text.strip() and not _MIME_NOTICE.fullmatch(text.strip()):
+                    out.append(TextPart(f"body#{kind}", _CONTROL_BUT_LINES.sub(" ", text).strip()))
+            stack.extend(p for p in reversed(part.get_payload())
+                         if isinstance(p, email.message.Message))
+    return out
 
 
 def _filename(part: email.message.Message) -> str:

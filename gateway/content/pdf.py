@@ -12,8 +12,9 @@ import pypdfium2 as pdfium  # imported here, in the scan process, not in every P
 import pypdfium2.raw as pdfium_c
 
 from gateway.content import ocr as ocr_engine
+from gateway.content.embedded import pdf_embedded
 from gateway.content.isolate import run_isolated
-from gateway.content.metadata import xmp_fields
+from gateway.content.metadata import labelled, xmp_fields, xmp_text
 from gateway.content.result import Content
 
 MIN_PAGE_CHARS = 3  # a page with fewer visible characters than this has "no text"
@@ -55,6 +56,13 @@ def _read_pdf(data: bytes, limits, use_pdfium: bool) -> Content:
                 content.encrypted = True
                 return content
         content.metadata = pdf_metadata(reader)
+        described = pdf_described(reader)
+        if described:
+            content.texts.append(("metadata", labelled(described)))
+        try:
+            content.members = pdf_embedded(reader, limits.archive_max_size)
+        except Exception as e:  # over the limits: nothing embedded is taken, and it is said
+            content.over_limit = str(e)[:160]
     except RecursionError:
         reader, pypdf_error = None, "structure too deeply nested"
     except Exception as e:
@@ -208,6 +216,32 @@ def pdf_metadata(reader) -> list[tuple[str, str]]:
     except Exception:
         pass
     return out
+
+
+_INFO_STANDARD = {"/Author", "/Creator", "/Producer", "/CreationDate", "/ModDate", "/Trapped",
+                  "/Copyright", "/Rights", "/PTEX.Fullbanner"}
+
+
+def pdf_described(reader) -> list[tuple[str, str]]:
+    """What the document info says the PDF is about (Title, Subject, Keywords and any
+    custom entry) and the XMP title, description and keywords, as (label, text)."""
+    out: list[tuple[str, str]] = []
+    try:
+        for key, value in (reader.metadata or {}).items():
+            if key in _INFO_STANDARD or not isinstance(key, str):
+                continue
+            text = " ".join(str(value).split())[:2000]
+            if text:
+                out.append((key.lstrip("/")[:60], text))
+    except Exception:
+        pass
+    try:
+        stream = reader.trailer["/Root"].get("/Metadata")
+        if stream is not None:
+            out += xmp_text(stream.get_object().get_data()[:512 * 1024].decode("utf-8", "replace"))
+    except Exception:
+        pass
+    return list(dict.fromkeys(out))
 
 
 def _ocr(doc, index: int, limits, deadline: float, done: int) -> str | None:
