@@ -91,7 +91,9 @@ class LanguageScanner:
                     found[k] = finding
         if self.use_classifier:
             started = time.perf_counter()
-            from_model = model_findings.language(views, _named_target)
+            cleared = {id(seg): masks.get(n, []) for n, seg in enumerate(views.segments)}
+            answering = any(f.where.endswith("#quoted") for f in found.values())
+            from_model = model_findings.language(views, _named_target, cleared, answering)
             listed = {(f.rule, f.where) for f in found.values()}
             for finding in from_model:
                 if finding.rule == "model_unavailable":  # the older classifier instead
@@ -144,6 +146,8 @@ class LanguageScanner:
                               h.end), h.start, h.end
         for h in seg.hits("defamation.txt"):
             accusation = _defamation(seg.text, h)
+            if not accusation:
+                masks.append((h.start, h.end))  # denied or about nobody: not for the model
             if accusation:
                 severity, evidence = accusation
                 yield finding("defamation", severity, evidence, h.start, h.end), h.start, h.end

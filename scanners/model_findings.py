@@ -16,7 +16,7 @@ compliance lead would want to see it before stopping mail:
   harassment       a person addressed or named, or a score of HIGH_HARM or more
   discrimination   a score of HIGH_HARM or more
   defamation       a named person or company in the sentence or the ones before it
-  profanity        never on its own (the audience step raises it when sent outside)
+  profanity        not used: the word lists find swearing, disguised forms included
   pom_promotion    a promotion the advertising scanner already sees (a list or copy to
                    publish, or a medicine named next to an offer)
   misleading_claim, under18_targeting   promotional mail (an offer, a price, a list)
@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 MAX_SENTENCES = 40
 HIGH_HARM = 0.9
 SURE = 0.98
+# below these a label is too uncertain even to tag (threat: clinical warnings such as
+# "watch for a dead smile" score in the 0.8s)
+MIN_PROB = {"threat": 0.9}
 MIN_WORDS_HIGH = 6  # a shorter sentence is too little to stop mail on
 _PERSON = re.compile(
     r"\b(?:you|your|yours|you're|youre|ya|u|ur|yer|yourself|chi|eich|ti|dy|dach|"
@@ -49,8 +52,9 @@ _NAMED = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Nurse)\.? [A-Z]|\b[A-Z][a-z]+ [A-Z]
 
 LANGUAGE_RULES = {"threat": "language_threat", "bullying": "language_abuse",
                   "harassment": "language_harassment",
-                  "discrimination": "language_discrimination", "defamation": "defamation",
-                  "profanity": "language_profanity"}
+                  "discrimination": "language_discrimination", "defamation": "defamation"}
+# swearing is the word lists' to find (disguised forms included); the model's profanity
+# label adds only false alarms on ordinary words
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,8 @@ def _label(views) -> list[Labelled] | None:
             text = seg.text[start:end].strip()
             if len(todo) >= MAX_SENTENCES:
                 break
-            if not text or text in seen or not worth_scoring(text) or seg.cited(start, end):
+            if not text or text in seen or not worth_scoring(text) or \
+                    seg.cited(start, end, overlap=True):
                 continue
             seen.add(text)
             todo.append((seg, start, end))
@@ -116,7 +121,7 @@ def _label(views) -> list[Labelled] | None:
         return []
     results = m.classify([seg.text[a:b].strip() for seg, a, b in todo])
     return [Labelled(seg, a, b, label, prob) for (seg, a, b), (label, prob) in zip(todo, results)
-            if label not in ("benign", "quoted_report")]
+            if label not in ("benign", "quoted_report") and prob >= MIN_PROB.get(label, 0.85)]
 
 
 def unavailable(category: str) -> Finding:
@@ -124,12 +129,18 @@ def unavailable(category: str) -> Finding:
                    "sentence model not available: word lists only")
 
 
-def language(views, named_target) -> list[Finding]:
+def language(views, named_target, cleared=None, answering: bool = False) -> list[Finding]:
     """Language findings from the model; `named_target(text, at)` names a person or company
-    (scanners/language.py)."""
+    (scanners/language.py); `cleared` maps a segment to the spans the word lists looked at
+    and found harmless (an insult aimed at nobody, a denied accusation): a sentence with one
+    is not the model's to flag. `answering`: the message quotes abuse to answer or report it;
+    the model's reading of the answer then tags at most."""
     found = labelled(views)
     if found is None:
         return [unavailable("language")]
+    cleared = cleared or {}
+    found = [i for i in found if not any(i.start <= s and e <= i.end
+                                         for s, e in cleared.get(id(i.segment), ()))]
     out = []
     harmful = [i for i in found if i.label in LANGUAGE_RULES and i.label != "profanity"]
     for item in found:
@@ -140,7 +151,7 @@ def language(views, named_target) -> list[Finding]:
         person = bool(_PERSON.search(item.sentence) or _NAMED.search(item.sentence))
         # more than one harmful sentence, or one the model is all but sure of
         corroborated = len(harmful) > 1 or item.prob >= SURE
-        if words < MIN_WORDS_HIGH:
+        if words < MIN_WORDS_HIGH or answering or views.reporting:
             high = False
         elif item.label in ("threat", "harassment", "bullying"):
             high = person and item.prob >= HIGH_HARM and corroborated

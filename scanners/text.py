@@ -282,10 +282,13 @@ class Segment:
             _match((self,) if not self._group else self._group)
         return self._hits[name]
 
-    def cited(self, start: int, end: int) -> bool:
-        """Whether text[start:end] is inside words the sender cites (scanners/quoting.py)."""
+    def cited(self, start: int, end: int, overlap: bool = False) -> bool:
+        """Whether text[start:end] is inside (or, with `overlap`, touches) words the sender
+        cites (scanners/quoting.py)."""
         if self._cited is None:
             self._cited = quoting.cited_spans(self.text)
+        if overlap:
+            return any(s < end and start < e for s, e in self._cited)
         return quoting.inside(self._cited, start, end)
 
     @property

@@ -31,6 +31,11 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2].lower().rstrip(".")
 
 
+# a finding of the sentence model alone says so in its evidence (scanners/model_findings.py):
+# a model score alone only tags, whoever reads the mail
+MODEL_MARK = "(model: "
+
+
 def own_domains(sender: str, clinic_domains: list[str]) -> frozenset[str]:
     """The clinic's own mail domains: those configured in [clinic] domains, and the
     sender's own domain unless it is a webmail provider. Exact domains: a list server at
@@ -82,7 +87,8 @@ def escalate(findings: list[Finding], envelope: list[str], header_recipients: li
             evidence=f"{f.evidence} (audience: {len(outsiders)} recipient"
                      f"{'s' if len(outsiders) != 1 else ''} outside the clinic)")
             if f.rule in settings.outside_rules and f.severity == Severity.MEDIUM
-            and not f.where.endswith("#quoted") else f for f in findings]
+            and not f.where.endswith("#quoted") and MODEL_MARK not in f.evidence
+            else f for f in findings]
     candidates = [f for f in findings if f.rule in settings.rules and f.severity < Severity.HIGH
                   and not f.where.endswith("#quoted")]
     if not candidates:
