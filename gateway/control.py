@@ -92,7 +92,8 @@ def _filters(args: dict) -> Filters:
     since = args.get("since")
     return Filters(status=args.get("status"), category=args.get("category"),
                    sender=args.get("sender"), rule=args.get("rule"),
-                   since=datetime.fromisoformat(since) if since else None)
+                   since=datetime.fromisoformat(since) if since else None,
+                   recipient=args.get("recipient"))
 
 
 class Control:

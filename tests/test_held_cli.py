@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import free_port, write_config
+from conftest import free_port, wait_for, write_config
 from test_admin_cli import MAILSCREEN, cli, env, hold  # noqa: F401 (env is a fixture)
 from typer.testing import CliRunner
 
@@ -24,7 +24,11 @@ def test_held_list_at_80_columns_status_recipient_and_bulk(env):
     assert cli(config, "held", "release", ids[0], "--reason-code", "other",
                "--reason", "fine").exit_code == 0
 
-    listed = wide(config, "held", "list")
+    def released_gone():
+        out = wide(config, "held", "list")
+        return out if ids[0] not in out.stdout else None
+
+    listed = wait_for(released_gone, timeout=30, interval=0.5)
     assert listed.exit_code == 0
     lines = listed.stdout.splitlines()
     assert all(len(line) <= 80 for line in lines)

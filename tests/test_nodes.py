@@ -67,6 +67,7 @@ class Node:
 [admin]
 four_eyes_categories = []
 notify_on_hold = false
+key_file = "{tmp_path / 'audit.key'}"
 [cluster]
 node_name = "{name}"
 release_poll = {release_poll}
@@ -252,6 +253,8 @@ def test_audit_chain_verifies_after_both_nodes_wrote_at_once(cluster):
     wait_for(lambda: len(audit.events(store)) == 8)
     code, out, err = node2.run("audit", "verify")
     assert code == 0 and out.startswith("audit chain OK: 8 row(s)"), err
+    audit.configure(store, node2.config.parent / "audit.key",
+                    node2.config.parent / "node2" / "audit-anchor.log", create=False)
     check = audit.verify(store)
     assert check.ok and check.rows == 8
     assert sorted(e.action for e in audit.events(store)) == ["config_reload"] * 2 + ["reject"] * 6
@@ -259,26 +262,25 @@ def test_audit_chain_verifies_after_both_nodes_wrote_at_once(cluster):
 
 def test_node_killed_mid_delivery_loses_nothing(cluster):
     store, sink, make_nodes = cluster
-    (node1,) = make_nodes("node1")
-    (node2,) = make_nodes("node2", started=False)  # only its CLI: the release is typed there
+    node1, node2 = make_nodes("node1", "node2")  # the release is typed on node2
     node1.send(NHS_BODY, "friend@example.com")
     (msg_id,) = held(store, 1)
     sink.handler.stall.set()  # the upstream hangs after MAIL FROM
     code, _, err = node2.run("held", "release", msg_id, "--reason-code", "other",
                              "--reason", "fine")
     assert code == 0, err
-    wait_for(lambda: sink.handler.stalled)  # node1 took it and is delivering it now
-    assert node1.queue("sending") == [msg_id]
-    node1.kill()
+    wait_for(lambda: sink.handler.stalled)  # a node took it and is delivering it now
+    (sender,) = [n for n in (node1, node2) if n.queue("sending") == [msg_id]]
+    sender.kill()
     sink.handler.stall.clear()
     assert delivered_to(sink, "friend@example.com") == 0
-    assert node1.queue("sending") == [msg_id]  # durable in node1's own spool
+    assert sender.queue("sending") == [msg_id]  # durable in that node's own spool
 
-    node1.start()
+    sender.start()
     wait_for(lambda: delivered_to(sink, "friend@example.com"), timeout=30)
-    wait_for(lambda: settled(store, msg_id, node1))
+    wait_for(lambda: settled(store, msg_id, sender))
     assert delivered_to(sink, "friend@example.com") == 1
-    assert store.held(msg_id).dispatched_by == "node1"
+    assert store.held(msg_id).dispatched_by == sender.name
 
 
 def test_a_dead_nodes_claim_on_a_release_runs_out_and_another_node_sends_it(cluster):
