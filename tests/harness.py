@@ -117,7 +117,7 @@ def write_config(directory: Path, port: int, upstream_port: int, extra: str = ""
     with fast retries and its admin socket in `directory`; `extra` is appended (more TOML
     tables). `database_url` "" is SQLite under the data directory."""
     path = directory / name
-    sock = f'socket = "{directory / "admin.sock"}"\n'
+    sock = f'socket = "{directory / (Path(name).stem + ".sock")}"\n'
     extra = extra.replace("[admin]\n", "[admin]\n" + sock, 1) if "[admin]\n" in extra \
         else extra + "\n[admin]\n" + sock
     path.write_text(f"""

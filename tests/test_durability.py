@@ -122,12 +122,7 @@ def test_full_disk_with_the_upstream_down_loses_nothing_and_corrupts_nothing(
 def test_restart_sweeps_partial_writes_and_half_entries(tmp_path, sink, caplog):
     caplog.set_level(logging.INFO)
     settings = relay_settings(tmp_path, sink.port)
-    relay = Relay(settings).start()
-    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
-        client.sendmail(SENDER, ["friend@example.com"],
-                        message(body=NHS_BODY, to="friend@example.com"))
-    (held,) = wait_for(lambda: relay.queue("hold"))
-    wait_for(relay.idle)
+    relay = Relay(settings).start()  # makes the spool and the database
     relay.stop()
 
     spool = Spool(settings.data_path / "spool")
@@ -138,7 +133,6 @@ def test_restart_sweeps_partial_writes_and_half_entries(tmp_path, sink, caplog):
     (spool.path("outgoing", no_envelope) / "envelope.json").unlink()
     (spool.path("outgoing", no_message) / "message.eml").unlink()
     (spool.path("outgoing", garbled) / "envelope.json").write_bytes(b"\x00\x01 not json")
-    (spool.path("hold", held) / "envelope.json").unlink()  # the quarantine row knows it
     partial = spool.path("tmp", "partialwrite0001")  # a write cut short, seconds ago
     partial.mkdir()
     (partial / "message.eml").write_bytes(message(body=NHS_BODY))
@@ -159,9 +153,6 @@ def test_restart_sweeps_partial_writes_and_half_entries(tmp_path, sink, caplog):
         assert any(no_envelope in e and "corrupt" in e for e in errors)
         assert any(garbled in e and "corrupt" in e for e in errors)
         assert logged(caplog, f"{no_message} in outgoing/ had no message")
-        assert relay.queue("hold") == [held]
-        rebuilt = spool.read_envelope("hold", held)
-        assert rebuilt.mail_from == SENDER and rebuilt.rcpt_tos == ["friend@example.com"]
         # and the weekly report tells the admins
         config = tmp_path / "report.toml"
         config.write_text(f'data_dir = "{settings.data_dir}"\n')
