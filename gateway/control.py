@@ -211,7 +211,16 @@ class ControlServer:
     def start(self) -> "ControlServer":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.is_socket():
-            self.path.unlink()  # left by a previous run
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(str(self.path))
+            except OSError:
+                self.path.unlink()  # left by a previous run: nobody answers on it
+            else:  # never take over the socket of a relay that is still running
+                raise OSError(f"{self.path} is in use by another running relay "
+                              f"(give each relay its own admin.socket)")
+            finally:
+                probe.close()
         server = socketserver.ThreadingUnixStreamServer(str(self.path), _Handler,
                                                         bind_and_activate=False)
         server.daemon_threads = True

@@ -2,6 +2,7 @@
 database and spool filled by the real relay, with a real upstream sink."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import smtplib
@@ -199,3 +200,15 @@ def test_held_mail_expires_after_hold_days_with_a_notice(env, sink):
     row = relay.app.store.held(held_id)
     assert row.status == "rejected" and row.reason.startswith("expired")
     wait_for(lambda: any(b"Subject: Not sent" in m for m in sink.handler.to(SENDER)))
+
+
+def test_a_second_relay_never_takes_over_a_running_relays_admin_socket(env, tmp_path, sink):
+    config, relay = env()
+    second = Relay(dataclasses.replace(relay.settings, server=dataclasses.replace(
+        relay.settings.server, port=free_port()), data_dir=str(tmp_path / "data2"))).start()
+    try:
+        assert second.app.control is None  # refused, logged; the second relay still relays
+        assert cli(config, "held", "list").exit_code == 0  # answered by the first relay
+    finally:
+        second.stop()
+    assert relay.app.control is not None and Path(relay.settings.admin.socket).is_socket()

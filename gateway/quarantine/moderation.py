@@ -26,7 +26,15 @@ from sqlmodel import select
 from gateway.config import Settings
 from gateway.quarantine import audit
 from gateway.quarantine.dispatch import notify_release
-from gateway.quarantine.store import AuditEvent, HeldMessage, ScreeningLog, Store, as_utc, utcnow
+from gateway.quarantine.store import (
+    AuditEvent,
+    HeldBody,
+    HeldMessage,
+    ScreeningLog,
+    Store,
+    as_utc,
+    utcnow,
+)
 from gateway.relay import notices
 from gateway.relay.delivery import queue_notice
 from gateway.relay.spool import Spool
@@ -221,17 +229,20 @@ class Moderator:
         with self.store.session() as s:
             audit.lock_chain(s)  # retention rewrites the chain's start: nobody appends meanwhile
             logs = s.exec(delete(ScreeningLog).where(ScreeningLog.screened_at < log_cutoff))
-            rows = s.exec(delete(HeldMessage).where(
+            gone = s.exec(select(HeldMessage.id).where(
                 HeldMessage.status.in_(("released", "rejected")),
                 HeldMessage.decided_at < row_cutoff,
-                HeldMessage.raw_purged_at.is_not(None) | (HeldMessage.status == "released")))
+                HeldMessage.raw_purged_at.is_not(None) | (HeldMessage.status == "released"))).all()
+            if gone:
+                s.exec(delete(HeldBody).where(HeldBody.id.in_(gone)))
+                s.exec(delete(HeldMessage).where(HeldMessage.id.in_(gone)))
             old = s.exec(select(AuditEvent).where(AuditEvent.at < audit_cutoff)
                          .order_by(AuditEvent.id.desc()).limit(1)).first()
             pruned, detail = 0, {}
             if old is not None:
                 pruned = s.exec(delete(AuditEvent).where(AuditEvent.id <= old.id)).rowcount
                 detail = {"audit_pruned_through": old.id, "audit_pruned_hash": old.hash}
-            counts = {"screening_log": logs.rowcount, "held_rows": rows.rowcount,
+            counts = {"screening_log": logs.rowcount, "held_rows": len(gone),
                       "audit_rows": pruned}
             audit.append(s, "retention", [], "rows past their retention period",
                          user=self.user, **counts, **detail)

@@ -26,7 +26,8 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
               orcpt: dict[str, str] | None = None) -> bytes:
     """A delivery status notification: `action` "failed" (a bounce) or "delayed" (the
     "still trying" warning, `delayed_for` seconds after the message came in). It carries
-    the original headers only, redacted, whatever RET asked: the body may hold patient data."""
+    the original header block only, as the sender wrote it, whatever RET asked: the body may
+    hold patient data."""
     if action == "delayed":
         hours = delayed_for / 3600
         lines = [f"Your message (queue id {msg_id}) has not been delivered yet after "
