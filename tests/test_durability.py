@@ -153,7 +153,6 @@ def test_restart_sweeps_partial_writes_and_half_entries(tmp_path, sink, caplog):
         assert any(no_envelope in e and "corrupt" in e for e in errors)
         assert any(garbled in e and "corrupt" in e for e in errors)
         assert logged(caplog, f"{no_message} in outgoing/ had no message")
-        assert relay.queue("hold") == [held]  # held mail is in the database, untouched
         # and the weekly report tells the admins
         config = tmp_path / "report.toml"
         config.write_text(f'data_dir = "{settings.data_dir}"\n')
