@@ -40,9 +40,9 @@ log = logging.getLogger(__name__)
 MAX_SENTENCES = 40
 HIGH_HARM = 0.9
 SURE = 0.98
-# below these a label is too uncertain even to tag (threat: clinical warnings such as
-# "watch for a dead smile" score in the 0.8s)
-MIN_PROB = {"threat": 0.9}
+# below this a label is too uncertain even to tag (clinical warnings such as "watch for a
+# dead smile" score in the 0.8s)
+MIN_PROB = 0.9
 MIN_WORDS_HIGH = 6  # a shorter sentence is too little to stop mail on
 _PERSON = re.compile(
     r"\b(?:you|your|yours|you're|youre|ya|u|ur|yer|yourself|chi|eich|ti|dy|dach|"
@@ -121,7 +121,7 @@ def _label(views) -> list[Labelled] | None:
         return []
     results = m.classify([seg.text[a:b].strip() for seg, a, b in todo])
     return [Labelled(seg, a, b, label, prob) for (seg, a, b), (label, prob) in zip(todo, results)
-            if label not in ("benign", "quoted_report") and prob >= MIN_PROB.get(label, 0.85)]
+            if label not in ("benign", "quoted_report") and prob >= MIN_PROB]
 
 
 def unavailable(category: str) -> Finding:
