@@ -84,8 +84,10 @@ def test_forwarded_message_subject_is_text(tmp_path):
     outer.set_content("for home")
     outer.add_attachment(inner)
     msg = parse(outer.as_bytes(policy=SMTP))
-    (head,) = [p.text for p in msg.body_parts if p.where == "body#forwarded"]
-    assert head == f"Subject: Your results, {NAME} (DOB {DOB})"
+    forwarded = [p.text for p in msg.body_parts if p.where == "body#forwarded"]
+    # the attached message's subject, then its body: both quoted text, not the sender's
+    assert forwarded[0] == f"Subject: Your results, {NAME} (DOB {DOB})"
+    assert any("Please see the attached results." in t for t in forwarded[1:])
 
 
 def test_preamble_and_epilogue_are_read(tmp_path):
