@@ -57,7 +57,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from harness import free_port, mailscreen_command  # noqa: E402
+from harness import free_port, log_tail, mailscreen_command  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -132,11 +132,7 @@ class Relay:
     spool: Path | None = None  # mailscreen's spool, for diagnosis
 
     def log_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "\n".join("    " + line for line in text[-lines:])
+        return log_tail(self.log_path, lines)
 
     def spool_counts(self) -> dict[str, int]:
         if self.spool is None:

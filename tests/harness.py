@@ -168,11 +168,7 @@ class RelayProcess:
         return self
 
     def log_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "\n".join("    " + line for line in text[-lines:])
+        return log_tail(self.log_path, lines)
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
@@ -192,6 +188,28 @@ class RelayProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         return self.proc.returncode
+
+
+def log_tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log file, indented, for a failure message ("" if unreadable)."""
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join("    " + line for line in text[-lines:])
+
+
+def read_reply(sock) -> bytes:
+    """One complete SMTP reply (possibly multi-line) from a raw socket."""
+    buf = b""
+    while True:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return buf
+        buf += chunk
+        lines = buf.split(b"\r\n")
+        if len(lines) >= 2 and len(lines[-2]) >= 4 and lines[-2][3:4] == b" ":
+            return buf
 
 
 def spool_list(data_dir: Path, queue: str) -> list[str]:

@@ -13,6 +13,7 @@ import time
 
 import pytest
 from conftest import message, wait_for
+from harness import read_reply
 
 from gateway.config import AuthSettings, TlsSettings
 from gateway.relay.smtp import hash_password
@@ -43,19 +44,6 @@ def tls_relay(make_relay, certificate, **auth):
         "tls": TlsSettings(cert_file=str(cert), key_file=str(key)),
         "auth": AuthSettings(users={"reception": hash_password(PASSWORD)}, **auth),
     })
-
-
-def read_reply(sock) -> bytes:
-    """One complete SMTP reply (possibly multi-line)."""
-    buf = b""
-    while True:
-        chunk = sock.recv(4096)
-        if not chunk:
-            return buf
-        buf += chunk
-        lines = buf.split(b"\r\n")
-        if len(lines) >= 2 and len(lines[-2]) >= 4 and lines[-2][3:4] == b" ":
-            return buf
 
 
 def test_commands_pipelined_after_starttls_are_not_executed(make_relay, sink, certificate):

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from conftest import free_port, wait_for, write_config
+from harness import read_reply
 
 from gateway.config import AuthSettings
 from gateway.relay.smtp import check_password, hash_password
@@ -28,21 +29,9 @@ def connect(port: int, source: str = "127.0.0.1") -> socket.socket:
     return sock
 
 
-def reply(sock) -> bytes:
-    buf = b""
-    while True:
-        chunk = sock.recv(4096)
-        if not chunk:
-            return buf
-        buf += chunk
-        lines = buf.split(b"\r\n")
-        if len(lines) >= 2 and len(lines[-2]) >= 4 and lines[-2][3:4] == b" ":
-            return buf
-
-
 def command(sock, line: str) -> bytes:
     sock.sendall(line.encode() + b"\r\n")
-    return reply(sock)
+    return read_reply(sock)
 
 
 def plain(user: str, password: str) -> str:
@@ -57,7 +46,7 @@ def auth_relay(make_relay, **auth):
 
 def session(port: int, source: str = "127.0.0.1") -> socket.socket:
     sock = connect(port, source)
-    assert reply(sock).startswith(b"220")
+    assert read_reply(sock).startswith(b"220")
     assert command(sock, "EHLO client").startswith(b"250")
     return sock
 
@@ -68,19 +57,19 @@ def session(port: int, source: str = "127.0.0.1") -> socket.socket:
 def test_connections_are_capped_per_address_and_in_all(make_relay, sink):
     relay = make_relay(server={"max_connections": 6, "max_connections_per_address": 3})
     mine = [connect(relay.port) for _ in range(3)]
-    assert all(reply(s).startswith(b"220") for s in mine)
+    assert all(read_reply(s).startswith(b"220") for s in mine)
     extra = connect(relay.port)
-    refused = reply(extra)
+    refused = read_reply(extra)
     assert refused.startswith(b"421 4.7.0") and b"your address" in refused
     assert extra.recv(100) == b""  # and disconnected
     others = [connect(relay.port, "127.0.0.2") for _ in range(3)]
-    assert all(reply(s).startswith(b"220") for s in others)
+    assert all(read_reply(s).startswith(b"220") for s in others)
     late = connect(relay.port, "127.0.0.3")
-    assert reply(late).startswith(b"421 4.7.0 Too many connections")
+    assert read_reply(late).startswith(b"421 4.7.0 Too many connections")
     for s in mine:
         s.close()
     # the slots come back: a legitimate client is served at once
-    wait_for(lambda: reply(connect(relay.port, "127.0.0.4")).startswith(b"220"))
+    wait_for(lambda: read_reply(connect(relay.port, "127.0.0.4")).startswith(b"220"))
     for s in others + [extra, late]:
         s.close()
 
@@ -213,7 +202,7 @@ def test_auth_users_without_tls_are_refused_at_start_unless_allowed(tmp_path, si
 
 def test_no_auth_is_offered_without_users(relay, sink):
     sock = connect(relay.port)
-    reply(sock)
+    read_reply(sock)
     ehlo = command(sock, "EHLO client")
     assert b"AUTH" not in ehlo
     assert command(sock, plain("reception", PASSWORD))[:3] in (b"504", b"538")
