@@ -308,9 +308,12 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
     end = m.start() if m else len(original)
     sentence, offset = original[start:end], hit.start - start
     claim = original[hit.start:hit.end]
+    severity, claim_shown = hit.severity, repr(claim)
+    if _hedged(sentence[:offset]):  # rumour, said as rumour: one lower
+        severity, claim_shown = severity.lowered(), f"{claim!r} (hedged)"
     target = _named_target(sentence, offset)
     if target:
-        return hit.severity, f"target: {target}; claim: {claim!r}"
+        return severity, f"target: {target}; claim: {claim_shown}"
     refs = [h for h in lexicon.matcher("defamation.txt", "ref").find(lexicon.FlatView(sentence))]
     if refs:
         ref = min(refs, key=lambda h: abs(h.start - offset))
@@ -319,9 +322,16 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
         earlier = original[max(0, start - 400):start]
         named = _named_target(earlier, len(earlier)) if earlier.strip() else ""
         if named:
-            return hit.severity, f"target: {named} (as {shown!r}); claim: {claim!r}"
-        return hit.severity.lowered(), f"target: {shown!r}; claim: {claim!r}"
+            return severity, f"target: {named} (as {shown!r}); claim: {claim_shown}"
+        return severity.lowered(), f"target: {shown!r}; claim: {claim_shown}"
     return None
+
+
+def _hedged(before: str) -> bool:
+    """Whether the words before a claim in its sentence mark it as rumour ("I've heard",
+    "apparently", "not confirmed")."""
+    return any(True for _ in lexicon.matcher("defamation.txt", "hedge").find(
+        lexicon.FlatView(before)))
 
 
 def _named_target(sentence: str, claim_at: int) -> str:

@@ -52,7 +52,7 @@ def test_every_data_file_loads_with_known_labels():
                          "language_discrimination"},
         "threats.txt": {"frame", "act"},
         "insults.txt": {"frame", "nframe", "tail", "guard", "filler", "noun", "adj"},
-        "defamation.txt": {"claim", "title", "org", "ref", "negate"},
+        "defamation.txt": {"claim", "title", "org", "ref", "negate", "hedge"},
         "pom.txt": {"name", "brand", "class", "euphemism"},
         "promo.txt": {"strong", "weak", "price"},
         "claims.txt": {"any", "promo", "minors"},
