@@ -29,7 +29,7 @@ import time
 from typing import Iterator
 
 from scanners import model_findings
-from scanners import classifier, lexicon, redact, text
+from scanners import classifier, conduct, lexicon, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
 from scanners.lexicon import Hit, key
 from scanners.text import quoted_finding
@@ -81,10 +81,11 @@ class LanguageScanner:
         found: dict[tuple, Finding] = {}
         covered: dict[int, list[tuple[int, int]]] = {}
         masks: dict[int, list[tuple[int, int]]] = {}
+        about = conduct.context("\n".join(s.text for s in views.segments if not s.quoted))
         for n, seg in enumerate(views.segments):
             spans = covered.setdefault(n, [])
             for finding, start, end in self._segment(seg, masks.setdefault(n, []),
-                                                     views.reporting):
+                                                     views.reporting, about):
                 spans.append((start, end))
                 k = (finding.rule, finding.where, seg.text[start:end].lower())
                 if k not in found or found[k].severity < finding.severity:
@@ -107,8 +108,9 @@ class LanguageScanner:
 
     # -- one segment -----------------------------------------------------------------------
 
-    def _segment(self, seg: text.Segment, masks: list,
-                 reporting: str = "") -> Iterator[tuple[Finding, int, int]]:
+    def _segment(self, seg: text.Segment, masks: list, reporting: str = "",
+                 about: tuple[bool, bool] = (False, False)
+                 ) -> Iterator[tuple[Finding, int, int]]:
         """Findings of one segment with their spans; insult words found not to be aimed at
         anyone ("I felt like an idiot") go to `masks`, hidden from the classifier."""
         def finding(rule: str, severity: Severity, evidence: str, start: int = 0,
@@ -144,6 +146,15 @@ class LanguageScanner:
                 evidence = redact.snippet(seg.text, h.start, h.end, 30)
                 yield finding("language_threat", h.severity, evidence, h.start,
                               h.end), h.start, h.end
+        spans = text.sentences(seg.text)
+        for start, end, evidence in conduct.blackmail(seg.text, spans):
+            yield finding("language_threat", Severity.HIGH, evidence, start, end), start, end
+        for start, end in spans:
+            excluded = conduct.discrimination(seg.text[start:end], *about)
+            if excluded:
+                a, b, evidence = excluded
+                yield finding("language_discrimination", Severity.HIGH, evidence, start + a,
+                              start + b), start + a, start + b
         for h in seg.hits("defamation.txt"):
             accusation = _defamation(seg.text, h)
             if not accusation:

@@ -53,6 +53,8 @@ def test_every_data_file_loads_with_known_labels():
         "threats.txt": {"frame", "act"},
         "insults.txt": {"frame", "nframe", "tail", "guard", "filler", "noun", "adj"},
         "defamation.txt": {"claim", "title", "org", "ref", "negate", "hedge"},
+        "conduct.txt": {"demand", "condition", "lever", "exclude", "only", "trait",
+                        "trait_work", "work", "service", "guard"},
         "pom.txt": {"name", "brand", "class", "euphemism"},
         "promo.txt": {"strong", "weak", "price"},
         "claims.txt": {"any", "promo", "minors"},

@@ -78,3 +78,70 @@ def test_idiom_and_superlative_insults_are_found_without_you():
     assert "language_abuse" not in found("Our biggest launch of the year is in March.")
     assert "language_abuse" not in found("Planks for the new shelving: two short planks "
                                          "and one long one, please.")
+
+
+# -- blackmail -----------------------------------------------------------------------------
+
+def test_a_demand_backed_by_a_threatened_disclosure_is_held():
+    assert found("Settle my invoice by Monday, or the GMC gets the screenshots I took of "
+                 "your prescribing.")["language_threat"] is Severity.HIGH
+    assert found("Sign the renewal this week and it stays between us. If not, I know a "
+                 "few journalists who'd love to hear about your complaints."
+                 )["language_threat"] is Severity.HIGH
+    assert found("Pay £2,000 by Friday. Otherwise your patients will find out what "
+                 "happened in March.")["language_threat"] is Severity.HIGH
+
+
+def test_firm_payment_and_order_reminders_are_not_blackmail():
+    for civil in (
+            "Please pay invoice 4471 by Friday or we will add interest under the Late "
+            "Payment Act and pass the debt to our solicitors.",
+            "Place your order by the end of the month or the old price ends.",
+            "If the invoice is not paid we will have to stop the account. Your choice of "
+            "payment method is on the back.",
+            "Please keep the surprise party quiet, nobody needs to know until Friday.",
+            "We would be very interested in the new range if you could send a price list."):
+        assert "language_threat" not in found(civil), civil
+
+
+def test_a_report_to_the_regulator_quoting_blackmail_is_not_held():
+    body = ("I am writing to report a message I received from a locum.\n\n"
+            "> Pay the £500 by Friday or the CQC gets the photos I took of your fridge.\n")
+    f = found(body, recipients=("enquiries@cqc.example",))
+    assert f.get("language_threat", Severity.LOW) is Severity.LOW
+
+
+# -- discriminatory instructions -----------------------------------------------------------
+
+def test_recruitment_and_service_instructions_that_exclude_people_are_held():
+    assert found("For the receptionist role: no headscarves and no foreign accents, "
+                 "please.")["language_discrimination"] is Severity.HIGH
+    assert found("Re the nurse vacancy, ideally not Polish girls, and no pregnant "
+                 "candidates.")["language_discrimination"] is Severity.HIGH
+    assert found("From Monday don't book any Muslim clients on Saturdays."
+                 )["language_discrimination"] is Severity.HIGH
+    assert found("Shortlist white British only for the interview."
+                 )["language_discrimination"] is Severity.HIGH
+
+
+def test_inclusive_recruitment_and_clinical_limits_are_not_discrimination():
+    for fine in (
+            "We are hiring two receptionists; candidates who wear a hijab are very welcome "
+            "and our uniform comes in maternity sizes.",
+            "Interview notes: she is pregnant and starts maternity leave in May, so the "
+            "role will be covered by a locum.",
+            "Please don't book pregnant or breastfeeding clients for toxin: it is "
+            "contraindicated.",
+            "We do not treat anyone under 18, and no treatment during pregnancy.",
+            "Our clinic welcomes patients regardless of religion, gender identity or "
+            "sexual orientation.",
+            "No nail polish and no jewellery in clinic, please; the role starts Monday.",
+            "I'm not Jewish myself but our new patient asked about kosher gelatine."):
+        assert "language_discrimination" not in found(fine), fine
+
+
+def test_a_compliance_memo_quoting_a_discriminatory_instruction_is_not_held():
+    body = ('Training note: a manager wrote "no hijabs on reception", which breaches the '
+            "Equality Act. Never give instructions like this when hiring.")
+    f = found(body)
+    assert f.get("language_discrimination", Severity.LOW) < Severity.HIGH

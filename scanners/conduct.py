@@ -1,0 +1,81 @@
+"""Sentences whose structure, not one word, makes them unprofessional. Lists in
+scanners/data/conduct.txt; the language scanner reports what is found under its own rule ids.
+
+  blackmail        a demand (pay, place the order), a condition ("or", "if not", "unless")
+                   and a lever (a secret kept: "it stays between us"; or a disclosure
+                   threatened: "the CQC gets the photos", "people who'd be very interested")
+                   within two sentences: `language_threat`, high. A demand with a condition
+                   alone is business ("pay by Friday or interest is added").
+  discrimination   an instruction that excludes ("no", "don't hire", "avoid", up to three
+                   words before) a protected characteristic (religious dress, ethnicity,
+                   accent, sexual orientation, gender identity), or "only" just after one, in
+                   a message about hiring or about who is served: `language_discrimination`,
+                   high. Pregnancy, motherhood and age count only in hiring (in treatment they
+                   are contraindications and legal limits). Inclusive wording in the sentence
+                   ("welcome", "regardless of", "are fine") turns it round.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator
+
+from scanners import lexicon, redact
+from scanners.lexicon import FlatView, key
+
+FILE = "conduct.txt"
+WINDOW_WORDS = 3  # an exclusion may stand this many words before the characteristic
+
+
+@lru_cache(maxsize=None)
+def _words(kind: str) -> frozenset[str]:
+    return lexicon.words(FILE, kind)
+
+
+def _has(text: str, kind: str) -> bool:
+    return any(True for _ in lexicon.matcher(FILE, kind).find(FlatView(text)))
+
+
+def context(own_text: str) -> tuple[bool, bool]:
+    """(about hiring, about who is served) for the sender's own words of a message."""
+    return _has(own_text, "work"), _has(own_text, "service")
+
+
+def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of each demand backed by a lever, over windows of two
+    sentences."""
+    done = -1
+    for i, (start, end) in enumerate(sentences):
+        window_end = sentences[i + 1][1] if i + 1 < len(sentences) else end
+        window = text[start:window_end]
+        if start < done or not _has(window, "lever"):
+            continue
+        if _has(window, "demand") and _has(window, "condition"):
+            done = window_end
+            yield start, window_end, "demand backed by a threat of disclosure: " + \
+                redact.snippet(window, 0, min(len(window), 60), 0)
+
+
+def discrimination(sentence: str, hiring: bool, serving: bool) -> tuple[int, int, str] | None:
+    """(start, end, evidence) of the characteristic an instruction in `sentence` excludes
+    people by, or None."""
+    if not (hiring or serving) or _has(sentence, "guard"):
+        return None
+    kinds = ("trait", "trait_work") if hiring else ("trait",)
+    for hit in lexicon.matcher(FILE, *kinds).find(FlatView(sentence)):
+        before = key(sentence[max(0, hit.start - 80):hit.start]).split()[-8:]
+        after = key(sentence[hit.end:hit.end + 40]).split()[:2]
+        excluded = any(" ".join(before[i:j]) in _words("exclude")
+                       for j in range(len(before), max(len(before) - WINDOW_WORDS, 0) - 1, -1)
+                       if _only_fillers(before[j:]) for i in range(max(0, j - 4), j))
+        if excluded or any(w in _words("only") for w in after):
+            what = "hiring" if hiring else "service"
+            return hit.start, hit.end, \
+                f"instruction excluding {sentence[hit.start:hit.end]!r} ({what})"
+    return None
+
+
+_FILLERS = frozenset("any more the a of with who are in our".split())
+
+
+def _only_fillers(tokens: list[str]) -> bool:
+    return len(tokens) <= WINDOW_WORDS and all(t in _FILLERS for t in tokens)
