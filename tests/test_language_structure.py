@@ -8,11 +8,14 @@ from scanners.base import ParsedMessage, Severity, TextPart
 from scanners.language import LanguageScanner
 
 
-def msg(body: str, subject: str = "", recipients=("sam@supplier.example",), attachments=(),
+def msg(body: str, subject: str = "", recipients=("sam@supplier.example",), images=(),
         to_headers=()) -> ParsedMessage:
+    """`images`: the OCR text of pictures attached, as parse.py hands it to the scanners."""
+    parts = (TextPart("body", body),) + tuple(
+        TextPart(f"attachment:picture{n}.png#image", t) for n, t in enumerate(images))
     return ParsedMessage(headers=tuple(to_headers), subject=subject,
                          sender="jo@glowclinic.example", recipients=tuple(recipients),
-                         body_parts=(TextPart("body", body),), attachments=tuple(attachments))
+                         body_parts=parts, attachments=())
 
 
 def found(body: str, **kw) -> dict[str, Severity]:
@@ -145,3 +148,23 @@ def test_a_compliance_memo_quoting_a_discriminatory_instruction_is_not_held():
             "Equality Act. Never give instructions like this when hiring.")
     f = found(body)
     assert f.get("language_discrimination", Severity.LOW) < Severity.HIGH
+
+
+# -- a screenshot sent to report it --------------------------------------------------------
+
+def test_abuse_in_a_screenshot_sent_to_hr_to_report_it_is_low():
+    shot = "leave her out lol\nshe's so thick and useless, total cow"
+    report = msg("Please find the group chat screenshot for the grievance Lauren raised.",
+                 recipients=("advice@peoplehr.example",),
+                 to_headers=(("To", "HR Advice <advice@peoplehr.example>"),),
+                 images=(shot,))
+    findings = list(LanguageScanner(use_classifier=False).scan(report))
+    assert findings and all(f.severity is Severity.LOW for f in findings), findings
+    assert all("attached" in f.evidence for f in findings)
+
+
+def test_the_same_screenshot_sent_to_mock_her_is_held():
+    shot = "leave her out lol\nshe's so thick and useless, total cow"
+    banter = msg("made this lol", recipients=("kez@gmail.example",), images=(shot,))
+    assert max(f.severity for f in LanguageScanner(use_classifier=False).scan(banter)) \
+        is Severity.HIGH
