@@ -6,6 +6,9 @@ scanners/data/conduct.txt; the language scanner reports what is found under its 
                    threatened: "the CQC gets the photos", "people who'd be very interested")
                    within two sentences: `language_threat`, high. A demand with a condition
                    alone is business ("pay by Friday or interest is added").
+  sarcasm          a lone word of praise, flat, just after a question ("... now means next
+                   week? Marvellous."): `language_abuse`, low (the audience step tags it
+                   when it goes outside the clinic).
   discrimination   an instruction that excludes ("no", "don't hire", "avoid", up to three
                    words before) a protected characteristic (religious dress, ethnicity,
                    accent, sexual orientation, gender identity), or "only" just after one, in
@@ -16,6 +19,7 @@ scanners/data/conduct.txt; the language scanner reports what is found under its 
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Iterator
 
@@ -23,6 +27,8 @@ from scanners import lexicon, redact
 from scanners.lexicon import FlatView, key
 
 FILE = "conduct.txt"
+_SARCASM = re.compile(r"\?[ \t]+((?:Marvellous|Brilliant|Fantastic|Wonderful|Great|Perfect|Lovely|"
+                      r"Super|Splendid|Terrific|Fabulous|Genius|Amazing)(?: stuff| work| job)?)\.(?!\w)")
 WINDOW_WORDS = 3  # an exclusion may stand this many words before the characteristic
 
 
@@ -53,6 +59,12 @@ def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int
             done = window_end
             yield start, window_end, "demand backed by a threat of disclosure: " + \
                 redact.snippet(window, 0, min(len(window), 60), 0)
+
+
+def sarcasm(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of flat praise right after a question."""
+    for m in _SARCASM.finditer(text):
+        yield m.start(1), m.end(1), "sarcasm: " + redact.snippet(text, m.start(1), m.end(1), 40)
 
 
 def discrimination(sentence: str, hiring: bool, serving: bool) -> tuple[int, int, str] | None:

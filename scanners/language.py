@@ -146,6 +146,8 @@ class LanguageScanner:
                 evidence = redact.snippet(seg.text, h.start, h.end, 30)
                 yield finding("language_threat", h.severity, evidence, h.start,
                               h.end), h.start, h.end
+        for start, end, evidence in conduct.sarcasm(seg.text):
+            yield finding("language_abuse", Severity.LOW, evidence, start, end), start, end
         spans = text.sentences(seg.text)
         for start, end, evidence in conduct.blackmail(seg.text, spans):
             yield finding("language_threat", Severity.HIGH, evidence, start, end), start, end

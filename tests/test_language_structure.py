@@ -168,3 +168,28 @@ def test_the_same_screenshot_sent_to_mock_her_is_held():
     banter = msg("made this lol", recipients=("kez@gmail.example",), images=(shot,))
     assert max(f.severity for f in LanguageScanner(use_classifier=False).scan(banter)) \
         is Severity.HIGH
+
+
+# -- mild swearing and sarcasm: low, tagged when they go outside ---------------------------
+
+def test_mild_swearing_and_sarcasm_are_low_in_the_scanner():
+    assert found("Bloody hell, the order was cocked up again.")["language_profanity"] \
+        is Severity.LOW
+    assert found("So 'same day' means Thursday now? Brilliant. Thanks for nothing."
+                 )["language_abuse"] is Severity.LOW
+    assert found("Could you do Tuesday at ten? Great, see you then.") == {}
+    assert found("Is the courier booked? Perfect, thank you so much!") == {}
+
+
+def test_low_swearing_to_a_supplier_is_tagged_and_inside_the_clinic_passes():
+    from gateway.config import AudienceSettings
+    from gateway.decision import audience
+    from scanners.base import Finding
+    mild = Finding("language", "language_profanity", Severity.LOW, "body", "bloody hell")
+    own = frozenset({"glowclinic.example"})
+    out = audience.escalate([mild], ["orders@supplier.example"], [], "a@glowclinic.example",
+                            AudienceSettings(), own)
+    assert out[0].severity is Severity.MEDIUM and "outside the clinic" in out[0].evidence
+    inside = audience.escalate([mild], ["b@glowclinic.example"], [], "a@glowclinic.example",
+                               AudienceSettings(), own)
+    assert inside[0].severity is Severity.LOW
