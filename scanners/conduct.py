@@ -9,6 +9,10 @@ scanners/data/conduct.txt; the language scanner reports what is found under its 
   sarcasm          a lone word of praise, flat, just after a question ("... now means next
                    week? Marvellous."): `language_abuse`, low (the audience step tags it
                    when it goes outside the clinic).
+  belittling       a put-down of someone's competence with no insult word ("you call
+                   yourself a prescriber", "a first-year student could do better"): low
+                   once, high when the sender's own words hold two or more (the language
+                   scanner counts them over the message).
   discrimination   an instruction that excludes ("no", "don't hire", "avoid", up to three
                    words before) a protected characteristic (religious dress, ethnicity,
                    accent, sexual orientation, gender identity), or "only" just after one, in
@@ -59,6 +63,24 @@ def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int
             done = window_end
             yield start, window_end, "demand backed by a threat of disclosure: " + \
                 redact.snippet(window, 0, min(len(window), 60), 0)
+
+
+_BETTER = re.compile(
+    r"\b(?:a|any|my)\s+(?:child|toddler|monkey|chimp|trainee|student|first[- ]year(?:\s+student)?|"
+    r"(?:five|six|5|6)[- ]year[- ]old|work[- ]experience\s+(?:kid|girl|boy))\s+could\s+"
+    r"(?:do|write|have\s+done|have\s+written|manage|make)\b[^.!?\n]{0,60}?\bbetter\b", re.IGNORECASE)
+
+
+def belittling(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of each put-down of someone's competence."""
+    spans = [(h.start, h.end) for h in lexicon.matcher(FILE, "belittle").find(FlatView(text))]
+    spans += [(m.start(), m.end()) for m in _BETTER.finditer(text)]
+    last_end = -1
+    for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start < last_end:  # inside or across the one before ("you call yourself a")
+            continue
+        last_end = end
+        yield start, end, "put-down: " + redact.snippet(text, start, end, 30)
 
 
 def sarcasm(text: str) -> Iterator[tuple[int, int, str]]:

@@ -90,6 +90,8 @@ class LanguageScanner:
                 k = (finding.rule, finding.where, seg.text[start:end].lower())
                 if k not in found or found[k].severity < finding.severity:
                     found[k] = finding
+        for finding in self._belittling(views):
+            found.setdefault((finding.rule, finding.where, finding.evidence), finding)
         if self.use_classifier:
             started = time.perf_counter()
             cleared = {id(seg): masks.get(n, []) for n, seg in enumerate(views.segments)}
@@ -105,6 +107,21 @@ class LanguageScanner:
                     found.setdefault((finding.rule, finding.where, finding.evidence), finding)
             self.classifier_seconds += time.perf_counter() - started
         yield from found.values()
+
+    def _belittling(self, views: text.MessageText) -> Iterator[Finding]:
+        """Put-downs of someone's competence (scanners/conduct.py): one is a dig (low), two
+        or more in the sender's own words are bullying (high)."""
+        hits = [(seg, start, end, evidence) for seg in views.segments
+                for start, end, evidence in conduct.belittling(seg.text)]
+        own = sum(1 for seg, start, end, _ in hits
+                  if not seg.quoted and not seg.cited(start, end))
+        severity = Severity.HIGH if own >= 2 else Severity.LOW
+        for seg, start, end, evidence in hits:
+            if own >= 2:
+                evidence += f" ({own} put-downs)"
+            yield quoted_finding(seg, start, end, views.reporting,
+                                 Finding(CATEGORY, "language_abuse", severity, seg.where,
+                                         evidence))
 
     # -- one segment -----------------------------------------------------------------------
 

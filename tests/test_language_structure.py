@@ -193,3 +193,22 @@ def test_low_swearing_to_a_supplier_is_tagged_and_inside_the_clinic_passes():
     inside = audience.escalate([mild], ["b@glowclinic.example"], [], "a@glowclinic.example",
                                AudienceSettings(), own)
     assert inside[0].severity is Severity.LOW
+
+
+# -- belittling ----------------------------------------------------------------------------
+
+def test_repeated_put_downs_of_a_colleague_are_bullying():
+    body = ("Priya, I've looked at your consent forms. My nephew is six and a six-year-old "
+            "could have written better notes than these. You call yourself a nurse? "
+            "What did they teach you on that course?")
+    assert found(body)["language_abuse"] is Severity.HIGH
+
+
+def test_one_dig_is_low_and_sincere_questions_are_clean():
+    assert found("Honestly, you call yourself a courier company?")["language_abuse"] \
+        is Severity.LOW
+    assert found("Our booking app is so simple a child could use it.") == {}
+    assert found("What did they teach you about vascular occlusion on the level 7 course? "
+                 "I'm thinking of booking it.").get("language_abuse", Severity.LOW) \
+        is Severity.LOW
+    assert found("I can't even find the invoice, could you resend it?") == {}
