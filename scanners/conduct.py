@@ -45,6 +45,18 @@ def _has(text: str, kind: str) -> bool:
     return any(True for _ in lexicon.matcher(FILE, kind).find(FlatView(text)))
 
 
+def consequence(sentence: str) -> bool:
+    """Whether `sentence` ties a consequence to a condition ("or I'll", "if not", "shame
+    if"): with a person addressed, the structure of a threat."""
+    return _has(sentence, "consequence")
+
+
+def hedged(text: str) -> bool:
+    """Whether `text` marks what it says as rumour ("I've heard", "apparently", "not
+    confirmed"; the hedges of defamation.txt)."""
+    return any(True for _ in lexicon.matcher("defamation.txt", "hedge").find(FlatView(text)))
+
+
 def context(own_text: str) -> tuple[bool, bool]:
     """(about hiring, about who is served) for the sender's own words of a message."""
     return _has(own_text, "work"), _has(own_text, "service")

@@ -339,7 +339,7 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
     sentence, offset = original[start:end], hit.start - start
     claim = original[hit.start:hit.end]
     severity, claim_shown = hit.severity, repr(claim)
-    if _hedged(sentence[:offset]):  # rumour, said as rumour: one lower
+    if conduct.hedged(sentence[:offset]):  # rumour, said as rumour: one lower
         severity, claim_shown = severity.lowered(), f"{claim!r} (hedged)"
     target = _named_target(sentence, offset)
     if target:
@@ -355,13 +355,6 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
             return severity, f"target: {named} (as {shown!r}); claim: {claim_shown}"
         return severity.lowered(), f"target: {shown!r}; claim: {claim_shown}"
     return None
-
-
-def _hedged(before: str) -> bool:
-    """Whether the words before a claim in its sentence mark it as rumour ("I've heard",
-    "apparently", "not confirmed")."""
-    return any(True for _ in lexicon.matcher("defamation.txt", "hedge").find(
-        lexicon.FlatView(before)))
 
 
 def _named_target(sentence: str, claim_at: int) -> str:

@@ -212,3 +212,49 @@ def test_one_dig_is_low_and_sincere_questions_are_clean():
                  "I'm thinking of booking it.").get("language_abuse", Severity.LOW) \
         is Severity.LOW
     assert found("I can't even find the invoice, could you resend it?") == {}
+
+
+# -- what a model label may decide (scanners/model_findings.py), with the model's output
+#    given, so that these hold whatever heads are trained ---------------------------------
+
+def model_says(monkeypatch, body: str, label: str, prob: float, **kw):
+    """The language findings of `body` when the model labels its first sentence."""
+    from scanners import model_findings, text
+    from scanners.language import _named_target
+    views = text.build(msg(body, **kw))
+    seg = next(s for s in views.segments if s.kind == "body")
+    start, end = text.sentences(seg.text)[0]
+    item = model_findings.Labelled(seg, start, end, label, prob)
+    monkeypatch.setattr(model_findings, "labelled", lambda v: [item])
+    return model_findings.language(views, _named_target)
+
+
+def test_a_model_threat_holds_with_a_person_and_a_conditional_consequence(monkeypatch):
+    (f,) = model_says(monkeypatch, "Take the post down by tonight or your husband hears "
+                      "about everything.", "threat", 0.93)
+    assert f.rule == "language_threat" and f.severity is Severity.HIGH
+    (f,) = model_says(monkeypatch, "I will be in touch with your manager about the missed "
+                      "delivery tomorrow.", "threat", 0.93)
+    assert f.severity is Severity.MEDIUM  # a score alone tags
+
+
+def test_a_hedged_rumour_the_model_calls_defamation_only_tags(monkeypatch):
+    (f,) = model_says(monkeypatch, "Apparently Dr Lena Ward was sacked from her last clinic "
+                      "for stealing.", "defamation", 0.99)
+    assert f.severity is Severity.MEDIUM
+    (f,) = model_says(monkeypatch, "Dr Lena Ward was sacked from her last clinic for "
+                      "stealing from patients.", "defamation", 0.99)
+    assert f.severity is Severity.HIGH
+
+
+def test_the_model_does_not_read_the_attachments_of_a_report(monkeypatch):
+    from scanners import model_findings, text
+    from scanners.language import _named_target
+    views = text.build(msg("Please find the screenshots for the grievance investigation.",
+                           images=("you're a useless waste of space and everyone hates you",),
+                           recipients=("case@peoplehr.example",),
+                           to_headers=(("To", "case@peoplehr.example"),)))
+    seg = next(s for s in views.segments if s.kind == "attachment")
+    item = model_findings.Labelled(seg, 0, len(seg.text), "bullying", 0.99)
+    monkeypatch.setattr(model_findings, "labelled", lambda v: [item])
+    assert model_findings.language(views, _named_target) == []
