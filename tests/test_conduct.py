@@ -56,6 +56,7 @@ def test_every_data_file_loads_with_known_labels():
         "conduct.txt": {"demand", "condition", "lever", "exclude", "only", "trait",
                         "trait_work", "work", "service", "guard", "belittle", "consequence"},
         "pom.txt": {"name", "brand", "class", "euphemism"},
+        "pom_hints.txt": {"area", "hint"},
         "promo.txt": {"strong", "weak", "price"},
         "claims.txt": {"any", "promo", "minors"},
         "quoting.txt": {"frame", "purpose", "role"},
