@@ -65,7 +65,9 @@ class LanguageScanner:
                       "gives the target and the claim.",
         "language_harassment": "Harassment of a person, sexual remarks or propositions, "
                                "repeated unwanted contact or stalking, found by the sentence "
-                               "model; high when the person is addressed or named.",
+                               "model (high when the person is addressed or named) or by a "
+                               "listed phrase (come back to my hotel, which way you walk "
+                               "home).",
         "model_unavailable": "The sentence model could not be loaded (package missing or its "
                              "file changed): only the word lists screened this message; low.",
         "language_classifier": "The trained offensive-language classifier scored a sentence "

@@ -49,7 +49,7 @@ def test_curly_apostrophes_and_missing_apostrophes_match():
 def test_every_data_file_loads_with_known_labels():
     labels = {
         "language.txt": {"language_profanity", "language_abuse", "language_threat",
-                         "language_discrimination"},
+                         "language_discrimination", "language_harassment"},
         "threats.txt": {"frame", "act"},
         "insults.txt": {"frame", "nframe", "tail", "guard", "filler", "noun", "adj"},
         "defamation.txt": {"claim", "title", "org", "ref", "negate", "hedge"},

@@ -258,3 +258,26 @@ def test_the_model_does_not_read_the_attachments_of_a_report(monkeypatch):
     item = model_findings.Labelled(seg, 0, len(seg.text), "bullying", 0.99)
     monkeypatch.setattr(model_findings, "labelled", lambda v: [item])
     assert model_findings.language(views, _named_target) == []
+
+
+# -- harassment, veiled threats and threatened violence from the lists ----------------------
+
+def test_propositions_stalking_and_veiled_threats_are_found_without_the_model():
+    assert found("Fancy coming back to my hotel after the conference? You looked sexy in "
+                 "that blazer.")["language_harassment"] is Severity.HIGH
+    assert found("I know which way you walk home from the salon.")["language_harassment"] \
+        is Severity.HIGH
+    assert found("Delete the post. It would be a shame if something happened to your car."
+                 )["language_threat"] is Severity.HIGH
+    assert found("Keep talking and I'll put your windows in.")["language_threat"] \
+        is Severity.HIGH
+
+
+def test_ordinary_clinic_mail_near_those_words_is_clean():
+    for fine in (
+            "The hotel is booked for the conference; the room is next to the training suite.",
+            "It would be a shame if you missed the CPD day, it was excellent last year.",
+            "Please send me a photo of the batch label so I can check the expiry.",
+            "I'll come round to fit the new window blinds on Tuesday.",
+            "Can you let me know which way the courier should come in?"):
+        assert found(fine) == {}, fine
