@@ -24,6 +24,7 @@ their `where` ends in "#quoted": a clinic answering an abusive patient is not ab
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from typing import Iterator
@@ -108,6 +109,11 @@ class LanguageScanner:
                 elif (finding.rule, finding.where) not in listed:
                     found.setdefault((finding.rule, finding.where, finding.evidence), finding)
             self.classifier_seconds += time.perf_counter() - started
+        reader = _privileged_reader(msg.recipients)
+        if reader:  # an allegation made to the regulator or the police is a report
+            found = {k: dataclasses.replace(f, severity=Severity.LOW,
+                                            evidence=f"{f.evidence} (to {reader})")
+                     if f.rule == "defamation" else f for k, f in found.items()}
         yield from found.values()
 
     def _belittling(self, views: text.MessageText) -> Iterator[Finding]:
@@ -357,6 +363,18 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
             return severity, f"target: {named} (as {shown!r}); claim: {claim_shown}"
         return severity.lowered(), f"target: {shown!r}; claim: {claim_shown}"
     return None
+
+
+def _privileged_reader(recipients) -> str:
+    """The regulator, police force or solicitor among the recipients ("" if none): to them
+    an allegation is a report, not a publication (defamation.txt, `privileged`)."""
+    words = lexicon.words("defamation.txt", "privileged")
+    for address in recipients:
+        local, _, domain = address.lower().partition("@")
+        found = set(re.split(r"[.\-_+]", local) + re.split(r"[.\-_]", domain)) & words
+        if found:
+            return f"a recipient at {sorted(found)[0]}"
+    return ""
 
 
 def _named_target(sentence: str, claim_at: int) -> str:

@@ -281,3 +281,10 @@ def test_ordinary_clinic_mail_near_those_words_is_clean():
             "I'll come round to fit the new window blinds on Tuesday.",
             "Can you let me know which way the courier should come in?"):
         assert found(fine) == {}, fine
+
+
+def test_an_allegation_made_to_the_regulator_is_a_report_not_defamation():
+    body = ("I wish to raise a concern: Nurse Carla Benn is using unlicensed botox bought "
+            "abroad, and she turned up drunk to clinic last week.")
+    assert found(body)["defamation"] is Severity.HIGH
+    assert found(body, recipients=("concerns@nmc.example",))["defamation"] is Severity.LOW
