@@ -2,9 +2,9 @@
 scanners/data/conduct.txt; the language scanner reports what is found under its own rule ids.
 
   blackmail        a demand (pay, place the order), a condition ("or", "if not", "unless")
-                   and a lever (a secret kept: "it stays between us"; or a disclosure
-                   threatened: "the CQC gets the photos", "people who'd be very interested")
-                   within two sentences: `language_threat`, high. A demand with a condition
+                   and a lever (a secret kept: "it stays between us"; or, after the
+                   condition, a disclosure threatened: "the CQC gets the photos", "people
+                   who'd be very interested") within two sentences: `language_threat`, high. A demand with a condition
                    alone is business ("pay by Friday or interest is added").
   sarcasm          a lone word of praise, flat, just after a question ("... now means next
                    week? Marvellous."): `language_abuse`, low (the audience step tags it
@@ -69,9 +69,13 @@ def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int
     for i, (start, end) in enumerate(sentences):
         window_end = sentences[i + 1][1] if i + 1 < len(sentences) else end
         window = text[start:window_end]
-        if start < done or not _has(window, "lever"):
+        if start < done or not _has(window, "demand"):
             continue
-        if _has(window, "demand") and _has(window, "condition"):
+        conditions = [h.start for h in lexicon.matcher(FILE, "condition").find(FlatView(window))]
+        if not conditions:
+            continue
+        levers = [h.start for h in lexicon.matcher(FILE, "lever").find(FlatView(window))]
+        if _has(window, "secret") or any(c < lever for c in conditions for lever in levers):
             done = window_end
             yield start, window_end, "demand backed by a threat of disclosure: " + \
                 redact.snippet(window, 0, min(len(window), 60), 0)

@@ -288,3 +288,13 @@ def test_an_allegation_made_to_the_regulator_is_a_report_not_defamation():
             "abroad, and she turned up drunk to clinic last week.")
     assert found(body)["defamation"] is Severity.HIGH
     assert found(body, recipients=("concerns@nmc.example",))["defamation"] is Severity.LOW
+
+
+def test_blackmail_in_other_words_and_in_welsh():
+    assert found("Refund the deposit by Friday. If not, I'll post the screenshots of your "
+                 "messages on every local group.")["language_threat"] is Severity.HIGH
+    assert found("Os na wnei di dalu erbyn dydd Gwener, mi wna i ddweud wrth bawb."
+                 )["language_threat"] is Severity.HIGH
+    assert "language_threat" not in found(
+        "Could you refund the deposit or move it to the next booking? Please send the photos "
+        "from the launch when you can.")
