@@ -298,3 +298,10 @@ def test_blackmail_in_other_words_and_in_welsh():
     assert "language_threat" not in found(
         "Could you refund the deposit or move it to the next booking? Please send the photos "
         "from the launch when you can.")
+
+
+def test_welsh_words_quoted_to_report_them_are_not_the_senders():
+    assert found("Ti'n hollol dwp.")["language_abuse"] is Severity.HIGH
+    f = found('Mae\'r gŵyn yn dweud bod y nyrs wedi ysgrifennu "ti\'n hollol dwp" at y claf; '
+              'rydym yn ymchwilio i\'r mater.')
+    assert f.get("language_abuse", Severity.LOW) is Severity.LOW
