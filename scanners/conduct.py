@@ -13,8 +13,9 @@ scanners/data/conduct.txt; the language scanner reports what is found under its 
                    yourself a prescriber", "a first-year student could do better"): low
                    once, high when the sender's own words hold two or more (the language
                    scanner counts them over the message).
-  discrimination   an instruction that excludes ("no", "don't hire", "avoid", up to three
-                   words before) a protected characteristic (religious dress, ethnicity,
+  discrimination   an instruction that excludes ("no", "avoid", up to three words before;
+                   or a refusal anywhere in the sentence: "don't hire her", "turn them
+                   away") a protected characteristic (religious dress, ethnicity,
                    accent, sexual orientation, gender identity), or "only" just after one, in
                    a message about hiring or about who is served: `language_discrimination`,
                    high. Pregnancy, motherhood and age count only in hiring (in treatment they
@@ -111,20 +112,22 @@ def discrimination(sentence: str, hiring: bool, serving: bool) -> tuple[int, int
     if not (hiring or serving) or _has(sentence, "guard"):
         return None
     kinds = ("trait", "trait_work") if hiring else ("trait",)
+    refused = _has(sentence, "refuse")
     for hit in lexicon.matcher(FILE, *kinds).find(FlatView(sentence)):
         before = key(sentence[max(0, hit.start - 80):hit.start]).split()[-8:]
         after = key(sentence[hit.end:hit.end + 40]).split()[:2]
         excluded = any(" ".join(before[i:j]) in _words("exclude")
                        for j in range(len(before), max(len(before) - WINDOW_WORDS, 0) - 1, -1)
                        if _only_fillers(before[j:]) for i in range(max(0, j - 4), j))
-        if excluded or any(w in _words("only") for w in after):
+        if excluded or any(w in _words("only") for w in after) or refused:
             what = "hiring" if hiring else "service"
             return hit.start, hit.end, \
                 f"instruction excluding {sentence[hit.start:hit.end]!r} ({what})"
     return None
 
 
-_FILLERS = frozenset("any more the a of with who are in our".split())
+_FILLERS = frozenset("any more the a of with who are in our anyone people staff applicants "
+                     "candidates clients patients".split())
 
 
 def _only_fillers(tokens: list[str]) -> bool:

@@ -54,7 +54,7 @@ def test_every_data_file_loads_with_known_labels():
         "insults.txt": {"frame", "nframe", "tail", "guard", "filler", "noun", "adj"},
         "defamation.txt": {"claim", "title", "org", "ref", "negate", "hedge", "privileged"},
         "conduct.txt": {"demand", "condition", "lever", "exclude", "only", "trait",
-                        "trait_work", "work", "service", "guard", "belittle", "consequence", "secret"},
+                        "trait_work", "work", "service", "guard", "belittle", "consequence", "secret", "refuse"},
         "pom.txt": {"name", "brand", "class", "euphemism"},
         "pom_hints.txt": {"area", "hint"},
         "promo.txt": {"strong", "weak", "price"},

@@ -305,3 +305,16 @@ def test_welsh_words_quoted_to_report_them_are_not_the_senders():
     f = found('Mae\'r gŵyn yn dweud bod y nyrs wedi ysgrifennu "ti\'n hollol dwp" at y claf; '
               'rydym yn ymchwilio i\'r mater.')
     assert f.get("language_abuse", Severity.LOW) is Severity.LOW
+
+
+def test_refusals_anywhere_in_the_sentence_age_limits_and_welsh_instructions():
+    assert found("If the candidate turns out to be pregnant, don't hire her."
+                 )["language_discrimination"] is Severity.HIGH
+    assert found("For the therapist role, no applicants over 50 please."
+                 )["language_discrimination"] is Severity.HIGH
+    assert found("Dim Saeson yn y tîm newydd, os gwelwch yn dda."
+                 )["language_discrimination"] is Severity.HIGH
+    for fine in ("We never turn away trans clients and we're proud of it.",
+                 "There is no disabled parking at the clinic, but the entrance is step-free.",
+                 "Our team has nurses over 50 and under 30, and we value both."):
+        assert "language_discrimination" not in found(fine), fine
