@@ -318,3 +318,19 @@ def test_refusals_anywhere_in_the_sentence_age_limits_and_welsh_instructions():
                  "There is no disabled parking at the clinic, but the entrance is step-free.",
                  "Our team has nurses over 50 and under 30, and we value both."):
         assert "language_discrimination" not in found(fine), fine
+
+
+def test_more_veiled_threats_and_accusations_about_named_businesses():
+    assert found("You clearly don't know who you're dealing with.")["language_threat"] \
+        is Severity.HIGH
+    assert found("Carry on like this and someone might pay you a visit.")["language_threat"] \
+        is Severity.HIGH
+    assert found("Everyone should know that Hollis Skin Clinic is operating illegally from "
+                 "a flat.")["defamation"] is Severity.HIGH
+    assert found("Gemma Holt got sacked for stealing from the till, don't hire her."
+                 )["defamation"] is Severity.HIGH
+    for fine in ("We are dealing with your refund today and will pay it into your account.",
+                 "A friendly reminder that the clinic closes early on Friday.",
+                 "Our clinic is registered with the CQC and every nurse with the NMC."):
+        f = found(fine)
+        assert "language_threat" not in f and "defamation" not in f, fine
