@@ -10,7 +10,8 @@ scanners/data/conduct.txt; the language scanner reports what is found under its 
                    week? Marvellous."): `language_abuse`, low (the audience step tags it
                    when it goes outside the clinic).
   belittling       a put-down of someone's competence with no insult word ("you call
-                   yourself a prescriber", "a first-year student could do better"): low
+                   yourself a prescriber", "a first-year student could do better"), or
+                   leaving someone out on purpose ("don't invite her"): low
                    once, high when the sender's own words hold two or more (the language
                    scanner counts them over the message).
   discrimination   an instruction that excludes ("no", "avoid", up to three words before;

@@ -100,13 +100,18 @@ class LanguageScanner:
             cleared = {id(seg): masks.get(n, []) for n, seg in enumerate(views.segments)}
             answering = any(f.where.endswith("#quoted") for f in found.values())
             from_model = model_findings.language(views, _named_target, cleared, answering)
-            listed = {(f.rule, f.where) for f in found.values()}
+            # the word lists speak for a rule in a part, unless the model reads it as worse
+            # (a low dig where the model sees bullying)
+            listed: dict[tuple, Severity] = {}
+            for f in found.values():
+                listed[(f.rule, f.where)] = max(f.severity, listed.get((f.rule, f.where),
+                                                                       Severity.LOW))
             for finding in from_model:
                 if finding.rule == "model_unavailable":  # the older classifier instead
                     found[("model_unavailable",)] = finding
                     for f in self._classify(views, covered, masks):
                         found.setdefault((f.rule, f.where, f.evidence), f)
-                elif (finding.rule, finding.where) not in listed:
+                elif finding.severity > listed.get((finding.rule, finding.where), 0):
                     found.setdefault((finding.rule, finding.where, finding.evidence), finding)
             self.classifier_seconds += time.perf_counter() - started
         reader = _privileged_reader(msg.recipients)

@@ -334,3 +334,23 @@ def test_more_veiled_threats_and_accusations_about_named_businesses():
                  "Our clinic is registered with the CQC and every nurse with the NMC."):
         f = found(fine)
         assert "language_threat" not in f and "defamation" not in f, fine
+
+
+def test_leaving_a_colleague_out_on_purpose_counts_with_put_downs():
+    body = ("Team lunch is Thursday. Don't invite him and don't add him to the lunch chat, "
+            "nobody wants him around.")
+    assert found(body)["language_abuse"] is Severity.HIGH
+    assert found("Leave her out of the rota email, she's on annual leave.").get(
+        "language_abuse", Severity.LOW) is Severity.LOW
+
+
+def test_a_low_list_finding_does_not_hide_what_the_model_reads_as_worse(monkeypatch):
+    from scanners import model_findings, text
+    body = "Leave her out of it, she is nothing to this team and never will be anything."
+    views = text.build(msg(body))
+    seg = next(s for s in views.segments if s.kind == "body")
+    item = model_findings.Labelled(seg, 0, len(seg.text), "bullying", 0.99)
+    monkeypatch.setattr(model_findings, "labelled", lambda v: [item])
+    monkeypatch.setattr(model_findings, "model", lambda: object())
+    found = [f for f in LanguageScanner().scan(msg(body), views) if f.rule == "language_abuse"]
+    assert {f.severity for f in found} == {Severity.LOW, Severity.HIGH}, found
