@@ -354,3 +354,37 @@ def test_a_low_list_finding_does_not_hide_what_the_model_reads_as_worse(monkeypa
     monkeypatch.setattr(model_findings, "model", lambda: object())
     found = [f for f in LanguageScanner().scan(msg(body), views) if f.rule == "language_abuse"]
     assert {f.severity for f in found} == {Severity.LOW, Severity.HIGH}, found
+
+
+# -- the whole decision: raw mail -> every scanner -> judge (word lists only) ---------------
+
+def decide(body: str, to: str, sender: str = "jo@glowclinic.example", subject: str = "Re: order"):
+    from gateway.config import Settings
+    from gateway.content.parse import parse
+    from gateway.decision.judge import OfflineEnvelope, judge
+    from gateway.pipeline import ScanResult, screen
+    from scanners.registry import build
+    raw = (f"From: Jo Reed <{sender}>\r\nTo: {to}\r\nSubject: {subject}\r\n"
+           f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+    msg = parse(raw)
+    result = ScanResult(screen(msg, build({})), sender=sender, recipients=list(msg.recipients))
+    return judge(result, OfflineEnvelope(sender, [to]), Settings()).action.name.lower()
+
+
+def test_end_to_end_actions(monkeypatch):
+    from scanners import model_findings
+    monkeypatch.setattr(model_findings, "model", lambda: None)  # whatever heads are merged
+    supplier = "orders@supplier.example"
+    assert decide("Bloody hell, the order was cocked up again. Please check it.",
+                  supplier) == "tag"
+    assert decide("Bloody hell, what a week! See you at the team night.",
+                  "mia@glowclinic.example") == "pass"
+    assert decide("Pay the £400 by Friday or the CQC gets the photos I took of your "
+                  "treatment room.", supplier) == "hold"
+    assert decide("This is the third late delivery. Please confirm a fix by Friday or we "
+                  "will move our account elsewhere.", supplier) == "pass"
+    assert decide("Training reminder: a slur such as \"pikey\" about a patient is gross "
+                  "misconduct; never write or repeat it.", "team@glowclinic.example") \
+        in ("pass", "tag")
+    assert decide("Rumour has it that Dr Ian Cole at Bayview might be using unlicensed "
+                  "botox, not confirmed.", "ellie@agency.example") == "tag"
