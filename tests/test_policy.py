@@ -100,3 +100,17 @@ def test_patient_data_inside_the_clinic_or_to_nhs_net_passes_and_webmail_is_not_
     result = ScanResult([language], sender="nurse@clinic.example")
     assert judge(result, OfflineEnvelope("nurse@clinic.example", ["manager@clinic.example"]),
                  settings).action is Action.HOLD  # bullying in team mail still holds
+
+
+def test_a_hyphenated_sibling_domain_of_the_senders_is_the_same_organisation():
+    from gateway.decision import audience
+
+    own = audience.own_domains("kay@avonmere.example", [],
+                               ["tom@avonmere.example", "jess@avonmere-group.example"])
+    assert own == {"avonmere.example", "avonmere-group.example"}
+    assert audience.sibling("avonmere.example", "avonmere-group.example")  # either way round
+    assert not audience.sibling("avonmereclinic.example", "avonmere.example")  # not hyphenated
+    assert not audience.sibling("avonmere-group.example", "avonmere.example.net")  # other suffix
+    assert not audience.sibling("abc-group.example", "abc.example")  # too short to be a name
+    assert not audience.sibling("gmail-group.example", "gmail.example")  # webmail
+    assert audience.own_domains("jo@gmail.example", [], ["x@gmail-group.example"]) == frozenset()
