@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import bisect
 import email.utils
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -68,6 +69,7 @@ class _Part:
     cues: dict[str, list[int]] = field(default_factory=dict)  # label -> sorted start offsets
     cue_words: dict[int, str] = field(default_factory=dict)  # start offset -> the cue's entry
     signed: list[Ident] = field(default_factory=list)  # contact details in a signature block
+    signature: list[tuple[int, int]] = field(default_factory=list)  # signature blocks
     name_starts: list[int] = field(default_factory=list)
     all_names: list[people.Name] = field(default_factory=list)  # staff included
     staff_ends: list[int] = field(default_factory=list)
@@ -150,7 +152,10 @@ class PatientDataScanner:
         return iter(findings)
 
     def _own_for(self, msg: ParsedMessage) -> dict:
-        """The clinic's details plus the sender's: their name and their mail domain."""
+        """The clinic's details plus the sender's (their name and their mail domain), and
+        the message's participants: every address in From, To and Cc (each recipient sees
+        them in the headers already, so the same address in the text discloses nothing,
+        nor does a name written as its display name: "Attendee: Tom Hale <tom@…>")."""
         sender_name, sender = email.utils.parseaddr(msg.header("From"))
         domains = set(self.own_domains)
         if "@" in sender:
@@ -158,7 +163,9 @@ class PatientDataScanner:
         keys = set(self.own_keys)
         if patient_keys.name_key(sender_name):
             keys.add(patient_keys.name_key(sender_name))
-        return {"domains": domains, "keys": keys}
+        shown = {a.lower() for _, a in email.utils.getaddresses(
+            [msg.header("From"), msg.header("To"), msg.header("Cc")]) if "@" in a}
+        return {"domains": domains, "keys": keys, "shown": shown}
 
     # -- one part ------------------------------------------------------------------------------
 
@@ -185,7 +192,8 @@ class PatientDataScanner:
         if ats:
             for i in identifiers.email_addresses(text, ats):
                 domain = i.key.rpartition("@")[2]
-                if not any(domain == d or domain.endswith("." + d) for d in own["domains"]):
+                if not any(domain == d or domain.endswith("." + d) for d in own["domains"]) \
+                        and i.key not in own["shown"]:
                     others.append(i)
         candidates = part.all_names + nhs + others + part.all_postcodes + part.all_dates
         if not candidates:
@@ -193,7 +201,9 @@ class PatientDataScanner:
         self._find_cues(part, [(c.start, c.end) for c in candidates])
         staff = (part.cues.get("staff", []), part.staff_ends)
 
-        spans = people.signature_spans(text)
+        spans = part.signature = people.signature_spans(text)
+        if "\t" in text:
+            spans = sorted(spans + tables.staff_cells(text))
         for n in part.all_names:
             if not self._is_staff(text, n, spans, staff, own):
                 part.names.append(n)
@@ -244,6 +254,9 @@ class PatientDataScanner:
             stop = text.find(" ", end)
             end = len(text) if stop < 0 else stop
             for hit in self._cues.find(lexicon.FlatView(text[start:end])):
+                if hit.label in ("treatment", "condition") and \
+                        _ORGANISATION.match(text, hit.start + start):
+                    continue  # "Lagan Skin & Laser Clinic Ltd" names a business
                 cues.setdefault(hit.label, []).append(hit.start + start)
                 part.cue_words[hit.start + start] = hit.entry
                 if hit.label == "staff":
@@ -254,6 +267,9 @@ class PatientDataScanner:
     def _is_staff(self, text, n: people.Name, spans, staff, own) -> bool:
         if n.key and (n.key in own["keys"] or patient_keys.fold(n.text) in self.own_names):
             return True
+        shown = _DISPLAY_ADDRESS.match(text, n.end)
+        if shown and shown.group(1).lower() in own["shown"]:
+            return True  # a participant's display name, as in an invite's attendee list
         if not n.key and n.surname in self.own_surnames and n.shape == "titled":
             return True
         if n.shape != "labelled" and self._in_spans(n.start, spans):
@@ -313,6 +329,9 @@ class PatientDataScanner:
 
     def _weigh(self, part: _Part) -> Iterator[Finding]:
         where = part.where
+        if _staff_record(part):
+            yield from self._staff_record(part)
+            return
         named_patients = self._patient_names(part)
         clinical = ("patient", "dob", "treatment", "condition")
         for i in part.idents:
@@ -357,6 +376,18 @@ class PatientDataScanner:
         for n in named_patients:
             yield Finding(CATEGORY, "patient_name_clinical", Severity.HIGH, where,
                           "patient " + redact.name(n.text))
+
+    @staticmethod
+    def _staff_record(part: _Part) -> Iterator[Finding]:
+        """A staff member's details (a new starter to payroll): staff information, not a
+        patient's; a date of birth or NI number leaving the clinic is still worth a tag."""
+        rules = {"phone": "phone_number", "email": "email_address", "address":
+                 "uk_postcode_address", "dob": "date_of_birth", "ni": "uk_ni_number",
+                 "nhs": "uk_nhs_number_bare", "mrn": "medical_record_number"}
+        for i in part.idents + part.bare_nhs + part.signed:
+            severity = Severity.MEDIUM if i.kind in ("dob", "ni") else Severity.LOW
+            yield Finding(CATEGORY, rules[i.kind], severity, part.where,
+                          i.evidence + " (staff record)")
 
     def _patient_names(self, part: _Part) -> list[people.Name]:
         """Names marked as a patient's: labelled "Patient:"/"Client:", a patient word right
@@ -508,6 +539,24 @@ class PatientDataScanner:
         if not (greeted or by_register):
             return ""
         return ("r:" if by_register else "n:") + address_tag(address)
+
+
+# a name written as the display name of an address: "Tom Hale <tom@x.example>", "(mailto:…)"
+_DISPLAY_ADDRESS = re.compile(r"""["']?[ \t]*[<(\[][ \t]*(?:mailto:)?([^\s<>()\[\]@]+@[^\s<>()\[\]]+)[>)\]]""")
+
+
+# a capitalised treatment word inside a business name: "Laser Clinic", "Botox & Filler Studio"
+_ORGANISATION = re.compile(
+    r"[A-Z][\w'’-]*(?:[ \t]+(?:&|and|[A-Z][\w'’-]*)){0,3}[ \t]+(?:Clinic|Clinics|Centre|"
+    r"Center|Studio|Studios|Lounge|Bar|Rooms|Institute|Academy|Aesthetics|Ltd|Limited|LLP)\b")
+
+
+def _staff_record(part: _Part) -> bool:
+    """Payroll or HR wording and not one patient, treatment or condition word near the
+    identifiers: the people in it are staff (POLICY.md: staff information passes)."""
+    return bool(part.cues.get("employment")) and not any(
+        not PatientDataScanner._in_spans(start, part.signature)  # "Skin & Laser Clinic"
+        for label in ("patient", "treatment", "condition") for start in part.cues.get(label, ()))
 
 
 EXPOSED_PERSONAL = 5  # more personal addresses than this in To/Cc expose a client list
