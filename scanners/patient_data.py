@@ -115,10 +115,12 @@ class PatientDataScanner:
     }
 
     def __init__(self, clinic_names=(), practitioners=(), addresses=(), postcodes=(), phones=(),
-                 domains=(), register=None):
-        """The clinic's own details (never reported), and `register`: an object with
-        `index()` returning a scanners.patient_keys.RegisterIndex or None (gateway/register.py
-        Loader), or None for no register."""
+                 domains=(), register=None, staff=None):
+        """The clinic's own details (never reported), `register`: an object with `index()`
+        returning a scanners.patient_keys.RegisterIndex or None (gateway/registers/patients.py
+        Loader), or None for no register, and `staff`: an object with `snapshot()` giving
+        the staff register's name_keys, phone_keys and photo_hashes
+        (gateway/registers/staff.py Loader), or None."""
         self.own_names = {patient_keys.fold(n) for n in (*clinic_names, *practitioners)
                           if n.strip()}
         self.own_keys = {patient_keys.name_key(n) for n in practitioners} - {""}
@@ -130,6 +132,7 @@ class PatientDataScanner:
         self.own_phones = {patient_keys.phone_key(p) for p in phones} - {""}
         self.own_domains = {d.lower().lstrip("@").strip() for d in domains if d.strip()}
         self.register = register
+        self.staff = staff
         self._cues = lexicon.matcher("patient_cues.txt")
         people.name_lists()  # read once here (a scan process starts), not on the first message
 
@@ -142,7 +145,7 @@ class PatientDataScanner:
         for part in parts:
             findings.extend(self._weigh(part))
         findings.extend(self._register(parts))
-        findings.extend(self._photos(msg.attachments, parts))
+        findings.extend(self._photos(msg.attachments, parts, own["photos"]))
         findings.extend(_exposed(msg))
         findings.extend(tables.patient_lists(msg, self._cues, self.own_domains))
         findings = tables.collapse(list(dict.fromkeys(findings)))
@@ -160,12 +163,15 @@ class PatientDataScanner:
         domains = set(self.own_domains)
         if "@" in sender:
             domains.add(sender.rpartition("@")[2].lower())
-        keys = set(self.own_keys)
+        staff = self.staff.snapshot() if self.staff is not None else None
+        keys = set(self.own_keys) | (staff.name_keys if staff else set())
         if patient_keys.name_key(sender_name):
             keys.add(patient_keys.name_key(sender_name))
         shown = {a.lower() for _, a in email.utils.getaddresses(
             [msg.header("From"), msg.header("To"), msg.header("Cc")]) if "@" in a}
-        return {"domains": domains, "keys": keys, "shown": shown}
+        return {"domains": domains, "keys": keys, "shown": shown,
+                "phones": self.own_phones | (staff.phone_keys if staff else set()),
+                "photos": staff.photo_hashes if staff else ()}
 
     # -- one part ------------------------------------------------------------------------------
 
@@ -185,7 +191,7 @@ class PatientDataScanner:
             others += identifiers.record_numbers(text, digits)
             taken = {(i.start, i.end) for i in nhs}
             others += [i for i in identifiers.phone_numbers(text, taken, runs=runs)
-                       if i.key not in self.own_phones
+                       if i.key not in own["phones"]
                        and not any(n.start <= i.start < n.end for n in nhs)]
             part.all_postcodes = identifiers.postcodes(text, digits)
             part.all_dates = identifiers.dates(text, digits)
@@ -473,13 +479,25 @@ class PatientDataScanner:
                     return True
         return False
 
-    def _photos(self, attachments: tuple[Attachment, ...], parts: list[_Part]) -> Iterator[Finding]:
+    def _photos(self, attachments: tuple[Attachment, ...], parts: list[_Part],
+                staff_photos: tuple[int, ...] = ()) -> Iterator[Finding]:
+        """`staff_photos`: the staff register's photo hashes: the same picture is a staff
+        member's headshot, low whatever it shows."""
         pictures: list[tuple[str, str, photos.PhotoFacts]] = []
         for att in attachments:
-            if att.real_type in photos.IMAGE_TYPES:
-                pictures.append((att.where, att.name, photos.examine(att.data)))
-            for k, data in enumerate(getattr(att, "images", ())):
-                pictures.append((f"{att.where}#image={k + 1}", att.name, photos.examine(data)))
+            images = [(att.where, att.data)] if att.real_type in photos.IMAGE_TYPES else []
+            images += [(f"{att.where}#image={k + 1}", data)
+                       for k, data in enumerate(getattr(att, "images", ()))]
+            for where, data in images:
+                facts = photos.examine(data)
+                if staff_photos and (facts.faces or facts.camera_exif):
+                    digest = photos.dhash(data)
+                    if digest is not None and any(photos.same_picture(digest, h)
+                                                  for h in staff_photos):
+                        yield Finding(CATEGORY, "patient_photo", Severity.LOW, where,
+                                      "staff headshot (staff register)")
+                        continue
+                pictures.append((where, att.name, facts))
         faces = sum(1 for _, _, f in pictures if f.faces)
         clinical = any(f.faces or f.camera_exif for _, _, f in pictures) and self._clinical(parts)
         for where, name, facts in pictures:
