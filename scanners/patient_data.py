@@ -210,9 +210,11 @@ class PatientDataScanner:
         spans = part.signature = people.signature_spans(text)
         if "\t" in text:
             spans = sorted(spans + tables.staff_cells(text))
-        for n in part.all_names:
-            if not self._is_staff(text, n, spans, staff, own):
-                part.names.append(n)
+        staff_names = [n for n in part.all_names if self._is_staff(text, n, spans, staff, own)]
+        # "Jenna Moss (nurse prescriber)" once makes every "Jenna Moss" of the message staff
+        own["keys"].update(n.key for n in staff_names if n.key)
+        part.names = [n for n in part.all_names if n not in staff_names
+                      and not (n.key and n.key in own["keys"])]
         part.name_starts = [n.start for n in part.names]
         name_ends = sorted((n.end, k) for k, n in enumerate(part.names))
 

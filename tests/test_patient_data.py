@@ -451,3 +451,12 @@ def test_treatment_words_inside_a_business_name_and_schedule_words_are_no_cue_or
     assert "jigsaw_identification" in found("Sarah Jones had laser on her upper lip.")
     invoice = "03/03 Clifton Full day (11 patients) £650\n05/03 Clifton Half day (5 patients) £340"
     assert found(invoice) == {}
+
+
+def test_a_name_marked_as_staff_once_is_staff_wherever_it_appears_again():
+    rota = ("Mon - Jenna Moss (nurse prescriber) 07700 900311\n"
+            "Wed - locum needed, toxin and filler clinic\nThu - Jenna Moss 07700 900311")
+    assert found(rota) == {"phone_number": Severity.LOW}
+    # a patient in the same message is still a patient
+    handover = rota + "\nFri - Jenna Moss to review Carys Bowen after her filler, 07700 900399"
+    assert found(handover)["jigsaw_identification"] is Severity.HIGH
