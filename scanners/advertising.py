@@ -78,8 +78,10 @@ class AdvertisingScanner:
             poms[id(s)] and "?" in s.text for s in views.quoted())
         subject = next((s for s in own if s.kind == "subject"), None)
         domain = msg.sender.rpartition("@")[2]
-        internal = bool(msg.recipients) and all(r.rpartition("@")[2] == domain
-                                                for r in msg.recipients)
+        list_locals = _audience_markers()[1]
+        internal = bool(msg.recipients) and all(  # colleagues: not a list address there
+            r.rpartition("@")[2] == domain and r.partition("@")[0].lower() not in list_locals
+            for r in msg.recipients)
 
         found: dict[tuple, Finding] = {}
 

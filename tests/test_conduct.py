@@ -384,3 +384,19 @@ def test_a_compliance_list_of_what_not_to_write_is_cited():
             "- anything aimed at prom or school leavers\n\nThanks, Jess")
     found = _found(AdvertisingScanner(), memo)
     assert found and not any(sev is Severity.HIGH for _, sev, _ in found), found
+
+
+def test_a_list_address_on_the_clinics_own_domain_is_the_public_for_promotions():
+    offer = "Prom ready? Lip filler just £120 for Year 11 and Year 13 girls. Book now!"
+    to_list = _found(AdvertisingScanner(), offer, recipients=("club@glowclinic.example",))
+    assert ("under18_promotion", Severity.HIGH, "body") in to_list
+    to_colleague = _found(AdvertisingScanner(), offer, recipients=("priya@glowclinic.example",))
+    assert ("under18_promotion", Severity.MEDIUM, "body") in to_colleague
+
+
+def test_jabs_with_a_call_to_book_is_a_promotion_but_jabs_in_aftercare_is_not():
+    advert = "Jabs are back, DM us to grab a slot before Christmas!"
+    found = _found(AdvertisingScanner(), advert, recipients=("friends@glowclinic.example",))
+    assert ("pom_promotion", Severity.HIGH, "body") in found
+    aftercare = "The jab sites may be a little red for a day; call us if the redness spreads."
+    assert not [f for f in _found(AdvertisingScanner(), aftercare) if f[0] == "pom_promotion"]
