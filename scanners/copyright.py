@@ -69,9 +69,12 @@ _DISCLAIMER = re.compile(r"intended recipient|addressee|received (?:this|it) (?:
                          r"in error|by mistake|this (?:e-?mail|message|communication)|"
                          r"confidential and (?:may be )?(?:privileged|legally)", re.IGNORECASE)
 # Credentials to a paid portal or course, passed on: a login and a password together.
-_LOGIN = re.compile(r"\b(?:user(?: ?name| id)?|username|login|log-in|email|account)\s*[:=-]\s*\S+",
-                    re.IGNORECASE)
-_PASSWORD = re.compile(r"\b(?:password|passcode|pass word|pw|pwd|cyfrinair)\s*[:=-]\s*\S+",
+# "password: x", or without a colon ("password Glow2026!", "pw is X9k!") a word that looks
+# like one (a digit or a symbol in it), so "your password is reset" is no password
+_SECRET = r"(?:\s*[:=-]\s*\S+|\s+(?:is\s+)?(?=\S*[\d!@#$%^&*?])\S{4,})"
+_LOGIN = re.compile(r"\b(?:(?:user(?: ?name| id)?|username|login|log-in|email|account)" + _SECRET
+                    + r"|(?:user ?name|user id|login id)\s+(?:is\s+)?\S+)", re.IGNORECASE)
+_PASSWORD = re.compile(r"\b(?:password|passcode|pass word|pw|pwd|cyfrinair)" + _SECRET,
                        re.IGNORECASE)
 _PAID = re.compile(r"\b(?:portal|course|subscription|membership|member|library|platform|"
                    r"e-?learning|cpd|academy|journal|account|modules?|webinars?)\b", re.IGNORECASE)
