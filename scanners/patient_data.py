@@ -133,7 +133,7 @@ class PatientDataScanner:
         self.own_domains = {d.lower().lstrip("@").strip() for d in domains if d.strip()}
         self.register = register
         self.staff = staff
-        self._cues = lexicon.matcher("patient_cues.txt")
+        self._cues = lexicon.plural_matcher("patient_cues.txt")
         people.name_lists()  # read once here (a scan process starts), not on the first message
 
     # -- the message ---------------------------------------------------------------------------

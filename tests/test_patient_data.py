@@ -460,3 +460,16 @@ def test_a_name_marked_as_staff_once_is_staff_wherever_it_appears_again():
     # a patient in the same message is still a patient
     handover = rota + "\nFri - Jenna Moss to review Carys Bowen after her filler, 07700 900399"
     assert found(handover)["jigsaw_identification"] is Severity.HIGH
+
+
+def test_treatment_cues_match_in_the_plural():
+    testimonial = ('"I had my tear troughs done and I look ten years younger!" - Laura Fenwick, '
+                   "Clifton")
+    assert found(testimonial)["jigsaw_identification"] is Severity.HIGH
+    assert "jigsaw_identification" not in found("Laura Fenwick sent the invoices yesterday.")
+
+
+def test_plural_forms():
+    from scanners.lexicon import plural
+    assert [plural(w) for w in ("tear trough", "peel", "touch", "injury", "day", "lips", "b12")] \
+        == ["tear troughs", "peels", "touches", "injuries", "days", "lips", "b12"]
