@@ -36,10 +36,12 @@ from __future__ import annotations
 
 import bisect
 import email.utils
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from scanners import identifiers, lexicon, patient_keys, people, photos, redact, tables
+from scanners import identifiable, identifiers, lexicon, patient_keys, people, photos, redact, \
+    tables
 from scanners.base import Attachment, Finding, ParsedMessage, Severity, address_tag
 from scanners.identifiers import Ident
 
@@ -73,6 +75,8 @@ class _Part:
     staff_ends: list[int] = field(default_factory=list)
     by_kind: dict[str, list[Ident]] = field(default_factory=dict)  # sorted by start
     by_kind_starts: dict[str, list[int]] = field(default_factory=dict)
+    firsts: list[people.Name] = field(default_factory=list)  # first names alone, not staff
+    spans: list[tuple[int, int]] = field(default_factory=list)  # signature blocks
 
 
 class PatientDataScanner:
@@ -107,8 +111,16 @@ class PatientDataScanner:
         "patient_photo": "An image, or a picture in a PDF, that shows a face or carries "
                          "camera data (EXIF make, model or GPS): a possible patient photograph.",
         "jigsaw_identification": "A person's name next to a treatment, condition or "
-                                 "complication: identifies a patient even with no identifier; "
-                                 "high.",
+                                 "complication, or a first name with a treatment and a detail "
+                                 "that picks her out (job, age, street, team): identifies a "
+                                 "patient even with no identifier; high.",
+        "first_name_clinical": "A first name standing alone next to a treatment or "
+                               "condition: whoever knows her may recognise the patient; "
+                               "medium.",
+        "identifiable_description": "A case told without a name but with details that pick "
+                                    "out one person (an occupation, local role or public "
+                                    "profile with an age, a place or another detail) next to "
+                                    "a treatment or condition; medium.",
         tables.RULE: tables.DESCRIPTION,
     }
 
@@ -129,6 +141,7 @@ class PatientDataScanner:
         self.own_domains = {d.lower().lstrip("@").strip() for d in domains if d.strip()}
         self.register = register
         self._cues = lexicon.matcher("patient_cues.txt")
+        self._roles = lexicon.matcher("patient_cues.txt", "role")
         people.name_lists()  # read once here (a scan process starts), not on the first message
 
     # -- the message ---------------------------------------------------------------------------
@@ -137,8 +150,11 @@ class PatientDataScanner:
         own = self._own_for(msg)
         parts = [self._read(p.where, p.text, own) for p in msg.texts()]
         findings: list[Finding] = []
+        office = {p.where for p in msg.texts() if _OFFICE.match(p.content_type)
+                  and "spreadsheet" not in p.content_type}
+        documents = self._document_cues([p for p in parts if p.where in office])
         for part in parts:
-            findings.extend(self._weigh(part))
+            findings.extend(self._weigh(part, documents.get(_document(part.where), "")))
         findings.extend(self._register(parts))
         findings.extend(self._photos(msg.attachments, parts))
         findings.extend(_exposed(msg))
@@ -158,7 +174,14 @@ class PatientDataScanner:
         keys = set(self.own_keys)
         if patient_keys.name_key(sender_name):
             keys.add(patient_keys.name_key(sender_name))
-        return {"domains": domains, "keys": keys}
+        # first names of the people writing and written to: "Hi Gemma", "Mia x"
+        firsts = {k.split()[0] for k in keys if k}
+        for header in ("From", "To", "Cc", "Reply-To"):
+            for display, _ in email.utils.getaddresses([msg.header(header)]):
+                words = patient_keys.fold(display).split()
+                if words:
+                    firsts.add(words[0])
+        return {"domains": domains, "keys": keys, "firsts": firsts}
 
     # -- one part ------------------------------------------------------------------------------
 
@@ -171,6 +194,8 @@ class PatientDataScanner:
         digits = identifiers.digit_windows(text, runs=runs)
         ats = identifiers.at_windows(text)
         part.all_names = people.find(text, arr)
+        firsts = people.first_names(text, part.all_names, arr)
+        roles = [(h.start, h.end) for h in self._roles.find(lexicon.FlatView(text))]
         nhs = identifiers.nhs_numbers(text, digits) if digits else []
         others = []
         if digits:
@@ -187,16 +212,27 @@ class PatientDataScanner:
                 domain = i.key.rpartition("@")[2]
                 if not any(domain == d or domain.endswith("." + d) for d in own["domains"]):
                     others.append(i)
-        candidates = part.all_names + nhs + others + part.all_postcodes + part.all_dates
-        if not candidates:
+        candidates = part.all_names + firsts + nhs + others + part.all_postcodes + part.all_dates
+        if not candidates and not roles:
             return part
-        self._find_cues(part, [(c.start, c.end) for c in candidates])
+        self._find_cues(part, [(c.start, c.end) for c in candidates] + roles)
         staff = (part.cues.get("staff", []), part.staff_ends)
 
         spans = people.signature_spans(text)
+        part.spans = spans
         for n in part.all_names:
             if not self._is_staff(text, n, spans, staff, own):
                 part.names.append(n)
+        greeted = {patient_keys.fold(w) for _, _, g in people.salutation_names(text)
+                   for w in g.split()}
+        for n in firsts:
+            folded = patient_keys.fold(n.text)
+            if folded in own["firsts"] or folded in greeted or self._in_spans(n.start, spans) \
+                    or _STAFF_BEFORE.search(text, max(0, n.start - 20), n.start) \
+                    or _STAFF_AFTER.match(text, n.end) \
+                    or people.practitioner_by_position(text, n, *staff):
+                continue
+            part.firsts.append(n)
         part.name_starts = [n.start for n in part.names]
         name_ends = sorted((n.end, k) for k, n in enumerate(part.names))
 
@@ -311,7 +347,9 @@ class PatientDataScanner:
 
     # -- weighing ------------------------------------------------------------------------------
 
-    def _weigh(self, part: _Part) -> Iterator[Finding]:
+    def _weigh(self, part: _Part, document_cue: str = "") -> Iterator[Finding]:
+        """`document_cue`: a treatment or condition named elsewhere in the same document
+        (a Word comment or a slide's notes about the case in the document's text)."""
         where = part.where
         named_patients = self._patient_names(part)
         clinical = ("patient", "dob", "treatment", "condition")
@@ -354,9 +392,62 @@ class PatientDataScanner:
             if self._jigsaw(part, n):
                 yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, where,
                               redact.name(n.text) + " + " + self._cue_word(part, n))
+            elif document_cue and n.key:
+                kinds = identifiable.near_name(part.text, n.start, n.end, part.cues, part.spans)
+                if kinds:
+                    yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, where,
+                                  f"{redact.name(n.text)} + {document_cue} (in the document) + "
+                                  f"{', '.join(kinds)}")
+        yield from self._first_names(part, document_cue)
+        yield from self._descriptions(part)
         for n in named_patients:
             yield Finding(CATEGORY, "patient_name_clinical", Severity.HIGH, where,
                           "patient " + redact.name(n.text))
+
+    def _first_names(self, part: _Part, document_cue: str = "") -> Iterator[Finding]:
+        """A first name alone with a treatment or condition: medium; with a detail that
+        picks the person out (identifiable.py) as well: high, as a full name would be."""
+        for n in part.firsts:
+            kinds = identifiable.near_name(part.text, n.start, n.end, part.cues, part.spans)
+            if self._jigsaw(part, n, part.spans):
+                cue = self._cue_word(part, n)
+            elif document_cue and kinds:
+                cue = document_cue + " (in the document)"
+            else:
+                continue
+            if kinds:
+                yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, part.where,
+                              f"{redact.name(n.text)} + {cue} + {', '.join(kinds)}")
+            else:
+                yield Finding(CATEGORY, "first_name_clinical", Severity.MEDIUM, part.where,
+                              f"{redact.name(n.text)} + {cue}")
+
+    def _descriptions(self, part: _Part) -> Iterator[Finding]:
+        found = identifiable.descriptions(part.text, part.cues, part.cue_words, part.spans)
+        if found:
+            offset, kinds = found[0]
+            yield Finding(CATEGORY, "identifiable_description", Severity.MEDIUM, part.where,
+                          f"{part.cue_words.get(offset, 'role')} + {', '.join(kinds)}")
+
+    def _document_cues(self, parts: list[_Part]) -> dict[str, str]:
+        """For each Office document read in several parts (a document and its comments,
+        slides and their notes), a treatment or condition it names, if any: a name in a
+        comment or a note is weighed with the whole document it annotates."""
+        by_document: dict[str, list[_Part]] = {}
+        for part in parts:
+            if part.where.startswith("attachment:") and "#page=" in part.where:
+                by_document.setdefault(_document(part.where), []).append(part)
+        out = {}
+        for doc, group in by_document.items():
+            if len(group) < 2 or not any(p.names or p.firsts for p in group):
+                continue
+            for part in group:
+                hit = next((h for h in self._cues.find(lexicon.FlatView(part.text))
+                            if h.label in ("treatment", "condition")), None)
+                if hit is not None:
+                    out[doc] = hit.entry
+                    break
+        return out
 
     def _patient_names(self, part: _Part) -> list[people.Name]:
         """Names marked as a patient's: labelled "Patient:"/"Client:", a patient word right
@@ -376,12 +467,15 @@ class PatientDataScanner:
                 out.append(n)
         return out
 
-    def _jigsaw(self, part: _Part, n: people.Name) -> bool:
+    def _jigsaw(self, part: _Part, n: people.Name, spans=()) -> bool:
+        """A treatment or condition within NAME_CUE_WINDOW (and outside `spans`)."""
         for label in ("treatment", "condition"):
             starts = part.cues.get(label, [])
             i = bisect.bisect_left(starts, n.start - NAME_CUE_WINDOW)
-            if i < len(starts) and starts[i] <= n.end + NAME_CUE_WINDOW:
-                return True
+            while i < len(starts) and starts[i] <= n.end + NAME_CUE_WINDOW:
+                if not spans or not self._in_spans(starts[i], spans):
+                    return True
+                i += 1
         return False
 
     def _cue_word(self, part: _Part, n: people.Name) -> str:
@@ -508,6 +602,25 @@ class PatientDataScanner:
         if not (greeted or by_register):
             return ""
         return ("r:" if by_register else "n:") + address_tag(address)
+
+
+# "with Jo", "by Jo", "ask Jo": a first name after these is a member of staff or a colleague
+_STAFF_BEFORE = re.compile(r"\b(?:with|by|ask|thanks|thank you|cheers|love|cc|hi|hello|hey|dear|"
+                           r"morning)[ \t]+$", re.IGNORECASE)
+# "Jo, you're on Weds" (spoken to), "Jo from Acme" (a contact at a company), "Jo has booked
+# your review", "Jo will sign for it"
+_STAFF_AFTER = re.compile(
+    r"\s*[,-]\s*(?:you|can you|could you|would you)\b|[ \t]+(?:from|at)[ \t]+[A-Z]"
+    r"|[ \t]+(?:treated|injected|prescribed|assessed|treats|injects|prescribes|assesses)\b"
+    r"|[ \t]+(?:has|will|'ll|’ll|can|is going to)[ \t]+(?:book|booked|see|seen|sign|signed|order|"
+    r"ordered|check|checked|treat|treated|inject|injected|prescribe|prescribed|review|reviewed)\b",
+    re.IGNORECASE)
+_OFFICE = re.compile(r"application/vnd\.(?:openxmlformats-officedocument|oasis\.opendocument)")
+
+
+def _document(where: str) -> str:
+    """The attachment a part is from: "attachment:NAME" of "attachment:NAME#page=2"."""
+    return where.split("#", 1)[0]
 
 
 EXPOSED_PERSONAL = 5  # more personal addresses than this in To/Cc expose a client list
