@@ -109,7 +109,10 @@ class PatientDataScanner:
                                   "import): their name together with another of their "
                                   "identifiers; high.",
         "patient_photo": "An image, or a picture in a PDF, that shows a face or carries "
-                         "camera data (EXIF make, model or GPS): a possible patient photograph.",
+                         "camera data (EXIF make, model or GPS), or that the message ties to "
+                         "a patient (a name, a body area or a before/after time point in its "
+                         "file name, a first name's body area in the text): a possible "
+                         "patient photograph.",
         "jigsaw_identification": "A person's name next to a treatment, condition or "
                                  "complication, or a first name with a treatment and a detail "
                                  "that picks her out (job, age, street, team): identifies a "
@@ -162,7 +165,12 @@ class PatientDataScanner:
         findings = tables.collapse(list(dict.fromkeys(findings)))
         tag = self._addressee(msg, parts, findings)
         if tag:
-            findings = [replace(f, addressee=tag) for f in findings]
+            # a photograph names nobody: the greeting matching the To name shows whom the
+            # mail is for, not whom the picture shows, unless the text calls it theirs
+            yours = tag.startswith("r:") or any(
+                _YOUR_PHOTO.search(p.text) for p in parts if p.where.startswith("body"))
+            findings = [replace(f, addressee=tag) if f.rule != "patient_photo" or yours else f
+                        for f in findings]
         return iter(findings)
 
     def _own_for(self, msg: ParsedMessage) -> dict:
@@ -537,30 +545,82 @@ class PatientDataScanner:
         return False
 
     def _photos(self, attachments: tuple[Attachment, ...], parts: list[_Part]) -> Iterator[Finding]:
+        """Faces and camera data (photos.py), weighed with the message: a clinical word, a
+        before/after pair, a treated body area or a patient's name in the file name, or a
+        first name's body area in the text ("Jo's top lip"). A picture the sender calls
+        their own ("my headshot") is low: a practitioner's photograph is not patient data."""
         pictures: list[tuple[str, str, photos.PhotoFacts]] = []
         for att in attachments:
             if att.real_type in photos.IMAGE_TYPES:
                 pictures.append((att.where, att.name, photos.examine(att.data)))
             for k, data in enumerate(getattr(att, "images", ())):
                 pictures.append((f"{att.where}#image={k + 1}", att.name, photos.examine(data)))
+        if not pictures:
+            return
         faces = sum(1 for _, _, f in pictures if f.faces)
-        clinical = any(f.faces or f.camera_exif for _, _, f in pictures) and self._clinical(parts)
+        clinical = self._clinical(parts)
+        body_text = [p for p in parts if p.where in ("subject", "body") or
+                     p.where.startswith("body")]
+        own_photo = any(_OWN_PHOTO.search(p.text) for p in body_text)
+        named_area = self._named_body_area(body_text)
+        area_in_text = any(h.label == "body" for p in body_text
+                           for h in self._cues.find(lexicon.FlatView(p.text)))
         for where, name, facts in pictures:
-            if not (facts.faces or facts.camera_exif):
-                continue
+            stem = _stem(name)
+            in_name = _file_cues(stem, self._cues)
+            person = self._person_in_file_name(stem)
             before_after = any(w in name.lower() for w in ("before", "after", "pre", "post"))
-            if facts.faces and (facts.camera_exif or clinical or faces >= 2 or before_after):
+            context = clinical or area_in_text or bool(in_name)
+            if own_photo or "headshot" in stem.lower():
+                severity = Severity.LOW if facts.faces or facts.camera_exif else None
+            elif facts.faces and (facts.camera_exif or clinical or faces >= 2 or before_after):
                 severity = Severity.HIGH
+            elif person and (in_name or clinical or area_in_text):
+                severity = Severity.HIGH  # "Jo_Bell_before.jpg": a named patient's picture
             elif facts.faces or (facts.camera_exif and (clinical or before_after)):
                 severity = Severity.MEDIUM
-            else:
+            elif (in_name and context) or named_area:
+                severity = Severity.MEDIUM  # "chin_2wk.jpg" in clinical mail, "Jo's top lip"
+            elif facts.camera_exif:
                 severity = Severity.LOW
+            else:
+                continue
+            if severity is None:
+                continue
             what = [f"{facts.faces} face{'s' if facts.faces != 1 else ''}"] if facts.faces else []
             if facts.camera:
                 what.append(f"camera {facts.camera}")
             if facts.gps:
                 what.append("GPS position")
-            yield Finding(CATEGORY, "patient_photo", severity, where, ", ".join(what))
+            if person:
+                what.append("a name in the file name")
+            if in_name:
+                what.append(" and ".join(sorted(in_name)) + " in the file name")
+            if named_area and not (person or in_name):
+                what.append("a first name's body area in the text")
+            yield Finding(CATEGORY, "patient_photo", severity, where,
+                          ", ".join(what) or "a picture")
+
+    def _named_body_area(self, parts: list[_Part]) -> bool:
+        """A patient's first or full name with a body area right after it: "Jo's top lip"."""
+        for part in parts:
+            for n in part.firsts + part.names:
+                m = _POSSESSIVE_AREA.match(part.text, n.end)
+                if m and any(h.label == "body" for h in
+                             self._cues.find(lexicon.FlatView(m.group(1)))):
+                    return True
+        return False
+
+    def _person_in_file_name(self, stem: str) -> bool:
+        """A given name and a surname side by side in a picture's file name
+        ("Jo_Bell_before"), not the clinic's own people nor everyday words."""
+        first, surnames, _, notname = people.name_lists()
+        skip = people.not_alone()
+        words = [patient_keys.fold(w) for w in stem.split()]
+        return any(a in first and a not in skip and b in surnames and b not in notname
+                   and b not in skip and f"{a} {b}" not in self.own_keys
+                   for a, b in zip(words, words[1:]))
+
 
     # -- addressed to the patient --------------------------------------------------------------
 
@@ -604,6 +664,7 @@ class PatientDataScanner:
         return ("r:" if by_register else "n:") + address_tag(address)
 
 
+
 # "with Jo", "by Jo", "ask Jo": a first name after these is a member of staff or a colleague
 _STAFF_BEFORE = re.compile(r"\b(?:with|by|ask|thanks|thank you|cheers|love|cc|hi|hello|hey|dear|"
                            r"morning)[ \t]+$", re.IGNORECASE)
@@ -615,6 +676,38 @@ _STAFF_AFTER = re.compile(
     r"|[ \t]+(?:has|will|'ll|’ll|can|is going to)[ \t]+(?:book|booked|see|seen|sign|signed|order|"
     r"ordered|check|checked|treat|treated|inject|injected|prescribe|prescribed|review|reviewed)\b",
     re.IGNORECASE)
+# the text calls the pictures the recipient's: "your before and after", "photos of you"
+_YOUR_PHOTO = re.compile(r"\byour\b[^.\n]{0,40}\b(?:photos?|photographs?|pictures?|pics?|"
+                         r"images?|befores?|afters?|results?)\b|\b(?:photos?|pictures?|pics?)"
+                         r" of you\b", re.IGNORECASE)
+# the sender's own picture: "my headshot", "my photo", "the photo is mine"
+_OWN_PHOTO = re.compile(r"\bmy\s+(?:own\s+|new\s+|professional\s+)?(?:head\s?shot|photo|photograph|"
+                        r"picture|portrait|profile (?:photo|picture))s?\b|\b(?:photo|picture) is mine\b",
+                        re.IGNORECASE)
+_POSSESSIVE_AREA = re.compile(r"['’]s\s+((?:\w+\s+){0,2}\w+)")
+# in a file name: before/after and time points ("pre", "post", "BA", "wk2", "week16", "day 3")
+_FILE_TIMEPOINT = re.compile(r"(?<![a-z])(?:before|after|pre|post|ba|b&a|(?:wk|week|day|month)s?"
+                             r"\s?\d+|\d+\s?(?:wk|week|day|month)s?)(?![a-z])")
+
+
+def _stem(name: str) -> str:
+    """A file name's last component without its extension, separators as spaces."""
+    base = name.rsplit("/", 1)[-1]
+    base = base.rsplit(".", 1)[0] if "." in base else base
+    return re.sub(r"[_\-.+]+", " ", base).strip()
+
+
+def _file_cues(stem: str, cues) -> set[str]:
+    """What a picture's file name says of it: "time point" (before, after, week 16) and
+    "body area" (chin, lips)."""
+    out = set()
+    if _FILE_TIMEPOINT.search(stem.lower()):
+        out.add("time point")
+    if any(h.label == "body" for h in cues.find(lexicon.FlatView(stem))):
+        out.add("body area")
+    return out
+
+
 _OFFICE = re.compile(r"application/vnd\.(?:openxmlformats-officedocument|oasis\.opendocument)")
 
 

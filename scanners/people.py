@@ -81,7 +81,7 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozen
 
 
 @lru_cache(maxsize=1)
-def _not_alone() -> frozenset[str]:
+def not_alone() -> frozenset[str]:
     """Given names that are not taken as a first name standing alone: everyday words
     (patient_names.txt `common`) and every single-word cue (chin, lip, teacher)."""
     table = lexicon.table("patient_names.txt")
@@ -214,7 +214,7 @@ def first_names(text: str, names: list[Name], arr=None) -> list[Name]:
     as Names of shape "first" with no key and no surname. Not a given name that is an
     everyday word, nor one the text also writes in lower case ("Rose" beside "rose gold")."""
     first, _surnames, _brands, notname = name_lists()
-    skip = _not_alone()
+    skip = not_alone()
     arr = identifiers.codes(text) if arr is None else arr
     taken = bytearray(len(text) + 1)
     for n in names:
