@@ -184,12 +184,18 @@ class PatientDataScanner:
             keys.add(patient_keys.name_key(sender_name))
         # first names of the people writing and written to: "Hi Gemma", "Mia x"
         firsts = {k.split()[0] for k in keys if k}
+        # the organisations written to (not webmail): their people's addresses are contacts
+        contacts = set(domains)
+        webmail = lexicon.words("webmail.txt")
         for header in ("From", "To", "Cc", "Reply-To"):
-            for display, _ in email.utils.getaddresses([msg.header(header)]):
+            for display, address in email.utils.getaddresses([msg.header(header)]):
                 words = patient_keys.fold(display).split()
                 if words:
                     firsts.add(words[0])
-        return {"domains": domains, "keys": keys, "firsts": firsts}
+                domain = address.rpartition("@")[2].lower()
+                if domain and domain.split(".")[0] not in webmail:
+                    contacts.add(domain)
+        return {"domains": domains, "keys": keys, "firsts": firsts, "contacts": contacts}
 
     # -- one part ------------------------------------------------------------------------------
 
@@ -302,6 +308,9 @@ class PatientDataScanner:
             return True
         if n.shape != "labelled" and self._in_spans(n.start, spans):
             return True
+        m = _WITH_ADDRESS.match(text, n.end)
+        if m and m.group(1).lower() in own["contacts"]:
+            return True  # "Tom Reid <tom@clinic.example>": a contact at an organisation written to
         return people.practitioner_by_position(text, n, *staff)
 
     @staticmethod
@@ -463,8 +472,9 @@ class PatientDataScanner:
         out = []
         lower = part.text.lower()
         for n in part.names:
-            label = lower[max(0, n.start - PATIENT_LABEL_REACH):n.start]
-            after = lower[n.end:n.end + PATIENT_LABEL_REACH]
+            # "Clifton, full day (11 patients)": a count of patients marks nobody
+            label = _COUNTED.sub(" ", lower[max(0, n.start - PATIENT_LABEL_REACH):n.start])
+            after = _COUNTED.sub(" ", lower[n.end:n.end + PATIENT_LABEL_REACH])
             if n.shape == "labelled" and any(w in label for w in ("patient", "client")):
                 out.append(n)
             elif any(w in label for w in ("patient", "client")) or \
@@ -665,6 +675,8 @@ class PatientDataScanner:
 
 
 
+_WITH_ADDRESS = re.compile(r"[ \t]*[<(\[][ \t]*(?:mailto:)?[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
+_COUNTED = re.compile(r"\d+\s*(?:new\s+|more\s+|other\s+)?(?:patients|clients|patient|client)")
 # "with Jo", "by Jo", "ask Jo": a first name after these is a member of staff or a colleague
 _STAFF_BEFORE = re.compile(r"\b(?:with|by|ask|thanks|thank you|cheers|love|cc|hi|hello|hey|dear|"
                            r"morning)[ \t]+$", re.IGNORECASE)

@@ -163,3 +163,23 @@ def message(data: bytes, name: str) -> bytes:
 
 def test_msg_helper_still_builds_messages():
     assert msg("x").body_parts[0].text == "x"
+
+
+def test_a_count_of_patients_marks_no_name_as_a_patient():
+    invoice = "Date Site Session Fee\n03/03 Clifton Full day (11 patients) £650\n" \
+              "05/03 Clifton Half day (5 patients) £340"
+    assert "patient_name_clinical" not in found(invoice, **OUT)
+    assert found("Patient: Harriet Jonas, seen today.", **OUT)["patient_name_clinical"] \
+        is Severity.HIGH
+
+
+def test_contacts_written_with_their_organisation_address_are_not_patients():
+    invite = "Attendee: Harriet Jonas <harriet.jonas@brightskin.example>\n" \
+             "Description: Hands-on session on the new skin booster."
+    kw = dict(to="Harriet Jonas <harriet.jonas@brightskin.example>",
+              sender="Rep <rep@wholesale-supplies.example>")
+    assert found(invite, **kw) == {"email_address": Severity.LOW}
+    # a patient written with her own webmail address is still a patient
+    patient = "Client: Harriet Jonas <harriet.jonas77@gmail.com>\nTreatment: skin booster"
+    rules = found(patient, **kw)
+    assert rules["jigsaw_identification"] is Severity.HIGH
