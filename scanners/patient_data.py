@@ -426,6 +426,8 @@ class PatientDataScanner:
         picks the person out (identifiable.py) as well: high, as a full name would be."""
         for n in part.firsts:
             kinds = identifiable.near_name(part.text, n.start, n.end, part.cues, part.spans)
+            if kinds == ["detail"]:
+                kinds = []  # "the team", "school" alone: staff are mentioned with these too
             if self._jigsaw(part, n, part.spans):
                 cue = self._cue_word(part, n)
             elif document_cue and kinds:
@@ -680,13 +682,16 @@ _COUNTED = re.compile(r"\d+\s*(?:new\s+|more\s+|other\s+)?(?:patients|clients|pa
 # "with Jo", "by Jo", "ask Jo": a first name after these is a member of staff or a colleague
 _STAFF_BEFORE = re.compile(r"\b(?:with|by|ask|thanks|thank you|cheers|love|cc|hi|hello|hey|dear|"
                            r"morning)[ \t]+$", re.IGNORECASE)
-# "Jo, you're on Weds" (spoken to), "Jo from Acme" (a contact at a company), "Jo has booked
-# your review", "Jo will sign for it"
+# "Jo, you're on Weds" (spoken to), "Jo from Acme" (a contact at a company), "Jo (our
+# marketing lead)", "Jo has booked your review", "Jo will sign for it"
 _STAFF_AFTER = re.compile(
-    r"\s*[,-]\s*(?:you|can you|could you|would you)\b|[ \t]+(?:from|at)[ \t]+[A-Z]"
+    r"\s*[,-]\s*(?:you|can you|could you|would you)\b|[ \t]+(?:from|at)[ \t]+(?:(?-i:[A-Z])|(?:our|my|your|their)\b)"
+    r"|\s*[,(]\s*(?:our|my)\b"
     r"|[ \t]+(?:treated|injected|prescribed|assessed|treats|injects|prescribes|assesses)\b"
     r"|[ \t]+(?:has|will|'ll|’ll|can|is going to)[ \t]+(?:book|booked|see|seen|sign|signed|order|"
-    r"ordered|check|checked|treat|treated|inject|injected|prescribe|prescribed|review|reviewed)\b",
+    r"ordered|check|checked|treat|treated|inject|injected|prescribe|prescribed|review|reviewed|"
+    r"confirm|confirmed|arrange|arranged|bring|brought|collect|collected|attend|cover|covered|"
+    r"run|sort|sorted)\b",
     re.IGNORECASE)
 # the text calls the pictures the recipient's: "your before and after", "photos of you"
 _YOUR_PHOTO = re.compile(r"\byour\b[^.\n]{0,40}\b(?:photos?|photographs?|pictures?|pics?|"

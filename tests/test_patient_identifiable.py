@@ -39,6 +39,11 @@ def test_a_supplier_order_or_a_rota_names_no_patient():
     assert "first_name_clinical" not in found(spoken, **OUT)
     rep = "Hi Jamie,\n\nGemma from Lumen Medical said the new filler batch is delayed.\n\nLena"
     assert "first_name_clinical" not in found(rep, **OUT)
+    for staff in ("Sarah from our team will bring the filler samples on Friday.",
+                  "Megan at your warehouse sent the wrong toxin batch again.",
+                  "Molly (our marketing lead) wants photos of the skin booster packs.",
+                  "Harriet will confirm the laser service date."):
+        assert "first_name_clinical" not in found(staff, **OUT), staff
 
 
 def test_everyday_words_and_place_names_are_not_first_names():
