@@ -697,10 +697,14 @@ _STAFF_AFTER = re.compile(
 _YOUR_PHOTO = re.compile(r"\byour\b[^.\n]{0,40}\b(?:photos?|photographs?|pictures?|pics?|"
                          r"images?|befores?|afters?|results?)\b|\b(?:photos?|pictures?|pics?)"
                          r" of you\b", re.IGNORECASE)
-# the sender's own picture: "my headshot", "my photo", "the photo is mine"
-_OWN_PHOTO = re.compile(r"\bmy\s+(?:own\s+|new\s+|professional\s+)?(?:head\s?shot|photo|photograph|"
-                        r"picture|portrait|profile (?:photo|picture))s?\b|\b(?:photo|picture) is mine\b",
-                        re.IGNORECASE)
+# a practitioner's own picture: "my headshot", "my photo", "the photo is mine", "her profile
+# photo for the meet-the-team page"
+_OWN_PHOTO = re.compile(
+    r"\bmy\s+(?:own\s+|new\s+|professional\s+)?(?:head\s?shot|photo|photograph|picture|portrait|"
+    r"profile (?:photo|picture|pic))s?\b|\b(?:photo|picture) is mine\b|\b(?:our|her|his|their)\s+"
+    r"(?:new\s+|professional\s+)?(?:head\s?shots?|profile (?:photos?|pictures?|pics?))\b|"
+    r"\bmeet (?:the team|your (?:prescriber|practitioner|nurse|doctor|injector))\b",
+    re.IGNORECASE)
 _POSSESSIVE_AREA = re.compile(r"['’]s\s+((?:\w+\s+){0,2}\w+)")
 # in a file name: before/after and time points ("pre", "post", "BA", "wk2", "week16", "day 3")
 _FILE_TIMEPOINT = re.compile(r"(?<![a-z])(?:before|after|pre|post|ba|b&a|(?:wk|week|day|month)s?"
