@@ -5,11 +5,15 @@ What it reads (every TextPart of the message, quoted text included, and image at
                 postcodes in addresses, phone numbers, personal e-mail addresses, labelled
                 record numbers (MRN, Hospital No., Patient ID)
   names         scanners/people.py: titled, labelled and full names, less staff, signatures
-                and the clinic's own people
+                and the clinic's own people; first names standing alone, less the people
+                written to, greeted or signing, and names doing a clinician's work
+  details       scanners/identifiable.py: what picks out a person without a full name (a job
+                or local role, an age, a street or town, her team or school)
   cues          scanners/data/patient_cues.txt: patient words, treatments, conditions, job titles
   register      the clinic's patient register (gateway/register.py) as salted hashes: a
                 registered patient's name together with one of their other identifiers
-  photographs   scanners/photos.py: faces (OpenCV) and camera EXIF in images, in PDFs too
+  photographs   scanners/photos.py: faces (OpenCV) and camera EXIF in images, in PDFs too;
+                with the file name (a name, a body area, before/after) and the text
   tables        scanners/tables.py: a table listing several people with identifiers or
                 treatments is one high patient_list finding (its cells' low ones are dropped)
 
@@ -17,7 +21,10 @@ How severe (the aggregation): one weak signal alone is low (a phone number, an e
 address, an address); an identifier next to a patient's name, a clinical cue or another
 identifier is high, and so are a validated NHS number near a patient, NHS, DOB or clinical
 cue (Microsoft Purview's rule: within 300 characters), a labelled record number, a
-register match, and a name with a treatment or condition (jigsaw identification). Without
+register match, a name with a treatment or condition (jigsaw identification), and a first
+name with a treatment and a distinguishing detail; a first name with a treatment alone, or a
+nameless case that still picks one person out, is medium. A name in a Word comment or a
+slide's notes is weighed with the treatments of the whole document. Without
 a cue a checksum-valid ten-digit number is only low (`uk_nhs_number_bare`): about one in
 eleven random numbers passes the checksum, so order and consignment numbers do.
 
@@ -633,7 +640,6 @@ class PatientDataScanner:
                    and b not in skip and f"{a} {b}" not in self.own_keys
                    for a, b in zip(words, words[1:]))
 
-
     # -- addressed to the patient --------------------------------------------------------------
 
     def _addressee(self, msg: ParsedMessage, parts: list[_Part],
@@ -676,7 +682,6 @@ class PatientDataScanner:
         return ("r:" if by_register else "n:") + address_tag(address)
 
 
-
 _WITH_ADDRESS = re.compile(r"[ \t]*[<(\[][ \t]*(?:mailto:)?[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
 _COUNTED = re.compile(r"\d+\s*(?:new\s+|more\s+|other\s+)?(?:patients|clients|patient|client)")
 # "with Jo", "by Jo", "ask Jo": a first name after these is a member of staff or a colleague
@@ -685,7 +690,8 @@ _STAFF_BEFORE = re.compile(r"\b(?:with|by|ask|thanks|thank you|cheers|love|cc|hi
 # "Jo, you're on Weds" (spoken to), "Jo from Acme" (a contact at a company), "Jo (our
 # marketing lead)", "Jo has booked your review", "Jo will sign for it"
 _STAFF_AFTER = re.compile(
-    r"\s*[,-]\s*(?:you|can you|could you|would you)\b|[ \t]+(?:from|at)[ \t]+(?:(?-i:[A-Z])|(?:our|my|your|their)\b)"
+    r"\s*[,-]\s*(?:you|can you|could you|would you)\b"
+    r"|[ \t]+(?:from|at)[ \t]+(?:(?-i:[A-Z])|(?:our|my|your|their)\b)"
     r"|\s*[,(]\s*(?:our|my)\b"
     r"|[ \t]+(?:treated|injected|prescribed|assessed|treats|injects|prescribes|assesses)\b"
     r"|[ \t]+(?:has|will|'ll|’ll|can|is going to)[ \t]+(?:book|booked|see|seen|sign|signed|order|"
