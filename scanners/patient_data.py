@@ -586,7 +586,8 @@ class PatientDataScanner:
                            for h in self._cues.find(lexicon.FlatView(p.text)))
         for where, name, facts in pictures:
             stem = _stem(name)
-            in_name = _file_cues(stem, self._cues)
+            # a picture inside a PDF or an Office file: the file name is the document's
+            in_name = _file_cues(stem, self._cues) if "#image=" not in where else set()
             person = self._person_in_file_name(stem)
             before_after = any(w in name.lower() for w in ("before", "after", "pre", "post"))
             context = clinical or area_in_text or bool(in_name)
