@@ -62,6 +62,8 @@ def test_a_first_name_with_a_distinguishing_detail_is_high():
     age = "For the leaflet: Maureen, 47, a councillor from Frome, came to us for anti " \
           "wrinkle treatment."
     assert found(age, **OUT)["jigsaw_identification"] is Severity.HIGH
+    everyday = "Shelley (38) from Yeovil had her lips done with us and loves them."
+    assert found(everyday, **OUT)["jigsaw_identification"] is Severity.HIGH
 
 
 def test_a_nameless_case_is_identifiable_by_role_and_another_detail():
@@ -113,6 +115,8 @@ def test_slide_notes_with_a_first_name_and_details_identify_the_case():
 def test_welsh_treatment_and_complication_words_are_cues():
     body = "Mae Gwenllian Parry wedi cael triniaeth llenwad gwefusau. Cafodd hi haint wedyn."
     assert found(body, **OUT)["jigsaw_identification"] is Severity.HIGH
+    mutated = "Mae Gwenllian Parry wedi cael driniaeth gyda ni; cafodd hi bigiadau."
+    assert found(mutated, **OUT)["jigsaw_identification"] is Severity.HIGH
     staff = "Mae Gwenllian Parry, Nyrs, yn y clinig ddydd Llun."
     assert "jigsaw_identification" not in found(staff, **OUT)
 
