@@ -382,9 +382,10 @@ def test_an_invite_naming_its_own_recipients_at_their_business_is_not_patient_da
               "Description: Hands-on training on the new skin booster, demo pads provided.")
     to = "Tom Hensley <tom.hensley@riverside.example>"
     assert found(invite, to=to, sender="Jo Reed <jo.reed@supplier.example>") == {}
-    # the same text naming someone who is not a participant is still a name with a treatment
+    # the same text naming someone at a personal mailbox who is not a participant is still a
+    # name with a treatment
     other = invite.replace("Attendee: Tom Hensley <tom.hensley@riverside.example>",
-                           "Attendee: Carla Jennings <carla.jennings@riverside.example>")
+                           "Attendee: Carla Jennings <carla.jennings@gmail.example>")
     assert found(other, to=to, sender="Jo Reed <jo.reed@supplier.example>") == {
         "jigsaw_identification": Severity.HIGH, "email_address": Severity.HIGH}
     # a patient writing from a personal mailbox is not a professional contact
