@@ -45,9 +45,12 @@ _RESERVED = re.compile(
     r"(?:reproduced|copied|distributed|shared)(?: in any form)?(?: without| in whole)|"
     r"for (?:personal|individual|internal) use only|this article is protected by copyright|"
     r"reproduced (?:here )?with (?:the )?permission|unauthori[sz]ed (?:copying|reproduction|"
-    r"distribution)", re.IGNORECASE)
+    r"distribution)|"
+    # Welsh: all rights reserved, copying (sharing, reproducing) is not permitted
+    r"cedwir pob hawl|pob hawl wedi(?:['’]i| ei) (?:chadw|gadw)|"
+    r"ni (?:chaniateir|ellir) (?:copïo|copio|atgynhyrchu|rhannu|dosbarthu)", re.IGNORECASE)
 _NOTICE = re.compile(
-    r"(?:©|\([cC]\)|\b(?i:copyright)\b\s*(?:©|\([cC]\))?)[ \t]*"
+    r"(?:©|\([cC]\)|\b(?i:copyright|hawlfraint)\b\s*(?:©|\([cC]\))?)[ \t]*"
     r"(?P<year>(?:19|20)\d{2}(?:\s*[-–,]\s*(?:19|20)?\d{2,4})*)?[ \t,]*(?:(?i:by)\s+)?"
     r"(?P<holder>[A-Z][\w&'’ .-]{1,80})?")
 # Licence and access terms that restrict a document to its buyer: a third-party document
@@ -61,12 +64,20 @@ _RESTRICTED = re.compile(
     r"for the (?:sole|personal) use of|personal (?:use|licen[sc]e) only|purchased by\s+\S|"
     r"this copy (?:is )?(?:licen[sc]ed|registered|issued) to|confidential[:,\s-]+do not share|"
     r"candidate (?:use|copy|licen[sc]e)|exam(?:ination)? (?:bank|questions?) .{0,40}confidential|"
-    r"wedi(?:'i|’i) drwyddedu i|at ddefnydd .{0,30}yn unig|trwydded un defnyddiwr",
+    # Welsh: licensed to ... (only), for the use of ... only, single-user licence, for
+    # delegates (subscribers, members) only, delegate's copy, do not share, not for distribution
+    r"wedi(?:'i|’i) drwyddedu i|at ddefnydd .{0,30}yn unig|trwydded un defnyddiwr|"
+    r"trwydded(?:ig)? i\s+\S.{0,60}?\byn unig|trwyddedig i\s+\S|"
+    r"(?:cynrychiolwyr|tanysgrifwyr|aelodau) yn unig|"
+    r"(?:llawlyfr|copi|pecyn|deunyddiau) (?:y |['’]r )?cynrychiolydd|"
+    r"peidiwch (?:â|a) (?:rhannu|dosbarthu|chopïo|chopio|anfon ymlaen)|"
+    r"nid (?:i['’]w|ar gyfer ei) (?:ddosbarthu|rannu)",
     re.IGNORECASE)
 # The e-mail disclaimer ("if you are not the intended recipient, do not copy or forward
 # it") restricts nothing the clinic bought: a term in such a sentence does not count.
 _DISCLAIMER = re.compile(r"intended recipient|addressee|received (?:this|it) (?:e-?mail |message )?"
                          r"in error|by mistake|this (?:e-?mail|message|communication)|"
+                         r"trwy gamgymeriad|derbynnydd bwriadedig|y neges hon|yr e-bost hwn|"
                          r"confidential and (?:may be )?(?:privileged|legally)", re.IGNORECASE)
 # Credentials to a paid portal or course, passed on: a login and a password together.
 _LOGIN = re.compile(r"\b(?:user(?: ?name| id)?|username|login|log-in|email|account)\s*[:=-]\s*\S+",
@@ -99,8 +110,34 @@ _GENERIC_PUBLISHER = re.compile(r"\b(?:[A-Z][\w&-]+ ){1,4}(?:Publishing|Publishe
 _MARKETING = re.compile(r"\bunsubscribe\b|\b(?:special |limited[- ]time )?offers?\b|"
                         r"\bdiscount|% off\b|\bbook (?:now|today|your)\b|\bsale\b|\bnewsletter\b",
                         re.IGNORECASE)
-_STOCK = ("Getty Images", "Shutterstock", "iStock", "Adobe Stock", "Alamy", "Dreamstime",
-          "123RF", "Depositphotos", "Bigstock", "Science Photo Library", "Stocksy", "Pond5")
+# A stock library's watermark across a picture (read by OCR), or its file name: a library's
+# name (scanners/data/stock.txt), or a preview word together with a stock cue.
+_PREVIEW = re.compile(r"\b(?:unlicen[sc]ed|watermark(?:ed)?|preview|comp|sample)\b",
+                      re.IGNORECASE)
+_STOCK_CUE = re.compile(
+    r"\bstock\b|\b[\w-]*stock[\w-]*\.[a-z]{2,}\b|"
+    r"\b(?:image|photo|picture|asset|item|file)\s*(?:id|#|no\.?|number)\s*[:#]?\s*[A-Z0-9-]{5,}|"
+    r"#\s?\d{5,}|\blicen[sc]e (?:required|needed)|"
+    r"\b(?:buy|purchase) (?:a |the |this )?licen[sc]e|\bnot licen[sc]ed", re.IGNORECASE)
+# The sender asks for a watermark to be taken off (theirs is "our watermark")
+_REMOVE_WATERMARK = re.compile(
+    r"\b(?:crop|cut|remove|edit|take|rub|clone|photoshop|get rid of|erase|blur|hide)\w*"
+    r"(?:\s+(?!our\b|my\b)\w+){0,4}?\s+(?:the\s+|that\s+|this\s+|its\s+|their\s+)?"
+    r"watermarks?\b|\bwatermarks?\s+(?:\w+\s+){0,2}?(?:removed|cropped|off)\b", re.IGNORECASE)
+# The message says the picture is licensed (a licence bought, its confirmation attached)
+_LICENSED = re.compile(
+    r"\blicen[sc]e (?:confirmation|agreement|certificate|number|no\.?|id|key|purchased|bought|"
+    r"paid|attached|is attached)|\b(?:standard|extended|enhanced|royalty[- ]free|editorial|"
+    r"commercial|web) licen[sc]e\b|\b(?:bought|purchased|paid for|downloaded) (?:the |a )?"
+    r"licen[sc]e|\b(?:we|i)(?:['’]ve| have)? (?:bought|purchased|licen[sc]ed|paid for) (?:the |it|"
+    r"this|these|them|a licen)|\bproof of (?:licen[sc]e|purchase)|\blicen[sc]ed (?:from|via|"
+    r"through|for (?:web|print|use|our))", re.IGNORECASE)
+# What shows a photographed or scanned page comes from a book: its numbering of chapters,
+# tables and figures, page numbers, an edition, a source line; two different ones together
+_BOOK = re.compile(r"\b(?:Chapter|CHAPTER|Chap\.)\s+\d{1,3}\b|\b(?:Table|Figure|Fig\.|Box)\s+"
+                   r"\d{1,3}\.\d{1,3}\b|\b\d(?:st|nd|rd|th)\s+(?:edn|ed\.|edition)\b|"
+                   r"(?<![\w.])pp?\.\s*\d{1,4}\b|\b(?:Reproduced|Adapted|Redrawn) from\b")
+STOCK = Path(__file__).parent / "data" / "stock.txt"
 _HEAD = 400  # characters at the top of a page where a journal header or DOI counts
 _MAX_SCAN = 200_000  # characters of one page read for signals
 
@@ -135,6 +172,7 @@ class _Signals:
     # DOI further down is a reference, as in a brochure citing its studies
     own_identifier: bool = False
     journal: tuple[str, str] | None = None
+    book: list[str] = field(default_factory=list)  # a photographed page's book structure
     metadata: list[str] = field(default_factory=list)  # "creator: Elsevier", "rights: © …"
     metadata_rights: bool = False
     licences: list[str] = field(default_factory=list)  # "CC BY 4.0", "CC0", "OGL v3.0"
@@ -144,7 +182,7 @@ class _Signals:
 
     @property
     def provenance(self) -> bool:
-        return bool(self.publishers or self.own_identifier or self.journal)
+        return bool(self.publishers or self.own_identifier or self.journal or self.book)
 
     @property
     def rights_claim(self) -> bool:
@@ -189,6 +227,12 @@ class CopyrightScanner:
                              "Shutterstock, ...): it needs a licence for this use.",
         "image_copyright": "An image whose EXIF, IPTC or XMP fields name a copyright holder, "
                            "with no licence stated.",
+        "image_watermark": "A picture (an image, or one inside a PDF or Office file) that still "
+                           "shows a stock library's watermark (the library's name, or "
+                           "\"preview\"/\"comp\" with an image number or stock site), a "
+                           "preview's file name, or whose watermark the sender asks to have "
+                           "removed: the unlicensed preview; high, medium when the mail says "
+                           "the image is licensed.",
     }
 
     def __init__(self, own_names=(), own_domains=(), works=None):
@@ -216,16 +260,31 @@ class CopyrightScanner:
         marketing = _marketing(msg)
         yield from _shared_login(msg)
         for part in msg.body_parts:
+            if part.where.startswith("attachment:"):
+                continue  # what an attachment shows (picture text, properties): read with it
             self._own_spans = _own_spans(part)
             yield from self._document(part.where, [(part.where, part.text)], (), False, marketing)
         self._own_spans = []
+        own_text = "\n".join(part.text for part in msg.body_parts
+                             if not part.where.startswith("attachment:"))
+        licensed = bool(_LICENSED.search(own_text))
+        remove_watermark = _REMOVE_WATERMARK.search(own_text)
         for att in msg.attachments:
+            # text the attachment shows besides its pages: OCR of the picture or of the
+            # pictures inside it ("#image", "#image=2"), its visible properties ("#metadata")
+            shown = [(f"{att.where}#{kind}", text) for kind, text in att.texts if text.strip()]
+            pictured = {w for w, _ in shown if "#image" in w} | \
+                {att.page_where(i) for i in att.ocr_pages if i < len(att.pages)}
+            yield from self._watermark(att, shown, licensed, remove_watermark)
             if att.real_type.startswith("image/"):
-                yield from self._image(att)
+                yield from self._image(att, licensed)
+                if shown:
+                    yield from self._document(att.where, shown, (), True, marketing, pictured)
                 continue
-            pages = [(att.page_where(i), p) for i, p in enumerate(att.pages) if p]
+            pages = [(att.page_where(i), p) for i, p in enumerate(att.pages) if p] + shown
             if pages or att.metadata:
-                yield from self._document(att.where, pages, att.metadata, True, marketing)
+                yield from self._document(att.where, pages, att.metadata, True, marketing,
+                                          pictured)
         yield from self._register(msg)
 
     def _register(self, msg: ParsedMessage) -> Iterator[Finding]:
@@ -248,9 +307,9 @@ class CopyrightScanner:
 
     # -- one document ------------------------------------------------------------------------
 
-    def _document(self, where, pages, metadata, attachment: bool, marketing: bool
-                  ) -> Iterator[Finding]:
-        s = self._signals(pages, metadata)
+    def _document(self, where, pages, metadata, attachment: bool, marketing: bool,
+                  pictured=frozenset()) -> Iterator[Finding]:
+        s = self._signals(pages, metadata, pictured)
         if s.licences:
             licence = s.licences[0]
             if "NC" in licence and marketing:
@@ -269,12 +328,17 @@ class CopyrightScanner:
             kinds = [k for k, on in (("rights reserved", s.reserved), ("notice", s.notices),
                                      ("publisher " + next(iter(s.publishers), ""), s.publishers),
                                      ("DOI/ISBN", s.own_identifier), ("journal header", s.journal),
+                                     ("book page " + ", ".join(s.book), s.book),
                                      ("properties", s.metadata)) if on]
             yield Finding(CATEGORY, "copyright_published_work", Severity.HIGH, where,
                           ", ".join(kinds)[:160])
         if s.reserved:
+            # a picture of a web page or an app shows its footer ("© 2025 X Ltd. All rights
+            # reserved."): in picture text the claim alone is medium, with a book's page
+            # structure it is a published work above
             yield Finding(CATEGORY, "copyright_rights_reserved",
-                          Severity.HIGH if attachment else Severity.MEDIUM, *s.reserved)
+                          Severity.HIGH if attachment and s.reserved[0] not in pictured
+                          else Severity.MEDIUM, *s.reserved)
         if not attachment:
             return  # in a body only the claims above count: a DOI link is how to share
         if s.notices and not s.reserved:
@@ -291,10 +355,13 @@ class CopyrightScanner:
             yield Finding(CATEGORY, "copyright_pdf_metadata", Severity.LOW, where,
                           "; ".join(s.metadata)[:160])
 
-    def _signals(self, pages, metadata) -> _Signals:
+    def _signals(self, pages, metadata, pictured=frozenset()) -> _Signals:
         s = _Signals()
+        book: set[str] = set()
         for where, text in pages:
             text = text[:_MAX_SCAN]
+            if where in pictured:  # a photographed or scanned page: is it a book's?
+                book.update(" ".join(m.group(0).split()) for m in _BOOK.finditer(text))
             if s.reserved is None:
                 m = _RESERVED.search(text)
                 if m:
@@ -371,6 +438,7 @@ class CopyrightScanner:
                     if f"{key}: {value[:50]}" not in s.metadata:
                         s.metadata.append(f"{key}: {value[:50]}")
         s.licences = list(dict.fromkeys(s.licences))
+        s.book = sorted(book)[:3] if len(book) >= 2 else []
         s.publishers = {k: v or (pages[0][0] if pages else "") for k, v in s.publishers.items()}
         return s
 
@@ -395,17 +463,76 @@ class CopyrightScanner:
 
     # -- images --------------------------------------------------------------------------------
 
-    def _image(self, att: Attachment) -> Iterator[Finding]:
+    def _image(self, att: Attachment, licensed: bool) -> Iterator[Finding]:
         meta = dict(att.metadata)
         text = " ".join(v for _, v in att.metadata)
-        stock = next((a for a in _STOCK if a.casefold() in text.casefold()), "")
-        licensed = bool(_licences(text))
+        stock = _stock_name(text) or _stock_name(att.name.replace("_", " "))
+        licensed = licensed or bool(_licences(text))
         if stock and not licensed:
             yield Finding(CATEGORY, "image_stock_photo", Severity.MEDIUM, att.where,
-                          f"metadata names {stock}")
+                          f"metadata or file name names {stock}")
         elif meta.get("rights") and not licensed and not self._is_own(meta["rights"]):
             yield Finding(CATEGORY, "image_copyright", Severity.LOW, att.where,
                           f"copyright field: {meta['rights'][:60]}")
+
+    def _watermark(self, att: Attachment, shown, licensed: bool, remove) -> Iterator[Finding]:
+        """image_watermark: a picture (an image, or one inside a document) that shows a stock
+        library's watermark, or whose file name is a library's preview; high, medium when
+        the message says it is licensed."""
+        for where, text in shown:
+            if "#image" not in where:
+                continue
+            cue = _watermark_text(text)
+            if cue and not self._is_own(text):
+                break
+        else:
+            where, cue = att.where, ""
+            if att.real_type.startswith("image/"):
+                cue = _preview_name(att.name)
+                if not cue and remove:
+                    cue = "the sender asks for the watermark to be removed"
+        if cue:
+            yield Finding(CATEGORY, "image_watermark",
+                          Severity.MEDIUM if licensed and not remove else Severity.HIGH, where,
+                          cue[:120])
+
+
+def _stock_names() -> re.Pattern:
+    names = [n.strip() for n in STOCK.read_text(encoding="utf-8").splitlines()
+             if n.strip() and not n.startswith("#")]
+    return re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(names, key=len, reverse=True))),
+                      re.IGNORECASE)
+
+
+_STOCK_NAMES = _stock_names()
+
+
+def _stock_name(text: str) -> str:
+    m = _STOCK_NAMES.search(text)
+    return m.group(0) if m else ""
+
+
+def _preview_name(name: str) -> str:
+    """A file name that says it is a library's preview: a preview word and an image number
+    ("lumenframe_5518230_comp.jpg"); a library's name alone is also its licensed download's."""
+    words = name.replace("_", " ").replace("-", " ")
+    preview = _PREVIEW.search(words)
+    # (attachment names are shown with long numbers masked: "******30")
+    if preview and re.search(r"(?<![\d*])(?:\d{6,}|\*{4,}\d\d)(?!\d)", words):
+        return f"file name {redact.free_text(name)[:60]}"
+    return ""
+
+
+def _watermark_text(text: str) -> str:
+    """What in a picture's text (or a file name) reads as a stock watermark, or ""."""
+    stock = _stock_name(text)
+    if stock:
+        return f"shows {stock}"
+    preview = _PREVIEW.search(text)
+    cue = _STOCK_CUE.search(text) if preview else None
+    if preview and cue:
+        return f"shows \"{preview.group(0)}\" and \"{redact.free_text(cue.group(0))[:40]}\""
+    return ""
 
 
 def _holder(raw: str) -> str:

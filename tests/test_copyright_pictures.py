@@ -1,0 +1,166 @@
+"""Copyright in what pictures show (issue 11): stock watermarks read by OCR in an image or in
+a picture inside a PDF, photographed book pages, and the hard negatives next to each (the
+clinic's own photo with its own credit, a licensed stock photo sent with its licence, a
+screenshot of a web page with its footer). Also Welsh rights and licence wording."""
+from __future__ import annotations
+
+import io
+import shutil
+
+import documents as docs
+import pytest
+import reading as rd
+
+from gateway.content.parse import parse
+from scanners.base import Severity
+from scanners.copyright import CopyrightScanner
+
+needs_ocr = pytest.mark.skipif(shutil.which("tesseract") is None,
+                               reason="tesseract-ocr is not installed")
+
+
+def copyright_findings(raw: bytes) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for f in CopyrightScanner().scan(parse(raw)):
+        out.setdefault(f.rule, []).append(f)
+    return out
+
+
+def highest(found: dict[str, list]) -> Severity | None:
+    return max((f.severity for fs in found.values() for f in fs), default=None)
+
+
+def picture(lines, size=(900, 420), font_size=30) -> bytes:
+    return rd.encode(rd.text_image(lines, size=size, font_size=font_size), "JPEG", quality=92)
+
+
+def to_agency(body: str, name: str, data: bytes, ctype: str = "image/jpeg") -> bytes:
+    return docs.mail("Image for the spring poster", body=body,
+                     attachments=[(name, ctype, data)], to="studio@brightpixel.example")
+
+
+@needs_ocr
+def test_a_stock_preview_with_its_watermark_is_held():
+    preview = picture(["", "lumenframe.example  PREVIEW", "", "Image #7730451 - buy a licence",
+                       "", "lumenframe.example  PREVIEW"])
+    found = copyright_findings(to_agency("This one is perfect for the poster.", "poster.jpg",
+                                         preview))
+    (mark,) = found["image_watermark"]
+    assert mark.severity is Severity.HIGH and mark.where == "attachment:poster.jpg#image"
+    named = picture(["", "", "Shutterstock", "", ""])
+    assert copyright_findings(to_agency("For the poster.", "waiting.jpg", named))[
+        "image_watermark"][0].severity is Severity.HIGH
+
+
+@needs_ocr
+def test_the_clinics_own_photo_with_its_own_credit_is_not_a_watermark():
+    own = picture(["", "Photo: Glow Clinic treatment room", "", "(c) 2025 Glow Clinic"])
+    found = copyright_findings(to_agency("Our room photo for the poster.", "room.jpg", own))
+    assert "image_watermark" not in found
+    assert highest(found) in (None, Severity.LOW), found
+
+
+def test_asking_for_a_watermark_to_be_cropped_out_is_high_and_adding_ours_is_nothing():
+    photo = rd.encode(rd.photo(), "JPEG")
+    found = copyright_findings(to_agency("Can you crop the watermark off the bottom before "
+                                         "it goes on the poster?", "coffee.jpg", photo))
+    assert found["image_watermark"][0].severity is Severity.HIGH
+    ours = copyright_findings(to_agency("Please add our watermark to the corner of this one.",
+                                        "coffee.jpg", photo))
+    assert "image_watermark" not in ours
+
+
+def test_a_preview_file_name_is_a_watermark_but_a_phone_photo_name_is_not():
+    photo = rd.encode(rd.photo(), "JPEG")
+    found = copyright_findings(to_agency("For the poster.", "lumenframe_5518230_preview.jpg",
+                                         photo))
+    assert found["image_watermark"][0].severity is Severity.HIGH
+    assert "image_watermark" not in copyright_findings(
+        to_agency("For the poster.", "IMG_20250301_101522.jpg", photo))
+
+
+def test_a_licensed_stock_photo_sent_with_its_licence_is_not_held():
+    """The licensed download carries the library's name in its metadata, not a watermark."""
+    im = rd.photo()
+    exif = im.getexif()
+    exif[0x8298] = "Shutterstock"  # EXIF Copyright
+    data = rd.encode(im, "JPEG", exif=exif)
+    licensed = copyright_findings(to_agency(
+        "Here is the image for the website. We bought the standard licence; the licence "
+        "confirmation is attached as well.", "shutterstock_2291847.jpg", data))
+    assert highest(licensed) in (None, Severity.LOW), licensed
+    unlicensed = copyright_findings(to_agency("Found this one for the website.",
+                                              "room.jpg", data))
+    assert unlicensed["image_stock_photo"][0].severity is Severity.MEDIUM
+
+
+@needs_ocr
+def test_a_watermarked_picture_inside_a_pdf_leaflet_is_held():
+    from fpdf import FPDF
+
+    poster = rd.text_image(["", "UNLICENSED PREVIEW", "photostockhub.example"], size=(900, 300),
+                           font_size=40)
+    buf = io.BytesIO()
+    poster.save(buf, "PNG")
+    doc = FPDF()
+    doc.add_page()
+    doc.set_font("Helvetica", "", 12)
+    doc.multi_cell(0, 6, "Summer skin evenings at Glow Clinic: peels and skin boosters.")
+    doc.image(buf, x=10, y=40, w=180)
+    found = copyright_findings(docs.mail("Leaflet for print", body="Artwork attached, 500 A5.",
+                                         attachments=[("leaflet.pdf", "application/pdf",
+                                                       bytes(doc.output()))],
+                                         to="orders@printworks.example"))
+    (mark,) = found["image_watermark"]
+    assert mark.severity is Severity.HIGH and mark.where == "attachment:leaflet.pdf#image=1"
+
+
+@needs_ocr
+def test_a_photographed_book_page_is_a_published_work_but_a_web_footer_is_only_tagged():
+    page = picture(["Chapter 9  Vascular occlusion", "",
+                    "Table 9.3 Warning signs by region and time of onset",
+                    "Blanching, livedo, pain out of proportion.", "",
+                    "(c) 2021 Northfield Medical Publishing. All rights reserved.   p. 214"],
+                   size=(1200, 460), font_size=28)
+    found = copyright_findings(to_agency("pages from the book", "IMG_4410.jpg", page))
+    (work,) = found["copyright_published_work"]
+    assert work.severity is Severity.HIGH and "book page" in work.evidence
+    footer = rd.encode(rd.text_image(["Bookings - Tuesday", "No appointments match your filter.",
+                                      "", "(c) 2025 Diarybase Ltd. All rights reserved."],
+                                     size=(1200, 400), font_size=28), "PNG")
+    shot = copyright_findings(to_agency("The diary shows nothing?", "screenshot.png", footer,
+                                        "image/png"))
+    assert highest(shot) is Severity.MEDIUM, shot
+    assert "copyright_published_work" not in shot
+
+
+@needs_ocr
+def test_the_clinics_own_protocol_page_photographed_is_its_own():
+    page = picture(["Chapter 2  Aftercare", "Table 2.1 What to avoid for 24 hours",
+                    "(c) 2025 Glow Clinic. All rights reserved.  p. 4"], size=(1200, 360),
+                   font_size=28)
+    found = copyright_findings(to_agency("our protocol page", "IMG_5001.jpg", page))
+    assert highest(found) in (None, Severity.LOW), found
+
+
+def _welsh_mail(sender: str, body: str, manual: str) -> bytes:
+    return (f"From: {sender}\r\nTo: Gwen <gwen@clinigarall.example>\r\nSubject: Llawlyfr\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+            f"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+            "--b\r\nContent-Type: text/plain; charset=utf-8; name=llawlyfr.txt\r\n"
+            "Content-Disposition: attachment; filename=llawlyfr.txt\r\n\r\n"
+            f"{manual}\r\n--b--\r\n").encode()
+
+
+def test_welsh_licence_and_rights_wording_is_read_like_english():
+    manual = ("Cwrs Llenwyr Uwch - Modiwl 2. Trwydded i Dr Elin Hughes yn unig. "
+              "Hawlfraint © 2025 Academi Hyfforddi Gogledd. Cedwir pob hawl.")
+    found = copyright_findings(_welsh_mail("Rhys Evans <rhys@croenglan.example>",
+                                           "Dyma'r llawlyfr.", manual))
+    assert found["copyright_licence_restricted"][0].severity is Severity.HIGH
+    assert found["copyright_rights_reserved"][0].severity is Severity.HIGH
+    # the Welsh e-mail disclaimer restricts nothing the clinic bought
+    disclaimer = ("Welwn ni chi ddydd Gwener.\r\n\r\nMae'r neges hon yn gyfrinachol. Os ydych "
+                  "wedi ei derbyn trwy gamgymeriad, peidiwch â'i rhannu a rhowch wybod i ni.")
+    assert "copyright_licence_restricted" not in copyright_findings(
+        _welsh_mail("Rhys Evans <rhys@croenglan.example>", disclaimer, "Rhestr prisiau 2025."))
