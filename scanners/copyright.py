@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from scanners import model_findings, redact
+from scanners import copying, model_findings, redact
 from scanners.base import Attachment, Finding, ParsedMessage, Severity
 
 CATEGORY = "copyright"
@@ -220,6 +220,15 @@ class CopyrightScanner:
                                         "distribution), sent outside the clinic; high.",
         "copyright_shared_login": "A login and password to a paid portal, course or "
                                   "subscription passed on; sharing access breaches its terms; high.",
+        "copyright_copied_text": "Another business's text (their website, leaflet or post) "
+                                 "handed on to be reused as the clinic's own (use this word "
+                                 "for word, swap their name for ours); high.",
+        "copyright_pirate_link": "A link to what reads as a pirated copy of a paid course, "
+                                 "book or video (without paying, someone has uploaded the "
+                                 "whole course, a free PDF of the book); medium.",
+        "copyright_quotation": "A passage in quotation marks attributed to a book or article "
+                               "(as Smith wrote in ..., from 'Title' by ...) in copy for a "
+                               "blog, newsletter or other publication; medium.",
         "copyright_protected_work": "An excerpt of a work in the clinic's protected works "
                                     "register (mailscreen works), also when lightly edited; "
                                     "the evidence names the work and how much matched.",
@@ -259,6 +268,7 @@ class CopyrightScanner:
         self._sender_own = _sender_organisation(msg)
         marketing = _marketing(msg)
         yield from _shared_login(msg)
+        yield from copying.findings(msg)
         for part in msg.body_parts:
             if part.where.startswith("attachment:"):
                 continue  # what an attachment shows (picture text, properties): read with it

@@ -1,0 +1,143 @@
+"""Copying in the sender's own words: someone else's text handed on to be reused as the
+clinic's, a link to a pirated copy of a paid course or book, and a quoted passage from a
+book or article in copy to be published. Read in the body only, in the sender's own text
+(never quoted replies or forwarded mail: a clinic may report or refuse such things).
+
+  copied text   a source that is another business's material (off Northgate Skin's site,
+                their leaflet, a competitor's brochure) AND an instruction to make it the
+                clinic's own (use this, word for word, swap their name for ours); the clinic's
+                own material ("from our old leaflet") and rewriting ("in our own words") are not
+  pirate link   a link, AND a cue that it is a copy nobody paid for (without paying, someone
+                has uploaded the whole course, before it is taken down, a free PDF of the
+                full book, a shadow library), AND a paid work (course, book, edition, videos)
+  quotation     a passage in quotation marks attributed to a written source (as Smith wrote
+                in ..., - from 'Title' by Author (Publisher, 2022)) in mail that is copy for
+                publication (a blog, a newsletter, a post, a leaflet); borderline, so medium
+
+Each is one finding per message at most. Nothing here knows who the recipient is: mail that
+stays inside the clinic passes by the policy ([policy.categories.copyright] trust_internal).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from scanners import redact
+from scanners.base import Finding, ParsedMessage, Severity
+from scanners.text import split_quoted
+
+CATEGORY = "copyright"
+
+_MATERIAL = (r"(?i:web\s?site|site|web\s?page|page|leaflet|flyer|brochure|menu|blog|post|"
+             r"instagram|insta|facebook|tiktok|socials?|advert|ad|price ?list|newsletter|copy|"
+             r"wording|text|blurb|caption|description|one)s?")
+# Another business's material: "off Northgate Skin's site", "their leaflet", "a competitor's"
+_SOURCE = re.compile(
+    r"\b(?i:off|from|on|in)\s+(?:the\s+)?(?P<name>(?:[A-Z][\w&.-]*\s+){0,4}[A-Z][\w&.-]*)['’]s?\s+"
+    r"(?i:new\s+|old\s+|own\s+)?" + _MATERIAL + r"\b|"
+    r"\b(?i:their|competitor['’]?s?|a rival['’]?s?|another (?:clinic|salon|business)['’]s)\s+"
+    r"(?i:new\s+|old\s+|own\s+)?" + _MATERIAL + r"\b")
+# ... made the clinic's own: used as it is, renamed
+_REUSE = re.compile(
+    r"\b(?i:word[- ]for[- ]word|verbatim|they['’]ll never (?:notice|know)|copy and paste)\b|"
+    r"\b(?i:swap|change|replace|switch)\s+(?i:their|the other|the clinic['’]?s?)\s+name\b|"
+    r"\b(?i:swap|change|replace|switch)\s+(?:[A-Z][\w&'’.-]*\s+){1,5}(?:to|for|with)\s+"
+    r"(?:ours\b|our name|us\b|[A-Z])|"
+    r"\b(?i:put our name (?:on|in|instead))|"
+    r"\b(?i:use|copy|paste|lift|reuse|nick|borrow)\s+(?i:their (?:wording|copy|text|words|blurb|"
+    r"caption))\b|"
+    r"\b(?i:use|copy|paste|lift|reuse|nick|borrow)\s+(?i:this|it|that)\s+(?:\w+\s+){0,2}?"
+    r"(?i:for|on|in|as)\s+(?i:our|the new|my)\b|"
+    r"\b(?i:copied (?:it |this |that )?(?:straight |directly |word for word )?(?:off|from))\b")
+# ... but not rewriting it, nor taking only the idea
+_OWN_WORDS = re.compile(r"\bin (?:our|your|my) own words\b|\bre-?word|\brewrite|\bre-?phrase|"
+                        r"\bparaphrase|\bnot word for word\b|\b(?:don['’]t|do not|never) copy "
+                        r"(?:it|them|their)\b(?! or forward)", re.IGNORECASE)
+
+_LINK = re.compile(r"\bhttps?://[^\s<>\"]+|\bwww\.[^\s<>\"]+", re.IGNORECASE)
+_PIRACY = re.compile(
+    r"\bwithout (?:paying|buying|a subscription|a licen[sc]e)\b|"
+    r"\binstead of (?:paying|buying)\b|\bno need to (?:buy|pay)\b|"
+    r"\btoo (?:dear|expensive|pricey) to buy\b|"
+    r"\bbefore (?:it['’]s|it is|it gets|they take it|they remove it)\s*(?:taken|pulled|removed|"
+    r"deleted|down)|"
+    r"\bsome(?:one|body)(?:['’]s| has| have)? (?:uploaded|posted|leaked|shared|ripped)\b|"
+    r"\bfree (?:pdf|download|copy|e-?book|version) of\b|"
+    r"\b(?:whole|full|entire|complete) (?:\w+ )?(?:course|masterclass|book|textbook|series|"
+    r"videos?|modules?) (?:for )?free\b|\bfor free\b.{0,60}\b(?:whole|full|entire|complete)\b|"
+    r"\bpirat\w*|\bleaked\b|\btorrent|\bcracked\b|\bshadow librar|\blibgen\b|\bz-?library\b|"
+    r"\bsci-?hub\b|\banna['’]s archive\b", re.IGNORECASE)
+_PAID_WORK = re.compile(r"\b(?:course|masterclass|master class|textbook|book|e-?book|edition|"
+                        r"\d(?:st|nd|rd|th)? ?ed(?:n|ition)?\b|\d+e\b|manual|videos?|modules?|"
+                        r"lectures?|webinars?|training|atlas|guide|journal|article|paper)",
+                        re.IGNORECASE)
+
+_PUBLICATION = re.compile(r"\b(?:blog|newsletter|post|article|leaflet|website|web ?page|caption|"
+                          r"press release|brochure|magazine|column|socials?|instagram|facebook|"
+                          r"tiktok|linkedin|flyer|poster|intro|publish\w*)\b", re.IGNORECASE)
+_QUOTE = re.compile(r"[\"“”](?P<q>[^\"“”\n]{20,500})[\"“”]")
+_WRITTEN_BY = re.compile(
+    r"\b(?:[Aa]s|[Ii]n the words of)\s+(?:Dr\.?\s+|Prof\.?\s+)?(?:[A-Z][\w.'’-]*\s+){1,4}"
+    r"(?:(?:and (?:colleagues|co-?authors|[A-Z]\w+)|et al\.?)\s+)?"
+    r"(?:wrote|writes|put it|puts it|noted|notes|observed|argued|argues)\b|"
+    r"\b(?:wrote|writes|published|said) in (?:the |their |her |his )?(?:[A-Z]\w*|book|article|"
+    r"paper|review|journal)")
+_SOURCE_AFTER = re.compile(
+    r"^\s*[-–—]+\s*(?:from\s+)?(?:['‘\"“]?[A-Z][^\n]{1,80}?\bby\s+(?:Dr\.?\s+|Prof\.?\s+)?"
+    r"[A-Z]|[^\n]{0,120}\((?:[A-Z][\w&'’.-]*\s*){1,5},\s*(?:19|20)\d{2}\))")
+
+
+def findings(msg: ParsedMessage) -> Iterator[Finding]:
+    own = [(part.where, part.text[a:b]) for part in msg.body_parts if part.where == "body"
+           for a, b, quoted in split_quoted(part.text[:100_000]) if not quoted]
+    for rule, check in (("copyright_copied_text", _copied_text),
+                        ("copyright_pirate_link", _pirate_link),
+                        ("copyright_quotation", _quotation)):
+        for where, text in own:
+            hit = check(text)
+            if hit:
+                severity, evidence = hit
+                yield Finding(CATEGORY, rule, severity, where, evidence)
+                break
+
+
+def _copied_text(text: str):
+    source = next((m for m in _SOURCE.finditer(text)
+                   if not re.match(r"(?i)(?:our|my|us)\b", m.group("name") or "")), None)
+    reuse = _REUSE.search(text) if source else None
+    if reuse and abs(reuse.start() - source.start()) < 400 and not _OWN_WORDS.search(
+            text, max(0, min(reuse.start(), source.start()) - 300),
+            max(reuse.end(), source.end()) + 300):
+        return Severity.HIGH, (f"{redact.snippet(text, reuse.start(), reuse.end(), 10)}; "
+                               f"source: {_masked_source(source)}")
+    return None
+
+
+def _masked_source(m: re.Match) -> str:
+    text = m.group(0)
+    if m.group("name"):
+        a, b = m.span("name")
+        text = text[:a - m.start()] + redact.name(m.group("name")) + text[b - m.start():]
+    return " ".join(text.split())[:60]
+
+
+def _pirate_link(text: str):
+    link = _LINK.search(text)
+    piracy = _PIRACY.search(text) if link else None
+    if link and piracy and _PAID_WORK.search(text):
+        host = re.sub(r"^(?:https?://)?(?:www\.)?", "", link.group(0), flags=re.I).split("/")[0]
+        return Severity.MEDIUM, f"\"{' '.join(piracy.group(0).split())[:50]}\", link to {host[:60]}"
+    return None
+
+
+def _quotation(text: str):
+    if not _PUBLICATION.search(text):
+        return None
+    for m in _QUOTE.finditer(text):
+        if len(m.group("q").split()) < 5:
+            continue
+        before = text[max(0, m.start() - 200):m.start()]
+        after = text[m.end():m.end() + 200]
+        if _WRITTEN_BY.search(before) or _SOURCE_AFTER.match(after):
+            return Severity.MEDIUM, f"quoted passage of {len(m.group('q').split())} words, attributed"
+    return None
