@@ -10,6 +10,8 @@ book or article in copy to be published. Read in the body only, in the sender's 
   pirate link   a link, AND a cue that it is a copy nobody paid for (without paying, someone
                 has uploaded the whole course, before it is taken down, a free PDF of the
                 full book, a shadow library), AND a paid work (course, book, edition, videos)
+  from the web  a picture the sender says came off the internet (Google, Pinterest, someone's
+                Instagram), sent with the mail: nobody licensed it; medium
   quotation     a passage in quotation marks attributed to a written source (as Smith wrote
                 in ..., - from 'Title' by Author (Publisher, 2022)) in mail that is copy for
                 publication (a blog, a newsletter, a post, a leaflet); borderline, so medium
@@ -44,11 +46,12 @@ _REUSE = re.compile(
     r"\b(?i:swap|change|replace|switch)\s+(?:[A-Z][\w&'’.-]*\s+){1,5}(?:to|for|with)\s+"
     r"(?:ours\b|our name|us\b|[A-Z])|"
     r"\b(?i:put our name (?:on|in|instead))|"
-    r"\b(?i:use|copy|paste|lift|reuse|nick|borrow)\s+(?i:their (?:wording|copy|text|words|blurb|"
-    r"caption))\b|"
+    r"\b(?i:use|copy|paste|lift|reuse|nick|borrow|have|put)\s+(?i:(?:their|the same|that|this)\s+"
+    r"(?:exact\s+)?(?:wording|copy|text|words|blurb|caption|description|paragraph))\b|"
     r"\b(?i:use|copy|paste|lift|reuse|nick|borrow)\s+(?i:this|it|that)\s+(?:\w+\s+){0,2}?"
     r"(?i:for|on|in|as)\s+(?i:our|the new|my)\b|"
-    r"\b(?i:copied (?:it |this |that )?(?:straight |directly |word for word )?(?:off|from))\b")
+    r"\b(?i:(?:copied|lifted|pinched|nicked|stole) (?:it |this |that )?(?:straight |directly |"
+    r"word for word )?(?:off|from))\b")
 # ... but not rewriting it, nor taking only the idea
 _OWN_WORDS = re.compile(r"\bin (?:our|your|my) own words\b|\bre-?word|\brewrite|\bre-?phrase|"
                         r"\bparaphrase|\bnot word for word\b|\b(?:don['’]t|do not|never) copy "
@@ -65,6 +68,8 @@ _PIRACY = re.compile(
     r"\bfree (?:pdf|download|copy|e-?book|version) of\b|"
     r"\b(?:whole|full|entire|complete) (?:\w+ )?(?:course|masterclass|book|textbook|series|"
     r"videos?|modules?) (?:for )?free\b|\bfor free\b.{0,60}\b(?:whole|full|entire|complete)\b|"
+    r"\bdon['’]?t tell (?:the academy|the trainer|anyone|them)\b|"
+    r"\b(?:normally|usually|would cost|costs? about|rrp|retails? at) £\d|"
     r"\bpirat\w*|\bleaked\b|\btorrent|\bcracked\b|\bshadow librar|\blibgen\b|\bz-?library\b|"
     r"\bsci-?hub\b|\banna['’]s archive\b", re.IGNORECASE)
 _PAID_WORK = re.compile(r"\b(?:course|masterclass|master class|textbook|book|e-?book|edition|"
@@ -81,10 +86,23 @@ _WRITTEN_BY = re.compile(
     r"(?:(?:and (?:colleagues|co-?authors|[A-Z]\w+)|et al\.?)\s+)?"
     r"(?:wrote|writes|put it|puts it|noted|notes|observed|argued|argues)\b|"
     r"\b(?:wrote|writes|published|said) in (?:the |their |her |his )?(?:[A-Z]\w*|book|article|"
-    r"paper|review|journal)")
+    r"paper|review|journal)|"
+    r"\b[Ii]n (?:his|her|their) (?:latest |new |recent )?(?:book|article|paper|column|textbook)\b|"
+    r"\b[Aa]ccording to\b[^\"“\n]{0,120}\([^()\n]{0,60}(?:19|20)\d{2}\)")
 _SOURCE_AFTER = re.compile(
     r"^\s*[-–—]+\s*(?:from\s+)?(?:['‘\"“]?[A-Z][^\n]{1,80}?\bby\s+(?:Dr\.?\s+|Prof\.?\s+)?"
-    r"[A-Z]|[^\n]{0,120}\((?:[A-Z][\w&'’.-]*\s*){1,5},\s*(?:19|20)\d{2}\))")
+    r"[A-Z]|[^\n]{0,120}\((?:[A-Z][\w&'’.-]*\s*){1,5},\s*(?:19|20)\d{2}\))|"
+    # a citation straight after the quote: (Hendry, 2023), (Hendry et al. 2023, p. 12)
+    r"^\s*\([A-Z][\w'’-]+(?: et al\.?| and [A-Z][\w'’-]+| & [A-Z][\w'’-]+)?,?\s*(?:19|20)\d{2}")
+
+
+_FROM_THE_WEB = re.compile(
+    r"\b(?:image|picture|pic|photo|photograph|graphic|illustration)s?(?:['’]s| is| was| are| were|"
+    r" i (?:found|got|used))?\s+(?:\w+\s+){0,3}?(?:from|off|on)\s+(?:the\s+)?(?:internet|"
+    r"google(?: images)?|pinterest|the web|online|someone['’]s (?:instagram|facebook|page|site))\b|"
+    r"\b(?:found|got|grabbed|took|saved|pulled|downloaded)\s+(?:it|this|these|them|this one|the "
+    r"(?:image|picture|photo)s?)\s+(?:from|off|on)\s+(?:the\s+)?(?:internet|google(?: images)?|"
+    r"pinterest|the web|online)\b", re.IGNORECASE)
 
 
 def findings(msg: ParsedMessage) -> Iterator[Finding]:
@@ -99,6 +117,13 @@ def findings(msg: ParsedMessage) -> Iterator[Finding]:
                 severity, evidence = hit
                 yield Finding(CATEGORY, rule, severity, where, evidence)
                 break
+    pictures = [a for a in msg.attachments if a.real_type.startswith("image/") or a.images]
+    for where, text in own if pictures else ():
+        m = _FROM_THE_WEB.search(text)
+        if m:
+            yield Finding(CATEGORY, "image_from_web", Severity.MEDIUM, pictures[0].where,
+                          f"the mail says: {redact.snippet(text, m.start(), m.end(), 0)}"[:120])
+            break
 
 
 def _copied_text(text: str):

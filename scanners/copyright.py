@@ -117,13 +117,15 @@ _PREVIEW = re.compile(r"\b(?:unlicen[sc]ed|watermark(?:ed)?|preview|comp|sample)
 _STOCK_CUE = re.compile(
     r"\bstock\b|\b[\w-]*stock[\w-]*\.[a-z]{2,}\b|"
     r"\b(?:image|photo|picture|asset|item|file)\s*(?:id|#|no\.?|number)\s*[:#]?\s*[A-Z0-9-]{5,}|"
-    r"#\s?\d{5,}|\blicen[sc]e (?:required|needed)|"
+    r"#\s?\d{5,}|\blicen[sc]e (?:required|needed)|©|\(c\)|\bcopyright\b|"
     r"\b(?:buy|purchase) (?:a |the |this )?licen[sc]e|\bnot licen[sc]ed", re.IGNORECASE)
 # The sender asks for a watermark to be taken off (theirs is "our watermark")
 _REMOVE_WATERMARK = re.compile(
     r"\b(?:crop|cut|remove|edit|take|rub|clone|photoshop|get rid of|erase|blur|hide)\w*"
     r"(?:\s+(?!our\b|my\b)\w+){0,4}?\s+(?:the\s+|that\s+|this\s+|its\s+|their\s+)?"
-    r"watermarks?\b|\bwatermarks?\s+(?:\w+\s+){0,2}?(?:removed|cropped|off)\b", re.IGNORECASE)
+    r"watermarks?\b|\bwatermarks?\s+(?:\w+\s+){0,2}?(?:removed|cropped|off)\b|"
+    r"\bignor(?:e|ing)\s+(?:the\s+|that\s+|its\s+)?watermark|\bwatermarks?\s+(?:is\s+|are\s+)?"
+    r"still\b|\bstill\s+(?:has|have|got|shows?)\s+(?:the|a|its|that)\s+watermark", re.IGNORECASE)
 # The message says the picture is licensed (a licence bought, its confirmation attached)
 _LICENSED = re.compile(
     r"\blicen[sc]e (?:confirmation|agreement|certificate|number|no\.?|id|key|purchased|bought|"
@@ -138,6 +140,14 @@ _BOOK = re.compile(r"\b(?:Chapter|CHAPTER|Chap\.)\s+\d{1,3}\b|\b(?:Table|Figure|
                    r"\d{1,3}\.\d{1,3}\b|\b\d(?:st|nd|rd|th)\s+(?:edn|ed\.|edition)\b|"
                    r"(?<![\w.])pp?\.\s*\d{1,4}\b|\b(?:Reproduced|Adapted|Redrawn) from\b")
 STOCK = Path(__file__).parent / "data" / "stock.txt"
+# The mail says pictures are pages of a book (someone else's: "our" book is not)
+_BOOK_TALK = re.compile(
+    r"\b(?:pages?|chapters?|photos?|pics?|pictures?|scans?|snaps?)\s+(?:of|from|out of|in)\s+"
+    r"(?:the\s+pages?\s+(?:of|from|in)\s+)?(?:the|my|a|this|that|his|her)\s+(?:\w+\s+){0,2}?"
+    r"(?:text)?book\b|"
+    r"\b(?:text)?book['’]?s? (?:is |was )?too (?:dear|expensive|pricey)|"
+    r"\b(?:scanned|photographed|photocopied)\s+(?:in\s+)?(?:some|a few|the|these|two|three|"
+    r"\d+)\s+(?:\w+\s+)?pages\b", re.IGNORECASE)
 _HEAD = 400  # characters at the top of a page where a journal header or DOI counts
 _MAX_SCAN = 200_000  # characters of one page read for signals
 
@@ -236,6 +246,9 @@ class CopyrightScanner:
                              "Shutterstock, ...): it needs a licence for this use.",
         "image_copyright": "An image whose EXIF, IPTC or XMP fields name a copyright holder, "
                            "with no licence stated.",
+        "image_from_web": "A picture sent with a mail that says it was taken from the "
+                          "internet (found on Google, off Pinterest, from someone's Instagram): "
+                          "nobody licensed it for this use; medium.",
         "image_watermark": "A picture (an image, or one inside a PDF or Office file) that still "
                            "shows a stock library's watermark (the library's name, or "
                            "\"preview\"/\"comp\" with an image number or stock site), a "
@@ -279,6 +292,7 @@ class CopyrightScanner:
                              if not part.where.startswith("attachment:"))
         licensed = bool(_LICENSED.search(own_text))
         remove_watermark = _REMOVE_WATERMARK.search(own_text)
+        self._book_talk = bool(_BOOK_TALK.search(msg.subject + "\n" + own_text))
         for att in msg.attachments:
             # text the attachment shows besides its pages: OCR of the picture or of the
             # pictures inside it ("#image", "#image=2"), its visible properties ("#metadata")
@@ -342,6 +356,10 @@ class CopyrightScanner:
                                      ("properties", s.metadata)) if on]
             yield Finding(CATEGORY, "copyright_published_work", Severity.HIGH, where,
                           ", ".join(kinds)[:160])
+        if s.book and not s.rights_claim and getattr(self, "_book_talk", False):
+            # pages photographed from a book the mail says is someone else's, no notice seen
+            yield Finding(CATEGORY, "copyright_published_work", Severity.HIGH, where,
+                          "photographed book pages: " + ", ".join(s.book))
         if s.reserved:
             # a picture of a web page or an app shows its footer ("© 2025 X Ltd. All rights
             # reserved."): in picture text the claim alone is medium, with a book's page
@@ -448,7 +466,9 @@ class CopyrightScanner:
                     if f"{key}: {value[:50]}" not in s.metadata:
                         s.metadata.append(f"{key}: {value[:50]}")
         s.licences = list(dict.fromkeys(s.licences))
-        s.book = sorted(book)[:3] if len(book) >= 2 else []
+        # two marks of a book's page, or one when the mail itself says these are book pages
+        enough = 1 if getattr(self, "_book_talk", False) else 2
+        s.book = sorted(book)[:3] if len(book) >= enough else []
         s.publishers = {k: v or (pages[0][0] if pages else "") for k, v in s.publishers.items()}
         return s
 
@@ -540,6 +560,9 @@ def _watermark_text(text: str) -> str:
         return f"shows {stock}"
     preview = _PREVIEW.search(text)
     cue = _STOCK_CUE.search(text) if preview else None
+    if cue and re.fullmatch(r"(?i)©|\(c\)|copyright", cue.group(0)) and \
+            preview.group(0).lower() == "sample":
+        cue = None  # "Sample - not for resale ©": a product sample's packaging
     if preview and cue:
         return f"shows \"{preview.group(0)}\" and \"{redact.free_text(cue.group(0))[:40]}\""
     return ""

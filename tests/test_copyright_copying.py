@@ -36,6 +36,8 @@ DISCLAIMER = ("\n\nThis e-mail is confidential. If you are not the intended reci
     "Change Lumen Skin Bar to Glow Clinic.\n\n\"Radiance is a ritual, not a rush.\"",
     "Copy and paste their blurb from the competitor's site onto our peel page, they'll "
     "never notice.",
+    "Saw this on Willow House Clinic's Instagram, can we use the same wording for our "
+    "microneedling post?\n\n\"Tiny channels, big change: collagen on your schedule.\"",
 ])
 def test_another_business_text_to_be_reused_as_ours_is_high(body):
     assert rules(body)["copyright_copied_text"] is Severity.HIGH
@@ -72,6 +74,8 @@ def test_a_refused_request_in_quoted_text_is_not_the_senders():
     "If you want the Facial Anatomy Atlas 4th edition without paying for it: "
     "https://books-mirror.example/get/facial-anatomy-atlas-4e.pdf",
     "Free PDF of the whole complications textbook: http://libgen.example/book/991",
+    "Here are the recordings of the whole Level 7 course, normally £1,800, don't tell the "
+    "academy: https://drive.example/folders/x81",
 ])
 def test_links_to_pirated_copies_are_tagged(body):
     assert rules(body)["copyright_pirate_link"] is Severity.MEDIUM
@@ -95,6 +99,10 @@ def test_a_publisher_page_a_free_webinar_or_our_own_upload_is_not_a_pirate_link(
     "Blog draft for the website:\n\nAs Hendry and colleagues wrote in the Journal of Facial "
     "Practice, \"a complication you planned for is a complication you can manage\". That is "
     "why we...",
+    "Post for Instagram: \"Sunscreen is the most effective anti-ageing product there is\" "
+    "(Marlowe et al., 2022). Book your skin check today.",
+    "For the blog: Dr Lena Ashby says in her book that \"good skin is a habit, not a purchase, "
+    "and habits are built one evening at a time\".",
     "Newsletter intro:\n\n\"Good skin is a habit, not a purchase, and habits are built one "
     "evening at a time.\" - from 'The Quiet Mirror' by Dr Lena Ashby (Harbour Books, 2021).",
 ])

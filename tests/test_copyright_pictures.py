@@ -164,3 +164,34 @@ def test_welsh_licence_and_rights_wording_is_read_like_english():
                   "wedi ei derbyn trwy gamgymeriad, peidiwch â'i rhannu a rhowch wybod i ni.")
     assert "copyright_licence_restricted" not in copyright_findings(
         _welsh_mail("Rhys Evans <rhys@croenglan.example>", disclaimer, "Rhestr prisiau 2025."))
+
+
+@needs_ocr
+def test_book_pages_the_mail_calls_a_book_are_held_without_a_notice_and_our_handbook_is_not():
+    page = picture(["Chapter 4  Assessing the lips", "",
+                    "Table 4.2 Volumes by area for a first treatment",
+                    "Vermilion border, body, philtral columns.", "", "118"],
+                   size=(1200, 420), font_size=28)
+    found = copyright_findings(to_agency("photos of the pages from the anatomy book you asked "
+                                         "about", "IMG_6021.jpg", page))
+    assert found["copyright_published_work"][0].severity is Severity.HIGH
+    ours = copyright_findings(to_agency("photos of the pages from our training handbook",
+                                        "IMG_6022.jpg", page))
+    assert highest(ours) in (None, Severity.LOW), ours
+
+
+def test_a_watermark_the_mail_says_to_ignore_is_high():
+    photo = rd.encode(rd.photo(), "JPEG")
+    found = copyright_findings(to_agency("Use this on the homepage, ignore the watermark, it "
+                                         "won't show once it's small.", "hero.jpg", photo))
+    assert found["image_watermark"][0].severity is Severity.HIGH
+
+
+def test_a_picture_the_mail_says_came_off_the_internet_is_tagged_and_our_own_is_not():
+    photo = rd.encode(rd.photo(), "JPEG")
+    found = copyright_findings(to_agency("Found this picture on Google, can it go on the "
+                                         "leaflet?", "coffee.jpg", photo))
+    assert found["image_from_web"][0].severity is Severity.MEDIUM
+    ours = copyright_findings(to_agency("This photo is from our website gallery, can it go on "
+                                        "the leaflet?", "coffee.jpg", photo))
+    assert "image_from_web" not in ours
