@@ -43,8 +43,6 @@ _SOURCE = re.compile(
 _REUSE = re.compile(
     r"\b(?i:word[- ]for[- ]word|verbatim|they['’]ll never (?:notice|know)|copy and paste)\b|"
     r"\b(?i:swap|change|replace|switch)\s+(?i:their|the other|the clinic['’]?s?)\s+name\b|"
-    r"\b(?i:swap|change|replace|switch)\s+(?:[A-Z][\w&'’.-]*\s+){1,5}(?:to|for|with)\s+"
-    r"(?:ours\b|our name|us\b|[A-Z])|"
     r"\b(?i:put our name (?:on|in|instead))|"
     r"\b(?i:use|copy|paste|lift|reuse|nick|borrow|have|put)\s+(?i:(?:their|the same|that|this)\s+"
     r"(?:exact\s+)?(?:wording|copy|text|words|blurb|caption|description|paragraph))\b|"
@@ -52,6 +50,9 @@ _REUSE = re.compile(
     r"(?i:for|on|in|as)\s+(?i:our|the new|my)\b|"
     r"\b(?i:(?:copied|lifted|pinched|nicked|stole) (?:it |this |that )?(?:straight |directly |"
     r"word for word )?(?:off|from))\b")
+# ... or renamed: "change Lumen Skin Bar to Glow Clinic", where the name is the source's
+_RENAME = re.compile(r"\b(?i:swap|change|replace|switch)\s+(?P<old>(?:[A-Z][\w&'’.-]*\s+){1,5})"
+                     r"(?:to|for|with)\s+(?:ours\b|our name|us\b|[A-Z])")
 # ... but not rewriting it, nor taking only the idea
 _OWN_WORDS = re.compile(r"\bin (?:our|your|my) own words\b|\bre-?word|\brewrite|\bre-?phrase|"
                         r"\bparaphrase|\bnot word for word\b|\b(?:don['’]t|do not|never) copy "
@@ -67,9 +68,8 @@ _PIRACY = re.compile(
     r"\bsome(?:one|body)(?:['’]s| has| have)? (?:uploaded|posted|leaked|shared|ripped)\b|"
     r"\bfree (?:pdf|download|copy|e-?book|version) of\b|"
     r"\b(?:whole|full|entire|complete) (?:\w+ )?(?:course|masterclass|book|textbook|series|"
-    r"videos?|modules?) (?:for )?free\b|\bfor free\b.{0,60}\b(?:whole|full|entire|complete)\b|"
+    r"videos?|modules?) (?:for )?free\b|"
     r"\bdon['’]?t tell (?:the academy|the trainer|anyone|them)\b|"
-    r"\b(?:normally|usually|would cost|costs? about|rrp|retails? at) £\d|"
     r"\bpirat\w*|\bleaked\b|\btorrent|\bcracked\b|\bshadow librar|\blibgen\b|\bz-?library\b|"
     r"\bsci-?hub\b|\banna['’]s archive\b", re.IGNORECASE)
 _PAID_WORK = re.compile(r"\b(?:course|masterclass|master class|textbook|book|e-?book|edition|"
@@ -108,8 +108,13 @@ _FROM_THE_WEB = re.compile(
 def findings(msg: ParsedMessage) -> Iterator[Finding]:
     own = [(part.where, part.text[a:b]) for part in msg.body_parts if part.where == "body"
            for a, b, quoted in split_quoted(part.text[:100_000]) if not quoted]
+    domain = msg.sender.rpartition("@")[2].lower()
+    # promotional mail (an unsubscribe link) offers its own courses "free": not piracy
+    promotional = bool(msg.header("List-Unsubscribe")) or any(
+        "unsubscribe" in text.lower() for _, text in own)
     for rule, check in (("copyright_copied_text", _copied_text),
-                        ("copyright_pirate_link", _pirate_link),
+                        ("copyright_pirate_link",
+                         lambda text: None if promotional else _pirate_link(text, domain)),
                         ("copyright_quotation", _quotation)):
         for where, text in own:
             hit = check(text)
@@ -130,6 +135,10 @@ def _copied_text(text: str):
     source = next((m for m in _SOURCE.finditer(text)
                    if not re.match(r"(?i)(?:our|my|us)\b", m.group("name") or "")), None)
     reuse = _REUSE.search(text) if source else None
+    if source and not reuse and source.group("name"):
+        first = source.group("name").split()[0].casefold()
+        reuse = next((m for m in _RENAME.finditer(text)
+                      if m.group("old").split()[0].casefold() == first), None)
     if reuse and abs(reuse.start() - source.start()) < 400 and not _OWN_WORDS.search(
             text, max(0, min(reuse.start(), source.start()) - 300),
             max(reuse.end(), source.end()) + 300):
@@ -146,12 +155,15 @@ def _masked_source(m: re.Match) -> str:
     return " ".join(text.split())[:60]
 
 
-def _pirate_link(text: str):
-    link = _LINK.search(text)
-    piracy = _PIRACY.search(text) if link else None
-    if link and piracy and _PAID_WORK.search(text):
-        host = re.sub(r"^(?:https?://)?(?:www\.)?", "", link.group(0), flags=re.I).split("/")[0]
-        return Severity.MEDIUM, f"\"{' '.join(piracy.group(0).split())[:50]}\", link to {host[:60]}"
+def _pirate_link(text: str, sender_domain: str = ""):
+    hosts = [re.sub(r"^(?:https?://)?(?:www\.)?", "", m.group(0), flags=re.I).split("/")[0].lower()
+             for m in _LINK.finditer(text)]
+    # a link to the sender's own site is theirs to share
+    hosts = [h for h in hosts if not sender_domain or not (h == sender_domain or
+                                                           h.endswith("." + sender_domain))]
+    piracy = _PIRACY.search(text) if hosts else None
+    if piracy and _PAID_WORK.search(text):
+        return Severity.MEDIUM, f"\"{' '.join(piracy.group(0).split())[:50]}\", link to {hosts[0][:60]}"
     return None
 
 

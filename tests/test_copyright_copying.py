@@ -36,6 +36,8 @@ DISCLAIMER = ("\n\nThis e-mail is confidential. If you are not the intended reci
     "Change Lumen Skin Bar to Glow Clinic.\n\n\"Radiance is a ritual, not a rush.\"",
     "Copy and paste their blurb from the competitor's site onto our peel page, they'll "
     "never notice.",
+    "Text for the new flyer is below, it's from Lumen Skin Bar's flyer. Change Lumen Skin Bar "
+    "to Glow Clinic and send me a proof.\n\n\"Radiance is a ritual, not a rush.\"",
     "Saw this on Willow House Clinic's Instagram, can we use the same wording for our "
     "microneedling post?\n\n\"Tiny channels, big change: collagen on your schedule.\"",
 ])
@@ -53,6 +55,8 @@ def test_another_business_text_to_be_reused_as_ours_is_high(body):
     # a competitor's site mentioned, nothing reused
     "Their website says they open on Sundays now. Can you change our opening hours on the "
     "site to include Saturday afternoons?",
+    # a correction of another site's listing
+    "The hours on Treatwell's page are wrong: change Saturday to Sunday please.",
     # a manufacturer's description, no instruction to take it as ours
     "The skin booster page could mention the product facts from Teoxane's website; please "
     "check them with me first." + DISCLAIMER,
@@ -90,6 +94,9 @@ def test_links_to_pirated_copies_are_tagged(body):
     "prescribers: https://learning.teoxane.example/webinars/occlusion",
     # the clinic's own training videos on its drive
     "I've uploaded our induction videos to the shared drive: https://drive.example/f/induction",
+    # a newsletter's offer on the clinic's own site
+    "Our skin course of three peels is usually £270, this month £199 for the whole course: "
+    "https://glowclinic.example/offers",
 ])
 def test_a_publisher_page_a_free_webinar_or_our_own_upload_is_not_a_pirate_link(body):
     assert "copyright_pirate_link" not in rules(body)
