@@ -140,6 +140,12 @@ _BOOK = re.compile(r"\b(?:Chapter|CHAPTER|Chap\.)\s+\d{1,3}\b|\b(?:Table|Figure|
                    r"\d{1,3}\.\d{1,3}\b|\b\d(?:st|nd|rd|th)\s+(?:edn|ed\.|edition)\b|"
                    r"(?<![\w.])pp?\.\s*\d{1,4}\b|\b(?:Reproduced|Adapted|Redrawn) from\b")
 STOCK = Path(__file__).parent / "data" / "stock.txt"
+# What a document is headed as when it is the record of a purchase, not a work: its rights
+# footer ("© 2025 Supplier Ltd. All rights reserved.") is the seller's page furniture
+_TRANSACTIONAL = re.compile(
+    r"\b(?:licen[sc]e (?:confirmation|certificate|receipt)|proof of licen[sc]e|(?:tax |vat )?"
+    r"invoice|receipt|order confirmation|purchase confirmation|statement of account|"
+    r"remittance advice|credit note|delivery note)\b", re.IGNORECASE)
 # The mail says pictures are pages of a book (someone else's: "our" book is not)
 _BOOK_TALK = re.compile(
     r"\b(?:pages?|chapters?|photos?|pics?|pictures?|scans?|snaps?)\s+(?:of|from|out of|in)\s+"
@@ -344,6 +350,8 @@ class CopyrightScanner:
             return
         if s.own and not s.other_holder:
             return  # the clinic's own document
+        if attachment and pages and _TRANSACTIONAL.search(pages[0][1][:_HEAD]):
+            return  # the record of a purchase (a licence confirmation, an invoice): no work
         if s.restricted:
             yield Finding(CATEGORY, "copyright_licence_restricted", Severity.HIGH,
                           s.restricted[0], s.restricted[1])

@@ -89,6 +89,17 @@ def test_a_licensed_stock_photo_sent_with_its_licence_is_not_held():
         "Here is the image for the website. We bought the standard licence; the licence "
         "confirmation is attached as well.", "shutterstock_2291847.jpg", data))
     assert highest(licensed) in (None, Severity.LOW), licensed
+    # ... also with the library's licence confirmation attached (headed as such, with the
+    # library's rights footer): the record of the clinic's purchase, not a work
+    confirmation = docs.pdf([["Licence confirmation", "Licensee: Glow Clinic Ltd. Image "
+                              "2291847, standard licence for web and print.",
+                              "(c) 2025 Shutterstock, Inc. All rights reserved."]])
+    with_pdf = copyright_findings(docs.mail(
+        "Website image", body="The hero image for the website, with its licence confirmation.",
+        attachments=[("shutterstock_2291847.jpg", "image/jpeg", data),
+                     ("licence.pdf", "application/pdf", confirmation)],
+        to="dev@webagency.example"))
+    assert highest(with_pdf) in (None, Severity.LOW), with_pdf
     unlicensed = copyright_findings(to_agency("Found this one for the website.",
                                               "room.jpg", data))
     assert unlicensed["image_stock_photo"][0].severity is Severity.MEDIUM
