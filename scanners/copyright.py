@@ -28,6 +28,7 @@ scanners.fingerprint.Index; any excerpt of a registered work in a body or an att
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -306,6 +307,7 @@ class CopyrightScanner:
             pictured = {w for w, _ in shown if "#image" in w} | \
                 {att.page_where(i) for i in att.ocr_pages if i < len(att.pages)}
             yield from self._watermark(att, shown, licensed, remove_watermark)
+            yield from self._placed_pictures(att, licensed)
             if att.real_type.startswith("image/"):
                 yield from self._image(att, licensed)
                 if shown:
@@ -512,6 +514,18 @@ class CopyrightScanner:
         elif meta.get("rights") and not licensed and not self._is_own(meta["rights"]):
             yield Finding(CATEGORY, "image_copyright", Severity.LOW, att.where,
                           f"copyright field: {meta['rights'][:60]}")
+
+    def _placed_pictures(self, att: Attachment, licensed: bool) -> Iterator[Finding]:
+        """image_stock_photo and image_copyright for the pictures placed in a document, from
+        their own metadata ("picture=2 credit": "Getty Images")."""
+        fields: dict[str, list[tuple[str, str]]] = {}
+        for key, value in att.metadata:
+            if key.startswith("picture="):
+                number, _, field_name = key[len("picture="):].partition(" ")
+                fields.setdefault(number, []).append((field_name, value))
+        for number, pairs in fields.items():
+            yield from self._image(dataclasses.replace(att, name=f"{att.name}#image={number}",
+                                                       metadata=tuple(pairs)), licensed)
 
     def _watermark(self, att: Attachment, shown, licensed: bool, remove) -> Iterator[Finding]:
         """image_watermark: a picture (an image, or one inside a document) that shows a stock

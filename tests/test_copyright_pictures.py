@@ -206,3 +206,22 @@ def test_a_picture_the_mail_says_came_off_the_internet_is_tagged_and_our_own_is_
     ours = copyright_findings(to_agency("This photo is from our website gallery, can it go on "
                                         "the leaflet?", "coffee.jpg", photo))
     assert "image_from_web" not in ours
+
+
+def test_a_stock_photo_placed_in_a_word_leaflet_is_known_by_its_own_credit():
+    im = rd.photo()
+    exif = im.getexif()
+    exif[0x8298] = "Getty Images"  # EXIF Copyright of the placed picture
+    leaflet = rd.docx_with_picture_and_embedding(picture=rd.encode(im, "JPEG", exif=exif))
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    found = copyright_findings(docs.mail("Leaflet", body="Leaflet for print, 500 please.",
+                                         attachments=[("leaflet.docx", docx, leaflet)],
+                                         to="orders@printworks.example"))
+    (stock,) = found["image_stock_photo"]
+    assert stock.severity is Severity.MEDIUM and stock.where == "attachment:leaflet.docx#image=1"
+    own = rd.photo().getexif()
+    own[0x8298] = "Glow Clinic"
+    ours = rd.docx_with_picture_and_embedding(picture=rd.encode(rd.photo(), "JPEG", exif=own))
+    assert not copyright_findings(docs.mail("Leaflet", body="Leaflet for print.",
+                                            attachments=[("leaflet.docx", docx, ours)],
+                                            to="orders@printworks.example"))
