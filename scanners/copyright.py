@@ -118,7 +118,7 @@ _PREVIEW = re.compile(r"\b(?:unlicen[sc]ed|watermark(?:ed)?|preview|comp|sample)
 _STOCK_CUE = re.compile(
     r"\bstock\b|\b[\w-]*stock[\w-]*\.[a-z]{2,}\b|"
     r"\b(?:image|photo|picture|asset|item|file)\s*(?:id|#|no\.?|number)\s*[:#]?\s*[A-Z0-9-]{5,}|"
-    r"#\s?\d{5,}|\blicen[sc]e (?:required|needed)|©|\(c\)|\bcopyright\b|"
+    r"\blicen[sc]e (?:required|needed)|©|\(c\)|\bcopyright\b|"
     r"\b(?:buy|purchase) (?:a |the |this )?licen[sc]e|\bnot licen[sc]ed", re.IGNORECASE)
 # The sender asks for a watermark to be taken off (theirs is "our watermark")
 _REMOVE_WATERMARK = re.compile(
@@ -583,8 +583,12 @@ def _watermark_text(text: str) -> str:
     preview = _PREVIEW.search(text)
     cue = _STOCK_CUE.search(text) if preview else None
     if cue and re.fullmatch(r"(?i)©|\(c\)|copyright", cue.group(0)) and \
-            preview.group(0).lower() == "sample":
-        cue = None  # "Sample - not for resale ©": a product sample's packaging
+            preview.group(0).lower() in ("sample", "comp"):
+        cue = None  # "Sample - not for resale ©", "Enter our comp! ©": packaging, a competition
+    if preview and not cue and re.search(r"(?i)\bwatermark(?:ed)?\b|\bunlicen[sc]ed (?:copy|image|"
+                                         r"photo|picture|preview|version|file|download)\b", text):
+        # "unlicensed image - lensvault.example": said of the picture, with the site it is from
+        cue = re.search(r"\b[\w-]+\.(?:com|co\.uk|net|org|io|example)\b", text, re.IGNORECASE)
     if preview and cue:
         return f"shows \"{preview.group(0)}\" and \"{redact.free_text(cue.group(0))[:40]}\""
     return ""

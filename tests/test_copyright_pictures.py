@@ -47,9 +47,23 @@ def test_a_stock_preview_with_its_watermark_is_held():
                                          preview))
     (mark,) = found["image_watermark"]
     assert mark.severity is Severity.HIGH and mark.where == "attachment:poster.jpg#image"
+    site = picture(["", "WATERMARKED COPY", "", "lensvault.example", ""])
+    assert "image_watermark" in copyright_findings(to_agency("For the poster.", "a.jpg", site))
     named = picture(["", "", "Shutterstock", "", ""])
     assert copyright_findings(to_agency("For the poster.", "waiting.jpg", named))[
         "image_watermark"][0].severity is Severity.HIGH
+
+
+@needs_ocr
+def test_a_safety_poster_a_competition_or_an_order_preview_is_not_a_watermark():
+    poster = picture(["Beware unlicensed toxin sold online", "", "Report it: mhra.example",
+                      "Preview the warning signs inside"])
+    found = copyright_findings(to_agency("Poster for the waiting room.", "poster.jpg", poster))
+    assert "image_watermark" not in found
+    competition = picture(["Enter our summer comp!", "Win a skincare hamper",
+                           "(c) 2025 Lumina Skincare", "Order #2291847 preview"])
+    assert "image_watermark" not in copyright_findings(
+        to_agency("Poster for the waiting room.", "comp.jpg", competition))
 
 
 @needs_ocr
