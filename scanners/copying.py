@@ -14,7 +14,8 @@ book or article in copy to be published. Read in the body only, in the sender's 
                 Instagram), sent with the mail: nobody licensed it; medium
   quotation     a passage in quotation marks attributed to a written source (as Smith wrote
                 in ..., - from 'Title' by Author (Publisher, 2022)) in mail that is copy for
-                publication (a blog, a newsletter, a post, a leaflet); borderline, so medium
+                publication (a blog, a newsletter, a post, a leaflet: said in the subject or
+                the sender's words), in the body or an attached draft; borderline, so medium
 
 Each is one finding per message at most. Nothing here knows who the recipient is: mail that
 stays inside the clinic passes by the policy ([policy.categories.copyright] trust_internal).
@@ -112,11 +113,19 @@ def findings(msg: ParsedMessage) -> Iterator[Finding]:
     # promotional mail (an unsubscribe link) offers its own courses "free": not piracy
     promotional = bool(msg.header("List-Unsubscribe")) or any(
         "unsubscribe" in text.lower() for _, text in own)
-    for rule, check in (("copyright_copied_text", _copied_text),
-                        ("copyright_pirate_link",
-                         lambda text: None if promotional else _pirate_link(text, domain)),
-                        ("copyright_quotation", _quotation)):
-        for where, text in own:
+    # copy for publication: the subject or the sender's words say so (a blog, a newsletter);
+    # the draft itself may be in the body or in an attached document
+    publication = any(_PUBLICATION.search(t) for t in [msg.subject] + [t for _, t in own])
+    drafts = own + [(att.page_where(i), page[:100_000]) for att in msg.attachments
+                    if not att.real_type.startswith("image/")
+                    for i, page in enumerate(att.pages[:20]) if page]
+    for rule, check, texts in (
+            ("copyright_copied_text", _copied_text, own),
+            ("copyright_pirate_link",
+             lambda text: None if promotional else _pirate_link(text, domain), own),
+            ("copyright_quotation", lambda text: _quotation(text) if publication else None,
+             drafts)):
+        for where, text in texts:
             hit = check(text)
             if hit:
                 severity, evidence = hit
@@ -168,8 +177,6 @@ def _pirate_link(text: str, sender_domain: str = ""):
 
 
 def _quotation(text: str):
-    if not _PUBLICATION.search(text):
-        return None
     for m in _QUOTE.finditer(text):
         if len(m.group("q").split()) < 5:
             continue

@@ -306,10 +306,11 @@ class CopyrightScanner:
             shown = [(f"{att.where}#{kind}", text) for kind, text in att.texts if text.strip()]
             pictured = {w for w, _ in shown if "#image" in w} | \
                 {att.page_where(i) for i in att.ocr_pages if i < len(att.pages)}
-            yield from self._watermark(att, shown, licensed, remove_watermark)
+            marks = list(self._watermark(att, shown, licensed, remove_watermark))
+            yield from marks
             yield from self._placed_pictures(att, licensed)
             if att.real_type.startswith("image/"):
-                yield from self._image(att, licensed)
+                yield from self._image(att, licensed, marked=bool(marks))
                 if shown:
                     yield from self._document(att.where, shown, (), True, marketing, pictured)
                 continue
@@ -503,10 +504,20 @@ class CopyrightScanner:
 
     # -- images --------------------------------------------------------------------------------
 
-    def _image(self, att: Attachment, licensed: bool) -> Iterator[Finding]:
+    def _image(self, att: Attachment, licensed: bool, marked: bool = False
+               ) -> Iterator[Finding]:
         meta = dict(att.metadata)
         text = " ".join(v for _, v in att.metadata)
         stock = _stock_name(text) or _stock_name(att.name.replace("_", " "))
+        # the library's preview says so in its own fields too (title "Comp image", usage
+        # terms "Preview - licence required"): a watermark written in the metadata
+        fields = text + " " + " ".join(t for kind, t in att.texts if kind == "metadata")
+        preview = _PREVIEW.search(fields) or _PREVIEW.search(att.name.replace("_", " "))
+        if stock and preview and not marked:
+            yield Finding(CATEGORY, "image_watermark",
+                          Severity.MEDIUM if licensed else Severity.HIGH, att.where,
+                          f"metadata names {stock} and \"{preview.group(0)}\"")
+            return
         licensed = licensed or bool(_licences(text))
         if stock and not licensed:
             yield Finding(CATEGORY, "image_stock_photo", Severity.MEDIUM, att.where,

@@ -130,3 +130,20 @@ def test_an_attributed_quotation_in_copy_for_publication_is_tagged(body):
 ])
 def test_a_testimonial_a_discussion_or_a_reference_is_not_a_quotation(body):
     assert "copyright_quotation" not in rules(body)
+
+
+def test_an_attributed_quotation_in_an_attached_blog_draft_is_tagged():
+    import documents as docs
+
+    draft = docs.docx(["Why we say no", "As Hendry and colleagues wrote in the Journal of "
+                       "Facial Practice, \"a complication you planned for is a complication "
+                       "you can manage\". That is why we..."])
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    raw = docs.mail("Blog draft", body="Draft attached, can you tidy it up?",
+                    attachments=[("draft.docx", docx, draft)], to="studio@brightpixel.example")
+    found = {f.rule: f for f in CopyrightScanner().scan(parse(raw))}
+    assert found["copyright_quotation"].where == "attachment:draft.docx"
+    # the same document as CPD reading for a colleague: not copy for publication
+    raw = docs.mail("Reading for Thursday", body="Worth reading before the session.",
+                    attachments=[("notes.docx", docx, draft)], to="amy@otherclinic.example")
+    assert "copyright_quotation" not in {f.rule for f in CopyrightScanner().scan(parse(raw))}

@@ -239,3 +239,23 @@ def test_a_stock_photo_placed_in_a_word_leaflet_is_known_by_its_own_credit():
     assert not copyright_findings(docs.mail("Leaflet", body="Leaflet for print.",
                                             attachments=[("leaflet.docx", docx, ours)],
                                             to="orders@printworks.example"))
+
+
+def test_a_stock_preview_known_only_by_its_metadata_is_held():
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           '02/22-rdf-syntax-ns#"><rdf:Description xmlns:photoshop="http://ns.adobe.com/'
+           'photoshop/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"><photoshop:Credit>'
+           'Getty Images</photoshop:Credit><dc:title><rdf:Alt><rdf:li xml:lang="x-default">'
+           'Comp image, not for publication</rdf:li></rdf:Alt></dc:title></rdf:Description>'
+           '</rdf:RDF></x:xmpmeta>')
+    info = PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp)
+    out = io.BytesIO()
+    Image.new("RGB", (400, 300), (120, 140, 160)).save(out, "PNG", pnginfo=info)
+    found = copyright_findings(to_agency("For the website banner.", "banner.png", out.getvalue(),
+                                         "image/png"))
+    assert found["image_watermark"][0].severity is Severity.HIGH, found
+    assert "image_stock_photo" not in found
