@@ -23,6 +23,7 @@ stays inside the clinic passes by the policy ([policy.categories.copyright] trus
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Iterator
 
 from scanners import redact
@@ -50,14 +51,18 @@ _REUSE = re.compile(
     r"\b(?i:use|copy|paste|lift|reuse|nick|borrow)\s+(?i:this|it|that)\s+(?:\w+\s+){0,2}?"
     r"(?i:for|on|in|as)\s+(?i:our|the new|my)\b|"
     r"\b(?i:(?:copied|lifted|pinched|nicked|stole) (?:it |this |that )?(?:straight |directly |"
-    r"word for word )?(?:off|from))\b")
+    r"word for word )?(?:off|from))\b|"
+    r"\b(?i:copy|use|take|nick|pinch|lift)\s+(?i:what)\s+(?:(?i:they)|[A-Z][\w&.-]*(?:\s+[A-Z]"
+    r"[\w&.-]*){0,4})\s+(?i:wrote|write|say|said|have|has|put)\b")
 # ... or renamed: "change Lumen Skin Bar to Glow Clinic", where the name is the source's
 _RENAME = re.compile(r"\b(?i:swap|change|replace|switch)\s+(?P<old>(?:[A-Z][\w&'’.-]*\s+){1,5})"
                      r"(?:to|for|with)\s+(?:ours\b|our name|us\b|[A-Z])")
 # ... but not rewriting it, nor taking only the idea
 _OWN_WORDS = re.compile(r"\bin (?:our|your|my) own words\b|\bre-?word|\brewrite|\bre-?phrase|"
                         r"\bparaphrase|\bnot word for word\b|\b(?:don['’]t|do not|never) copy "
-                        r"(?:it|them|their)\b(?! or forward)", re.IGNORECASE)
+                        r"(?:it|them|their)\b(?! or forward)|\b(?:as|for) (?:an? )?(?:inspiration|"
+                        r"guide|starting point|idea)\b|\bsomething (?:similar|like (?:it|this|that))\b|"
+                        r"\balong the (?:same )?lines\b", re.IGNORECASE)
 
 _LINK = re.compile(r"\bhttps?://[^\s<>\"]+|\bwww\.[^\s<>\"]+", re.IGNORECASE)
 _PIRACY = re.compile(
@@ -66,13 +71,23 @@ _PIRACY = re.compile(
     r"\btoo (?:dear|expensive|pricey) to buy\b|"
     r"\bbefore (?:it['’]s|it is|it gets|they take it|they remove it)\s*(?:taken|pulled|removed|"
     r"deleted|down)|"
-    r"\bsome(?:one|body)(?:['’]s| has| have)? (?:uploaded|posted|leaked|shared|ripped)\b|"
+    r"\bsome(?:one|body)(?:['’]s| has| have)? (?:uploaded|posted|leaked|shared|ripped|"
+    r"(?:screen[- ]?)?recorded|downloaded)\b|"
     r"\bfree (?:pdf|download|copy|e-?book|version) of\b|"
     r"\b(?:whole|full|entire|complete) (?:\w+ )?(?:course|masterclass|book|textbook|series|"
     r"videos?|modules?) (?:for )?free\b|"
     r"\bdon['’]?t tell (?:the academy|the trainer|anyone|them)\b|"
     r"\bpirat\w*|\bleaked\b|\btorrent|\bcracked\b|\bshadow librar|\blibgen\b|\bz-?library\b|"
     r"\bsci-?hub\b|\banna['’]s archive\b", re.IGNORECASE)
+# A whole paid work behind a file-sharing link (scanners/data/filehosts.txt)
+_WHOLE_WORK = re.compile(r"\b(?:whole|full|entire|complete)\s+(?:[\w-]+\s+){0,3}?(?:course|masterclass|"
+                         r"book|textbook|series|videos?|modules?|recordings?|lectures?)\b",
+                         re.IGNORECASE)
+_OUR_WORK = re.compile(r"\b(?:our|my)\s+(?:own\s+)?(?:\w+\s+)?(?:course|training|videos?|"
+                       r"recordings?|webinars?|lectures?|book|modules?|slides)\b", re.IGNORECASE)
+_FILE_HOSTS = tuple(line.strip().lower() for line in (
+    Path(__file__).parent / "data" / "filehosts.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#"))
 _PAID_WORK = re.compile(r"\b(?:course|masterclass|master class|textbook|book|e-?book|edition|"
                         r"\d(?:st|nd|rd|th)? ?ed(?:n|ition)?\b|\d+e\b|manual|videos?|modules?|"
                         r"lectures?|webinars?|training|atlas|guide|journal|article|paper)",
@@ -81,7 +96,8 @@ _PAID_WORK = re.compile(r"\b(?:course|masterclass|master class|textbook|book|e-?
 _PUBLICATION = re.compile(r"\b(?:blog|newsletter|post|article|leaflet|website|web ?page|caption|"
                           r"press release|brochure|magazine|column|socials?|instagram|facebook|"
                           r"tiktok|linkedin|flyer|poster|intro|publish\w*)\b", re.IGNORECASE)
-_QUOTE = re.compile(r"[\"“”](?P<q>[^\"“”\n]{20,500})[\"“”]")
+_QUOTE = re.compile(r"[\"“”](?P<q>[^\"“”\n]{20,500})[\"“”]|‘(?P<c>[^‘’\n]{20,500})’|"
+                    r"(?<!\w)'(?P<s>(?:[^'\n]|(?<=\w)'(?=\w)){20,500})'(?!\w)")
 _WRITTEN_BY = re.compile(
     r"\b(?:[Aa]s|[Ii]n the words of)\s+(?:Dr\.?\s+|Prof\.?\s+)?(?:[A-Z][\w.'’-]*\s+){1,4}"
     r"(?:(?:and (?:colleagues|co-?authors|[A-Z]\w+)|et al\.?)\s+)?"
@@ -171,17 +187,24 @@ def _pirate_link(text: str, sender_domain: str = ""):
     hosts = [h for h in hosts if not sender_domain or not (h == sender_domain or
                                                            h.endswith("." + sender_domain))]
     piracy = _PIRACY.search(text) if hosts else None
+    if not piracy and any(_file_host(h) for h in hosts) and not _OUR_WORK.search(text):
+        piracy = _WHOLE_WORK.search(text)  # "the whole course" on a file-sharing site
     if piracy and _PAID_WORK.search(text):
         return Severity.MEDIUM, f"\"{' '.join(piracy.group(0).split())[:50]}\", link to {hosts[0][:60]}"
     return None
 
 
+def _file_host(host: str) -> bool:
+    return any(host == h or host.endswith("." + h) or host.startswith(h + ".") for h in _FILE_HOSTS)
+
+
 def _quotation(text: str):
     for m in _QUOTE.finditer(text):
-        if len(m.group("q").split()) < 5:
+        quote = m.group("q") or m.group("c") or m.group("s")
+        if len(quote.split()) < 5:
             continue
         before = text[max(0, m.start() - 200):m.start()]
         after = text[m.end():m.end() + 200]
         if _WRITTEN_BY.search(before) or _SOURCE_AFTER.match(after):
-            return Severity.MEDIUM, f"quoted passage of {len(m.group('q').split())} words, attributed"
+            return Severity.MEDIUM, f"quoted passage of {len(quote.split())} words, attributed"
     return None

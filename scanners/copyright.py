@@ -149,7 +149,9 @@ _TRANSACTIONAL = re.compile(
     r"remittance advice|credit note|delivery note)\b", re.IGNORECASE)
 # The mail says pictures are pages of a book (someone else's: "our" book is not)
 _BOOK_TALK = re.compile(
-    r"\b(?:pages?|chapters?|photos?|pics?|pictures?|scans?|snaps?)\s+(?:of|from|out of|in)\s+"
+    r"\b(?:text)?book pages\b|"
+    r"\b(?:pages?|chapters?|photos?|pics?|pictures?|scans?|snaps?)(?:\s+\d{1,4}(?:\s*[-–]\s*"
+    r"\d{1,4})?)?\s+(?:of|from|out of|in)\s+"
     r"(?:the\s+pages?\s+(?:of|from|in)\s+)?(?:the|my|a|this|that|his|her)\s+(?:\w+\s+){0,2}?"
     r"(?:text)?book\b|"
     r"\b(?:text)?book['’]?s? (?:is |was )?too (?:dear|expensive|pricey)|"

@@ -38,6 +38,8 @@ DISCLAIMER = ("\n\nThis e-mail is confidential. If you are not the intended reci
     "never notice.",
     "Text for the new flyer is below, it's from Lumen Skin Bar's flyer. Change Lumen Skin Bar "
     "to Glow Clinic and send me a proof.\n\n\"Radiance is a ritual, not a rush.\"",
+    "Can you copy what Brightwater Skin wrote on their site for our HydraFacial page? "
+    "It's really good.",
     "Saw this on Willow House Clinic's Instagram, can we use the same wording for our "
     "microneedling post?\n\n\"Tiny channels, big change: collagen on your schedule.\"",
 ])
@@ -52,6 +54,9 @@ def test_another_business_text_to_be_reused_as_ours_is_high(body):
     # the idea only, in the clinic's own words
     "I liked Lumen Skin Bar's leaflet. Can you write something along the same lines for our "
     "flyer, but in our own words? Don't copy it.",
+    # another clinic's page as inspiration only
+    "Use their wording from Brightwater Skin's site as inspiration only, something similar "
+    "for our page please.",
     # a competitor's site mentioned, nothing reused
     "Their website says they open on Sundays now. Can you change our opening hours on the "
     "site to include Saturday afternoons?",
@@ -78,6 +83,8 @@ def test_a_refused_request_in_quoted_text_is_not_the_senders():
     "If you want the Facial Anatomy Atlas 4th edition without paying for it: "
     "https://books-mirror.example/get/facial-anatomy-atlas-4e.pdf",
     "Free PDF of the whole complications textbook: http://libgen.example/book/991",
+    "Here's the Dropbox with the complete Level 7 course recordings, enjoy: "
+    "https://www.dropbox.com/s/k2x9/level7",
     "Here are the recordings of the whole Level 7 course, normally £1,800, don't tell the "
     "academy: https://drive.example/folders/x81",
 ])
@@ -94,6 +101,8 @@ def test_links_to_pirated_copies_are_tagged(body):
     "prescribers: https://learning.teoxane.example/webinars/occlusion",
     # the clinic's own training videos on its drive
     "I've uploaded our induction videos to the shared drive: https://drive.example/f/induction",
+    # the clinic's own training day, shared on a cloud drive
+    "The full recordings of our training day are here: https://drive.google.com/drive/f/x1",
     # a newsletter's offer on the clinic's own site
     "Our skin course of three peels is usually £270, this month £199 for the whole course: "
     "https://glowclinic.example/offers",
@@ -110,6 +119,8 @@ def test_a_publisher_page_a_free_webinar_or_our_own_upload_is_not_a_pirate_link(
     "(Marlowe et al., 2022). Book your skin check today.",
     "For the blog: Dr Lena Ashby says in her book that \"good skin is a habit, not a purchase, "
     "and habits are built one evening at a time\".",
+    "Instagram caption: As Marlowe wrote in Skin Science Today, 'sunscreen is the most "
+    "effective anti-ageing product there is, and it's cheap'. Book a skin check!",
     "Newsletter intro:\n\n\"Good skin is a habit, not a purchase, and habits are built one "
     "evening at a time.\" - from 'The Quiet Mirror' by Dr Lena Ashby (Harbour Books, 2021).",
 ])

@@ -200,6 +200,8 @@ def test_book_pages_the_mail_calls_a_book_are_held_without_a_notice_and_our_hand
     found = copyright_findings(to_agency("photos of the pages from the anatomy book you asked "
                                          "about", "IMG_6021.jpg", page))
     assert found["copyright_published_work"][0].severity is Severity.HIGH
+    again = copyright_findings(to_agency("chapter 4 from the lips textbook", "IMG_6023.jpg", page))
+    assert again["copyright_published_work"][0].severity is Severity.HIGH
     ours = copyright_findings(to_agency("photos of the pages from our training handbook",
                                         "IMG_6022.jpg", page))
     assert highest(ours) in (None, Severity.LOW), ours
