@@ -116,7 +116,8 @@ _SOURCE_AFTER = re.compile(
 _FROM_THE_WEB = re.compile(
     r"\b(?:image|picture|pic|photo|photograph|graphic|illustration)s?(?:['’]s| is| was| are| were|"
     r" i (?:found|got|used))?\s+(?:\w+\s+){0,3}?(?:from|off|on)\s+(?:the\s+)?(?:internet|"
-    r"google(?: images)?|pinterest|the web|online|someone['’]s (?:instagram|facebook|page|site))\b|"
+    r"google(?: images)?|pinterest|the web|online(?!\s+(?:booking|form|shop|store|portal|"
+    r"banking|account|consultation|gallery))|someone['’]s (?:instagram|facebook|page|site))\b|"
     r"\b(?:found|got|grabbed|took|saved|pulled|downloaded)\s+(?:it|this|these|them|this one|the "
     r"(?:image|picture|photo)s?)\s+(?:from|off|on)\s+(?:the\s+)?(?:internet|google(?: images)?|"
     r"pinterest|the web|online)\b", re.IGNORECASE)

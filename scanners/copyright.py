@@ -150,10 +150,10 @@ _TRANSACTIONAL = re.compile(
 # The mail says pictures are pages of a book (someone else's: "our" book is not)
 _BOOK_TALK = re.compile(
     r"\b(?:text)?book pages\b|"
-    r"\b(?:pages?|chapters?|photos?|pics?|pictures?|scans?|snaps?)(?:\s+\d{1,4}(?:\s*[-–]\s*"
-    r"\d{1,4})?)?\s+(?:of|from|out of|in)\s+"
-    r"(?:the\s+pages?\s+(?:of|from|in)\s+)?(?:the|my|a|this|that|his|her)\s+(?:\w+\s+){0,2}?"
-    r"(?:text)?book\b|"
+    r"\b(?:pages?|chapters?|photos?|pics?|pictures?|scans?|snaps?|figures?|diagrams?|tables?|"
+    r"illustrations?)(?:\s+\d{1,4}(?:[.\s]*[-–.]\s*\d{1,4})?)?\s+(?:of|from|out of|in)\s+"
+    r"(?:the\s+pages?\s+(?:of|from|in)\s+)?(?:the|my|a|this|that|his|her|their)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:text)?(?:book|paper|article|atlas|journal)\b|"
     r"\b(?:text)?book['’]?s? (?:is |was )?too (?:dear|expensive|pricey)|"
     r"\b(?:scanned|photographed|photocopied)\s+(?:in\s+)?(?:some|a few|the|these|two|three|"
     r"\d+)\s+(?:\w+\s+)?pages\b", re.IGNORECASE)
@@ -602,6 +602,11 @@ def _watermark_text(text: str) -> str:
                                          r"photo|picture|preview|version|file|download)\b", text):
         # "unlicensed image - lensvault.example": said of the picture, with the site it is from
         cue = re.search(r"\b[\w-]+\.(?:com|co\.uk|net|org|io|example)\b", text, re.IGNORECASE)
+    if preview and not cue:
+        # a watermark's word in capitals (PREVIEW, COMP) with the library's site
+        capital = re.search(r"\b(?:PREVIEW|COMP|WATERMARK(?:ED)?)\b", text)
+        cue = capital and re.search(r"\b[\w-]+\.(?:com|co\.uk|net|org|io|example)\b", text,
+                                    re.IGNORECASE)
     if preview and cue:
         return f"shows \"{preview.group(0)}\" and \"{redact.free_text(cue.group(0))[:40]}\""
     return ""

@@ -47,6 +47,8 @@ def test_a_stock_preview_with_its_watermark_is_held():
                                          preview))
     (mark,) = found["image_watermark"]
     assert mark.severity is Severity.HIGH and mark.where == "attachment:poster.jpg#image"
+    capital = picture(["", "lensvault.example   PREVIEW", "", "lensvault.example   PREVIEW"])
+    assert "image_watermark" in copyright_findings(to_agency("Poster.", "b.jpg", capital))
     site = picture(["", "WATERMARKED COPY", "", "lensvault.example", ""])
     assert "image_watermark" in copyright_findings(to_agency("For the poster.", "a.jpg", site))
     named = picture(["", "", "Shutterstock", "", ""])
@@ -60,6 +62,9 @@ def test_a_safety_poster_a_competition_or_an_order_preview_is_not_a_watermark():
                       "Preview the warning signs inside"])
     found = copyright_findings(to_agency("Poster for the waiting room.", "poster.jpg", poster))
     assert "image_watermark" not in found
+    print_preview = picture(["Print preview", "Order summary - lumina.example", "2 items"])
+    assert "image_watermark" not in copyright_findings(
+        to_agency("Is this order right?", "order.png", print_preview))
     competition = picture(["Enter our summer comp!", "Win a skincare hamper",
                            "(c) 2025 Lumina Skincare", "Order #2291847 preview"])
     assert "image_watermark" not in copyright_findings(
@@ -202,6 +207,10 @@ def test_book_pages_the_mail_calls_a_book_are_held_without_a_notice_and_our_hand
     assert found["copyright_published_work"][0].severity is Severity.HIGH
     again = copyright_findings(to_agency("chapter 4 from the lips textbook", "IMG_6023.jpg", page))
     assert again["copyright_published_work"][0].severity is Severity.HIGH
+    figure = picture(["Figure 3.2 Depth of the angular artery", "",
+                      "Adapted from the original drawing"], size=(1200, 300), font_size=28)
+    assert copyright_findings(to_agency("the figure from the anatomy paper we discussed",
+                                        "fig.png", figure))["copyright_published_work"]
     ours = copyright_findings(to_agency("photos of the pages from our training handbook",
                                         "IMG_6022.jpg", page))
     assert highest(ours) in (None, Severity.LOW), ours
@@ -222,6 +231,9 @@ def test_a_picture_the_mail_says_came_off_the_internet_is_tagged_and_our_own_is_
     ours = copyright_findings(to_agency("This photo is from our website gallery, can it go on "
                                         "the leaflet?", "coffee.jpg", photo))
     assert "image_from_web" not in ours
+    booking = copyright_findings(to_agency("The photo from online booking shows the wrong room, "
+                                           "can you fix it?", "coffee.jpg", photo))
+    assert "image_from_web" not in booking
 
 
 def test_a_stock_photo_placed_in_a_word_leaflet_is_known_by_its_own_credit():
