@@ -22,6 +22,12 @@ otherwise each signal is reported (low) and a rights claim together with provena
 published work (`copyright_published_work`, high). "All rights reserved" in an attachment is
 high on its own, in a body medium.
 
+What an attachment shows besides its pages (the OCR text of its pictures, its visible
+properties) is read as part of it. Two parts live in modules of their own: stock photos
+still carrying their library's watermark (scanners/watermarks.py) and copying in the
+sender's own words: another business's text to reuse, pirate links, quotations for
+publication, pictures off the internet (scanners/copying.py).
+
 The register (gateway/works.py) is handed in as `works`, an object whose `index()` returns a
 scanners.fingerprint.Index; any excerpt of a registered work in a body or an attachment is
 `copyright_protected_work` (high), naming the work and how much of it matched.
@@ -34,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from scanners import copying, model_findings, redact
+from scanners import copying, model_findings, redact, watermarks
 from scanners.base import Attachment, Finding, ParsedMessage, Severity
 
 CATEGORY = "copyright"
@@ -111,36 +117,11 @@ _GENERIC_PUBLISHER = re.compile(r"\b(?:[A-Z][\w&-]+ ){1,4}(?:Publishing|Publishe
 _MARKETING = re.compile(r"\bunsubscribe\b|\b(?:special |limited[- ]time )?offers?\b|"
                         r"\bdiscount|% off\b|\bbook (?:now|today|your)\b|\bsale\b|\bnewsletter\b",
                         re.IGNORECASE)
-# A stock library's watermark across a picture (read by OCR), or its file name: a library's
-# name (scanners/data/stock.txt), or a preview word together with a stock cue.
-_PREVIEW = re.compile(r"\b(?:unlicen[sc]ed|watermark(?:ed)?|preview|comp|sample)\b",
-                      re.IGNORECASE)
-_STOCK_CUE = re.compile(
-    r"\bstock\b|\b[\w-]*stock[\w-]*\.[a-z]{2,}\b|"
-    r"\b(?:image|photo|picture|asset|item|file)\s*(?:id|#|no\.?|number)\s*[:#]?\s*[A-Z0-9-]{5,}|"
-    r"\blicen[sc]e (?:required|needed)|©|\(c\)|\bcopyright\b|"
-    r"\b(?:buy|purchase) (?:a |the |this )?licen[sc]e|\bnot licen[sc]ed", re.IGNORECASE)
-# The sender asks for a watermark to be taken off (theirs is "our watermark")
-_REMOVE_WATERMARK = re.compile(
-    r"\b(?:crop|cut|remove|edit|take|rub|clone|photoshop|get rid of|erase|blur|hide)\w*"
-    r"(?:\s+(?!our\b|my\b)\w+){0,4}?\s+(?:the\s+|that\s+|this\s+|its\s+|their\s+)?"
-    r"watermarks?\b|\bwatermarks?\s+(?:\w+\s+){0,2}?(?:removed|cropped|off)\b|"
-    r"\bignor(?:e|ing)\s+(?:the\s+|that\s+|its\s+)?watermark|\bwatermarks?\s+(?:is\s+|are\s+)?"
-    r"still\b|\bstill\s+(?:has|have|got|shows?)\s+(?:the|a|its|that)\s+watermark", re.IGNORECASE)
-# The message says the picture is licensed (a licence bought, its confirmation attached)
-_LICENSED = re.compile(
-    r"\blicen[sc]e (?:confirmation|agreement|certificate|number|no\.?|id|key|purchased|bought|"
-    r"paid|attached|is attached)|\b(?:standard|extended|enhanced|royalty[- ]free|editorial|"
-    r"commercial|web) licen[sc]e\b|\b(?:bought|purchased|paid for|downloaded) (?:the |a )?"
-    r"licen[sc]e|\b(?:we|i)(?:['’]ve| have)? (?:bought|purchased|licen[sc]ed|paid for) (?:the |it|"
-    r"this|these|them|a licen)|\bproof of (?:licen[sc]e|purchase)|\blicen[sc]ed (?:from|via|"
-    r"through|for (?:web|print|use|our))", re.IGNORECASE)
 # What shows a photographed or scanned page comes from a book: its numbering of chapters,
 # tables and figures, page numbers, an edition, a source line; two different ones together
 _BOOK = re.compile(r"\b(?:Chapter|CHAPTER|Chap\.)\s+\d{1,3}\b|\b(?:Table|Figure|Fig\.|Box)\s+"
                    r"\d{1,3}\.\d{1,3}\b|\b\d(?:st|nd|rd|th)\s+(?:edn|ed\.|edition)\b|"
                    r"(?<![\w.])pp?\.\s*\d{1,4}\b|\b(?:Reproduced|Adapted|Redrawn) from\b")
-STOCK = Path(__file__).parent / "data" / "stock.txt"
 # What a document is headed as when it is the record of a purchase, not a work: its rights
 # footer ("© 2025 Supplier Ltd. All rights reserved.") is the seller's page furniture
 _TRANSACTIONAL = re.compile(
@@ -299,8 +280,8 @@ class CopyrightScanner:
         self._own_spans = []
         own_text = "\n".join(part.text for part in msg.body_parts
                              if not part.where.startswith("attachment:"))
-        licensed = bool(_LICENSED.search(own_text))
-        remove_watermark = _REMOVE_WATERMARK.search(own_text)
+        licensed = watermarks.licence_stated(own_text)
+        remove_watermark = watermarks.watermark_unwanted(own_text)
         self._book_talk = bool(_BOOK_TALK.search(msg.subject + "\n" + own_text))
         for att in msg.attachments:
             # text the attachment shows besides its pages: OCR of the picture or of the
@@ -308,7 +289,8 @@ class CopyrightScanner:
             shown = [(f"{att.where}#{kind}", text) for kind, text in att.texts if text.strip()]
             pictured = {w for w, _ in shown if "#image" in w} | \
                 {att.page_where(i) for i in att.ocr_pages if i < len(att.pages)}
-            marks = list(self._watermark(att, shown, licensed, remove_watermark))
+            marks = list(watermarks.findings(att, shown, licensed, remove_watermark,
+                                             self._is_own))
             yield from marks
             yield from self._placed_pictures(att, licensed)
             if att.real_type.startswith("image/"):
@@ -510,11 +492,13 @@ class CopyrightScanner:
                ) -> Iterator[Finding]:
         meta = dict(att.metadata)
         text = " ".join(v for _, v in att.metadata)
-        stock = _stock_name(text) or _stock_name(att.name.replace("_", " "))
+        stock = watermarks.stock_name(text) or \
+            watermarks.stock_name(att.name.replace("_", " "))
         # the library's preview says so in its own fields too (title "Comp image", usage
         # terms "Preview - licence required"): a watermark written in the metadata
         fields = text + " " + " ".join(t for kind, t in att.texts if kind == "metadata")
-        preview = _PREVIEW.search(fields) or _PREVIEW.search(att.name.replace("_", " "))
+        preview = watermarks.PREVIEW.search(fields) or \
+            watermarks.PREVIEW.search(att.name.replace("_", " "))
         if stock and preview and not marked:
             yield Finding(CATEGORY, "image_watermark",
                           Severity.MEDIUM if licensed else Severity.HIGH, att.where,
@@ -539,77 +523,6 @@ class CopyrightScanner:
         for number, pairs in fields.items():
             yield from self._image(dataclasses.replace(att, name=f"{att.name}#image={number}",
                                                        metadata=tuple(pairs)), licensed)
-
-    def _watermark(self, att: Attachment, shown, licensed: bool, remove) -> Iterator[Finding]:
-        """image_watermark: a picture (an image, or one inside a document) that shows a stock
-        library's watermark, or whose file name is a library's preview; high, medium when
-        the message says it is licensed."""
-        for where, text in shown:
-            if "#image" not in where:
-                continue
-            cue = _watermark_text(text)
-            if cue and not self._is_own(text):
-                break
-        else:
-            where, cue = att.where, ""
-            if att.real_type.startswith("image/"):
-                cue = _preview_name(att.name)
-                if not cue and remove:
-                    cue = "the sender asks for the watermark to be removed"
-        if cue:
-            yield Finding(CATEGORY, "image_watermark",
-                          Severity.MEDIUM if licensed and not remove else Severity.HIGH, where,
-                          cue[:120])
-
-
-def _stock_names() -> re.Pattern:
-    names = [n.strip() for n in STOCK.read_text(encoding="utf-8").splitlines()
-             if n.strip() and not n.startswith("#")]
-    return re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(names, key=len, reverse=True))),
-                      re.IGNORECASE)
-
-
-_STOCK_NAMES = _stock_names()
-
-
-def _stock_name(text: str) -> str:
-    m = _STOCK_NAMES.search(text)
-    return m.group(0) if m else ""
-
-
-def _preview_name(name: str) -> str:
-    """A file name that says it is a library's preview: a preview word and an image number
-    ("lumenframe_5518230_comp.jpg"); a library's name alone is also its licensed download's."""
-    words = name.replace("_", " ").replace("-", " ")
-    preview = _PREVIEW.search(words)
-    # (attachment names are shown with long numbers masked: "******30")
-    if preview and re.search(r"(?<![\d*])(?:\d{6,}|\*{4,}\d\d)(?!\d)", words):
-        return f"file name {redact.free_text(name)[:60]}"
-    return ""
-
-
-def _watermark_text(text: str) -> str:
-    """What in a picture's text (or a file name) reads as a stock watermark, or ""."""
-    stock = _stock_name(text)
-    if stock:
-        return f"shows {stock}"
-    preview = _PREVIEW.search(text)
-    cue = _STOCK_CUE.search(text) if preview else None
-    if cue and re.fullmatch(r"(?i)©|\(c\)|copyright", cue.group(0)) and \
-            preview.group(0).lower() in ("sample", "comp"):
-        cue = None  # "Sample - not for resale ©", "Enter our comp! ©": packaging, a competition
-    if preview and not cue and re.search(r"(?i)\bwatermark(?:ed)?\b|\bunlicen[sc]ed (?:copy|image|"
-                                         r"photo|picture|preview|version|file|download)\b", text):
-        # "unlicensed image - lensvault.example": said of the picture, with the site it is from
-        cue = re.search(r"\b[\w-]+\.(?:com|co\.uk|net|org|io|example)\b", text, re.IGNORECASE)
-    if preview and not cue:
-        # a watermark's word in capitals (PREVIEW, COMP) with the library's site
-        capital = re.search(r"\b(?:PREVIEW|COMP|WATERMARK(?:ED)?)\b", text)
-        cue = capital and re.search(r"\b[\w-]+\.(?:com|co\.uk|net|org|io|example)\b", text,
-                                    re.IGNORECASE)
-    if preview and cue:
-        return f"shows \"{preview.group(0)}\" and \"{redact.free_text(cue.group(0))[:40]}\""
-    return ""
 
 
 def _holder(raw: str) -> str:
