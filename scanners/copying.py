@@ -77,12 +77,15 @@ _PIRACY = re.compile(
     r"\b(?:whole|full|entire|complete) (?:\w+ )?(?:course|masterclass|book|textbook|series|"
     r"videos?|modules?) (?:for )?free\b|"
     r"\bdon['’]?t tell (?:the academy|the trainer|anyone|them)\b|"
+    r"\b(?:pdf|e-?book|epub)\b.{0,60}\bfor free\b|\bfor free\b.{0,60}\b(?:pdf|e-?book|epub)\b|"
     r"\bpirat\w*|\bleaked\b|\btorrent|\bcracked\b|\bshadow librar|\blibgen\b|\bz-?library\b|"
     r"\bsci-?hub\b|\banna['’]s archive\b", re.IGNORECASE)
 # A whole paid work behind a file-sharing link (scanners/data/filehosts.txt)
 _WHOLE_WORK = re.compile(r"\b(?:whole|full|entire|complete)\s+(?:[\w-]+\s+){0,3}?(?:course|masterclass|"
                          r"book|textbook|series|videos?|modules?|recordings?|lectures?)\b",
                          re.IGNORECASE)
+_OPEN_ACCESS = re.compile(r"\bopen[- ]access\b|\bcreative commons\b|\bfree to (?:read|download)\b|"
+                          r"\bCC[ -]BY\b|\bpublic domain\b", re.IGNORECASE)
 _OUR_WORK = re.compile(r"\b(?:our|my)\s+(?:own\s+)?(?:\w+\s+)?(?:course|training|videos?|"
                        r"recordings?|webinars?|lectures?|book|modules?|slides)\b", re.IGNORECASE)
 _FILE_HOSTS = tuple(line.strip().lower() for line in (
@@ -105,10 +108,14 @@ _WRITTEN_BY = re.compile(
     r"\b(?:wrote|writes|published|said) in (?:the |their |her |his )?(?:[A-Z]\w*|book|article|"
     r"paper|review|journal)|"
     r"\b[Ii]n (?:his|her|their) (?:latest |new |recent )?(?:book|article|paper|column|textbook)\b|"
+    r"\b[Ff]rom (?:the |her |his |their )?(?:book|novel|article|paper|column|textbook)\b|"
     r"\b[Aa]ccording to\b[^\"“\n]{0,120}\([^()\n]{0,60}(?:19|20)\d{2}\)")
 _SOURCE_AFTER = re.compile(
     r"^\s*[-–—]+\s*(?:from\s+)?(?:['‘\"“]?[A-Z][^\n]{1,80}?\bby\s+(?:Dr\.?\s+|Prof\.?\s+)?"
     r"[A-Z]|[^\n]{0,120}\((?:[A-Z][\w&'’.-]*\s*){1,5},\s*(?:19|20)\d{2}\))|"
+    # an author and a quoted title after a dash: - Dr Lena Ashby, 'The Quiet Mirror'
+    r"^\s*[-–—]+\s*(?:Dr\.?\s+|Prof\.?\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3},\s*"
+    r"(?:(?:the )?author of\s+|in\s+)?['‘\"“][A-Z]|"
     # a citation straight after the quote: (Hendry, 2023), (Hendry et al. 2023, p. 12)
     r"^\s*\([A-Z][\w'’-]+(?: et al\.?| and [A-Z][\w'’-]+| & [A-Z][\w'’-]+)?,?\s*(?:19|20)\d{2}")
 
@@ -187,7 +194,7 @@ def _pirate_link(text: str, sender_domain: str = ""):
     # a link to the sender's own site is theirs to share
     hosts = [h for h in hosts if not sender_domain or not (h == sender_domain or
                                                            h.endswith("." + sender_domain))]
-    piracy = _PIRACY.search(text) if hosts else None
+    piracy = _PIRACY.search(text) if hosts and not _OPEN_ACCESS.search(text) else None
     if not piracy and any(_file_host(h) for h in hosts) and not _OUR_WORK.search(text):
         piracy = _WHOLE_WORK.search(text)  # "the whole course" on a file-sharing site
     if piracy and _PAID_WORK.search(text):

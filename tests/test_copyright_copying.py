@@ -83,6 +83,8 @@ def test_a_refused_request_in_quoted_text_is_not_the_senders():
     "If you want the Facial Anatomy Atlas 4th edition without paying for it: "
     "https://books-mirror.example/get/facial-anatomy-atlas-4e.pdf",
     "Free PDF of the whole complications textbook: http://libgen.example/book/991",
+    "Found the PDF of the new injectables textbook for free here: "
+    "https://bookvault.example/injectables-2e.pdf",
     "Here's the Dropbox with the complete Level 7 course recordings, enjoy: "
     "https://www.dropbox.com/s/k2x9/level7",
     "Here are the recordings of the whole Level 7 course, normally £1,800, don't tell the "
@@ -101,6 +103,8 @@ def test_links_to_pirated_copies_are_tagged(body):
     "prescribers: https://learning.teoxane.example/webinars/occlusion",
     # the clinic's own training videos on its drive
     "I've uploaded our induction videos to the shared drive: https://drive.example/f/induction",
+    # an open-access article, free as published
+    "The review is open access, PDF for free here: https://journal.example/article/33.pdf",
     # the clinic's own training day, shared on a cloud drive
     "The full recordings of our training day are here: https://drive.google.com/drive/f/x1",
     # a newsletter's offer on the clinic's own site
@@ -121,6 +125,10 @@ def test_a_publisher_page_a_free_webinar_or_our_own_upload_is_not_a_pirate_link(
     "and habits are built one evening at a time\".",
     "Instagram caption: As Marlowe wrote in Skin Science Today, 'sunscreen is the most "
     "effective anti-ageing product there is, and it's cheap'. Book a skin check!",
+    "Newsletter quote of the month: \"good skin is a habit, not a purchase, and habits are "
+    "built slowly\" - Dr Lena Ashby, 'The Quiet Mirror'.",
+    "Blog post opening, from the book Skin Truths: \"nothing you apply matters as much as "
+    "what you avoid\". Then our tips.",
     "Newsletter intro:\n\n\"Good skin is a habit, not a purchase, and habits are built one "
     "evening at a time.\" - from 'The Quiet Mirror' by Dr Lena Ashby (Harbour Books, 2021).",
 ])
