@@ -134,7 +134,8 @@ _BOOK_TALK = re.compile(
     r"\b(?:pages?|chapters?|photos?|pics?|pictures?|scans?|snaps?|figures?|diagrams?|tables?|"
     r"illustrations?)(?:\s+\d{1,4}(?:[.\s]*[-–.]\s*\d{1,4})?)?\s+(?:of|from|out of|in)\s+"
     r"(?:the\s+pages?\s+(?:of|from|in)\s+)?(?:the|my|a|this|that|his|her|their)\s+"
-    r"(?:[\w-]+\s+){0,2}?(?:text)?(?:book|paper|article|atlas|journal)\b|"
+    r"(?:[\w-]+\s+){0,2}?(?:text)?(?:book|paper|article|atlas|journal)\b"
+    r"(?!\s+(?:launch|club|signing|fair|event|party|shop|store|stand))|"
     r"\b(?:text)?book['’]?s? (?:is |was )?too (?:dear|expensive|pricey)|"
     r"\b(?:scanned|photographed|photocopied)\s+(?:in\s+)?(?:some|a few|the|these|two|three|"
     r"\d+)\s+(?:\w+\s+)?pages\b", re.IGNORECASE)
