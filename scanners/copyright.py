@@ -124,10 +124,12 @@ _BOOK = re.compile(r"\b(?:Chapter|CHAPTER|Chap\.)\s+\d{1,3}\b|\b(?:Table|Figure|
                    r"(?<![\w.])pp?\.\s*\d{1,4}\b|\b(?:Reproduced|Adapted|Redrawn) from\b")
 # What a document is headed as when it is the record of a purchase, not a work: its rights
 # footer ("© 2025 Supplier Ltd. All rights reserved.") is the seller's page furniture
+# (as a heading: at the start of one of the first lines, not "receipt of consent" in a text)
 _TRANSACTIONAL = re.compile(
-    r"\b(?:licen[sc]e (?:confirmation|certificate|receipt)|proof of licen[sc]e|(?:tax |vat )?"
-    r"invoice|receipt|order confirmation|purchase confirmation|statement of account|"
-    r"remittance advice|credit note|delivery note)\b", re.IGNORECASE)
+    r"^[ \t]*(?:[\w&.,' -]{0,40}[ \t]+)?(?:licen[sc]e (?:confirmation|certificate|receipt)|"
+    r"proof of licen[sc]e|(?:tax |vat )?invoice|receipt|order confirmation|purchase "
+    r"confirmation|statement of account|remittance advice|credit note|delivery note)"
+    r"(?:[ \t]*[:#-].*|[ \t]+(?:no\.?|number)\b.*)?[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 # The mail says pictures are pages of a book (someone else's: "our" book is not)
 _BOOK_TALK = re.compile(
     r"\b(?:text)?book pages\b|"
