@@ -360,10 +360,10 @@ class CopyrightScanner:
                           "photographed book pages: " + ", ".join(s.book))
         if s.reserved:
             # a picture of a web page or an app shows its footer ("© 2025 X Ltd. All rights
-            # reserved."): in picture text the claim alone is medium, with a book's page
-            # structure it is a published work above
+            # reserved."): in a picture's text the claim alone is medium (a scanned PDF's page
+            # stays a page), with a book's page structure it is a published work above
             yield Finding(CATEGORY, "copyright_rights_reserved",
-                          Severity.HIGH if attachment and s.reserved[0] not in pictured
+                          Severity.HIGH if attachment and "#image" not in s.reserved[0]
                           else Severity.MEDIUM, *s.reserved)
         if not attachment:
             return  # in a body only the claims above count: a DOI link is how to share

@@ -273,3 +273,13 @@ def test_a_stock_preview_known_only_by_its_metadata_is_held():
                                          "image/png"))
     assert found["image_watermark"][0].severity is Severity.HIGH, found
     assert "image_stock_photo" not in found
+
+
+@needs_ocr
+def test_a_scanned_rights_reserved_pdf_page_stays_high():
+    text = docs.pdf([["Consent in aesthetic practice: a review.", docs.LOREM,
+                      "All rights reserved. No part of this publication may be reproduced."]],
+                    size=14)
+    found = copyright_findings(docs.mail("Article", attachments=[
+        ("scan.pdf", "application/pdf", docs.image_only(text))], to="amy@otherclinic.example"))
+    assert found["copyright_rights_reserved"][0].severity is Severity.HIGH, found
