@@ -4,7 +4,7 @@ import sys
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from cli import audit, held, keys, patients, queue, report, scan, serve, status, works
+from cli import audit, held, keys, patients, queue, report, scan, serve, staff, status, works
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="mailscreen: outbound mail screening gateway for aesthetics clinics.")
@@ -20,6 +20,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(report.app, name="report")
 app.add_typer(works.app, name="works")
 app.add_typer(patients.app, name="patients")
+app.add_typer(staff.app, name="staff")
 
 
 

@@ -921,6 +921,76 @@ Bethany
 """)
 
 
+@sample("pass_handover_copied_to_group_domain.eml", "pass", "date_of_birth")
+def _(stem):
+    # glowclinic-group.example: the group's other domain (a hyphenated sibling), so inside
+    return message(
+        stem, sender=BETHANY, to=PRIYA,
+        cc="Glow Group Complications Log <complications@glowclinic-group.example>",
+        subject="Handover: swelling after lip filler",
+        date="Fri, 21 Jun 2024 17:55:00 +0100",
+        body="""Priya,
+
+Handover for tomorrow: Rachel Amos (DOB 02/07/1991) had lip filler on Tuesday and
+rang today with swelling on the left side. Please review her at 09:30.
+
+Copying the group complications log.
+
+Thanks,
+Bethany
+""")
+
+
+@sample("pass_product_training_invite_to_rep.eml", "pass")
+def _(stem):
+    rep = "Jo Reed <jo.reed@northern-supplies.example.com>"
+    invite = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Glow//Diary//EN\r\nMETHOD:REQUEST\r\n"
+        "BEGIN:VEVENT\r\nUID:training-0704@glowclinic.example\r\n"
+        "DTSTART:20240704T133000Z\r\nDTEND:20240704T150000Z\r\n"
+        "SUMMARY:Product training - skin booster technique\r\n"
+        f"ORGANIZER;CN=Bethany Hale:mailto:bethany.hale@{CLINIC}\r\n"
+        "ATTENDEE;CN=Jo Reed:mailto:jo.reed@northern-supplies.example.com\r\n"
+        f"ATTENDEE;CN=Priya Shah:mailto:priya.shah@{CLINIC}\r\n"
+        "DESCRIPTION:Hands-on session on the new skin booster. Demo pads provided.\r\n"
+        "LOCATION:Glow Aesthetics Clinic\, treatment room 2\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    return message(
+        stem, sender=BETHANY, to=rep, cc=PRIYA,
+        subject="Invitation: product training - skin booster technique",
+        date="Mon, 24 Jun 2024 10:10:00 +0100",
+        body="""Hi Jo,
+
+Invite for the skin booster training as discussed.
+
+Thanks,
+Bethany
+""",
+        attachments=(Attachment("invite.ics", invite, "text/calendar"),))
+
+
+@sample("tag_new_starter_to_payroll.eml", "tag", "date_of_birth")
+def _(stem):
+    # staff information, not a patient's: a date of birth leaving the clinic is only tagged
+    return message(
+        stem, sender=ACCOUNTS, to="Payroll <payroll@numbersltd.example.com>",
+        subject="New starter for July payroll",
+        date="Tue, 25 Jun 2024 11:20:00 +0100",
+        body="""Hi,
+
+New starter for July's payroll:
+
+Name: Megan Rowntree
+Role: Receptionist (employee)
+Start date: 1 July 2024
+Date of birth: 19/04/1998
+Salary: £24,500 pro rata
+
+Thanks,
+Accounts, Glow Aesthetics Clinic
+""")
+
+
 @sample("hold_licensed_course_manual_forwarded.eml", "hold", "copyright_licence_restricted")
 def _(stem):
     manual = make_pdf("Advanced Toxin Techniques - Module 3", [[

@@ -70,7 +70,8 @@ class AdvertisingScanner:
         # copy to be published (captions, a flyer, an SMS campaign) reaches the public too
         public = bulk or ([f"copy to publish ({marks['publish'][0].entry!r})"]
                           if marks["publish"] else [])
-        poms = {id(s): s.hits("pom.txt") + _hinted(s) for s in views.segments}
+        poms = {id(s): _not_refused(s, s.hits("pom.txt") + _hinted(s))
+                for s in views.segments}
         cues = {id(s): _cues(s) for s in views.segments}
         promotional = bool(public) or any(label != "price" for s in own
                                           for _, label in cues[id(s)])
@@ -78,8 +79,10 @@ class AdvertisingScanner:
             poms[id(s)] and "?" in s.text for s in views.quoted())
         subject = next((s for s in own if s.kind == "subject"), None)
         domain = msg.sender.rpartition("@")[2]
-        internal = bool(msg.recipients) and all(r.rpartition("@")[2] == domain
-                                                for r in msg.recipients)
+        list_locals = _audience_markers()[1]
+        internal = bool(msg.recipients) and all(  # colleagues: not a list address there
+            r.rpartition("@")[2] == domain and r.partition("@")[0].lower() not in list_locals
+            for r in msg.recipients)
 
         found: dict[tuple, Finding] = {}
 
@@ -159,6 +162,17 @@ def _shown(item) -> str:
 
 _NEGATED = re.compile(r"\b(?:not|don'?t|do not|does not|doesn'?t|never|no longer|cannot|"
                       r"can'?t|won'?t|will not|nor)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
+# "we no longer offer anti-wrinkle injections": a medicine the sender does not provide
+_REFUSED = re.compile(
+    r"\b(?:no longer|not|never|don'?t|do not|does not|won'?t|will not|stopp(?:ed|ing)|"
+    r"ceas(?:e|ed|ing)|discontinu(?:e|ed|ing))\s+(?:be\s+)?(?:offer|provid|do|sell|stock|"
+    r"suppl|prescrib|administer|carry|perform|inject)\w*\s+(?:any\s+|the\s+)?$", re.IGNORECASE)
+
+
+def _not_refused(seg: text.Segment, hits: list[Hit]) -> list[Hit]:
+    return [h for h in hits if not _REFUSED.search(seg.text, max(0, h.start - 50), h.start)]
 
 
 def _cues(seg: text.Segment) -> list[tuple[object, str]]:

@@ -22,18 +22,25 @@ otherwise each signal is reported (low) and a rights claim together with provena
 published work (`copyright_published_work`, high). "All rights reserved" in an attachment is
 high on its own, in a body medium.
 
+What an attachment shows besides its pages (the OCR text of its pictures, its visible
+properties) is read as part of it. Two parts live in modules of their own: stock photos
+still carrying their library's watermark (scanners/watermarks.py) and copying in the
+sender's own words: another business's text to reuse, pirate links, quotations for
+publication, pictures off the internet (scanners/copying.py).
+
 The register (gateway/works.py) is handed in as `works`, an object whose `index()` returns a
 scanners.fingerprint.Index; any excerpt of a registered work in a body or an attachment is
 `copyright_protected_work` (high), naming the work and how much of it matched.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from scanners import model_findings, redact
+from scanners import copying, model_findings, redact, watermarks
 from scanners.base import Attachment, Finding, ParsedMessage, Severity
 
 CATEGORY = "copyright"
@@ -45,9 +52,12 @@ _RESERVED = re.compile(
     r"(?:reproduced|copied|distributed|shared)(?: in any form)?(?: without| in whole)|"
     r"for (?:personal|individual|internal) use only|this article is protected by copyright|"
     r"reproduced (?:here )?with (?:the )?permission|unauthori[sz]ed (?:copying|reproduction|"
-    r"distribution)", re.IGNORECASE)
+    r"distribution)|"
+    # Welsh: all rights reserved, copying (sharing, reproducing) is not permitted
+    r"cedwir pob hawl|pob hawl wedi(?:['’]i| ei) (?:chadw|gadw)|"
+    r"ni (?:chaniateir|ellir) (?:copïo|copio|atgynhyrchu|rhannu|dosbarthu)", re.IGNORECASE)
 _NOTICE = re.compile(
-    r"(?:©|\([cC]\)|\b(?i:copyright)\b\s*(?:©|\([cC]\))?)[ \t]*"
+    r"(?:©|\([cC]\)|\b(?i:copyright|hawlfraint)\b\s*(?:©|\([cC]\))?)[ \t]*"
     r"(?P<year>(?:19|20)\d{2}(?:\s*[-–,]\s*(?:19|20)?\d{2,4})*)?[ \t,]*(?:(?i:by)\s+)?"
     r"(?P<holder>[A-Z][\w&'’ .-]{1,80})?")
 # Licence and access terms that restrict a document to its buyer: a third-party document
@@ -61,17 +71,28 @@ _RESTRICTED = re.compile(
     r"for the (?:sole|personal) use of|personal (?:use|licen[sc]e) only|purchased by\s+\S|"
     r"this copy (?:is )?(?:licen[sc]ed|registered|issued) to|confidential[:,\s-]+do not share|"
     r"candidate (?:use|copy|licen[sc]e)|exam(?:ination)? (?:bank|questions?) .{0,40}confidential|"
-    r"wedi(?:'i|’i) drwyddedu i|at ddefnydd .{0,30}yn unig|trwydded un defnyddiwr",
+    # Welsh: licensed to ... (only), for the use of ... only, single-user licence, for
+    # delegates (subscribers, members) only, delegate's copy, do not share, not for distribution
+    r"wedi(?:'i|’i) drwyddedu i|at ddefnydd .{0,30}yn unig|trwydded un defnyddiwr|"
+    r"trwydded(?:ig)? i\s+\S.{0,60}?\byn unig|trwyddedig i\s+\S|"
+    r"(?:cynrychiolwyr|tanysgrifwyr|aelodau) yn unig|"
+    r"(?:llawlyfr|copi|pecyn|deunyddiau) (?:y |['’]r )?cynrychiolydd|"
+    r"peidiwch (?:â|a) (?:rhannu|dosbarthu|chopïo|chopio|anfon ymlaen)|"
+    r"nid (?:i['’]w|ar gyfer ei) (?:ddosbarthu|rannu)",
     re.IGNORECASE)
 # The e-mail disclaimer ("if you are not the intended recipient, do not copy or forward
 # it") restricts nothing the clinic bought: a term in such a sentence does not count.
 _DISCLAIMER = re.compile(r"intended recipient|addressee|received (?:this|it) (?:e-?mail |message )?"
                          r"in error|by mistake|this (?:e-?mail|message|communication)|"
+                         r"trwy gamgymeriad|derbynnydd bwriadedig|y neges hon|yr e-bost hwn|"
                          r"confidential and (?:may be )?(?:privileged|legally)", re.IGNORECASE)
 # Credentials to a paid portal or course, passed on: a login and a password together.
-_LOGIN = re.compile(r"\b(?:user(?: ?name| id)?|username|login|log-in|email|account)\s*[:=-]\s*\S+",
-                    re.IGNORECASE)
-_PASSWORD = re.compile(r"\b(?:password|passcode|pass word|pw|pwd|cyfrinair)\s*[:=-]\s*\S+",
+# "password: x", or without a colon ("password Glow2026!", "pw is X9k!") a word that looks
+# like one (a digit or a symbol in it), so "your password is reset" is no password
+_SECRET = r"(?:\s*[:=-]\s*\S+|\s+(?:is\s+)?(?=\S*[\d!@#$%^&*?])\S{4,})"
+_LOGIN = re.compile(r"\b(?:(?:user(?: ?name| id)?|username|login|log-in|email|account)" + _SECRET
+                    + r"|(?:user ?name|user id|login id)\s+(?:is\s+)?\S+)", re.IGNORECASE)
+_PASSWORD = re.compile(r"\b(?:password|passcode|pass word|pw|pwd|cyfrinair)" + _SECRET,
                        re.IGNORECASE)
 _PAID = re.compile(r"\b(?:portal|course|subscription|membership|member|library|platform|"
                    r"e-?learning|cpd|academy|journal|account|modules?|webinars?)\b", re.IGNORECASE)
@@ -99,8 +120,30 @@ _GENERIC_PUBLISHER = re.compile(r"\b(?:[A-Z][\w&-]+ ){1,4}(?:Publishing|Publishe
 _MARKETING = re.compile(r"\bunsubscribe\b|\b(?:special |limited[- ]time )?offers?\b|"
                         r"\bdiscount|% off\b|\bbook (?:now|today|your)\b|\bsale\b|\bnewsletter\b",
                         re.IGNORECASE)
-_STOCK = ("Getty Images", "Shutterstock", "iStock", "Adobe Stock", "Alamy", "Dreamstime",
-          "123RF", "Depositphotos", "Bigstock", "Science Photo Library", "Stocksy", "Pond5")
+# What shows a photographed or scanned page comes from a book: its numbering of chapters,
+# tables and figures, page numbers, an edition, a source line; two different ones together
+_BOOK = re.compile(r"\b(?:Chapter|CHAPTER|Chap\.)\s+\d{1,3}\b|\b(?:Table|Figure|Fig\.|Box)\s+"
+                   r"\d{1,3}\.\d{1,3}\b|\b\d(?:st|nd|rd|th)\s+(?:edn|ed\.|edition)\b|"
+                   r"(?<![\w.])pp?\.\s*\d{1,4}\b|\b(?:Reproduced|Adapted|Redrawn) from\b")
+# What a document is headed as when it is the record of a purchase, not a work: its rights
+# footer ("© 2025 Supplier Ltd. All rights reserved.") is the seller's page furniture
+# (as a heading: at the start of one of the first lines, not "receipt of consent" in a text)
+_TRANSACTIONAL = re.compile(
+    r"^[ \t]*(?:[\w&.,' -]{0,40}[ \t]+)?(?:licen[sc]e (?:confirmation|certificate|receipt)|"
+    r"proof of licen[sc]e|(?:tax |vat )?invoice|receipt|order confirmation|purchase "
+    r"confirmation|statement of account|remittance advice|credit note|delivery note)"
+    r"(?:[ \t]*[:#-].*|[ \t]+(?:no\.?|number)\b.*)?[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+# The mail says pictures are pages of a book (someone else's: "our" book is not)
+_BOOK_TALK = re.compile(
+    r"\b(?:text)?book pages\b|"
+    r"\b(?:pages?|chapters?|photos?|pics?|pictures?|scans?|snaps?|figures?|diagrams?|tables?|"
+    r"illustrations?)(?:\s+\d{1,4}(?:[.\s]*[-–.]\s*\d{1,4})?)?\s+(?:of|from|out of|in)\s+"
+    r"(?:the\s+pages?\s+(?:of|from|in)\s+)?(?:the|my|a|this|that|his|her|their)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:text)?(?:book|paper|article|atlas|journal)\b"
+    r"(?!\s+(?:launch|club|signing|fair|event|party|shop|store|stand))|"
+    r"\b(?:text)?book['’]?s? (?:is |was )?too (?:dear|expensive|pricey)|"
+    r"\b(?:scanned|photographed|photocopied)\s+(?:in\s+)?(?:some|a few|the|these|two|three|"
+    r"\d+)\s+(?:\w+\s+)?pages\b", re.IGNORECASE)
 _HEAD = 400  # characters at the top of a page where a journal header or DOI counts
 _MAX_SCAN = 200_000  # characters of one page read for signals
 
@@ -135,6 +178,7 @@ class _Signals:
     # DOI further down is a reference, as in a brochure citing its studies
     own_identifier: bool = False
     journal: tuple[str, str] | None = None
+    book: list[str] = field(default_factory=list)  # a photographed page's book structure
     metadata: list[str] = field(default_factory=list)  # "creator: Elsevier", "rights: © …"
     metadata_rights: bool = False
     licences: list[str] = field(default_factory=list)  # "CC BY 4.0", "CC0", "OGL v3.0"
@@ -144,7 +188,7 @@ class _Signals:
 
     @property
     def provenance(self) -> bool:
-        return bool(self.publishers or self.own_identifier or self.journal)
+        return bool(self.publishers or self.own_identifier or self.journal or self.book)
 
     @property
     def rights_claim(self) -> bool:
@@ -182,6 +226,15 @@ class CopyrightScanner:
                                         "distribution), sent outside the clinic; high.",
         "copyright_shared_login": "A login and password to a paid portal, course or "
                                   "subscription passed on; sharing access breaches its terms; high.",
+        "copyright_copied_text": "Another business's text (their website, leaflet or post) "
+                                 "handed on to be reused as the clinic's own (use this word "
+                                 "for word, swap their name for ours); high.",
+        "copyright_pirate_link": "A link to what reads as a pirated copy of a paid course, "
+                                 "book or video (without paying, someone has uploaded the "
+                                 "whole course, a free PDF of the book); medium.",
+        "copyright_quotation": "A passage in quotation marks attributed to a book or article "
+                               "(as Smith wrote in ..., from 'Title' by ...) in copy for a "
+                               "blog, newsletter or other publication; medium.",
         "copyright_protected_work": "An excerpt of a work in the clinic's protected works "
                                     "register (mailscreen works), also when lightly edited; "
                                     "the evidence names the work and how much matched.",
@@ -189,6 +242,15 @@ class CopyrightScanner:
                              "Shutterstock, ...): it needs a licence for this use.",
         "image_copyright": "An image whose EXIF, IPTC or XMP fields name a copyright holder, "
                            "with no licence stated.",
+        "image_from_web": "A picture sent with a mail that says it was taken from the "
+                          "internet (found on Google, off Pinterest, from someone's Instagram): "
+                          "nobody licensed it for this use; medium.",
+        "image_watermark": "A picture (an image, or one inside a PDF or Office file) that still "
+                           "shows a stock library's watermark (the library's name, or "
+                           "\"preview\"/\"comp\" with an image number or stock site), a "
+                           "preview's file name, or whose watermark the sender asks to have "
+                           "removed: the unlicensed preview; high, medium when the mail says "
+                           "the image is licensed.",
     }
 
     def __init__(self, own_names=(), own_domains=(), works=None):
@@ -215,17 +277,37 @@ class CopyrightScanner:
         self._sender_own = _sender_organisation(msg)
         marketing = _marketing(msg)
         yield from _shared_login(msg)
+        yield from copying.findings(msg)
         for part in msg.body_parts:
+            if part.where.startswith("attachment:"):
+                continue  # what an attachment shows (picture text, properties): read with it
             self._own_spans = _own_spans(part)
             yield from self._document(part.where, [(part.where, part.text)], (), False, marketing)
         self._own_spans = []
+        own_text = "\n".join(part.text for part in msg.body_parts
+                             if not part.where.startswith("attachment:"))
+        licensed = watermarks.licence_stated(own_text)
+        remove_watermark = watermarks.watermark_unwanted(own_text)
+        self._book_talk = bool(_BOOK_TALK.search(msg.subject + "\n" + own_text))
         for att in msg.attachments:
+            # text the attachment shows besides its pages: OCR of the picture or of the
+            # pictures inside it ("#image", "#image=2"), its visible properties ("#metadata")
+            shown = [(f"{att.where}#{kind}", text) for kind, text in att.texts if text.strip()]
+            pictured = {w for w, _ in shown if "#image" in w} | \
+                {att.page_where(i) for i in att.ocr_pages if i < len(att.pages)}
+            marks = list(watermarks.findings(att, shown, licensed, remove_watermark,
+                                             self._is_own))
+            yield from marks
+            yield from self._placed_pictures(att, licensed)
             if att.real_type.startswith("image/"):
-                yield from self._image(att)
+                yield from self._image(att, licensed, marked=bool(marks))
+                if shown:
+                    yield from self._document(att.where, shown, (), True, marketing, pictured)
                 continue
-            pages = [(att.page_where(i), p) for i, p in enumerate(att.pages) if p]
+            pages = [(att.page_where(i), p) for i, p in enumerate(att.pages) if p] + shown
             if pages or att.metadata:
-                yield from self._document(att.where, pages, att.metadata, True, marketing)
+                yield from self._document(att.where, pages, att.metadata, True, marketing,
+                                          pictured)
         yield from self._register(msg)
 
     def _register(self, msg: ParsedMessage) -> Iterator[Finding]:
@@ -248,9 +330,9 @@ class CopyrightScanner:
 
     # -- one document ------------------------------------------------------------------------
 
-    def _document(self, where, pages, metadata, attachment: bool, marketing: bool
-                  ) -> Iterator[Finding]:
-        s = self._signals(pages, metadata)
+    def _document(self, where, pages, metadata, attachment: bool, marketing: bool,
+                  pictured=frozenset()) -> Iterator[Finding]:
+        s = self._signals(pages, metadata, pictured)
         if s.licences:
             licence = s.licences[0]
             if "NC" in licence and marketing:
@@ -261,6 +343,8 @@ class CopyrightScanner:
             return
         if s.own and not s.other_holder:
             return  # the clinic's own document
+        if attachment and pages and _TRANSACTIONAL.search(pages[0][1][:_HEAD]):
+            return  # the record of a purchase (a licence confirmation, an invoice): no work
         if s.restricted:
             yield Finding(CATEGORY, "copyright_licence_restricted", Severity.HIGH,
                           s.restricted[0], s.restricted[1])
@@ -269,12 +353,21 @@ class CopyrightScanner:
             kinds = [k for k, on in (("rights reserved", s.reserved), ("notice", s.notices),
                                      ("publisher " + next(iter(s.publishers), ""), s.publishers),
                                      ("DOI/ISBN", s.own_identifier), ("journal header", s.journal),
+                                     ("book page " + ", ".join(s.book), s.book),
                                      ("properties", s.metadata)) if on]
             yield Finding(CATEGORY, "copyright_published_work", Severity.HIGH, where,
                           ", ".join(kinds)[:160])
+        if s.book and not s.rights_claim and getattr(self, "_book_talk", False):
+            # pages photographed from a book the mail says is someone else's, no notice seen
+            yield Finding(CATEGORY, "copyright_published_work", Severity.HIGH, where,
+                          "photographed book pages: " + ", ".join(s.book))
         if s.reserved:
+            # a picture of a web page or an app shows its footer ("© 2025 X Ltd. All rights
+            # reserved."): in a picture's text the claim alone is medium (a scanned PDF's page
+            # stays a page), with a book's page structure it is a published work above
             yield Finding(CATEGORY, "copyright_rights_reserved",
-                          Severity.HIGH if attachment else Severity.MEDIUM, *s.reserved)
+                          Severity.HIGH if attachment and "#image" not in s.reserved[0]
+                          else Severity.MEDIUM, *s.reserved)
         if not attachment:
             return  # in a body only the claims above count: a DOI link is how to share
         if s.notices and not s.reserved:
@@ -291,10 +384,13 @@ class CopyrightScanner:
             yield Finding(CATEGORY, "copyright_pdf_metadata", Severity.LOW, where,
                           "; ".join(s.metadata)[:160])
 
-    def _signals(self, pages, metadata) -> _Signals:
+    def _signals(self, pages, metadata, pictured=frozenset()) -> _Signals:
         s = _Signals()
+        book: set[str] = set()
         for where, text in pages:
             text = text[:_MAX_SCAN]
+            if where in pictured:  # a photographed or scanned page: is it a book's?
+                book.update(" ".join(m.group(0).split()) for m in _BOOK.finditer(text))
             if s.reserved is None:
                 m = _RESERVED.search(text)
                 if m:
@@ -371,6 +467,9 @@ class CopyrightScanner:
                     if f"{key}: {value[:50]}" not in s.metadata:
                         s.metadata.append(f"{key}: {value[:50]}")
         s.licences = list(dict.fromkeys(s.licences))
+        # two marks of a book's page, or one when the mail itself says these are book pages
+        enough = 1 if getattr(self, "_book_talk", False) else 2
+        s.book = sorted(book)[:3] if len(book) >= enough else []
         s.publishers = {k: v or (pages[0][0] if pages else "") for k, v in s.publishers.items()}
         return s
 
@@ -395,17 +494,41 @@ class CopyrightScanner:
 
     # -- images --------------------------------------------------------------------------------
 
-    def _image(self, att: Attachment) -> Iterator[Finding]:
+    def _image(self, att: Attachment, licensed: bool, marked: bool = False
+               ) -> Iterator[Finding]:
         meta = dict(att.metadata)
         text = " ".join(v for _, v in att.metadata)
-        stock = next((a for a in _STOCK if a.casefold() in text.casefold()), "")
-        licensed = bool(_licences(text))
+        stock = watermarks.stock_name(text) or \
+            watermarks.stock_name(att.name.replace("_", " "))
+        # the library's preview says so in its own fields too (title "Comp image", usage
+        # terms "Preview - licence required"): a watermark written in the metadata
+        fields = text + " " + " ".join(t for kind, t in att.texts if kind == "metadata")
+        preview = watermarks.PREVIEW.search(fields) or \
+            watermarks.PREVIEW.search(att.name.replace("_", " "))
+        if stock and preview and not marked:
+            yield Finding(CATEGORY, "image_watermark",
+                          Severity.MEDIUM if licensed else Severity.HIGH, att.where,
+                          f"metadata names {stock} and \"{preview.group(0)}\"")
+            return
+        licensed = licensed or bool(_licences(text))
         if stock and not licensed:
             yield Finding(CATEGORY, "image_stock_photo", Severity.MEDIUM, att.where,
-                          f"metadata names {stock}")
+                          f"metadata or file name names {stock}")
         elif meta.get("rights") and not licensed and not self._is_own(meta["rights"]):
             yield Finding(CATEGORY, "image_copyright", Severity.LOW, att.where,
                           f"copyright field: {meta['rights'][:60]}")
+
+    def _placed_pictures(self, att: Attachment, licensed: bool) -> Iterator[Finding]:
+        """image_stock_photo and image_copyright for the pictures placed in a document, from
+        their own metadata ("picture=2 credit": "Getty Images")."""
+        fields: dict[str, list[tuple[str, str]]] = {}
+        for key, value in att.metadata:
+            if key.startswith("picture="):
+                number, _, field_name = key[len("picture="):].partition(" ")
+                fields.setdefault(number, []).append((field_name, value))
+        for number, pairs in fields.items():
+            yield from self._image(dataclasses.replace(att, name=f"{att.name}#image={number}",
+                                                       metadata=tuple(pairs)), licensed)
 
 
 def _holder(raw: str) -> str:

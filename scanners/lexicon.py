@@ -166,11 +166,13 @@ def disguises(word: str) -> set[str]:
 class Matcher:
     """Words and phrases of one or more data files, in one Aho-Corasick automaton."""
 
-    def __init__(self, entries, disguise: bool = False, plain=()):
+    def __init__(self, entries, disguise: bool = False, plain=(), plurals: bool = False):
         """`entries`: (text, severity, label, source). With `disguise`, single words also
-        match their disguised spellings (see `disguises`); `plain` entries never do."""
+        match their disguised spellings (see `disguises`); `plain` entries never do. With
+        `plurals`, an entry's last word also matches its plural ("tear troughs")."""
         self.automaton = ahocorasick.Automaton()
         self.size = 0
+        self.plurals = plurals
         self._add(entries, disguise)
         self._add(plain, False)
         if self.size:
@@ -180,6 +182,8 @@ class Matcher:
         for text, severity, label, source in entries:
             k = key(text)
             forms = [(v, False) for v in _variants(text)]
+            if self.plurals:
+                forms += [(plural(v), False) for v, _ in forms if plural(v) != v]
             if disguise and " " not in k:
                 forms += [(d, True) for d in sorted(disguises(k))]
             for form, disguised in forms:
@@ -200,6 +204,18 @@ class Matcher:
             s, e = view.original(start), view.original(start + length)
             for _, k, severity, label, source, disguised in values:
                 yield Hit(s, e, k, severity, label, source, disguised)
+
+
+def plural(form: str) -> str:
+    """A flattened entry with its last word in the plural; the entry itself when that word
+    already ends in s or is not a plain word."""
+    if not form[-1:].isalpha() or form.endswith("s"):
+        return form
+    if form.endswith(("x", "ch", "sh")):
+        return form + "es"
+    if form.endswith("y") and form[-2:-1] not in "aeiou":
+        return form[:-1] + "ies"
+    return form + "s"
 
 
 def _variants(text: str) -> list[str]:
@@ -248,6 +264,12 @@ def table(name: str) -> Table:
 @lru_cache(maxsize=None)
 def matcher(name: str, *labels: str) -> Matcher:
     return Matcher(table(name).selected(name, labels))
+
+
+@lru_cache(maxsize=None)
+def plural_matcher(name: str, *labels: str) -> Matcher:
+    """`matcher`, with plurals of the entries' last words ("tear troughs", "peels")."""
+    return Matcher(table(name).selected(name, labels), plurals=True)
 
 
 @lru_cache(maxsize=None)

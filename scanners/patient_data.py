@@ -5,11 +5,15 @@ What it reads (every TextPart of the message, quoted text included, and image at
                 postcodes in addresses, phone numbers, personal e-mail addresses, labelled
                 record numbers (MRN, Hospital No., Patient ID)
   names         scanners/people.py: titled, labelled and full names, less staff, signatures
-                and the clinic's own people
+                and the clinic's own people; first names standing alone, less the people
+                written to, greeted or signing, and names doing a clinician's work
+  details       scanners/identifiable.py: what picks out a person without a full name (a job
+                or local role, an age, a street or town, her team or school)
   cues          scanners/data/patient_cues.txt: patient words, treatments, conditions, job titles
   register      the clinic's patient register (gateway/register.py) as salted hashes: a
                 registered patient's name together with one of their other identifiers
-  photographs   scanners/photos.py: faces (OpenCV) and camera EXIF in images, in PDFs too
+  photographs   scanners/photos.py: faces (OpenCV) and camera EXIF in images, in PDFs too;
+                with the file name (a name, a body area, before/after) and the text
   tables        scanners/tables.py: a table listing several people with identifiers or
                 treatments is one high patient_list finding (its cells' low ones are dropped)
 
@@ -17,7 +21,10 @@ How severe (the aggregation): one weak signal alone is low (a phone number, an e
 address, an address); an identifier next to a patient's name, a clinical cue or another
 identifier is high, and so are a validated NHS number near a patient, NHS, DOB or clinical
 cue (Microsoft Purview's rule: within 300 characters), a labelled record number, a
-register match, and a name with a treatment or condition (jigsaw identification). Without
+register match, a name with a treatment or condition (jigsaw identification), and a first
+name with a treatment and a distinguishing detail; a first name with a treatment alone, or a
+nameless case that still picks one person out, is medium. A name in a Word comment or a
+slide's notes is weighed with the treatments of the whole document. Without
 a cue a checksum-valid ten-digit number is only low (`uk_nhs_number_bare`): about one in
 eleven random numbers passes the checksum, so order and consignment numbers do.
 
@@ -36,10 +43,12 @@ from __future__ import annotations
 
 import bisect
 import email.utils
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from scanners import identifiers, lexicon, patient_keys, people, photos, redact, tables
+from scanners import identifiable, identifiers, lexicon, patient_keys, people, photos, redact, \
+    tables
 from scanners.base import Attachment, Finding, ParsedMessage, Severity, address_tag
 from scanners.identifiers import Ident
 
@@ -68,11 +77,14 @@ class _Part:
     cues: dict[str, list[int]] = field(default_factory=dict)  # label -> sorted start offsets
     cue_words: dict[int, str] = field(default_factory=dict)  # start offset -> the cue's entry
     signed: list[Ident] = field(default_factory=list)  # contact details in a signature block
+    signature: list[tuple[int, int]] = field(default_factory=list)  # signature blocks
     name_starts: list[int] = field(default_factory=list)
     all_names: list[people.Name] = field(default_factory=list)  # staff included
     staff_ends: list[int] = field(default_factory=list)
     by_kind: dict[str, list[Ident]] = field(default_factory=dict)  # sorted by start
     by_kind_starts: dict[str, list[int]] = field(default_factory=dict)
+    firsts: list[people.Name] = field(default_factory=list)  # first names alone, not staff
+    spans: list[tuple[int, int]] = field(default_factory=list)  # signature blocks
 
 
 class PatientDataScanner:
@@ -105,18 +117,31 @@ class PatientDataScanner:
                                   "import): their name together with another of their "
                                   "identifiers; high.",
         "patient_photo": "An image, or a picture in a PDF, that shows a face or carries "
-                         "camera data (EXIF make, model or GPS): a possible patient photograph.",
+                         "camera data (EXIF make, model or GPS), or that the message ties to "
+                         "a patient (a name, a body area or a before/after time point in its "
+                         "file name, a first name's body area in the text): a possible "
+                         "patient photograph.",
         "jigsaw_identification": "A person's name next to a treatment, condition or "
-                                 "complication: identifies a patient even with no identifier; "
-                                 "high.",
+                                 "complication, or a first name with a treatment and a detail "
+                                 "that picks her out (job, age, street, team): identifies a "
+                                 "patient even with no identifier; high.",
+        "first_name_clinical": "A first name standing alone next to a treatment or "
+                               "condition: whoever knows her may recognise the patient; "
+                               "medium.",
+        "identifiable_description": "A case told without a name but with details that pick "
+                                    "out one person (an occupation, local role or public "
+                                    "profile with an age, a place or another detail) next to "
+                                    "a treatment or condition; medium.",
         tables.RULE: tables.DESCRIPTION,
     }
 
     def __init__(self, clinic_names=(), practitioners=(), addresses=(), postcodes=(), phones=(),
-                 domains=(), register=None):
-        """The clinic's own details (never reported), and `register`: an object with
-        `index()` returning a scanners.patient_keys.RegisterIndex or None (gateway/register.py
-        Loader), or None for no register."""
+                 domains=(), register=None, staff=None):
+        """The clinic's own details (never reported), `register`: an object with `index()`
+        returning a scanners.patient_keys.RegisterIndex or None (gateway/registers/patients.py
+        Loader), or None for no register, and `staff`: an object with `snapshot()` giving
+        the staff register's name_keys, phone_keys and photo_hashes
+        (gateway/registers/staff.py Loader), or None."""
         self.own_names = {patient_keys.fold(n) for n in (*clinic_names, *practitioners)
                           if n.strip()}
         self.own_keys = {patient_keys.name_key(n) for n in practitioners} - {""}
@@ -128,7 +153,9 @@ class PatientDataScanner:
         self.own_phones = {patient_keys.phone_key(p) for p in phones} - {""}
         self.own_domains = {d.lower().lstrip("@").strip() for d in domains if d.strip()}
         self.register = register
-        self._cues = lexicon.matcher("patient_cues.txt")
+        self.staff = staff
+        self._cues = lexicon.plural_matcher("patient_cues.txt")
+        self._roles = lexicon.matcher("patient_cues.txt", "role")
         people.name_lists()  # read once here (a scan process starts), not on the first message
 
     # -- the message ---------------------------------------------------------------------------
@@ -137,28 +164,58 @@ class PatientDataScanner:
         own = self._own_for(msg)
         parts = [self._read(p.where, p.text, own) for p in msg.texts()]
         findings: list[Finding] = []
+        office = {p.where for p in msg.texts() if _OFFICE.match(p.content_type)
+                  and "spreadsheet" not in p.content_type}
+        documents = self._document_cues([p for p in parts if p.where in office])
         for part in parts:
-            findings.extend(self._weigh(part))
+            findings.extend(self._weigh(part, documents.get(_document(part.where), "")))
         findings.extend(self._register(parts))
-        findings.extend(self._photos(msg.attachments, parts))
+        findings.extend(self._photos(msg.attachments, parts, own["photos"]))
         findings.extend(_exposed(msg))
         findings.extend(tables.patient_lists(msg, self._cues, self.own_domains))
         findings = tables.collapse(list(dict.fromkeys(findings)))
         tag = self._addressee(msg, parts, findings)
         if tag:
-            findings = [replace(f, addressee=tag) for f in findings]
+            # a photograph names nobody: the greeting matching the To name shows whom the
+            # mail is for, not whom the picture shows, unless the text calls it theirs
+            yours = tag.startswith("r:") or any(
+                _YOUR_PHOTO.search(p.text) for p in parts if p.where.startswith("body"))
+            findings = [replace(f, addressee=tag) if f.rule != "patient_photo" or yours else f
+                        for f in findings]
         return iter(findings)
 
     def _own_for(self, msg: ParsedMessage) -> dict:
-        """The clinic's details plus the sender's: their name and their mail domain."""
+        """The clinic's details plus the sender's (their name and their mail domain), and
+        the message's participants: every address in From, To and Cc (each recipient sees
+        them in the headers already, so the same address in the text discloses nothing,
+        nor does a name written as its display name: "Attendee: Tom Hale <tom@…>")."""
         sender_name, sender = email.utils.parseaddr(msg.header("From"))
         domains = set(self.own_domains)
         if "@" in sender:
             domains.add(sender.rpartition("@")[2].lower())
-        keys = set(self.own_keys)
+        staff = self.staff.snapshot() if self.staff is not None else None
+        keys = set(self.own_keys) | (staff.name_keys if staff else set())
         if patient_keys.name_key(sender_name):
             keys.add(patient_keys.name_key(sender_name))
-        return {"domains": domains, "keys": keys}
+        shown = {a.lower() for _, a in email.utils.getaddresses(
+            [msg.header("From"), msg.header("To"), msg.header("Cc")]) if "@" in a}
+        # first names of the people writing and written to: "Hi Gemma", "Mia x"
+        firsts = {k.split()[0] for k in keys if k}
+        # the organisations written to (not webmail): their people's addresses are contacts
+        contacts = set(domains)
+        webmail = lexicon.words("webmail.txt")
+        for header in ("From", "To", "Cc", "Reply-To"):
+            for display, address in email.utils.getaddresses([msg.header(header)]):
+                words = patient_keys.fold(display).split()
+                if words:
+                    firsts.add(words[0])
+                domain = address.rpartition("@")[2].lower()
+                if domain and domain.split(".")[0] not in webmail:
+                    contacts.add(domain)
+        return {"domains": domains, "keys": keys, "firsts": firsts, "contacts": contacts,
+                "shown": shown,
+                "phones": self.own_phones | (staff.phone_keys if staff else set()),
+                "photos": staff.photo_hashes if staff else ()}
 
     # -- one part ------------------------------------------------------------------------------
 
@@ -171,6 +228,8 @@ class PatientDataScanner:
         digits = identifiers.digit_windows(text, runs=runs)
         ats = identifiers.at_windows(text)
         part.all_names = people.find(text, arr)
+        firsts = people.first_names(text, part.all_names, arr)
+        roles = [(h.start, h.end) for h in self._roles.find(lexicon.FlatView(text))]
         nhs = identifiers.nhs_numbers(text, digits) if digits else []
         others = []
         if digits:
@@ -178,25 +237,40 @@ class PatientDataScanner:
             others += identifiers.record_numbers(text, digits)
             taken = {(i.start, i.end) for i in nhs}
             others += [i for i in identifiers.phone_numbers(text, taken, runs=runs)
-                       if i.key not in self.own_phones
+                       if i.key not in own["phones"]
                        and not any(n.start <= i.start < n.end for n in nhs)]
             part.all_postcodes = identifiers.postcodes(text, digits)
             part.all_dates = identifiers.dates(text, digits)
         if ats:
             for i in identifiers.email_addresses(text, ats):
                 domain = i.key.rpartition("@")[2]
-                if not any(domain == d or domain.endswith("." + d) for d in own["domains"]):
+                if not any(domain == d or domain.endswith("." + d) for d in own["domains"]) \
+                        and i.key not in own["shown"]:
                     others.append(i)
-        candidates = part.all_names + nhs + others + part.all_postcodes + part.all_dates
-        if not candidates:
+        candidates = part.all_names + firsts + nhs + others + part.all_postcodes + part.all_dates
+        if not candidates and not roles:
             return part
-        self._find_cues(part, [(c.start, c.end) for c in candidates])
+        self._find_cues(part, [(c.start, c.end) for c in candidates] + roles)
         staff = (part.cues.get("staff", []), part.staff_ends)
 
-        spans = people.signature_spans(text)
-        for n in part.all_names:
-            if not self._is_staff(text, n, spans, staff, own):
-                part.names.append(n)
+        spans = part.signature = part.spans = people.signature_spans(text)
+        if "\t" in text:
+            spans = sorted(spans + tables.staff_cells(text))
+        staff_names = [n for n in part.all_names if self._is_staff(text, n, spans, staff, own)]
+        # "Jenna Moss (nurse prescriber)" once makes every "Jenna Moss" of the message staff
+        own["keys"].update(n.key for n in staff_names if n.key)
+        part.names = [n for n in part.all_names if n not in staff_names
+                      and not (n.key and n.key in own["keys"])]
+        greeted = {patient_keys.fold(w) for _, _, g in people.salutation_names(text)
+                   for w in g.split()}
+        for n in firsts:
+            folded = patient_keys.fold(n.text)
+            if folded in own["firsts"] or folded in greeted or self._in_spans(n.start, spans) \
+                    or _STAFF_BEFORE.search(text, max(0, n.start - 20), n.start) \
+                    or _STAFF_AFTER.match(text, n.end) \
+                    or people.practitioner_by_position(text, n, *staff):
+                continue
+            part.firsts.append(n)
         part.name_starts = [n.start for n in part.names]
         name_ends = sorted((n.end, k) for k, n in enumerate(part.names))
 
@@ -244,6 +318,9 @@ class PatientDataScanner:
             stop = text.find(" ", end)
             end = len(text) if stop < 0 else stop
             for hit in self._cues.find(lexicon.FlatView(text[start:end])):
+                if hit.label in ("treatment", "condition") and \
+                        _ORGANISATION.match(text, hit.start + start):
+                    continue  # "Lagan Skin & Laser Clinic Ltd" names a business
                 cues.setdefault(hit.label, []).append(hit.start + start)
                 part.cue_words[hit.start + start] = hit.entry
                 if hit.label == "staff":
@@ -254,10 +331,16 @@ class PatientDataScanner:
     def _is_staff(self, text, n: people.Name, spans, staff, own) -> bool:
         if n.key and (n.key in own["keys"] or patient_keys.fold(n.text) in self.own_names):
             return True
+        shown = _DISPLAY_ADDRESS.match(text, n.end)
+        if shown and shown.group(1).lower() in own["shown"]:
+            return True  # a participant's display name, as in an invite's attendee list
         if not n.key and n.surname in self.own_surnames and n.shape == "titled":
             return True
         if n.shape != "labelled" and self._in_spans(n.start, spans):
             return True
+        m = _WITH_ADDRESS.match(text, n.end)
+        if m and m.group(1).lower() in own["contacts"]:
+            return True  # "Tom Reid <tom@clinic.example>": a contact at an organisation written to
         return people.practitioner_by_position(text, n, *staff)
 
     @staticmethod
@@ -311,8 +394,13 @@ class PatientDataScanner:
 
     # -- weighing ------------------------------------------------------------------------------
 
-    def _weigh(self, part: _Part) -> Iterator[Finding]:
+    def _weigh(self, part: _Part, document_cue: str = "") -> Iterator[Finding]:
+        """`document_cue`: a treatment or condition named elsewhere in the same document
+        (a Word comment or a slide's notes about the case in the document's text)."""
         where = part.where
+        if _staff_record(part):
+            yield from self._staff_record(part)
+            return
         named_patients = self._patient_names(part)
         clinical = ("patient", "dob", "treatment", "condition")
         for i in part.idents:
@@ -354,9 +442,76 @@ class PatientDataScanner:
             if self._jigsaw(part, n):
                 yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, where,
                               redact.name(n.text) + " + " + self._cue_word(part, n))
+            elif document_cue and n.key:
+                kinds = identifiable.near_name(part.text, n.start, n.end, part.cues, part.spans)
+                if kinds:
+                    yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, where,
+                                  f"{redact.name(n.text)} + {document_cue} (in the document) + "
+                                  f"{', '.join(kinds)}")
+        yield from self._first_names(part, document_cue)
+        yield from self._descriptions(part)
         for n in named_patients:
             yield Finding(CATEGORY, "patient_name_clinical", Severity.HIGH, where,
                           "patient " + redact.name(n.text))
+
+    @staticmethod
+    def _staff_record(part: _Part) -> Iterator[Finding]:
+        """A staff member's details (a new starter to payroll): staff information, not a
+        patient's; a date of birth or NI number leaving the clinic is still worth a tag."""
+        rules = {"phone": "phone_number", "email": "email_address", "address":
+                 "uk_postcode_address", "dob": "date_of_birth", "ni": "uk_ni_number",
+                 "nhs": "uk_nhs_number_bare", "mrn": "medical_record_number"}
+        for i in part.idents + part.bare_nhs + part.signed:
+            severity = Severity.MEDIUM if i.kind in ("dob", "ni") else Severity.LOW
+            yield Finding(CATEGORY, rules[i.kind], severity, part.where,
+                          i.evidence + " (staff record)")
+
+    def _first_names(self, part: _Part, document_cue: str = "") -> Iterator[Finding]:
+        """A first name alone with a treatment or condition: medium; with a detail that
+        picks the person out (identifiable.py) as well: high, as a full name would be."""
+        for n in part.firsts:
+            kinds = identifiable.near_name(part.text, n.start, n.end, part.cues, part.spans)
+            if kinds == ["detail"]:
+                kinds = []  # "the team", "school" alone: staff are mentioned with these too
+            if self._jigsaw(part, n, part.spans):
+                cue = self._cue_word(part, n)
+            elif document_cue and kinds:
+                cue = document_cue + " (in the document)"
+            else:
+                continue
+            if kinds:
+                yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, part.where,
+                              f"{redact.name(n.text)} + {cue} + {', '.join(kinds)}")
+            else:
+                yield Finding(CATEGORY, "first_name_clinical", Severity.MEDIUM, part.where,
+                              f"{redact.name(n.text)} + {cue}")
+
+    def _descriptions(self, part: _Part) -> Iterator[Finding]:
+        found = identifiable.descriptions(part.text, part.cues, part.cue_words, part.spans)
+        if found:
+            offset, kinds = found[0]
+            yield Finding(CATEGORY, "identifiable_description", Severity.MEDIUM, part.where,
+                          f"{part.cue_words.get(offset, 'role')} + {', '.join(kinds)}")
+
+    def _document_cues(self, parts: list[_Part]) -> dict[str, str]:
+        """For each Office document read in several parts (a document and its comments,
+        slides and their notes), a treatment or condition it names, if any: a name in a
+        comment or a note is weighed with the whole document it annotates."""
+        by_document: dict[str, list[_Part]] = {}
+        for part in parts:
+            if part.where.startswith("attachment:") and "#page=" in part.where:
+                by_document.setdefault(_document(part.where), []).append(part)
+        out = {}
+        for doc, group in by_document.items():
+            if len(group) < 2 or not any(p.names or p.firsts for p in group):
+                continue
+            for part in group:
+                hit = next((h for h in self._cues.find(lexicon.FlatView(part.text))
+                            if h.label in ("treatment", "condition")), None)
+                if hit is not None:
+                    out[doc] = hit.entry
+                    break
+        return out
 
     def _patient_names(self, part: _Part) -> list[people.Name]:
         """Names marked as a patient's: labelled "Patient:"/"Client:", a patient word right
@@ -364,8 +519,9 @@ class PatientDataScanner:
         out = []
         lower = part.text.lower()
         for n in part.names:
-            label = lower[max(0, n.start - PATIENT_LABEL_REACH):n.start]
-            after = lower[n.end:n.end + PATIENT_LABEL_REACH]
+            # "Clifton, full day (11 patients)": a count of patients marks nobody
+            label = _COUNTED.sub(" ", lower[max(0, n.start - PATIENT_LABEL_REACH):n.start])
+            after = _COUNTED.sub(" ", lower[n.end:n.end + PATIENT_LABEL_REACH])
             if n.shape == "labelled" and any(w in label for w in ("patient", "client")):
                 out.append(n)
             elif any(w in label for w in ("patient", "client")) or \
@@ -376,12 +532,15 @@ class PatientDataScanner:
                 out.append(n)
         return out
 
-    def _jigsaw(self, part: _Part, n: people.Name) -> bool:
+    def _jigsaw(self, part: _Part, n: people.Name, spans=()) -> bool:
+        """A treatment or condition within NAME_CUE_WINDOW (and outside `spans`)."""
         for label in ("treatment", "condition"):
             starts = part.cues.get(label, [])
             i = bisect.bisect_left(starts, n.start - NAME_CUE_WINDOW)
-            if i < len(starts) and starts[i] <= n.end + NAME_CUE_WINDOW:
-                return True
+            while i < len(starts) and starts[i] <= n.end + NAME_CUE_WINDOW:
+                if not spans or not self._in_spans(starts[i], spans):
+                    return True
+                i += 1
         return False
 
     def _cue_word(self, part: _Part, n: people.Name) -> str:
@@ -442,31 +601,95 @@ class PatientDataScanner:
                     return True
         return False
 
-    def _photos(self, attachments: tuple[Attachment, ...], parts: list[_Part]) -> Iterator[Finding]:
+    def _photos(self, attachments: tuple[Attachment, ...], parts: list[_Part],
+                staff_photos: tuple[int, ...] = ()) -> Iterator[Finding]:
+        """Faces and camera data (photos.py), weighed with the message: a clinical word, a
+        before/after pair, a treated body area or a patient's name in the file name, or a
+        first name's body area in the text ("Jo's top lip"). A picture the sender calls
+        their own ("my headshot") is low: a practitioner's photograph is not patient data,
+        nor is a staff member's registered headshot (`staff_photos`: the staff register's
+        picture hashes), low whatever it shows."""
         pictures: list[tuple[str, str, photos.PhotoFacts]] = []
         for att in attachments:
-            if att.real_type in photos.IMAGE_TYPES:
-                pictures.append((att.where, att.name, photos.examine(att.data)))
-            for k, data in enumerate(getattr(att, "images", ())):
-                pictures.append((f"{att.where}#image={k + 1}", att.name, photos.examine(data)))
+            images = [(att.where, att.data)] if att.real_type in photos.IMAGE_TYPES else []
+            images += [(f"{att.where}#image={k + 1}", data)
+                       for k, data in enumerate(getattr(att, "images", ()))]
+            for where, data in images:
+                facts = photos.examine(data)
+                if staff_photos and (facts.faces or facts.camera_exif):
+                    digest = photos.dhash(data)
+                    if digest is not None and any(photos.same_picture(digest, h)
+                                                  for h in staff_photos):
+                        yield Finding(CATEGORY, "patient_photo", Severity.LOW, where,
+                                      "staff headshot (staff register)")
+                        continue
+                pictures.append((where, att.name, facts))
+        if not pictures:
+            return
         faces = sum(1 for _, _, f in pictures if f.faces)
-        clinical = any(f.faces or f.camera_exif for _, _, f in pictures) and self._clinical(parts)
+        clinical = self._clinical(parts)
+        body_text = [p for p in parts if p.where in ("subject", "body") or
+                     p.where.startswith("body")]
+        own_photo = any(_OWN_PHOTO.search(p.text) for p in body_text)
+        named_area = self._named_body_area(body_text)
+        area_in_text = any(h.label == "body" for p in body_text
+                           for h in self._cues.find(lexicon.FlatView(p.text)))
         for where, name, facts in pictures:
-            if not (facts.faces or facts.camera_exif):
-                continue
+            stem = _stem(name)
+            # a picture inside a PDF or an Office file: the file name is the document's
+            in_name = _file_cues(stem, self._cues) if "#image=" not in where else set()
+            person = self._person_in_file_name(stem)
             before_after = any(w in name.lower() for w in ("before", "after", "pre", "post"))
-            if facts.faces and (facts.camera_exif or clinical or faces >= 2 or before_after):
+            context = clinical or area_in_text or bool(in_name)
+            if own_photo or "headshot" in stem.lower():
+                severity = Severity.LOW if facts.faces or facts.camera_exif else None
+            elif facts.faces and (facts.camera_exif or clinical or faces >= 2 or before_after):
                 severity = Severity.HIGH
+            elif person and (in_name or clinical or area_in_text):
+                severity = Severity.HIGH  # "Jo_Bell_before.jpg": a named patient's picture
             elif facts.faces or (facts.camera_exif and (clinical or before_after)):
                 severity = Severity.MEDIUM
-            else:
+            elif (in_name and context) or named_area:
+                severity = Severity.MEDIUM  # "chin_2wk.jpg" in clinical mail, "Jo's top lip"
+            elif facts.camera_exif:
                 severity = Severity.LOW
+            else:
+                continue
+            if severity is None:
+                continue
             what = [f"{facts.faces} face{'s' if facts.faces != 1 else ''}"] if facts.faces else []
             if facts.camera:
                 what.append(f"camera {facts.camera}")
             if facts.gps:
                 what.append("GPS position")
-            yield Finding(CATEGORY, "patient_photo", severity, where, ", ".join(what))
+            if person:
+                what.append("a name in the file name")
+            if in_name:
+                what.append(" and ".join(sorted(in_name)) + " in the file name")
+            if named_area and not (person or in_name):
+                what.append("a first name's body area in the text")
+            yield Finding(CATEGORY, "patient_photo", severity, where,
+                          ", ".join(what) or "a picture")
+
+    def _named_body_area(self, parts: list[_Part]) -> bool:
+        """A patient's first or full name with a body area right after it: "Jo's top lip"."""
+        for part in parts:
+            for n in part.firsts + part.names:
+                m = _POSSESSIVE_AREA.match(part.text, n.end)
+                if m and any(h.label == "body" for h in
+                             self._cues.find(lexicon.FlatView(m.group(1)))):
+                    return True
+        return False
+
+    def _person_in_file_name(self, stem: str) -> bool:
+        """A given name and a surname side by side in a picture's file name
+        ("Jo_Bell_before"), not the clinic's own people nor everyday words."""
+        first, surnames, _, notname = people.name_lists()
+        skip = people.not_alone()
+        words = [patient_keys.fold(w) for w in stem.split()]
+        return any(a in first and a not in skip and b in surnames and b not in notname
+                   and b not in skip and f"{a} {b}" not in self.own_keys
+                   for a, b in zip(words, words[1:]))
 
     # -- addressed to the patient --------------------------------------------------------------
 
@@ -508,6 +731,85 @@ class PatientDataScanner:
         if not (greeted or by_register):
             return ""
         return ("r:" if by_register else "n:") + address_tag(address)
+
+
+# a name written as the display name of an address: "Tom Hale <tom@x.example>", "(mailto:…)"
+_DISPLAY_ADDRESS = re.compile(r"""["']?[ \t]*[<(\[][ \t]*(?:mailto:)?([^\s<>()\[\]@]+@[^\s<>()\[\]]+)[>)\]]""")
+
+
+# a capitalised treatment word inside a business name: "Laser Clinic", "Botox & Filler Studio"
+_ORGANISATION = re.compile(
+    r"[A-Z][\w'’-]*(?:[ \t]+(?:&|and|[A-Z][\w'’-]*)){0,3}[ \t]+(?:Clinic|Clinics|Centre|"
+    r"Center|Studio|Studios|Lounge|Bar|Rooms|Institute|Academy|Aesthetics|Ltd|Limited|LLP)\b")
+
+
+def _staff_record(part: _Part) -> bool:
+    """Payroll or HR wording and not one patient, treatment or condition word near the
+    identifiers: the people in it are staff (POLICY.md: staff information passes)."""
+    return bool(part.cues.get("employment")) and not any(
+        not PatientDataScanner._in_spans(start, part.signature)  # "Skin & Laser Clinic"
+        for label in ("patient", "treatment", "condition") for start in part.cues.get(label, ()))
+
+
+_WITH_ADDRESS = re.compile(r"[ \t]*[<(\[][ \t]*(?:mailto:)?[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
+_COUNTED = re.compile(r"\d+\s*(?:new\s+|more\s+|other\s+)?(?:patients|clients|patient|client)")
+# "with Jo", "by Jo", "ask Jo": a first name after these is a member of staff or a colleague
+_STAFF_BEFORE = re.compile(r"\b(?:with|by|ask|thanks|thank you|cheers|love|cc|hi|hello|hey|dear|"
+                           r"morning)[ \t]+$", re.IGNORECASE)
+# "Jo, you're on Weds" (spoken to), "Jo from Acme" (a contact at a company), "Jo (our
+# marketing lead)", "Jo has booked your review", "Jo will sign for it"
+_STAFF_AFTER = re.compile(
+    r"\s*[,-]\s*(?:you|can you|could you|would you)\b"
+    r"|[ \t]+(?:from|at)[ \t]+(?:(?-i:[A-Z])|(?:our|my|your|their)\b)"
+    r"|\s*[,(]\s*(?:our|my)\b"
+    r"|[ \t]+(?:treated|injected|prescribed|assessed|treats|injects|prescribes|assesses)\b"
+    r"|[ \t]+(?:has|will|'ll|’ll|can|is going to)[ \t]+(?:book|booked|see|seen|sign|signed|order|"
+    r"ordered|check|checked|treat|treated|inject|injected|prescribe|prescribed|review|reviewed|"
+    r"confirm|confirmed|arrange|arranged|bring|brought|collect|collected|attend|cover|covered|"
+    r"run|sort|sorted)\b",
+    re.IGNORECASE)
+# the text calls the pictures the recipient's: "your before and after", "photos of you"
+_YOUR_PHOTO = re.compile(r"\byour\b[^.\n]{0,40}\b(?:photos?|photographs?|pictures?|pics?|"
+                         r"images?|befores?|afters?|results?)\b|\b(?:photos?|pictures?|pics?)"
+                         r" of you\b", re.IGNORECASE)
+# a practitioner's own picture: "my headshot", "my photo", "the photo is mine", "her profile
+# photo for the meet-the-team page"
+_OWN_PHOTO = re.compile(
+    r"\bmy\s+(?:own\s+|new\s+|professional\s+)?(?:head\s?shot|photo|photograph|picture|portrait|"
+    r"profile (?:photo|picture|pic))s?\b|\b(?:photo|picture) is mine\b|\b(?:our|her|his|their)\s+"
+    r"(?:new\s+|professional\s+)?(?:head\s?shots?|profile (?:photos?|pictures?|pics?))\b|"
+    r"\bmeet (?:the team|your (?:prescriber|practitioner|nurse|doctor|injector))\b",
+    re.IGNORECASE)
+_POSSESSIVE_AREA = re.compile(r"['’]s\s+((?:\w+\s+){0,2}\w+)")
+# in a file name: before/after and time points ("pre", "post", "BA", "wk2", "week16", "day 3")
+_FILE_TIMEPOINT = re.compile(r"(?<![a-z])(?:before|after|pre|post|ba|b&a|(?:wk|week|day|month)s?"
+                             r"\s?\d+|\d+\s?(?:wk|week|day|month)s?)(?![a-z])")
+
+
+def _stem(name: str) -> str:
+    """A file name's last component without its extension, separators as spaces."""
+    base = name.rsplit("/", 1)[-1]
+    base = base.rsplit(".", 1)[0] if "." in base else base
+    return re.sub(r"[_\-.+]+", " ", base).strip()
+
+
+def _file_cues(stem: str, cues) -> set[str]:
+    """What a picture's file name says of it: "time point" (before, after, week 16) and
+    "body area" (chin, lips)."""
+    out = set()
+    if _FILE_TIMEPOINT.search(stem.lower()):
+        out.add("time point")
+    if any(h.label == "body" for h in cues.find(lexicon.FlatView(stem))):
+        out.add("body area")
+    return out
+
+
+_OFFICE = re.compile(r"application/vnd\.(?:openxmlformats-officedocument|oasis\.opendocument)")
+
+
+def _document(where: str) -> str:
+    """The attachment a part is from: "attachment:NAME" of "attachment:NAME#page=2"."""
+    return where.split("#", 1)[0]
 
 
 EXPOSED_PERSONAL = 5  # more personal addresses than this in To/Cc expose a client list

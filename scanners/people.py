@@ -5,6 +5,9 @@ A name is found in one of three shapes:
   labelled   "Patient:", "Client:", "Name:", "Patient name:" + two or three capitalised words
   full       a given name from the list + a capitalised word that could be a surname:
              "Sarah Jones", "Marcus O'Neill-Bell", "Priya SHAH"
+and, apart from these (`first_names`), a given name standing alone ("for Karen's review"),
+unless it is also an everyday word ("Hope you're well", "May", "Will") or is written in
+lower case elsewhere in the same text.
 Given names and surnames come from the US Census lists shipped in the `names` package (public
 domain), plus scanners/data/patient_names.txt for UK names they lack, brands named like people
 (Jane Iredale, Sarah Chapman) and capitalised words that are never surnames.
@@ -35,7 +38,9 @@ _CLOSING = re.compile(
     r"^[ \t>]*(?:(?:kind|best|warm|warmest|many|with)?\s*(?:regards|wishes|thanks|thank you)|"
     r"best|cheers|thanks|yours(?: sincerely| faithfully| truly)?|sincerely|all the best|"
     r"speak soon|take care|--)\s*[,.!]?\s*$", re.IGNORECASE | re.MULTILINE)
-_SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hello|hey|morning|good (?:morning|afternoon|evening))"
+_SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hello|hey|morning|good (?:morning|afternoon|evening)|"
+                         r"annwyl|helo|shwmae|bore da|prynhawn da|noswaith dda|"  # Welsh
+                         r"drog[ia]|witaj|witam|dzie[nń] dobry|cze[sś][cć])"  # Polish
                          r"\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?([A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?)",
                          re.IGNORECASE | re.MULTILINE)
 _PRACTITIONER_BEFORE = re.compile(
@@ -69,7 +74,7 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozen
 
     table = lexicon.table("patient_names.txt")
     extra = {label: {patient_keys.fold(t) for t, _, lab in table.entries if lab == label}
-             for label in ("first", "brand", "notname")}
+             for label in ("first", "brand", "notname", "common")}
     first = read("dist.male.first") | read("dist.female.first") | extra["first"]
     surnames = read("dist.all.last")
     notname = extra["notname"] | _cue_words()
@@ -77,9 +82,22 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozen
         frozenset(notname)
 
 
-def _cue_words() -> set[str]:
-    return {patient_keys.fold(t) for t, _, label in lexicon.table("patient_cues.txt").entries
+@lru_cache(maxsize=1)
+def not_alone() -> frozenset[str]:
+    """Given names that are not taken as a first name standing alone: everyday words
+    (patient_names.txt `common`) and every single-word cue (chin, lip, teacher)."""
+    table = lexicon.table("patient_names.txt")
+    cues = {patient_keys.fold(t) for t, _, _ in lexicon.table("patient_cues.txt").entries
             if " " not in t}
+    return frozenset({patient_keys.fold(t) for t, _, lab in table.entries if lab == "common"}
+                     | cues)
+
+
+def _cue_words() -> set[str]:
+    """Single-word cues that are never surnames (the distinguishing details and body areas
+    are not among them: Baker, Chin and Temple are surnames)."""
+    return {patient_keys.fold(t) for t, _, label in lexicon.table("patient_cues.txt").entries
+            if " " not in t and label not in ("detail", "body")}
 
 
 def _ok_surname(word: str, notname: frozenset[str]) -> bool:
@@ -181,6 +199,47 @@ def find(text: str, arr=None) -> list[Name]:
                 break
             pos = text.index(words[i], pos) + len(words[i])
     out.sort(key=lambda n: n.start)
+    return out
+
+
+# "St George's Road", "Rose Street", "Holly Lodge": a given name inside a longer proper name
+_IN_PLACE_NAME_BEFORE = re.compile(r"\b(?:St|Saint|Ste)\.?[ \t]+$")
+_IN_PLACE_NAME_AFTER = re.compile(r"(?:['’]s)?[ \t]+[A-Z][a-z]")
+_CITED = re.compile(r"[ \t]+[A-Z]{1,2}\.?(?:[,;.(]|[ \t]*\(|$)")  # "Tran L, Bakr M." cite authors
+_PLACE_BEFORE = re.compile(r"\b(?:the|our|in|at|from|near)[ \t]+$", re.IGNORECASE)  # "in Clifton"
+_POSSESSIVE = re.compile(r"['’]s\b")
+_FIRST = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?=['’]s\b|[^\w'’]|$)")
+
+
+def first_names(text: str, names: list[Name], arr=None) -> list[Name]:
+    """Given names standing alone, outside the `names` already found ("Karen", "Bethan's"),
+    as Names of shape "first" with no key and no surname. Not a given name that is an
+    everyday word, nor one the text also writes in lower case ("Rose" beside "rose gold")."""
+    first, _surnames, _brands, notname = name_lists()
+    skip = not_alone()
+    arr = identifiers.codes(text) if arr is None else arr
+    taken = bytearray(len(text) + 1)
+    for n in names:
+        taken[n.start:n.end] = b"\x01" * (n.end - n.start)
+    lower = None
+    out = []
+    for p in _word_starts_upper(arr):
+        m = _FIRST.match(text, p)
+        if m is None:
+            continue
+        word = patient_keys.fold(m.group(0))
+        if len(word) < 3 or word not in first or word in skip or word in notname:
+            continue
+        if taken[p] or _IN_PLACE_NAME_BEFORE.search(text, max(0, p - 6), p) or \
+                _IN_PLACE_NAME_AFTER.match(text, m.end()) or _CITED.match(text, m.end()):
+            continue
+        if _PLACE_BEFORE.search(text, max(0, p - 8), p) and not _POSSESSIVE.match(text, m.end()):
+            continue
+        if lower is None:
+            lower = set(re.findall(r"\b[a-z][a-z'’\-]*\b", text))
+        if m.group(0).lower() in lower:
+            continue
+        out.append(Name(p, m.end(), m.group(0), "", "", "first"))
     return out
 
 

@@ -76,6 +76,31 @@ def examine(data: bytes) -> PhotoFacts:
     return PhotoFacts(faces=count_faces(gray), camera=camera, taken=taken, gps=gps)
 
 
+DHASH_DISTANCE = 10  # of 64 bits: the same picture resized, recompressed or lightly cropped
+
+
+def dhash(data: bytes) -> int | None:
+    """A 64-bit difference hash of a picture (each bit: is a pixel brighter than its right
+    neighbour, on a 9x8 greyscale thumbnail); None if it cannot be decoded."""
+    Image = _pillow()
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.draft("L", (64, 64))
+            small = im.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    except Exception:
+        return None
+    px = small.tobytes()
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            bits = (bits << 1) | (px[row * 9 + col] > px[row * 9 + col + 1])
+    return bits
+
+
+def same_picture(a: int, b: int) -> bool:
+    return (a ^ b).bit_count() <= DHASH_DISTANCE
+
+
 def count_faces(gray) -> int:
     """Frontal faces in a Pillow greyscale picture."""
     import numpy as np

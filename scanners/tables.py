@@ -61,6 +61,32 @@ _LABELS = {"name": "name", "dob": "date of birth", "nhs": "NHS number", "email":
            "appointment": "appointment"}
 
 
+# a column that names who gave the treatment: its names are staff, not patients
+_STAFF_PERSON = re.compile(r"^(?:practitioner|clinician|injector|prescriber|nurse|doctor|"
+                           r"therapist|staff|staff member|treated by|seen by|performed by|"
+                           r"injected by|prescribed by|by|aesthetician|provider)s?$")
+
+
+def staff_cells(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the cells under a staff column ("Practitioner", "Treated by") in
+    tab-separated text (sheets, tables), sorted: the names there are staff, not patients."""
+    spans = []
+    column = None
+    pos = 0
+    for line in text.split("\n"):
+        cells = line.split("\t")
+        if len(cells) < 2:
+            column = None
+        elif column is None:
+            heads = [i for i, c in enumerate(cells) if _STAFF_PERSON.match(_fold_header(c))]
+            column = heads[0] if heads else None
+        elif column < len(cells):
+            start = pos + sum(len(c) + 1 for c in cells[:column])
+            spans.append((start, start + len(cells[column])))
+        pos += len(line) + 1
+    return spans
+
+
 def _fold_header(cell: str) -> str:
     return re.sub(r"[_\-/]+", " ", cell.lower()).strip()
 

@@ -387,3 +387,39 @@ def test_a_compliance_list_of_what_not_to_write_is_cited():
             "- anything aimed at prom or school leavers\n\nThanks, Jess")
     found = _found(AdvertisingScanner(), memo)
     assert found and not any(sev is Severity.HIGH for _, sev, _ in found), found
+
+
+def test_a_list_address_on_the_clinics_own_domain_is_the_public_for_promotions():
+    offer = "Prom ready? Lip filler just £120 for Year 11 and Year 13 girls. Book now!"
+    to_list = _found(AdvertisingScanner(), offer, recipients=("club@glowclinic.example",))
+    assert ("under18_promotion", Severity.HIGH, "body") in to_list
+    to_colleague = _found(AdvertisingScanner(), offer, recipients=("priya@glowclinic.example",))
+    assert ("under18_promotion", Severity.MEDIUM, "body") in to_colleague
+
+
+def test_jabs_with_a_call_to_book_is_a_promotion_but_jabs_in_aftercare_is_not():
+    advert = "Jabs are back, DM us to grab a slot before Christmas!"
+    found = _found(AdvertisingScanner(), advert, recipients=("friends@glowclinic.example",))
+    assert ("pom_promotion", Severity.HIGH, "body") in found
+    aftercare = "The jab sites may be a little red for a day; call us if the redness spreads."
+    assert not [f for f in _found(AdvertisingScanner(), aftercare) if f[0] == "pom_promotion"]
+
+
+def test_a_medicine_the_clinic_no_longer_offers_is_no_promotion_but_a_euphemism_for_one_is():
+    stopped = ("From January we will no longer offer anti-wrinkle injections at Clifton. "
+               "Our peels continue, with 15% off in January.")
+    found = _found(AdvertisingScanner(), stopped, recipients=("news@glowclinic.example",))
+    assert not [f for f in found if f[0] == "pom_promotion"]
+    programme = ("Our medical weight loss programme is now open. First month £149, book your "
+                 "consultation today!")
+    found = _found(AdvertisingScanner(), programme, recipients=("news@glowclinic.example",))
+    assert ("pom_promotion", Severity.HIGH, "body") in found
+
+
+def test_text_handed_to_an_sms_provider_for_the_client_list_is_copy_to_publish():
+    brief = ('Please send to the full client list on Friday: "Wrinkle relaxing top-ups 20% off '
+             'this week, reply YES to book."')
+    found = _found(AdvertisingScanner(), brief, recipients=("send@textprovider.example",))
+    assert ("pom_promotion", Severity.HIGH, "body") in found
+    order = "Please add 20 more texts to our account; the client list upload is attached."
+    assert not _found(AdvertisingScanner(), order, recipients=("send@textprovider.example",))

@@ -366,3 +366,111 @@ def test_many_personal_addresses_in_to_expose_a_client_list_and_staff_post_nomin
            f"Subject: Aftercare\r\n\r\n{body}").encode()
     found = list(PatientDataScanner().scan(parse(raw)))
     assert not any("M**** P****" in f.evidence for f in found), found
+
+
+# -- who the people are (issue 11): participants, staff columns, staff records --------------
+
+def _judged(raw: bytes, tmp_path) -> dict:
+    from reading import scan
+    (result,) = scan(tmp_path, raw)
+    return result
+
+
+def test_an_invite_naming_its_own_recipients_at_their_business_is_not_patient_data():
+    invite = ("Organiser: Jo Reed <jo.reed@supplier.example>\n"
+              "Attendee: Tom Hensley <tom.hensley@riverside.example>\n"
+              "Description: Hands-on training on the new skin booster, demo pads provided.")
+    to = "Tom Hensley <tom.hensley@riverside.example>"
+    assert found(invite, to=to, sender="Jo Reed <jo.reed@supplier.example>") == {}
+    # the same text naming someone at a personal mailbox who is not a participant is still a
+    # name with a treatment
+    other = invite.replace("Attendee: Tom Hensley <tom.hensley@riverside.example>",
+                           "Attendee: Carla Jennings <carla.jennings@gmail.example>")
+    assert found(other, to=to, sender="Jo Reed <jo.reed@supplier.example>") == {
+        "jigsaw_identification": Severity.HIGH, "email_address": Severity.HIGH}
+    # a patient writing from a personal mailbox is not a professional contact
+    mine = "Hi Tom Hensley, your skin booster top-up is due."
+    assert found(mine, to="Tom Hensley <tom.h@gmail.example>", cc="Ann Bell <ab@gmail.example>") \
+        == {"jigsaw_identification": Severity.HIGH}
+
+
+def test_names_under_a_practitioner_column_are_staff_not_other_patients():
+    rows = ("Date\tTreatment\tPractitioner\n"
+            "12/06/2026\tSkin booster 1/3\tOrla Devlin\n"
+            "20/07/2026\tLip filler 0.8 ml\tOrla Devlin\n")
+    assert "jigsaw_identification" not in found(rows)
+    # the same names in a column headed for clients are patients
+    clients = rows.replace("Practitioner", "Client")
+    assert found(clients)["jigsaw_identification"] is Severity.HIGH
+
+
+def test_a_patients_own_history_with_practitioner_column_to_that_patient_is_not_held(tmp_path):
+    from documents import mail, xlsx
+    history = xlsx([["Date", "Treatment", "Practitioner"],
+                    ["12/06/2026", "Skin booster 1/3", "Orla Devlin"],
+                    ["20/07/2026", "Lip filler 0.8 ml", "Orla Devlin"],
+                    ["Name", "Niamh Quigley", ""], ["DOB", "14/02/1991", ""]])
+    sheet = ("Niamh_Quigley_history.xlsx",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", history)
+    own = mail("Your treatment history", "Hi Niamh,\n\nYour treatment summary is attached.\n",
+               [sheet], to="Niamh Quigley <niamhq@gmail.example>")
+    assert _judged(own, tmp_path)["action"] != "hold"
+    to_other = mail("Treatment history", "Hi Ruth,\n\nThe summary is attached.\n", [sheet],
+                    to="Ruth Ames <ruth.ames@gmail.example>")
+    assert _judged(to_other, tmp_path)["action"] == "hold"
+
+
+def test_a_welsh_consent_form_greeted_in_welsh_is_the_patients_own(tmp_path):
+    from documents import mail, pdf
+    form = pdf([["Ffurflen ganiatad / Consent form",
+                 "Enw / Name: Mali Prydderch Dyddiad geni / DOB: 11/05/1990",
+                 "Triniaeth / Treatment: skin booster 2 ml"]])
+    attachment = [("ffurflen.pdf", "application/pdf", form)]
+    own = mail("Eich ffurflen", "Annwyl Mali,\n\nMae copi o'ch ffurflen wedi'i atodi.\n",
+               attachment, to="Mali Prydderch <mali.p@yahoo.example>")
+    assert _judged(own, tmp_path)["action"] != "hold"
+    elsewhere = mail("Ffurflen", "Annwyl Gwen,\n\nMae'r ffurflen wedi'i atodi.\n", attachment,
+                     to="Gwen Parri <gwen.parri@yahoo.example>")
+    assert _judged(elsewhere, tmp_path)["action"] == "hold"
+
+
+def test_a_new_starter_to_payroll_is_a_staff_record_but_a_patient_record_is_not():
+    starter = ("New starter for this month's payroll:\n\nName: Rhiannon Vale\n"
+               "Role: Aesthetic Nurse (employee)\nStart date: 2 March 2026\nDOB: 02/09/1993\n"
+               "Salary: £36,000 pro rata")
+    assert found(starter, to="Payroll <payroll@accountants.example>") == {
+        "date_of_birth": Severity.MEDIUM}
+    patient = starter.replace("Role: Aesthetic Nurse (employee)", "Treatment: lip filler")
+    assert found(patient, to="Payroll <payroll@accountants.example>")["date_of_birth"] \
+        is Severity.HIGH
+
+
+def test_treatment_words_inside_a_business_name_and_schedule_words_are_no_cue_or_name():
+    signed = ("Name: Rhiannon Vale\nDOB: 02/09/1993\nRole: nurse, new starter for payroll\n\n"
+              "Thanks,\nCiara\nLagan Skin & Laser Clinic Ltd, registered in Northern Ireland")
+    assert found(signed) == {"date_of_birth": Severity.MEDIUM}
+    assert "jigsaw_identification" in found("Sarah Jones had laser on her upper lip.")
+    invoice = "03/03 Clifton Full day (11 patients) £650\n05/03 Clifton Half day (5 patients) £340"
+    assert found(invoice) == {}
+
+
+def test_a_name_marked_as_staff_once_is_staff_wherever_it_appears_again():
+    rota = ("Mon - Jenna Moss (nurse prescriber) 07700 900311\n"
+            "Wed - locum needed, toxin and filler clinic\nThu - Jenna Moss 07700 900311")
+    assert found(rota) == {"phone_number": Severity.LOW}
+    # a patient in the same message is still a patient
+    handover = rota + "\nFri - Jenna Moss to review Carys Bowen after her filler, 07700 900399"
+    assert found(handover)["jigsaw_identification"] is Severity.HIGH
+
+
+def test_treatment_cues_match_in_the_plural():
+    testimonial = ('"I had my tear troughs done and I look ten years younger!" - Laura Fenwick, '
+                   "Clifton")
+    assert found(testimonial)["jigsaw_identification"] is Severity.HIGH
+    assert "jigsaw_identification" not in found("Laura Fenwick sent the invoices yesterday.")
+
+
+def test_plural_forms():
+    from scanners.lexicon import plural
+    assert [plural(w) for w in ("tear trough", "peel", "touch", "injury", "day", "lips", "b12")] \
+        == ["tear troughs", "peels", "touches", "injuries", "days", "lips", "b12"]

@@ -118,3 +118,62 @@ def test_a_broken_image_is_not_a_crash():
     data = picture("astronaut")[:2000]
     assert photos.examine(data).faces == 0
     assert photo_findings(mail(("broken.jpg", "image/jpeg", b"\xff\xd8\xff garbage"))) == []
+
+
+# -- pictures with no face: body areas, names and time points; whose picture it is --------
+
+def test_a_zip_of_named_before_and_after_body_pictures_is_high():
+    from documents import zip_file
+
+    plain = picture("coffee")  # no face: a stand-in for a photo of a treated body area
+    archive = zip_file({"shots/Megan_Howells_before.jpg": plain,
+                        "shots/Megan_Howells_week12.jpg": plain})
+    found = photo_findings(mail(("shots.zip", "application/zip", archive),
+                                body="The body shots for the app screens, as promised."))
+    assert [f.severity for f in found] == [Severity.HIGH, Severity.HIGH]
+    assert "a name in the file name" in found[0].evidence
+    assert "Megan" not in found[0].evidence  # the name itself is never shown
+
+
+def test_a_body_area_and_time_point_in_the_file_name_of_clinical_mail_is_medium():
+    plain = picture("coffee")
+    found = photo_findings(mail(("jawline_3wk.jpg", "image/jpeg", plain),
+                                body="Jawline at three weeks after 2 ml of filler: leave it?"))
+    assert [f.severity for f in found] == [Severity.MEDIUM]
+    # the premises, a product shot: nothing
+    assert photo_findings(mail(("reception_desk.jpg", "image/jpeg", plain),
+                               body="New reception desk for Monday's post.")) == []
+
+
+def test_a_first_name_and_her_body_area_with_a_picture_is_medium():
+    plain = picture("coffee")
+    found = photo_findings(mail(("IMG_0091.jpg", "image/jpeg", plain),
+                                body="This is Harriet's upper lip on day 2. Bruise or blanching?"))
+    assert [f.severity for f in found] == [Severity.MEDIUM]
+    assert photo_findings(mail(("IMG_0091.jpg", "image/jpeg", plain),
+                               body="This is Harriet's new coffee machine for the waiting room.")) == []
+
+
+def test_a_face_photo_is_the_recipients_only_when_the_text_says_so():
+    face = picture("astronaut")
+
+    def to(body):
+        raw = mail(("ba.jpg", "image/jpeg", face), body=body).replace(
+            b"To: agency@example.com", b"To: Ellie Ward <ellie@agency.example>")
+        return photo_findings(raw)
+
+    agency = to("Hi Ellie, new before and after for the carousel, logo in the corner please.")
+    assert agency[0].severity is Severity.HIGH and agency[0].addressee == ""
+    own = to("Hi Ellie, here are your before and after photos, just for you.")
+    assert own[0].addressee.startswith("n:")
+
+
+def test_the_senders_own_headshot_is_low():
+    face = picture("astronaut", camera=True)
+    found = photo_findings(mail(("portrait.jpg", "image/jpeg", face),
+                                body="Here is my headshot for the byline, with my GMC number."))
+    assert [f.severity for f in found] == [Severity.LOW]
+    staff = photo_findings(mail(
+        ("Harriet_Jonas.jpg", "image/jpeg", face),
+        body="Harriet's profile photo for the meet the team page: she runs our filler clinics."))
+    assert [f.severity for f in staff] == [Severity.LOW]

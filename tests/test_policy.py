@@ -100,3 +100,43 @@ def test_patient_data_inside_the_clinic_or_to_nhs_net_passes_and_webmail_is_not_
     result = ScanResult([language], sender="nurse@clinic.example")
     assert judge(result, OfflineEnvelope("nurse@clinic.example", ["manager@clinic.example"]),
                  settings).action is Action.HOLD  # bullying in team mail still holds
+
+
+def test_a_hyphenated_sibling_domain_of_the_senders_is_the_same_organisation():
+    from gateway.decision import audience
+
+    own = audience.own_domains("kay@avonmere.example", [],
+                               ["tom@avonmere.example", "jess@avonmere-group.example"])
+    assert own == {"avonmere.example", "avonmere-group.example"}
+    assert audience.sibling("avonmere.example", "avonmere-group.example")  # either way round
+    assert not audience.sibling("avonmereclinic.example", "avonmere.example")  # not hyphenated
+    assert not audience.sibling("avonmere-group.example", "avonmere.example.net")  # other suffix
+    assert not audience.sibling("abc-group.example", "abc.example")  # too short to be a name
+    assert not audience.sibling("gmail-group.example", "gmail.example")  # webmail
+    assert audience.own_domains("jo@gmail.example", [], ["x@gmail-group.example"]) == frozenset()
+
+
+def test_configured_professional_domains_receive_prescription_medicine_offers():
+    """[policy.categories.advertising] trusted_domains: a study club's list server."""
+    from gateway.config import Settings, load_config
+    from gateway.decision.judge import OfflineEnvelope, judge
+    from gateway.pipeline import ScanResult
+
+    offer = Finding("advertising", "pom_promotion", Severity.MEDIUM, "body", "Botox + '£99'")
+    to_club = [f"member{i}@studyclub.example" for i in range(40)]
+    result = ScanResult([offer], sender="news@clinic.example", recipients=[])
+    settings = Settings()
+    # forty Bcc recipients are a wide audience: held by default
+    assert judge(result, OfflineEnvelope("news@clinic.example", to_club), settings).action \
+        is Action.HOLD
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "mailscreen.toml"
+        path.write_text('[policy.categories.advertising]\ntrusted_domains = ["studyclub.example"]\n')
+        configured = load_config(path)
+    assert judge(result, OfflineEnvelope("news@clinic.example", to_club), configured).action \
+        is Action.PASS
+    public = to_club + ["someone@gmail.example"]
+    assert judge(result, OfflineEnvelope("news@clinic.example", public), configured).action \
+        is Action.HOLD

@@ -282,6 +282,9 @@ def test_patient_data_to_colleagues_passes_but_a_bcc_outside_the_clinic_holds(re
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
         client.sendmail("nurse@glowclinic.example", ["manager@glowclinic.example"], data)
     wait_for(lambda: sink.handler.to("manager@glowclinic.example"))
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:  # the group's other domain
+        client.sendmail("nurse@glowclinic.example", ["log@glowclinic-group.example"], data)
+    wait_for(lambda: sink.handler.to("log@glowclinic-group.example"))
     with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
         client.sendmail("nurse@glowclinic.example",
                         ["manager@glowclinic.example", "friend@gmail.example"], data)

@@ -191,3 +191,14 @@ def test_shared_logins_to_a_paid_portal_are_high_and_a_door_code_is_not():
         "copyright_shared_login"].severity is Severity.HIGH
     door = "The side door code is 4417 and the alarm password is on the rota."
     assert "copyright_shared_login" not in _copyright(_mail("Jo Reed <jo@glowclinic.example>", door))
+
+
+def test_a_shared_login_written_without_colons_is_found_and_a_password_reset_is_not():
+    chatty = ("Hi Kerry, you can use my login for the Masterclass video course - username "
+              "jmoss, password Glow2026! - just don't tell them I shared it x")
+    assert _copyright(_mail("Jo Reed <jo@glowclinic.example>", chatty))[
+        "copyright_shared_login"].severity is Severity.HIGH
+    reset = ("Your username is your work email. Your password is reset every 90 days; "
+             "the training portal will prompt you.")
+    assert "copyright_shared_login" not in _copyright(_mail("Jo Reed <jo@glowclinic.example>",
+                                                            reset))

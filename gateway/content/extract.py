@@ -220,6 +220,11 @@ def _pictures(content: Content, limits, reading: Reading) -> None:
     if content.ocr_pages or content.no_text_pages or content.encrypted or content.error:
         return
     for k, picture in enumerate(content.images[:MAX_PICTURES_READ]):
+        # a picture's own credit and rights fields (a stock photo placed in a leaflet) are
+        # properties of the document too: ("picture=1 credit", "Getty Images")
+        content.metadata += [(f"picture={k + 1} {key}", value)
+                             for key, value in image_metadata(picture)]
+    for k, picture in enumerate(content.images[:MAX_PICTURES_READ]):
         if reading.images <= 0:
             break
         seen = image_content(picture, limits, reading)

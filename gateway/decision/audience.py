@@ -36,15 +36,38 @@ def _domain(address: str) -> str:
 MODEL_MARK = "(model: "
 
 
-def own_domains(sender: str, clinic_domains: list[str]) -> frozenset[str]:
+def own_domains(sender: str, clinic_domains: list[str],
+                recipients: list[str] = ()) -> frozenset[str]:
     """The clinic's own mail domains: those configured in [clinic] domains, and the
     sender's own domain unless it is a webmail provider. Exact domains: a list server at
-    lists.clinic.example is not the clinic's staff."""
+    lists.clinic.example is not the clinic's staff. Of `recipients`' domains, the sibling
+    domains of these are the clinic's too (see `sibling`)."""
     domains = {d.lower().strip(".") for d in clinic_domains if d}
     domain = _domain(sender) if "@" in sender else ""
     if domain and domain.split(".")[0] not in WEBMAIL:
         domains.add(domain)
+    for r in recipients:
+        d = _domain(r)
+        if d not in domains and any(sibling(d, own) for own in tuple(domains)):
+            domains.add(d)
     return frozenset(domains)
+
+
+SIBLING_STEM = 5  # the shared name must be at least this long: "avonvale", not "abc"
+
+
+def sibling(domain: str, own: str) -> bool:
+    """Whether `domain` is the same organisation's other domain: the same suffix, and a
+    first label that is the other's followed by a hyphen and more words
+    ("avonvale-group.example" beside "avonvale.example", either way round). A group with
+    unrelated domains lists them in [clinic] domains."""
+    a, _, a_rest = domain.partition(".")
+    b, _, b_rest = own.partition(".")
+    if a_rest != b_rest or not a_rest or a == b:
+        return False
+    short, long = sorted((a, b), key=len)
+    return len(short) >= SIBLING_STEM and short not in WEBMAIL and \
+        long.startswith(short + "-")
 
 
 def internal_recipients(recipients: list[str], own: frozenset[str]) -> frozenset[str]:

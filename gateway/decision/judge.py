@@ -38,7 +38,8 @@ class OfflineEnvelope:
 
 def judge(result: ScanResult, envelope: Envelope, settings: Settings,
           repetition: Repetition | None = None, msg_id: str = "") -> Verdict:
-    internal = audience.own_domains(envelope.mail_from or result.sender, settings.clinic.domains)
+    internal = audience.own_domains(envelope.mail_from or result.sender, settings.clinic.domains,
+                                    envelope.rcpt_tos)
     findings = audience.escalate(result.findings, envelope.rcpt_tos, result.recipients,
                                  envelope.mail_from, settings.audience, internal)
     if repetition is not None and envelope.kind != "notice":

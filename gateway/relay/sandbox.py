@@ -48,8 +48,10 @@ def _child(conn, config: SandboxConfig) -> None:
         from gateway.registers.patients import Loader as RegisterLoader
         from gateway.registers.works import Loader as WorksLoader
         options.setdefault("copyright", {})["works"] = WorksLoader(config.database_url)
+        from gateway.registers.staff import Loader as StaffLoader
         options.setdefault("patient_data", {})["register"] = RegisterLoader(
             config.database_url, config.key_file or None)
+        options["patient_data"]["staff"] = StaffLoader(config.database_url)
     scanners = registry.build(config.scanners, options)
     while True:
         try:

@@ -158,7 +158,8 @@ def build() -> None:
          body="Please supply: 10 x Bocouture 50u (batch 9999069584, expiry 01/10/2025), "
               "20 x 30G needles. Delivery by 21/06/2024 to goods in. PO dated 14/06/2024."
               + SIGNATURE)
-    mail("payroll_to_accountant", ["uk_ni_number", "date_of_birth"],
+    # staff information, not a patient's (POLICY.md): a tag at most, never high
+    mail("payroll_to_accountant", [],
          to="Payroll <payroll@numbersltd.example.com>", subject="new starter",
          body="New starter from Monday: Jade Hutchinson, receptionist.\n"
               "NI number: JK 98 76 54 D\nDate of birth: 02/02/1999\nTax code 1257L." + SIGNATURE)
