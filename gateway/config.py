@@ -239,8 +239,9 @@ class AudienceSettings:
     # advertising rules whose findings are raised to high when the envelope shows a wide
     # audience (gateway/audience.py); quoted findings never are
     rules: list[str] = field(default_factory=lambda: ["pom_promotion"])
-    # language rules whose medium findings in the sender's own words are raised to high
-    # when any envelope recipient is outside the clinic: obscenity and abuse sent out
+    # language rules whose findings in the sender's own words are raised one level (low to
+    # medium, medium to high) when any envelope recipient is outside the clinic: obscenity
+    # and abuse sent out are held, mild swearing and sarcasm sent out are tagged
     outside_rules: list[str] = field(default_factory=lambda: ["language_profanity",
                                                               "language_abuse"])
     # more envelope recipients than this, outside the sender's own domain, is a wide audience

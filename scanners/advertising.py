@@ -70,7 +70,8 @@ class AdvertisingScanner:
         # copy to be published (captions, a flyer, an SMS campaign) reaches the public too
         public = bulk or ([f"copy to publish ({marks['publish'][0].entry!r})"]
                           if marks["publish"] else [])
-        poms = {id(s): _not_refused(s, s.hits("pom.txt")) for s in views.segments}
+        poms = {id(s): _not_refused(s, s.hits("pom.txt") + _hinted(s))
+                for s in views.segments}
         cues = {id(s): _cues(s) for s in views.segments}
         promotional = bool(public) or any(label != "price" for s in own
                                           for _, label in cues[id(s)])
@@ -136,6 +137,22 @@ class AdvertisingScanner:
         reason = _unattributed(views, bulk, own, cues)
         if reason:
             yield Finding(CATEGORY, "unattributed", Severity.LOW, "body", reason)
+
+
+HINT_WINDOW = 80  # characters between a toxin-treated area and a hint of an injection
+_SYRINGE = "\U0001F489"
+
+
+def _hinted(seg: text.Segment) -> list[Hit]:
+    """A medicine hinted at, not named: an area toxin treats ("frown lines") near a hint
+    of an injection (💉, "you know what", "tweakment"); as a euphemism hit on the area."""
+    areas = list(lexicon.matcher("pom_hints.txt", "area").find(seg.flat))
+    if not areas:
+        return []
+    hints = [h.start for h in lexicon.matcher("pom_hints.txt", "hint").find(seg.flat)]
+    hints += [m.start() for m in re.finditer(_SYRINGE, seg.text)]
+    return [Hit(a.start, a.end, a.entry, Severity.MEDIUM, "euphemism", "pom.txt")
+            for a in areas if any(abs(h - a.start) <= HINT_WINDOW for h in hints)]
 
 
 def _shown(item) -> str:

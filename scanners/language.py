@@ -24,12 +24,13 @@ their `where` ends in "#quoted": a clinic answering an abusive patient is not ab
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from typing import Iterator
 
 from scanners import model_findings
-from scanners import classifier, lexicon, redact, text
+from scanners import classifier, conduct, lexicon, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
 from scanners.lexicon import Hit, key
 from scanners.text import quoted_finding
@@ -65,7 +66,9 @@ class LanguageScanner:
                       "gives the target and the claim.",
         "language_harassment": "Harassment of a person, sexual remarks or propositions, "
                                "repeated unwanted contact or stalking, found by the sentence "
-                               "model; high when the person is addressed or named.",
+                               "model (high when the person is addressed or named) or by a "
+                               "listed phrase (come back to my hotel, which way you walk "
+                               "home).",
         "model_unavailable": "The sentence model could not be loaded (package missing or its "
                              "file changed): only the word lists screened this message; low.",
         "language_classifier": "The trained offensive-language classifier scored a sentence "
@@ -81,34 +84,63 @@ class LanguageScanner:
         found: dict[tuple, Finding] = {}
         covered: dict[int, list[tuple[int, int]]] = {}
         masks: dict[int, list[tuple[int, int]]] = {}
+        about = conduct.context("\n".join(s.text for s in views.segments if not s.quoted))
         for n, seg in enumerate(views.segments):
             spans = covered.setdefault(n, [])
             for finding, start, end in self._segment(seg, masks.setdefault(n, []),
-                                                     views.reporting):
+                                                     views.reporting, about):
                 spans.append((start, end))
                 k = (finding.rule, finding.where, seg.text[start:end].lower())
                 if k not in found or found[k].severity < finding.severity:
                     found[k] = finding
+        for finding in self._belittling(views):
+            found.setdefault((finding.rule, finding.where, finding.evidence), finding)
         if self.use_classifier:
             started = time.perf_counter()
             cleared = {id(seg): masks.get(n, []) for n, seg in enumerate(views.segments)}
             answering = any(f.where.endswith("#quoted") for f in found.values())
             from_model = model_findings.language(views, _named_target, cleared, answering)
-            listed = {(f.rule, f.where) for f in found.values()}
+            # the word lists speak for a rule in a part, unless the model reads it as worse
+            # (a low dig where the model sees bullying)
+            listed: dict[tuple, Severity] = {}
+            for f in found.values():
+                listed[(f.rule, f.where)] = max(f.severity, listed.get((f.rule, f.where),
+                                                                       Severity.LOW))
             for finding in from_model:
                 if finding.rule == "model_unavailable":  # the older classifier instead
                     found[("model_unavailable",)] = finding
                     for f in self._classify(views, covered, masks):
                         found.setdefault((f.rule, f.where, f.evidence), f)
-                elif (finding.rule, finding.where) not in listed:
+                elif finding.severity > listed.get((finding.rule, finding.where), 0):
                     found.setdefault((finding.rule, finding.where, finding.evidence), finding)
             self.classifier_seconds += time.perf_counter() - started
+        reader = _privileged_reader(msg.recipients)
+        if reader:  # an allegation made to the regulator or the police is a report
+            found = {k: dataclasses.replace(f, severity=Severity.LOW,
+                                            evidence=f"{f.evidence} (to {reader})")
+                     if f.rule == "defamation" else f for k, f in found.items()}
         yield from found.values()
+
+    def _belittling(self, views: text.MessageText) -> Iterator[Finding]:
+        """Put-downs of someone's competence (scanners/conduct.py): one is a dig (low), two
+        or more in the sender's own words are bullying (high)."""
+        hits = [(seg, start, end, evidence) for seg in views.segments
+                for start, end, evidence in conduct.belittling(seg.text)]
+        own = sum(1 for seg, start, end, _ in hits
+                  if not seg.quoted and not seg.cited(start, end))
+        severity = Severity.HIGH if own >= 2 else Severity.LOW
+        for seg, start, end, evidence in hits:
+            if own >= 2:
+                evidence += f" ({own} put-downs)"
+            yield quoted_finding(seg, start, end, views.reporting,
+                                 Finding(CATEGORY, "language_abuse", severity, seg.where,
+                                         evidence))
 
     # -- one segment -----------------------------------------------------------------------
 
-    def _segment(self, seg: text.Segment, masks: list,
-                 reporting: str = "") -> Iterator[tuple[Finding, int, int]]:
+    def _segment(self, seg: text.Segment, masks: list, reporting: str = "",
+                 about: tuple[bool, bool] = (False, False)
+                 ) -> Iterator[tuple[Finding, int, int]]:
         """Findings of one segment with their spans; insult words found not to be aimed at
         anyone ("I felt like an idiot") go to `masks`, hidden from the classifier."""
         def finding(rule: str, severity: Severity, evidence: str, start: int = 0,
@@ -144,6 +176,17 @@ class LanguageScanner:
                 evidence = redact.snippet(seg.text, h.start, h.end, 30)
                 yield finding("language_threat", h.severity, evidence, h.start,
                               h.end), h.start, h.end
+        for start, end, evidence in conduct.sarcasm(seg.text):
+            yield finding("language_abuse", Severity.LOW, evidence, start, end), start, end
+        spans = text.sentences(seg.text)
+        for start, end, evidence in conduct.blackmail(seg.text, spans):
+            yield finding("language_threat", Severity.HIGH, evidence, start, end), start, end
+        for start, end in spans:
+            excluded = conduct.discrimination(seg.text[start:end], *about)
+            if excluded:
+                a, b, evidence = excluded
+                yield finding("language_discrimination", Severity.HIGH, evidence, start + a,
+                              start + b), start + a, start + b
         for h in seg.hits("defamation.txt"):
             accusation = _defamation(seg.text, h)
             if not accusation:
@@ -308,9 +351,12 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
     end = m.start() if m else len(original)
     sentence, offset = original[start:end], hit.start - start
     claim = original[hit.start:hit.end]
+    severity, claim_shown = hit.severity, repr(claim)
+    if conduct.hedged(sentence[:offset]):  # rumour, said as rumour: one lower
+        severity, claim_shown = severity.lowered(), f"{claim!r} (hedged)"
     target = _named_target(sentence, offset)
     if target:
-        return hit.severity, f"target: {target}; claim: {claim!r}"
+        return severity, f"target: {target}; claim: {claim_shown}"
     refs = [h for h in lexicon.matcher("defamation.txt", "ref").find(lexicon.FlatView(sentence))]
     if refs:
         ref = min(refs, key=lambda h: abs(h.start - offset))
@@ -319,9 +365,21 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
         earlier = original[max(0, start - 400):start]
         named = _named_target(earlier, len(earlier)) if earlier.strip() else ""
         if named:
-            return hit.severity, f"target: {named} (as {shown!r}); claim: {claim!r}"
-        return hit.severity.lowered(), f"target: {shown!r}; claim: {claim!r}"
+            return severity, f"target: {named} (as {shown!r}); claim: {claim_shown}"
+        return severity.lowered(), f"target: {shown!r}; claim: {claim_shown}"
     return None
+
+
+def _privileged_reader(recipients) -> str:
+    """The regulator, police force or solicitor among the recipients ("" if none): to them
+    an allegation is a report, not a publication (defamation.txt, `privileged`)."""
+    words = lexicon.words("defamation.txt", "privileged")
+    for address in recipients:
+        local, _, domain = address.lower().partition("@")
+        found = set(re.split(r"[.\-_+]", local) + re.split(r"[.\-_]", domain)) & words
+        if found:
+            return f"a recipient at {sorted(found)[0]}"
+    return ""
 
 
 def _named_target(sentence: str, claim_at: int) -> str:

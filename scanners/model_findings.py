@@ -11,11 +11,18 @@ A model score alone tags (medium); it holds (high) only together with structure,
 compliance lead would want to see it before stopping mail:
 
   threat           a person addressed or named ("you", a name, their family, home, car,
-                   school) or a score of HIGH_HARM or more
-  bullying         a person addressed or named
-  harassment       a person addressed or named, or a score of HIGH_HARM or more
-  discrimination   a score of HIGH_HARM or more
-  defamation       a named person or company in the sentence or the ones before it
+                   school), and a conditional consequence in the sentence ("... or I'll",
+                   "if not", "shame if": scanners/conduct.py) or corroboration
+  bullying         a person addressed or named, and corroboration
+  harassment       a person addressed or named, and corroboration
+  discrimination   corroboration
+  defamation       a named person or company in the sentence or the ones before it, and
+                   corroboration; never a claim hedged as rumour ("I've heard", "apparently")
+
+Corroboration is a second harmful sentence in the message, or a score of SURE or more.
+Never high for a sentence under MIN_WORDS_HIGH words, nor in a message that quotes abuse to
+answer or report it; and what the attachments of such a message say is not the sender's
+(a screenshot sent to HR), so the model's reading of them is dropped.
   profanity        not used: the word lists find swearing, disguised forms included
   pom_promotion    a promotion the advertising scanner already sees (a list or copy to
                    publish, or a medicine named next to an offer)
@@ -32,7 +39,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanners import redact
+from scanners import conduct, redact
 from scanners.base import Finding, Severity
 
 log = logging.getLogger(__name__)
@@ -141,6 +148,8 @@ def language(views, named_target, cleared=None, answering: bool = False) -> list
     cleared = cleared or {}
     found = [i for i in found if not any(i.start <= s and e <= i.end
                                          for s, e in cleared.get(id(i.segment), ()))]
+    if views.reporting:  # the attachments of a report are its evidence, not its words
+        found = [i for i in found if i.segment.kind != "attachment"]
     out = []
     harmful = [i for i in found if i.label in LANGUAGE_RULES and i.label != "profanity"]
     for item in found:
@@ -151,16 +160,19 @@ def language(views, named_target, cleared=None, answering: bool = False) -> list
         person = bool(_PERSON.search(item.sentence) or _NAMED.search(item.sentence))
         # more than one harmful sentence, or one the model is all but sure of
         corroborated = len(harmful) > 1 or item.prob >= SURE
-        if words < MIN_WORDS_HIGH or answering or views.reporting:
+        if words < MIN_WORDS_HIGH or answering or views.reporting or item.prob < HIGH_HARM:
             high = False
-        elif item.label in ("threat", "harassment", "bullying"):
-            high = person and item.prob >= HIGH_HARM and corroborated
+        elif item.label == "threat":
+            high = person and (corroborated or conduct.consequence(item.sentence))
+        elif item.label in ("harassment", "bullying"):
+            high = person and corroborated
         elif item.label == "discrimination":
-            high = item.prob >= HIGH_HARM and corroborated
+            high = corroborated
         elif item.label == "defamation":
             text = item.segment.text
             before = text[max(0, item.start - 400):item.end]
-            high = bool(named_target(before, len(before))) and corroborated
+            high = bool(named_target(before, len(before))) and corroborated and \
+                not conduct.hedged(item.sentence)
         else:
             high = False
         severity = Severity.HIGH if high else Severity.MEDIUM

@@ -383,12 +383,16 @@ def quoted_finding(seg: Segment, start: int, end: int, reporting: str,
                    finding: Finding) -> Finding:
     """`finding` (made at seg.text[start:end]) as the sender's own words, or as quoted: one
     severity lower, `where` ending in #quoted and the evidence saying so; low when the
-    message reports or answers what it quotes (scanners/quoting.py)."""
+    message reports or answers what it quotes (scanners/quoting.py), and then also for
+    what its attachments say."""
     cited = not seg.quoted and end > start and seg.cited(start, end)
-    if not (seg.quoted or cited):
+    # a screenshot or document sent with a message that reports it is evidence, like quoted
+    # text: the grievance to HR is not itself the abuse it attaches
+    attached = bool(reporting) and seg.kind == "attachment" and not seg.quoted
+    if not (seg.quoted or cited or attached):
         return finding
     severity = Severity.LOW if reporting else finding.severity.lowered()
-    why = "quoted" if seg.quoted else "in quotation marks, cited"
+    why = "quoted" if seg.quoted else "in quotation marks, cited" if cited else "attached"
     if reporting:
         why += f"; message reports it ({reporting})"
     return dataclasses.replace(finding, severity=severity,

@@ -49,11 +49,14 @@ def test_curly_apostrophes_and_missing_apostrophes_match():
 def test_every_data_file_loads_with_known_labels():
     labels = {
         "language.txt": {"language_profanity", "language_abuse", "language_threat",
-                         "language_discrimination"},
+                         "language_discrimination", "language_harassment"},
         "threats.txt": {"frame", "act"},
         "insults.txt": {"frame", "nframe", "tail", "guard", "filler", "noun", "adj"},
-        "defamation.txt": {"claim", "title", "org", "ref", "negate"},
+        "defamation.txt": {"claim", "title", "org", "ref", "negate", "hedge", "privileged"},
+        "conduct.txt": {"demand", "condition", "lever", "exclude", "only", "trait",
+                        "trait_work", "work", "service", "guard", "belittle", "consequence", "secret", "refuse"},
         "pom.txt": {"name", "brand", "class", "euphemism"},
+        "pom_hints.txt": {"area", "hint"},
         "promo.txt": {"strong", "weak", "price"},
         "claims.txt": {"any", "promo", "minors"},
         "quoting.txt": {"frame", "purpose", "role"},

@@ -101,15 +101,16 @@ def escalate(findings: list[Finding], envelope: list[str], header_recipients: li
              sender: str, settings: AudienceSettings,
              internal: frozenset[str] = frozenset()) -> list[Finding]:
     """`findings`, with those of `settings.rules` raised to high when the audience is wide,
-    and those of `settings.outside_rules` (the sender's own words) when a recipient is
+    and those of `settings.outside_rules` (the sender's own words) one level (low to medium:
+    mild swearing or sarcasm to a supplier is tagged; medium to high) when a recipient is
     outside the clinic's own domains `internal`."""
     outsiders = [r for r in envelope if _domain(r) not in internal]
     if outsiders:
         findings = [dataclasses.replace(
-            f, severity=Severity.HIGH,
+            f, severity=Severity.HIGH if f.severity == Severity.MEDIUM else Severity.MEDIUM,
             evidence=f"{f.evidence} (audience: {len(outsiders)} recipient"
                      f"{'s' if len(outsiders) != 1 else ''} outside the clinic)")
-            if f.rule in settings.outside_rules and f.severity == Severity.MEDIUM
+            if f.rule in settings.outside_rules and f.severity < Severity.HIGH
             and not f.where.endswith("#quoted") and MODEL_MARK not in f.evidence
             else f for f in findings]
     candidates = [f for f in findings if f.rule in settings.rules and f.severity < Severity.HIGH

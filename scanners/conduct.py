@@ -1,0 +1,135 @@
+"""Sentences whose structure, not one word, makes them unprofessional. Lists in
+scanners/data/conduct.txt; the language scanner reports what is found under its own rule ids.
+
+  blackmail        a demand (pay, place the order), a condition ("or", "if not", "unless")
+                   and a lever (a secret kept: "it stays between us"; or, after the
+                   condition, a disclosure threatened: "the CQC gets the photos", "people
+                   who'd be very interested") within two sentences: `language_threat`, high. A demand with a condition
+                   alone is business ("pay by Friday or interest is added").
+  sarcasm          a lone word of praise, flat, just after a question ("... now means next
+                   week? Marvellous."): `language_abuse`, low (the audience step tags it
+                   when it goes outside the clinic).
+  belittling       a put-down of someone's competence with no insult word ("you call
+                   yourself a prescriber", "a first-year student could do better"), or
+                   leaving someone out on purpose ("don't invite her"): low
+                   once, high when the sender's own words hold two or more (the language
+                   scanner counts them over the message).
+  discrimination   an instruction that excludes ("no", "avoid", up to three words before;
+                   or a refusal anywhere in the sentence: "don't hire her", "turn them
+                   away") a protected characteristic (religious dress, ethnicity,
+                   accent, sexual orientation, gender identity), or "only" just after one, in
+                   a message about hiring or about who is served: `language_discrimination`,
+                   high. Pregnancy, motherhood and age count only in hiring (in treatment they
+                   are contraindications and legal limits). Inclusive wording in the sentence
+                   ("welcome", "regardless of", "are fine") turns it round.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator
+
+from scanners import lexicon, redact
+from scanners.lexicon import FlatView, key
+
+FILE = "conduct.txt"
+_SARCASM = re.compile(r"\?[ \t]+((?:Marvellous|Brilliant|Fantastic|Wonderful|Great|Perfect|Lovely|"
+                      r"Super|Splendid|Terrific|Fabulous|Genius|Amazing)(?: stuff| work| job)?)\.(?!\w)")
+WINDOW_WORDS = 3  # an exclusion may stand this many words before the characteristic
+
+
+@lru_cache(maxsize=None)
+def _words(kind: str) -> frozenset[str]:
+    return lexicon.words(FILE, kind)
+
+
+def _has(text: str, kind: str) -> bool:
+    return any(True for _ in lexicon.matcher(FILE, kind).find(FlatView(text)))
+
+
+def consequence(sentence: str) -> bool:
+    """Whether `sentence` ties a consequence to a condition ("or I'll", "if not", "shame
+    if"): with a person addressed, the structure of a threat."""
+    return _has(sentence, "consequence")
+
+
+def hedged(text: str) -> bool:
+    """Whether `text` marks what it says as rumour ("I've heard", "apparently", "not
+    confirmed"; the hedges of defamation.txt)."""
+    return any(True for _ in lexicon.matcher("defamation.txt", "hedge").find(FlatView(text)))
+
+
+def context(own_text: str) -> tuple[bool, bool]:
+    """(about hiring, about who is served) for the sender's own words of a message."""
+    return _has(own_text, "work"), _has(own_text, "service")
+
+
+def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of each demand backed by a lever, over windows of two
+    sentences."""
+    done = -1
+    for i, (start, end) in enumerate(sentences):
+        window_end = sentences[i + 1][1] if i + 1 < len(sentences) else end
+        window = text[start:window_end]
+        if start < done or not _has(window, "demand"):
+            continue
+        conditions = [h.start for h in lexicon.matcher(FILE, "condition").find(FlatView(window))]
+        if not conditions:
+            continue
+        levers = [h.start for h in lexicon.matcher(FILE, "lever").find(FlatView(window))]
+        if _has(window, "secret") or any(c < lever for c in conditions for lever in levers):
+            done = window_end
+            yield start, window_end, "demand backed by a threat of disclosure: " + \
+                redact.snippet(window, 0, min(len(window), 60), 0)
+
+
+_BETTER = re.compile(
+    r"\b(?:a|any|my)\s+(?:child|toddler|monkey|chimp|trainee|student|first[- ]year(?:\s+student)?|"
+    r"(?:five|six|5|6)[- ]year[- ]old|work[- ]experience\s+(?:kid|girl|boy))\s+could\s+"
+    r"(?:do|write|have\s+done|have\s+written|manage|make)\b[^.!?\n]{0,60}?\bbetter\b", re.IGNORECASE)
+
+
+def belittling(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of each put-down of someone's competence."""
+    spans = [(h.start, h.end) for h in lexicon.matcher(FILE, "belittle").find(FlatView(text))]
+    spans += [(m.start(), m.end()) for m in _BETTER.finditer(text)]
+    last_end = -1
+    for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start < last_end:  # inside or across the one before ("you call yourself a")
+            continue
+        last_end = end
+        yield start, end, "put-down: " + redact.snippet(text, start, end, 30)
+
+
+def sarcasm(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of flat praise right after a question."""
+    for m in _SARCASM.finditer(text):
+        yield m.start(1), m.end(1), "sarcasm: " + redact.snippet(text, m.start(1), m.end(1), 40)
+
+
+def discrimination(sentence: str, hiring: bool, serving: bool) -> tuple[int, int, str] | None:
+    """(start, end, evidence) of the characteristic an instruction in `sentence` excludes
+    people by, or None."""
+    if not (hiring or serving) or _has(sentence, "guard"):
+        return None
+    kinds = ("trait", "trait_work") if hiring else ("trait",)
+    refused = _has(sentence, "refuse")
+    for hit in lexicon.matcher(FILE, *kinds).find(FlatView(sentence)):
+        before = key(sentence[max(0, hit.start - 80):hit.start]).split()[-8:]
+        after = key(sentence[hit.end:hit.end + 40]).split()[:2]
+        excluded = any(" ".join(before[i:j]) in _words("exclude")
+                       for j in range(len(before), max(len(before) - WINDOW_WORDS, 0) - 1, -1)
+                       if _only_fillers(before[j:]) for i in range(max(0, j - 4), j))
+        if excluded or any(w in _words("only") for w in after) or refused:
+            what = "hiring" if hiring else "service"
+            return hit.start, hit.end, \
+                f"instruction excluding {sentence[hit.start:hit.end]!r} ({what})"
+    return None
+
+
+_FILLERS = frozenset("any more the a of with who are in our anyone people staff applicants "
+                     "candidates clients patients".split())
+
+
+def _only_fillers(tokens: list[str]) -> bool:
+    return len(tokens) <= WINDOW_WORDS and all(t in _FILLERS for t in tokens)
