@@ -174,6 +174,7 @@ class Matcher:
         self.size = 0
         self.plurals = plurals
         self._add(entries, disguise)
+        self.plurals = False  # `plain` entries match as written
         self._add(plain, False)
         if self.size:
             self.automaton.make_automaton()
@@ -209,8 +210,8 @@ class Matcher:
 def plural(form: str) -> str:
     """A flattened entry with its last word in the plural; the entry itself when that word
     already ends in s or is not a plain word."""
-    if not form[-1:].isalpha() or form.endswith("s"):
-        return form
+    if not form[-1:].isalpha() or form.endswith("s") or len(form.rsplit(" ", 1)[-1]) < 4:
+        return form  # "gp" is no "gps"
     if form.endswith(("x", "ch", "sh")):
         return form + "es"
     if form.endswith("y") and form[-2:-1] not in "aeiou":
@@ -268,8 +269,11 @@ def matcher(name: str, *labels: str) -> Matcher:
 
 @lru_cache(maxsize=None)
 def plural_matcher(name: str, *labels: str) -> Matcher:
-    """`matcher`, with plurals of the entries' last words ("tear troughs", "peels")."""
-    return Matcher(table(name).selected(name, labels), plurals=True)
+    """`matcher` of the whole file, where the entries of `labels` also match with their last
+    word in the plural ("tear troughs", "peels")."""
+    every = table(name).selected(name, ())
+    return Matcher([e for e in every if e[2] in labels], plurals=True,
+                   plain=[e for e in every if e[2] not in labels])
 
 
 @lru_cache(maxsize=None)

@@ -154,7 +154,7 @@ class PatientDataScanner:
         self.own_domains = {d.lower().lstrip("@").strip() for d in domains if d.strip()}
         self.register = register
         self.staff = staff
-        self._cues = lexicon.plural_matcher("patient_cues.txt")
+        self._cues = lexicon.plural_matcher("patient_cues.txt", "treatment", "condition")
         self._roles = lexicon.matcher("patient_cues.txt", "role")
         people.name_lists()  # read once here (a scan process starts), not on the first message
 
@@ -318,9 +318,10 @@ class PatientDataScanner:
             stop = text.find(" ", end)
             end = len(text) if stop < 0 else stop
             for hit in self._cues.find(lexicon.FlatView(text[start:end])):
-                if hit.label in ("treatment", "condition") and \
-                        _ORGANISATION.match(text, hit.start + start):
-                    continue  # "Lagan Skin & Laser Clinic Ltd" names a business
+                if hit.label in ("treatment", "condition") and (
+                        _ORGANISATION.match(text, hit.start + start)
+                        or _PREMISES.match(text, hit.end + start)):
+                    continue  # "Lagan Skin & Laser Clinic Ltd", "the treatment room"
                 cues.setdefault(hit.label, []).append(hit.start + start)
                 part.cue_words[hit.start + start] = hit.entry
                 if hit.label == "staff":
@@ -737,6 +738,11 @@ class PatientDataScanner:
 _DISPLAY_ADDRESS = re.compile(r"""["']?[ \t]*[<(\[][ \t]*(?:mailto:)?([^\s<>()\[\]@]+@[^\s<>()\[\]]+)[>)\]]""")
 
 
+# a treatment word naming a place or a thing, not something done to a person
+_PREMISES = re.compile(r"\s+(?:rooms?|couch(?:es)?|beds?|chairs?|cupboards?|menu|price list|"
+                       r"trolley|area|suite)\b", re.IGNORECASE)
+
+
 # a capitalised treatment word inside a business name: "Laser Clinic", "Botox & Filler Studio"
 _ORGANISATION = re.compile(
     r"[A-Z][\w'’-]*(?:[ \t]+(?:&|and|[A-Z][\w'’-]*)){0,3}[ \t]+(?:Clinic|Clinics|Centre|"
@@ -755,7 +761,8 @@ _WITH_ADDRESS = re.compile(r"[ \t]*[<(\[][ \t]*(?:mailto:)?[\w.+'-]+@([\w-]+(?:\
 _COUNTED = re.compile(r"\d+\s*(?:new\s+|more\s+|other\s+)?(?:patients|clients|patient|client)")
 # "with Jo", "by Jo", "ask Jo": a first name after these is a member of staff or a colleague
 _STAFF_BEFORE = re.compile(r"\b(?:with|by|ask|thanks|thank you|cheers|love|cc|hi|hello|hey|dear|"
-                           r"morning)[ \t]+$", re.IGNORECASE)
+                           r"morning|let|tell|contact|email|e-mail|call|ring|phone|text|"
+                           r"speak to|talk to|check with)[ \t]+$", re.IGNORECASE)
 # "Jo, you're on Weds" (spoken to), "Jo from Acme" (a contact at a company), "Jo (our
 # marketing lead)", "Jo has booked your review", "Jo will sign for it"
 _STAFF_AFTER = re.compile(

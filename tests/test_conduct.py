@@ -423,3 +423,16 @@ def test_text_handed_to_an_sms_provider_for_the_client_list_is_copy_to_publish()
     assert ("pom_promotion", Severity.HIGH, "body") in found
     order = "Please add 20 more texts to our account; the client list upload is attached."
     assert not _found(AdvertisingScanner(), order, recipients=("send@textprovider.example",))
+
+
+def test_forwarding_or_attaching_is_not_by_itself_reporting():
+    """Only a purpose (to report, as evidence) or a recipient's role (solicitor, police, HR)
+    makes quoted abuse reported; "please find below" passes anything on."""
+    def worst(body):
+        return max(sev for _, sev, _ in _found(LanguageScanner(use_classifier=False), body))
+
+    passed_on = 'Please find below what she said to me. She said "you stupid cow, I will ruin you".'
+    assert worst(passed_on) is Severity.MEDIUM  # cited: one lower, still tagged
+    reported = ('I wish to report a message sent to our nurse. She said "you stupid cow, I will '
+                'ruin you".')
+    assert worst(reported) is Severity.LOW

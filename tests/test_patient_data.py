@@ -472,5 +472,17 @@ def test_treatment_cues_match_in_the_plural():
 
 def test_plural_forms():
     from scanners.lexicon import plural
-    assert [plural(w) for w in ("tear trough", "peel", "touch", "injury", "day", "lips", "b12")] \
-        == ["tear troughs", "peels", "touches", "injuries", "days", "lips", "b12"]
+    assert [plural(w) for w in ("tear trough", "peel", "touch", "injury", "lips", "b12", "gp")] \
+        == ["tear troughs", "peels", "touches", "injuries", "lips", "b12", "gp"]
+    # only treatments and conditions: "GPS" is not the plural of the patient cue "GP"
+    assert "uk_nhs_number" not in found("Consignment 999 270 4187: check the driver's GPS record.")
+
+
+def test_a_colleague_to_contact_and_the_treatment_room_are_not_a_patient_and_a_treatment():
+    event = ("Recognising vascular occlusion early: three case reviews. Colleagues from Rowan "
+             "Studio are welcome at £40; please let Priya know by Friday.")
+    assert not {"jigsaw_identification", "first_name_clinical"} & set(found(event))
+    rota = "Stock count on Wednesday: Jade and Tom, please do the treatment\nroom cupboards."
+    assert "first_name_clinical" not in found(rota)
+    # a first name with a treatment done to her is still one
+    assert "first_name_clinical" in found("Jade had her lip filler topped up on Wednesday.")
