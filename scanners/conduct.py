@@ -128,7 +128,7 @@ def discrimination(sentence: str, hiring: bool, serving: bool) -> tuple[int, int
 
 
 _FILLERS = frozenset("any more the a of with who are in our anyone people staff applicants "
-                     "candidates clients patients".split())
+                     "candidates clients patients us me someone somebody is be".split())
 
 
 def _only_fillers(tokens: list[str]) -> bool:

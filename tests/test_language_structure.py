@@ -388,3 +388,14 @@ def test_end_to_end_actions(monkeypatch):
         in ("pass", "tag")
     assert decide("Rumour has it that Dr Ian Cole at Bayview might be using unlicensed "
                   "botox, not confirmed.", "ellie@agency.example") == "tag"
+
+
+def test_selecting_candidates_by_a_protected_characteristic_is_discrimination():
+    assert found("For the reception job, please only send us candidates who are white British "
+                 "and under 30.")["language_discrimination"] is Severity.HIGH
+    assert found("For the nurse vacancy, candidates must be white British."
+                 )["language_discrimination"] is Severity.HIGH
+    for fine in ("For the reception job, please only send us candidates who are NMC registered.",
+                 "Applicants for the job must be over 18 and hold a valid driving licence.",
+                 "For the role we prefer candidates with two years of aesthetic experience."):
+        assert "language_discrimination" not in found(fine), fine
