@@ -436,3 +436,15 @@ def test_forwarding_or_attaching_is_not_by_itself_reporting():
     reported = ('I wish to report a message sent to our nurse. She said "you stupid cow, I will '
                 'ruin you".')
     assert worst(reported) is Severity.LOW
+
+
+def test_a_takedown_request_to_a_review_site_reports_the_review_it_quotes():
+    body = ('We\'d like to report a review on our page. It states that our nurse Jenna Moss "is '
+            'a fraud who uses fake Botox". None of this is true; please remove it.')
+    to_site = [f for f in LanguageScanner(use_classifier=False).scan(
+        msg(body, recipients=("moderation@reviewsite.example",))) if f.rule == "defamation"]
+    assert to_site and all(f.severity is Severity.LOW for f in to_site)
+    said = "Between us, our old nurse Jenna Moss is a fraud who uses fake Botox."
+    to_supplier = [f for f in LanguageScanner(use_classifier=False).scan(
+        msg(said, recipients=("orders@supplier.example",))) if f.rule == "defamation"]
+    assert any(f.severity is Severity.HIGH for f in to_supplier)
