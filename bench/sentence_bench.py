@@ -29,9 +29,11 @@ from scanners.sentences.train import devset_split  # noqa: E402
 
 def timed_load(backend: str, heads: Path):
     t = time.perf_counter()
-    enc = load_encoder(backend)
     with np.load(heads, allow_pickle=False) as z:
-        model = SentenceModel(enc, {k: z[k] for k in z.files if k not in ("labels", "backend")})
+        pooling = str(z["pooling"]) if "pooling" in z.files else "mean"
+        enc = load_encoder(backend, pooling)
+        model = SentenceModel(enc, {k: z[k] for k in z.files
+                                    if k not in ("labels", "backend", "pooling")})
     model.score(["warm up"])
     return model, (time.perf_counter() - t) * 1000
 

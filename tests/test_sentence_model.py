@@ -246,6 +246,28 @@ def test_score_shape_and_api(model):
     assert model.classify([]) == []
 
 
+def test_gate_clears_only_what_it_is_sure_of(model):
+    """The lexical gate skips the network for sentences it is sure are benign; every other
+    sentence gets exactly what the full model gives it."""
+    assert 0.8 <= model.gate <= 1.0
+    everything = [s for v in SENTENCES.values() for s in v]
+    gated = model.score(everything)
+    full = sm.SentenceModel(model.encoder, {"W": model.W, "W_lex": model.W_lex,
+                                            "lex_ids": model.lex_ids, "b": model.b,
+                                            "thresholds": model.thresholds,
+                                            "thresholds_recall": model.thresholds_recall})
+    assert full.gate > 1
+    ungated = full.score(everything)
+    g = np.tile(model.G_b, (len(everything), 1))
+    rows, cols, vals = sm.lexical_rows(everything, model.lex_ids)
+    np.add.at(g, rows, (model.G_lex[:, cols] * vals.astype(np.float32)).T)
+    cleared = sm.softmax(g)[:, 0] >= model.gate
+    assert cleared.any() and not cleared.all()
+    assert np.allclose(gated[~cleared], ungated[~cleared], atol=1e-5)
+    for label, _ in model.decide(gated[cleared], recall=True):
+        assert label == "benign"
+
+
 def test_corrupted_model_file_is_refused(tmp_path, monkeypatch, caplog):
     b = sm.BACKENDS[sm.DEFAULT_BACKEND]
     real = sm.model_file(b)
@@ -289,8 +311,10 @@ def test_committed_heads_are_what_training_produces():
     assert [str(x) for x in committed["labels"]] == list(sm.LABELS)
     assert str(committed["backend"]) == str(produced["backend"])
     assert np.array_equal(committed["lex_ids"], produced["lex_ids"])
-    for k in ("W", "W_lex", "b"):
+    for k in ("W", "W_lex", "b", "G_lex", "G_b"):
         assert np.allclose(committed[k], produced[k], atol=2e-3), k
+    assert str(committed["pooling"]) == str(produced["pooling"])
+    assert float(committed["gate"]) == float(produced["gate"])
     for k in ("thresholds", "thresholds_recall"):
         assert np.allclose(committed[k], produced[k], atol=2e-3), k
 

@@ -127,6 +127,9 @@ BACKENDS = {
 DEFAULT_BACKEND = "minilm-l6-int8"
 
 HEAD_ARRAYS = ("W", "W_lex", "lex_ids", "b", "thresholds", "thresholds_recall")
+#: the cheap gate (optional in heads.npz): a lexical-only head and the benign probability at
+#: which a sentence is called benign without running the network
+GATE_ARRAYS = ("G_lex", "G_b", "gate")
 
 _warned = False
 
@@ -159,10 +162,17 @@ def model_file(backend: Backend) -> Path | None:
     return None
 
 
-class Encoder:
-    """Tokenizer + ONNX network -> mean-pooled, L2-normalised sentence vectors."""
+POOLINGS = ("mean", "mean+max")
+DEFAULT_POOLING = "mean+max"
 
-    def __init__(self, backend: Backend, path: Path):
+
+class Encoder:
+    """Tokenizer + ONNX network -> sentence vectors: the mean of the token states over the
+    attention mask, L2-normalised (as the network was trained), and with pooling "mean+max"
+    beside it the element-wise max over the same tokens, also L2-normalised. The max keeps a
+    single strong word (an insult, a threat verb) that the mean of a long sentence dilutes."""
+
+    def __init__(self, backend: Backend, path: Path, pooling: str = DEFAULT_POOLING):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -177,7 +187,11 @@ class Encoder:
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        self.dim = 384
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}")
+        self.pooling = pooling
+        self.width = 384  # the network's token states
+        self.dim = self.width * (2 if pooling == "mean+max" else 1)
 
     def embed(self, sentences: list[str], batch: int = 16) -> np.ndarray:
         out = np.zeros((len(sentences), self.dim), dtype=np.float32)
@@ -201,12 +215,16 @@ class Encoder:
             (tokens,) = self.session.run([self.backend.output], feed)
             m = mask[:, :, None].astype(np.float32)
             pooled = (tokens * m).sum(1) / np.maximum(m.sum(1), 1e-9)
-            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-            out[idx] = pooled
+            parts = [pooled]
+            if self.pooling == "mean+max":
+                parts.append(np.where(m > 0, tokens, np.float32(-1e9)).max(axis=1))
+            for part in parts:
+                part /= np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)
+            out[idx] = np.hstack(parts)
         return out
 
 
-def load_encoder(backend: str = DEFAULT_BACKEND) -> Encoder | None:
+def load_encoder(backend: str = DEFAULT_BACKEND, pooling: str = DEFAULT_POOLING) -> Encoder | None:
     """The checked encoder, or None (with one WARNING logged) if it cannot be had."""
     b = BACKENDS[backend]
     path = model_file(b)
@@ -218,7 +236,7 @@ def load_encoder(backend: str = DEFAULT_BACKEND) -> Encoder | None:
         _warn_once(f"{path} has sha256 {digest}, expected {b.sha256}")
         return None
     try:
-        return Encoder(b, path)
+        return Encoder(b, path, pooling)
     except Exception as exc:  # onnxruntime/tokenizers missing or the file will not load
         _warn_once(f"{type(exc).__name__}: {exc}")
         return None
@@ -241,6 +259,11 @@ class SentenceModel:
         # flagged (cross-validated); "recall": each class's recall >= 0.9 (cross-validated)
         self.thresholds = heads["thresholds"].astype(np.float32)
         self.thresholds_recall = heads["thresholds_recall"].astype(np.float32)
+        # the gate: [classes, kept] and [classes] over the same lexical buckets; a sentence
+        # whose lexical-only benign probability reaches `gate` is not embedded (gate > 1: off)
+        self.G_lex = heads.get("G_lex")
+        self.G_b = heads.get("G_b")
+        self.gate = float(heads["gate"]) if self.G_lex is not None else 2.0
         self.labels = LABELS
 
     def threshold(self, label: str) -> float:
@@ -250,11 +273,28 @@ class SentenceModel:
         """Probabilities [n, len(LABELS)] (multinomial logistic regression on the embedding)."""
         if not sentences:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
-        return softmax(self.logits(self.encoder.embed(sentences), sentences))
-
-    def logits(self, emb: np.ndarray, sentences: list[str]) -> np.ndarray:
-        z = emb @ self.W.T + self.b
         rows, cols, vals = lexical_rows(sentences, self.lex_ids)
+        if self.gate > 1:
+            return softmax(self.logits(self.encoder.embed(sentences), (rows, cols, vals)))
+        # the gate: microseconds of numpy; the network runs only on what it does not clear
+        g = np.tile(self.G_b.astype(np.float32), (len(sentences), 1))
+        if len(rows):
+            np.add.at(g, rows, (self.G_lex[:, cols] * vals.astype(np.float32)).T)
+        probs = softmax(g)
+        todo = np.flatnonzero(probs[:, 0] < self.gate)
+        if len(todo):
+            keep = np.isin(rows, todo)
+            remap = np.full(len(sentences), -1)
+            remap[todo] = np.arange(len(todo))
+            lex = (remap[rows[keep]], cols[keep], vals[keep])
+            emb = self.encoder.embed([sentences[i] for i in todo])
+            probs[todo] = softmax(self.logits(emb, lex))
+        return probs
+
+    def logits(self, emb: np.ndarray, lex) -> np.ndarray:
+        """Logits from the embedding [n, dim] and the lexical (rows, cols, vals) triples."""
+        z = emb @ self.W.T + self.b
+        rows, cols, vals = lex
         if len(rows):
             np.add.at(z, rows, (self.W_lex[:, cols] * vals.astype(np.float32)).T)
         return z
@@ -303,15 +343,22 @@ def load(heads: Path | None = None) -> SentenceModel | None:
     try:
         with np.load(path, allow_pickle=False) as z:
             heads = {k: z[k] for k in HEAD_ARRAYS}
+            heads.update({k: z[k] for k in GATE_ARRAYS if k in z.files})
             labels = tuple(str(x) for x in z["labels"])
             backend = str(z["backend"])
+            pooling = str(z["pooling"]) if "pooling" in z.files else "mean"
     except (OSError, KeyError, ValueError) as exc:
         _warn_once(f"heads {path}: {exc}")
         return None
-    if labels != LABELS or backend not in BACKENDS:
-        _warn_once(f"heads {path} were trained for other labels or backend {backend!r}")
+    if labels != LABELS or backend not in BACKENDS or pooling not in POOLINGS:
+        _warn_once(f"heads {path} were trained for other labels, backend {backend!r} or "
+                   f"pooling {pooling!r}")
         return None
-    enc = load_encoder(backend)
+    enc = load_encoder(backend, pooling)
     if enc is None:
+        return None
+    if heads["W"].shape[1] != enc.dim:
+        _warn_once(f"heads {path} expect {heads['W'].shape[1]} features, the encoder gives "
+                   f"{enc.dim}")
         return None
     return SentenceModel(enc, heads)

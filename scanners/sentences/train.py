@@ -36,6 +36,11 @@ BENIGN_WEIGHT = 2.0  # benign rows count double: false alarms on clean mail cost
 TARGET_RECALL = 0.90
 MAX_BENIGN_FA = 0.01  # all harmful labels together, on out-of-fold benign rows
 MIN_THRESHOLD = 0.20
+# The cheap gate: a lexical-only head (same buckets) calls a sentence benign without the
+# network when its benign probability reaches the gate, the lowest of GATE_CANDIDATES at which
+# at most GATE_MAX_LOSS of the harmful training rows (out of fold) would be cleared that way.
+GATE_MAX_LOSS = 0.01
+GATE_CANDIDATES = tuple(round(0.80 + 0.01 * i, 2) for i in range(20))
 FOLDS = 5
 SEED = 12
 
@@ -208,6 +213,20 @@ def strict_thresholds(P: np.ndarray, y: np.ndarray) -> np.ndarray:
     return _expand(thr, _recall_point(P[y == 1, 1]))
 
 
+def gate_threshold(G: np.ndarray, y: np.ndarray) -> float:
+    """The lowest candidate gate that clears at most GATE_MAX_LOSS of the harmful rows."""
+    harmful = y >= 2
+    for t in GATE_CANDIDATES:
+        if (G[harmful, 0] >= t).mean() <= GATE_MAX_LOSS:
+            return t
+    return 2.0  # no gate
+
+
+def gated(P: np.ndarray, G: np.ndarray, gate: float) -> np.ndarray:
+    """What the model returns: the lexical gate's probabilities where it clears a sentence."""
+    return np.where((G[:, 0] >= gate)[:, None], G, P)
+
+
 def report(P: np.ndarray, y: np.ndarray, thr: np.ndarray) -> str:
     pred = np.array([LABELS.index(lab) for lab, _ in decide(P, thr)])
     lines = [f"{'label':22} {'n':>4} {'thr':>5} {'recall':>6} {'prec':>6}"]
@@ -236,10 +255,17 @@ def train(backend: str = DEFAULT_BACKEND, devset: Path = DEVSET, verbose: bool =
     texts = [r["text"] for r in rows]
     kept = kept_buckets(texts)
     X = design(enc.embed(texts), texts, kept)
+    L = X[:, enc.dim:]
     y = np.array([LABELS.index(r["label"]) for r in rows])
-    P = out_of_fold(X, y)
+    G = out_of_fold(L, y)
+    gate = gate_threshold(G, y)
+    P = gated(out_of_fold(X, y), G, gate)
     strict, loose = strict_thresholds(P, y), recall_thresholds(P, y)
     if verbose:
+        cleared = G[:, 0] >= gate
+        print(f"gate {gate}: clears {cleared[y == 0].mean():.1%} of benign, "
+              f"{cleared[y == 1].mean():.1%} of quoted_report and {cleared[y >= 2].mean():.1%} "
+              f"of harmful training rows (out of fold)", file=sys.stderr)
         print(f"{len(rows)} training sentences, {len(kept)} lexical buckets; out-of-fold "
               f"({FOLDS} folds), strict thresholds:", file=sys.stderr)
         print(report(P, y, strict), file=sys.stderr)
@@ -250,11 +276,14 @@ def train(backend: str = DEFAULT_BACKEND, devset: Path = DEVSET, verbose: bool =
             if r["label"] in ("benign", "quoted_report") and lab in HARMFUL:
                 print(f"  false alarm {lab} {p:.2f} ({r['label']}): {r['text']}", file=sys.stderr)
     W, b = fit(X, y)
+    GW, Gb = fit(L, y)
     dim = enc.dim
     return {"W": W[:, :dim].astype(np.float32), "W_lex": W[:, dim:].astype(np.float32),
+            "G_lex": GW.astype(np.float32), "G_b": Gb.astype(np.float32),
+            "gate": np.array(gate, dtype=np.float32),
             "lex_ids": kept, "b": b.astype(np.float32), "thresholds": strict,
             "thresholds_recall": loose, "labels": np.array(LABELS),
-            "backend": np.array(enc.backend.name)}
+            "backend": np.array(enc.backend.name), "pooling": np.array(enc.pooling)}
 
 
 def main(argv: list[str] | None = None) -> None:
