@@ -991,6 +991,52 @@ Accounts, Glow Aesthetics Clinic
 """)
 
 
+@sample("hold_defamation_about_she_to_supplier.eml", "hold", "defamation")
+def _(stem):
+    # the claim is about "she": the practitioner named in the sentence before
+    return message(
+        stem, sender=KIERAN, to=SUPPLIER,
+        subject="Re: new account in Headingley",
+        date="Wed, 26 Jun 2024 16:05:00 +0100",
+        body="""Hi,
+
+Before you open that account: the Headingley clinic is run by Dr Helen Marsh. Between us, she
+is a fraud and she has been buying fake Botox online.
+
+Kieran Doyle
+Director, Glow Aesthetics Clinic
+""")
+
+
+@sample("pass_takedown_request_to_review_site.eml", "pass")
+def _(stem):
+    # the defamatory words are the review's, quoted to have it removed: reported, not said
+    return message(
+        stem, sender=PRIYA, to="Reviews Moderation <moderation@reviewhub.example.com>",
+        subject="Request to remove a review",
+        date="Thu, 27 Jun 2024 09:40:00 +0100",
+        body="""Hello,
+
+We would like to report a review posted on our page on 24 June. It states that our nurse
+Bethany Hale "is a fraud who uses fake Botox". None of this is true and the reviewer has
+never been our client; please remove it under your guidelines on false statements.
+
+Priya Shah
+Practice Manager, Glow Aesthetics Clinic
+""")
+
+
+@sample("hold_shared_course_login.eml", "hold", "copyright_shared_login")
+def _(stem):
+    return message(
+        stem, sender=TOM, to="Kerry Vale <kerry.vale@example.net>",
+        subject="Course videos",
+        date="Fri, 28 Jun 2024 20:15:00 +0100",
+        body="""Hi Kerry, you can use my login for the masterclass video course - username
+twhitcombe, password Glow2024! - just don't tell them I shared it x
+""")
+
+
 @sample("hold_licensed_course_manual_forwarded.eml", "hold", "copyright_licence_restricted")
 def _(stem):
     manual = make_pdf("Advanced Toxin Techniques - Module 3", [[
