@@ -240,10 +240,11 @@ class AudienceSettings:
     # audience (gateway/audience.py); quoted findings never are
     rules: list[str] = field(default_factory=lambda: ["pom_promotion"])
     # language rules whose findings in the sender's own words are raised one level (low to
-    # medium, medium to high) when any envelope recipient is outside the clinic: obscenity
-    # and abuse sent out are held, mild swearing and sarcasm sent out are tagged
+    # medium, medium to high) when any envelope recipient is outside the clinic: obscenity,
+    # abuse and veiled threats sent out are held, mild swearing and sarcasm sent out tagged
     outside_rules: list[str] = field(default_factory=lambda: ["language_profanity",
-                                                              "language_abuse"])
+                                                              "language_abuse",
+                                                              "language_threat"])
     # more envelope recipients than this, outside the sender's own domain, is a wide audience
     max_recipients: int = 5
     # more Bcc recipients than this (envelope recipients not in To/Cc, outside the sender's

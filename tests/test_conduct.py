@@ -448,3 +448,25 @@ def test_a_takedown_request_to_a_review_site_reports_the_review_it_quotes():
     to_supplier = [f for f in LanguageScanner(use_classifier=False).scan(
         msg(said, recipients=("orders@supplier.example",))) if f.rule == "defamation"]
     assert any(f.severity is Severity.HIGH for f in to_supplier)
+
+
+def test_a_veiled_warning_about_the_recipients_words_holds_outside_and_advice_does_not():
+    from gateway.config import Settings
+    from gateway.decision.judge import OfflineEnvelope, judge
+    from gateway.pipeline import ScanResult
+
+    warning = "Mr Hollis, you'll want to think very carefully about who reads your reviews."
+    findings = list(LanguageScanner(use_classifier=False).scan(msg(warning)))
+    assert {f.severity for f in findings if f.rule == "language_threat"} == {Severity.MEDIUM}
+
+    def action(rcpt):
+        result = ScanResult(findings, sender="kieran@glowclinic.example")
+        return judge(result, OfflineEnvelope("kieran@glowclinic.example", [rcpt]),
+                     Settings()).action
+
+    assert str(action("m.hollis@gmail.example")) == "hold"
+    assert str(action("priya@glowclinic.example")) == "tag"
+    for advice in ("Please think very carefully about whether you want this treatment.",
+                   "Be careful what you put on your skin for 24 hours after the peel."):
+        assert not [f for f in LanguageScanner(use_classifier=False).scan(msg(advice))
+                    if f.rule == "language_threat"], advice
