@@ -53,7 +53,10 @@ MIN_PROB = 0.9
 MIN_WORDS_HIGH = 6  # a shorter sentence is too little to stop mail on
 _PERSON = re.compile(
     r"\b(?:you|your|yours|you're|youre|ya|u|ur|yer|yourself|chi|eich|ti|dy|dach|"
-    r"she|her|he|him|his|they|them|their)\b", re.IGNORECASE)
+    r"she|her|he|him|his|they|them|their|"
+    # someone named by what they are: "the new girl", "our receptionist"
+    r"girl|lad|guy|bloke|woman|newbie|new starter|trainee|junior|nurse|receptionist|"
+    r"therapist|colleague)\b", re.IGNORECASE)
 _NAMED = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Nurse)\.? [A-Z]|\b[A-Z][a-z]+ [A-Z][a-z]+\b|"
                     r"(?<=[a-z,] )[A-Z][a-z]{2,}\b")
 

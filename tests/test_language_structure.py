@@ -399,3 +399,12 @@ def test_selecting_candidates_by_a_protected_characteristic_is_discrimination():
                  "Applicants for the job must be over 18 and hold a valid driving licence.",
                  "For the role we prefer candidates with two years of aesthetic experience."):
         assert "language_discrimination" not in found(fine), fine
+
+
+def test_someone_named_by_what_they_are_is_a_person_for_model_bullying(monkeypatch):
+    (f,) = model_says(monkeypatch, "Funny how the new girl never quite gets asked along to "
+                      "drinks, isn't it.", "bullying", 0.99)
+    assert f.severity is Severity.HIGH
+    (f,) = model_says(monkeypatch, "Funny how the printer never quite works first thing "
+                      "in the morning, isn't it.", "bullying", 0.99)
+    assert f.severity is Severity.MEDIUM  # nobody is meant
