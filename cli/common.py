@@ -58,6 +58,15 @@ def store_or_exit(settings: Settings):
         fail(str(e))
 
 
+def register_store(config, create, write: bool = False):
+    """The database for a register command (`create`: the register module's create); a
+    command that changes the register must run as the relay's service user."""
+    settings = settings_or_exit(config)
+    if write:
+        owner_or_exit(settings)
+    return create(store_or_exit(settings))
+
+
 def fail(message: str, code: int = 1):
     typer.echo(f"mailscreen: {message}", err=True)
     raise typer.Exit(code)

@@ -11,17 +11,14 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit, store_or_exit
+from cli.common import ConfigOption, fail, register_store
 from gateway.registers import patients as register
 
 app = typer.Typer(no_args_is_help=True, help="The patient register (salted hashes only).")
 
 
 def _store(config, write: bool = False):
-    settings = settings_or_exit(config)
-    if write:
-        owner_or_exit(settings)
-    return register.create(store_or_exit(settings))
+    return register_store(config, register.create, write)
 
 
 @app.command("import")

@@ -13,17 +13,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit, store_or_exit
+from cli.common import ConfigOption, fail, register_store
 from gateway.registers import staff as register
 
 app = typer.Typer(no_args_is_help=True, help="The staff register (not patients).")
 
 
 def _store(config, write: bool = False):
-    settings = settings_or_exit(config)
-    if write:
-        owner_or_exit(settings)
-    return register.create(store_or_exit(settings))
+    return register_store(config, register.create, write)
 
 
 @app.command("import")

@@ -15,17 +15,14 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit, store_or_exit
+from cli.common import ConfigOption, fail, register_store
 from gateway.registers import works
 
 app = typer.Typer(no_args_is_help=True, help="The protected works register (copyright).")
 
 
 def _store(config, write: bool = False):
-    settings = settings_or_exit(config)
-    if write:
-        owner_or_exit(settings)
-    return works.create(store_or_exit(settings))
+    return register_store(config, works.create, write)
 
 
 @app.command()
