@@ -8,9 +8,10 @@ plain-text paragraphs (sample_mail/clean_*.eml), so they are ordinary clinic mai
 `gateway.pipeline.screen` (the text views and every scanner, as a scan worker runs them),
 CPU time of this process, the median of --runs runs after one warm-up.
 
-Rows: the scanners without the model (the word lists only), with the model and its lexical
-gate (as shipped), and with the model but the gate switched off (every selected sentence
-embedded). The last column is the ratio to the first row in the same run, steadier than the
+Rows: the scanners without the model (the word lists only); with the model as shipped (the
+lexical gate, and the network reading at most `model_findings.network_tokens` word pieces a
+message, most suspicious sentences first); without the token budget (every sentence the gate
+lets through is embedded); and with neither (every selected sentence embedded). The last column is the ratio to the first row in the same run, steadier than the
 milliseconds on a shared machine.
 """
 from __future__ import annotations
@@ -71,12 +72,18 @@ def main() -> None:
     model = model_findings.model()
     if model is None:
         raise SystemExit("the sentence model did not load")
-    gate = model.gate
+    gate, budget = model.gate, model_findings.NETWORK_TOKENS
+
+    def configure(gate_on: bool, budget_on: bool):
+        model.gate = gate if gate_on else 2.0
+        model_findings.NETWORK_TOKENS = budget if budget_on else 10**9
+
     sizes = {kb: message(kb) for kb in (3, 20)}
     rows = []
     for name, setup in (("word lists only (no model)", lambda: None),
-                        ("model, lexical gate (shipped)", lambda: setattr(model, "gate", gate)),
-                        ("model, gate off", lambda: setattr(model, "gate", 2.0))):
+                        ("model, gate and token budget (shipped)", lambda: configure(True, True)),
+                        ("model, gate, no token budget", lambda: configure(True, False)),
+                        ("model, no gate, no budget", lambda: configure(False, False))):
         setup()
         off = name.startswith("word lists")
         if off:
@@ -87,12 +94,12 @@ def main() -> None:
         finally:
             if off:
                 model_findings.model = real
-    model.gate = gate
+    configure(True, True)
     from scanners.text import build
     labelled = model_findings._label  # the sentences a message sends to the model
     calls = []
     score = model.score
-    model.score = lambda s: calls.append(len(s)) or score(s)
+    model.score = lambda s, **kw: calls.append(len(s)) or score(s, **kw)
     for raw in sizes.values():
         labelled(build(parse(raw)))
     model.score = score

@@ -30,7 +30,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from scanners import lexicon, redact
-from scanners.lexicon import FlatView, key
+from scanners.lexicon import key
 
 FILE = "conduct.txt"
 _SARCASM = re.compile(r"\?[ \t]+((?:Marvellous|Brilliant|Fantastic|Wonderful|Great|Perfect|Lovely|"
@@ -44,7 +44,7 @@ def _words(kind: str) -> frozenset[str]:
 
 
 def _has(text: str, kind: str) -> bool:
-    return any(True for _ in lexicon.matcher(FILE, kind).find(FlatView(text)))
+    return any(True for _ in lexicon.matcher(FILE, kind).find(lexicon.flat(text)))
 
 
 def consequence(sentence: str) -> bool:
@@ -56,7 +56,7 @@ def consequence(sentence: str) -> bool:
 def hedged(text: str) -> bool:
     """Whether `text` marks what it says as rumour ("I've heard", "apparently", "not
     confirmed"; the hedges of defamation.txt)."""
-    return any(True for _ in lexicon.matcher("defamation.txt", "hedge").find(FlatView(text)))
+    return any(True for _ in lexicon.matcher("defamation.txt", "hedge").find(lexicon.flat(text)))
 
 
 def context(own_text: str) -> tuple[bool, bool]:
@@ -73,10 +73,10 @@ def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int
         window = text[start:window_end]
         if start < done or not _has(window, "demand"):
             continue
-        conditions = [h.start for h in lexicon.matcher(FILE, "condition").find(FlatView(window))]
+        conditions = [h.start for h in lexicon.matcher(FILE, "condition").find(lexicon.flat(window))]
         if not conditions:
             continue
-        levers = [h.start for h in lexicon.matcher(FILE, "lever").find(FlatView(window))]
+        levers = [h.start for h in lexicon.matcher(FILE, "lever").find(lexicon.flat(window))]
         if _has(window, "secret") or any(c < lever for c in conditions for lever in levers):
             done = window_end
             yield start, window_end, "demand backed by a threat of disclosure: " + \
@@ -91,7 +91,7 @@ _BETTER = re.compile(
 
 def belittling(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) of each put-down of someone's competence."""
-    spans = [(h.start, h.end) for h in lexicon.matcher(FILE, "belittle").find(FlatView(text))]
+    spans = [(h.start, h.end) for h in lexicon.matcher(FILE, "belittle").find(lexicon.flat(text))]
     spans += [(m.start(), m.end()) for m in _BETTER.finditer(text)]
     last_end = -1
     for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
@@ -114,7 +114,7 @@ def discrimination(sentence: str, hiring: bool, serving: bool) -> tuple[int, int
         return None
     kinds = ("trait", "trait_work") if hiring else ("trait",)
     refused = _has(sentence, "refuse")
-    for hit in lexicon.matcher(FILE, *kinds).find(FlatView(sentence)):
+    for hit in lexicon.matcher(FILE, *kinds).find(lexicon.flat(sentence)):
         before = key(sentence[max(0, hit.start - 80):hit.start]).split()[-8:]
         after = key(sentence[hit.end:hit.end + 40]).split()[:2]
         excluded = any(" ".join(before[i:j]) in _words("exclude")

@@ -129,6 +129,12 @@ class _Runs:
         return pos + (self.removed[i - 1] if i else 0)
 
 
+@lru_cache(maxsize=512)
+def flat(text: str) -> FlatView:
+    """FlatView(text), shared: the rules ask about the same sentence many times."""
+    return FlatView(text)
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     start: int  # offsets into the original text

@@ -53,3 +53,33 @@ def test_without_the_model_the_word_lists_still_run_and_say_so(monkeypatch):
     rules = {f.rule for f in found}
     assert "model_unavailable" in rules and "language_abuse" in rules
     assert next(f for f in found if f.rule == "model_unavailable").severity is Severity.LOW
+
+
+def test_a_threat_after_pages_of_ordinary_mail_is_still_read_within_the_token_budget():
+    """The network reads only a budget of word pieces a message, the sentences the lexical
+    head finds least benign first: a threat after 3 KB of routine clinic news still gets
+    read, while most of the routine sentences never reach the network."""
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+            "the bank holiday", "half term", "the first of the month")
+    routine = "".join(
+        f"The car park behind clinic {i} is being resurfaced on {day}, so please use the "
+        f"council car park on Mill Street. Our autumn opening hours at site {i} start on "
+        f"{day}, with late appointments until eight. Thank you to the {i} people who filled in "
+        f"the patient survey about {day}, the results are on the noticeboard. "
+        for i, day in enumerate(days, 2))
+    body = routine + "\n\nDelete the review by Friday or I'll make sure your husband " \
+        "sees every one of those photos."
+    assert len(body) > 3000
+    read = []
+    m = model_findings.model()
+    real = m.encoder.embed
+    m.encoder.embed = lambda sentences, batch=16: read.extend(sentences) or real(sentences, batch)
+    try:
+        found = [f for f in findings(mail(body)) if f.category == "language"]
+    finally:
+        m.encoder.embed = real
+    assert any(f.rule == "language_threat" for f in found), found
+    assert any("husband" in s for s in read)
+    budget = model_findings.network_tokens(len(body))
+    assert sum(m.encoder.token_counts(read)) <= budget < 60
+    assert len(read) < 10  # of 31 sentences

@@ -373,3 +373,56 @@ def test_select_caps_and_dedupes():
     text += "\nLine number 1 says something quite ordinary."
     got = select(text, cap=10)
     assert len(got) == 10 and len(set(got)) == 10
+
+
+class _CountingEncoder:
+    """The real encoder, counting the word pieces it is asked to read."""
+
+    def __init__(self, encoder):
+        self.encoder, self.read = encoder, []
+
+    def token_counts(self, sentences):
+        return self.encoder.token_counts(sentences)
+
+    def embed(self, sentences, batch=16):
+        self.read.extend(sentences)
+        return self.encoder.embed(sentences, batch)
+
+
+def test_token_budget_reads_the_most_suspicious_sentences_first(model):
+    """With a budget of word pieces the network reads the sentences the lexical head finds
+    least benign, as many as fit; the others keep the lexical head's probabilities, and a
+    sentence read gets exactly what the unbudgeted model gives it."""
+    ordinary = ["Thanks for popping in on Tuesday, it was lovely to catch up.",
+                "The invoice for the March order is attached for your records.",
+                "We have moved the team meeting to half past nine on Thursday.",
+                "Parking is free after six in the council car park behind us."]
+    threat = "Carry on posting about me and you'll find your shop door kicked in one morning."
+    sentences = ordinary[:2] + [threat] + ordinary[2:]
+    counting = _CountingEncoder(model.encoder)
+    budgeted = sm.SentenceModel(counting, _heads(model))
+    budgeted.gate = 1.5  # no sentence cleared: the budget alone decides what is read
+    size = counting.token_counts([threat])[0]
+    probs = budgeted.score(sentences, tokens=size + 2)
+    assert counting.read == [threat]
+    full = budgeted.score(sentences)
+    assert np.allclose(probs[2], full[2], atol=1e-5)
+    lexical = sm.softmax(_gate_logits(model, sentences))
+    assert np.allclose(np.delete(probs, 2, axis=0), np.delete(lexical, 2, axis=0), atol=1e-5)
+    assert budgeted.decide(probs[2:3])[0][0] == "threat"
+    counting.read.clear()
+    budgeted.score(sentences, tokens=4 * size)
+    assert sum(counting.token_counts(counting.read)) <= 4 * size and threat in counting.read
+
+
+def _heads(model):
+    return {"W": model.W, "W_lex": model.W_lex, "lex_ids": model.lex_ids, "b": model.b,
+            "thresholds": model.thresholds, "thresholds_recall": model.thresholds_recall,
+            "G_lex": model.G_lex, "G_b": model.G_b, "gate": np.float32(model.gate)}
+
+
+def _gate_logits(model, sentences):
+    g = np.tile(model.G_b.astype(np.float32), (len(sentences), 1))
+    rows, cols, vals = sm.lexical_rows(sentences, model.lex_ids)
+    np.add.at(g, rows, (model.G_lex[:, cols] * vals.astype(np.float32)).T)
+    return g

@@ -32,6 +32,8 @@ import os
 import re
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -75,32 +77,52 @@ LEX_BUCKETS = 1 << 18
 _WORD = re.compile(r"[a-z0-9\u00e0-\u017e\u00a3%*@!$#']+")
 
 
+def _bucket(gram: str) -> int:
+    return zlib.crc32(gram.encode("utf-8")) % LEX_BUCKETS
+
+
+@lru_cache(maxsize=65536)
+def _word_buckets(word: str) -> frozenset[int]:
+    """The word itself and its character 3-5-grams (words recur: cached)."""
+    p = f"<{word}>"
+    grams = {"w:" + word}
+    for n in (3, 4, 5):
+        grams.update("c:" + p[i:i + n] for i in range(len(p) - n + 1))
+    return frozenset(map(_bucket, grams))
+
+
 def lexical_buckets(text: str) -> list[int]:
     words = _WORD.findall(text.lower())
-    grams = {"w:" + w for w in words}
-    grams.update("b:" + a + " " + b for a, b in zip(words, words[1:]))
+    out = {_bucket("b:" + a + " " + b) for a, b in zip(words, words[1:])}
     for w in words:
-        p = f"<{w}>"
-        for n in (3, 4, 5):
-            grams.update("c:" + p[i:i + n] for i in range(len(p) - n + 1))
-    return sorted({zlib.crc32(g.encode("utf-8")) % LEX_BUCKETS for g in grams})
+        out |= _word_buckets(w)
+    return list(out)
 
 
 def lexical_rows(texts: list[str], kept: np.ndarray):
     """(row, column, value) triples of the lexical features restricted to the `kept` buckets
     (sorted); value is 1/sqrt(number of distinct buckets in the sentence)."""
-    rows, cols, vals = [], [], []
-    for i, t in enumerate(texts):
-        b = np.asarray(lexical_buckets(t), dtype=np.int64)
-        if not len(b):
-            continue
-        pos = np.searchsorted(kept, b)
-        pos = np.minimum(pos, len(kept) - 1)
-        hit = kept[pos] == b
-        cols.extend(pos[hit].tolist())
-        rows.extend([i] * int(hit.sum()))
-        vals.extend([1.0 / np.sqrt(len(b))] * int(hit.sum()))
-    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals)
+    per = [lexical_buckets(t) for t in texts]
+    sizes = np.array([len(b) for b in per], dtype=np.int64)
+    buckets = np.array(list(chain.from_iterable(per)), dtype=np.int64)
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
+    vals = np.repeat(1.0 / np.sqrt(np.maximum(sizes, 1)), sizes)
+    if not len(kept):
+        return rows[:0], rows[:0], vals[:0]
+    pos = np.minimum(np.searchsorted(kept, buckets), len(kept) - 1)
+    hit = kept[pos] == buckets
+    return rows[hit], pos[hit], vals[hit]
+
+
+def add_rows(z: np.ndarray, weights: np.ndarray, lex) -> np.ndarray:
+    """z[r] += the sum over a sentence r's lexical (rows, cols, vals) of weights[:, c] * v
+    (rows ascending, as lexical_rows gives them)."""
+    rows, cols, vals = lex
+    if len(rows):
+        contrib = (weights[:, cols] * vals.astype(np.float32)).T
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        z[rows[starts]] += np.add.reduceat(contrib, starts, axis=0)
+    return z
 
 
 @dataclass(frozen=True)
@@ -193,6 +215,10 @@ class Encoder:
         self.width = 384  # the network's token states
         self.dim = self.width * (2 if pooling == "mean+max" else 1)
 
+    def token_counts(self, sentences: list[str]) -> list[int]:
+        """Word pieces per sentence as the network reads them (truncated at MAX_TOKENS)."""
+        return [len(e.ids) for e in self.tokenizer.encode_batch(list(sentences))]
+
     def embed(self, sentences: list[str], batch: int = 16) -> np.ndarray:
         out = np.zeros((len(sentences), self.dim), dtype=np.float32)
         if not sentences:
@@ -269,19 +295,32 @@ class SentenceModel:
     def threshold(self, label: str) -> float:
         return float(self.thresholds[LABELS.index(label)])
 
-    def score(self, sentences: list[str]) -> np.ndarray:
-        """Probabilities [n, len(LABELS)] (multinomial logistic regression on the embedding)."""
+    def score(self, sentences: list[str], tokens: int | None = None) -> np.ndarray:
+        """Probabilities [n, len(LABELS)] (multinomial logistic regression on the embedding).
+
+        `tokens` caps what the network reads (its cost is about proportional to the word
+        pieces): the sentences the gate does not clear are taken most suspicious first (lowest
+        lexical benign probability), each if its word pieces still fit in what is left of
+        `tokens`; the rest keep the gate's lexical probabilities."""
         if not sentences:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
         rows, cols, vals = lexical_rows(sentences, self.lex_ids)
-        if self.gate > 1:
+        if self.gate > 1 and tokens is None:
             return softmax(self.logits(self.encoder.embed(sentences), (rows, cols, vals)))
         # the gate: microseconds of numpy; the network runs only on what it does not clear
-        g = np.tile(self.G_b.astype(np.float32), (len(sentences), 1))
-        if len(rows):
-            np.add.at(g, rows, (self.G_lex[:, cols] * vals.astype(np.float32)).T)
+        g = add_rows(np.tile(self.G_b.astype(np.float32), (len(sentences), 1)), self.G_lex,
+                     (rows, cols, vals))
         probs = softmax(g)
         todo = np.flatnonzero(probs[:, 0] < self.gate)
+        if tokens is not None and len(todo):
+            todo = todo[np.argsort(probs[todo, 0], kind="stable")]
+            sizes = self.encoder.token_counts([sentences[i] for i in todo])
+            chosen = []
+            for i, n in zip(todo, sizes):
+                if n <= tokens:
+                    chosen.append(i)
+                    tokens -= n
+            todo = np.sort(np.array(chosen, dtype=np.int64))
         if len(todo):
             keep = np.isin(rows, todo)
             remap = np.full(len(sentences), -1)
@@ -293,11 +332,7 @@ class SentenceModel:
 
     def logits(self, emb: np.ndarray, lex) -> np.ndarray:
         """Logits from the embedding [n, dim] and the lexical (rows, cols, vals) triples."""
-        z = emb @ self.W.T + self.b
-        rows, cols, vals = lex
-        if len(rows):
-            np.add.at(z, rows, (self.W_lex[:, cols] * vals.astype(np.float32)).T)
-        return z
+        return add_rows(emb @ self.W.T + self.b, self.W_lex, lex)
 
     def decide(self, probs: np.ndarray, recall: bool = False) -> list[tuple[str, float]]:
         """The label of each row of `score()` output, with its probability."""

@@ -98,7 +98,7 @@ def worth_scoring(sentence: str) -> bool:
     if not (MIN_CHARS <= len(s) <= MAX_CHARS + 40):
         return False
     bare = _URL.sub(" ", s)
-    letters = sum(ch.isalpha() for ch in bare)
+    letters = sum(map(str.isalpha, bare))
     if letters < 8 or letters < 0.5 * len(bare.replace(" ", "")):
         return False  # numbers, codes, tables, URLs
     if len(re.findall(r"[^\W\d_]{2,}", bare)) < MIN_WORDS:
