@@ -26,12 +26,31 @@ from functools import lru_cache
 from scanners import lexicon
 from scanners.lexicon import FlatView
 
-# pairs of quotation marks; a straight single quote only as a quotation (not "don't")
-_QUOTATION = re.compile(
-    r"\"[^\"\n]{2,300}\"|“[^”\n]{2,300}”|«[^»\n]{2,300}»|„[^“”\n]{2,300}[“”]|"
-    r"(?<![\w])[‘'][^‘’'\n]{2,300}[’'](?![\w])")
+# pairs of quotation marks; a straight single quote only as a quotation (not "don't"). Plain
+# text mail is wrapped at about 72 characters, so a quotation may run over line breaks within
+# its paragraph (never over a blank line), up to WRAPPED characters and WRAPPED_LINES breaks.
+WRAPPED = 600
+WRAPPED_LINES = 8
+
+
+def _pair(opening: str, closing: str, inner_stop: str) -> str:
+    """A quotation between `opening` and `closing`: no `inner_stop` mark and no blank line in
+    between, 2 to WRAPPED characters."""
+    return rf"{opening}(?:[^{inner_stop}\n]|\n(?![ \t]*\n)){{2,{WRAPPED}}}{closing}"
+
+
+_QUOTATION = re.compile("|".join((
+    _pair('"', '"', '"'), _pair("“", "”", "”"), _pair("«", "»", "»"),
+    _pair("„", "[“”]", "“”"), r"(?<![\w])" + _pair("[‘']", r"[’'](?![\w])", "‘’'"))))
+_MARKS = re.compile(r"[\"“«„‘']")
+# a quotation over a line break must look like one at both ends: the opening mark not inside
+# a word and followed by a letter, the closing mark after one and not followed by a word
+# ("your \"aftercare ... and \"they" is two stray marks, not a quotation)
+_WRAPPED_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“«„‘'](?=[^\s\"“”«»„‘’'])")
+_WRAPPED_CLOSE = re.compile(r"(?<=[^\s\"“«„‘])[\"”»“’'](?![\w])")
 _NOT_LIST_ITEM = re.compile(r"^[ \t]*(?:[-•*·–][ \t]*)?(?:[✗✘❌×]|don'?t\s*:|do not\s*:|never\s*:|avoid\s*:)[^\n]*",
                             re.IGNORECASE | re.MULTILINE)
+_LEAD_IN = re.compile(r":[ \t\r]*\n")
 _SENTENCE = re.compile(r"[.!?](?=\s)|\n\s*\n")
 _BULLET = re.compile(r"[ \t]*(?:[-•*·–✗✘❌×]|\d{1,2}[.)])[ \t]+\S")
 
@@ -45,32 +64,68 @@ def _words(kind: str) -> frozenset[str]:
     return lexicon.words("quoting.txt", kind)
 
 
+def quotations(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each pair of quotation marks and the words between them, left to
+    right; a pair over a line break only when both marks look like quotation marks."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        mark = _MARKS.search(text, pos)
+        if not mark:
+            return out
+        m = _QUOTATION.match(text, mark.start())
+        if m and "\n" in m.group():
+            body = m.group()
+            if body.count("\n") > WRAPPED_LINES or \
+                    not _WRAPPED_OPEN.match(text, m.start()) or \
+                    not _WRAPPED_CLOSE.match(text, m.end() - 1):
+                m = None
+        if m:
+            out.append((m.start(), m.end()))
+            pos = m.end()
+        else:
+            pos = mark.start() + 1
+
+
 def cited_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the quotations in `text` that are cited, not said: inside quotation
     marks with a frame word in the same sentence (or on the line that introduces them),
     and the items of a do-not list."""
+    text = text.replace("\r", " ")  # CRLF bodies: same offsets, blank lines stay blank
     spans = [(m.start(), m.end()) for m in _NOT_LIST_ITEM.finditer(text)]
     spans += _cited_lists(text)
     if not any(c in text for c in "\"“«„‘'"):
         return sorted(spans)
-    for m in _QUOTATION.finditer(text):
-        start = max(text.rfind("\n\n", 0, m.start()), 0)
-        for s in _SENTENCE.finditer(text, start, m.start()):
+    for q_start, q_end in quotations(text):
+        start = max(text.rfind("\n\n", 0, q_start), 0)
+        for s in _SENTENCE.finditer(text, start, q_start):
             start = s.end()
-        end_match = _SENTENCE.search(text, m.end())
+        end_match = _SENTENCE.search(text, q_end)
         end = end_match.start() if end_match else len(text)
-        around = text[start:m.start()] + " " + text[m.end():end]
-        introduced = text[max(0, text.rfind("\n", 0, start - 1)):start].rstrip().endswith(":")
-        if introduced or _has_frame(around):
-            spans.append((m.start(), m.end()))
+        around = text[start:q_start] + " " + text[q_end:end]
+        if _introduced(text, start) or _has_frame(around):
+            spans.append((q_start, q_end))
     return sorted(spans)
+
+
+def _introduced(text: str, start: int) -> bool:
+    """Whether the sentence at `start` follows a line ending in a colon: on the line before
+    it, or in the paragraph before it with a frame word ("The post reads:")."""
+    line = text[max(0, text.rfind("\n", 0, start - 1)):start]
+    if line.rstrip().endswith(":"):
+        return True
+    before = text[max(0, start - 300):start].rstrip()
+    if not before.endswith(":") or not line.strip() == "":
+        return False
+    lead = before[before.rfind("\n") + 1:]
+    return _has_frame(lead)
 
 
 def _cited_lists(text: str) -> list[tuple[int, int]]:
     """The items of a bulleted list introduced by a line that ends in a colon and cites
     ("none of the following, ever:", "examples of banned claims:")."""
     spans: list[tuple[int, int]] = []
-    if ":\n" not in text and ":\r\n" not in text:
+    if not _LEAD_IN.search(text):
         return spans
     pos = 0
     lines = text.split("\n")
