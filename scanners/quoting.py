@@ -10,8 +10,9 @@ scanners/data/quoting.txt:
                                of a list marked as what not to do (✗, ❌, "Don't:")
   a message that reports       the sender's own words say it reports or answers such
                                words ("I am writing to report", "as evidence", "your
-                               complaint"), or a recipient's address names such a reader
-                               (solicitor, police, NMC, HR)
+                               complaint", "I am reporting"), or a recipient's address
+                               names such a reader (solicitor, police, NMC, HR), also run
+                               into other words (westyorkshirepolice, cityhrservices)
 
 Scanners report a finding in cited words as quoted (one severity lower, `where` ending
 in `#quoted`, evidence saying so), and as low in a message that reports. Words outside the
@@ -160,13 +161,46 @@ def reporting(own_text: str, recipients: list[tuple[str, str]]) -> str:
     `recipients` are (display name, address) pairs of the To and Cc headers."""
     roles = _words("role")
     for name, address in recipients:
-        local, _, domain = address.lower().partition("@")
-        tokens = set(re.split(r"[.\-_+]", local)) | set(re.split(r"[.\-_]", domain)) | \
-            set(re.findall(r"[a-z]+", name.lower()))
-        found = tokens & roles
+        found = address_words(address, roles) | (set(re.findall(r"[a-z]+", name.lower())) & roles)
         if found:
             return f"to a recipient at {sorted(found)[0]}"
     for hit in _frames().find(FlatView(own_text)):
         if hit.label == "purpose":
             return f"says {hit.entry!r}"
     return ""
+
+
+SUBSTRING = 5  # a role word this long is found anywhere inside a domain label
+
+
+def address_words(address: str, words: frozenset[str]) -> set[str]:
+    """The words of `words` that an address names: a whole part of it (hr@, .police.),
+    or inside a label that runs words together: a word of SUBSTRING letters or more anywhere
+    (westyorkshirepolice, a "policeman" too), a shorter one only when the whole label splits
+    into it and other such words or the `affix` words of quoting.txt (cityhrservices:
+    city + hr + services; never "hr" in shrewsburyclinic)."""
+    local, _, domain = address.lower().partition("@")
+    labels = set(re.split(r"[.\-_+]", local)) | set(re.split(r"[.\-_]", domain))
+    labels.discard("")
+    found = labels & words
+    long_words = [w for w in words if len(w) >= SUBSTRING and w.isalpha()]
+    parts = words | _words("affix")
+    for label in labels - found:
+        found.update(w for w in long_words if w in label)
+        found.update(w for w in _split(label, parts) if w in words)
+    return found
+
+
+def _split(label: str, parts: frozenset[str]) -> list[str]:
+    """`label` as a run of `parts` ("cityhrservices": city, hr, services), [] if it is not
+    one; the fewest parts."""
+    if len(label) > 40 or not label.isalpha():
+        return []
+    best: list[list[str] | None] = [[]] + [None] * len(label)
+    for end in range(1, len(label) + 1):
+        for start in range(max(0, end - 20), end):
+            head = best[start]
+            if head is not None and label[start:end] in parts and \
+                    (best[end] is None or len(head) + 1 < len(best[end])):
+                best[end] = head + [label[start:end]]
+    return best[len(label)] or []

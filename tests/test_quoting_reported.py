@@ -64,3 +64,54 @@ def test_wrapped_abuse_with_stray_quotation_marks_is_still_held():
     body = ('Gemma, you said "sorry.\n\nYou are a thick useless cow and I will make sure you '
             'never work again."')
     assert worst(mail(body, to="gemma@example.org"), "language") is Severity.HIGH
+
+
+# -- 2. a recipient whose domain runs the role word into others ---------------------------
+
+def test_role_words_are_found_inside_compound_domain_labels_but_not_inside_other_words():
+    roles = frozenset({"police", "hr", "solicitors", "asa", "gmc", "law"})
+    assert quoting.address_words("desk@northwalespolice.example", roles) == {"police"}
+    assert quoting.address_words("p.ng@cityhrservices.example", roles) == {"hr"}
+    assert quoting.address_words("hrteam@meadowskin.example", roles) == {"hr"}
+    assert quoting.address_words("x@gmcuk.example", roles) == {"gmc"}
+    assert quoting.address_words("x@harbourpolicemen.example", roles) == {"police"}
+    for unrelated in ("info@shrewsburyclinic.example", "jo@lawrenceskin.example",
+                      "bookings@thriveaesthetics.example", "sam@chrisharrislaser.example",
+                      "a@lacasabeauty.example"):
+        assert quoting.address_words(unrelated, roles) == set(), unrelated
+
+
+REPORT = ("Dear Sir or Madam,\n\n"
+          "Our receptionist has had these texts from a former client. The first said \"you\n"
+          "stupid cow, I will find you after work and make you pay\" and the second was much\n"
+          "the same.\n\nKind regards,\nRos Day")
+
+
+def test_a_report_to_a_police_force_or_hr_firm_with_a_compound_domain_is_low():
+    for to in ("Enquiries <enquiries@northwalespolice.example>",
+               "Priya Ng <p.ng@cityhrservices.example>"):
+        assert worst(mail(REPORT, to=to), "language") in (None, Severity.LOW), to
+
+
+def test_the_same_report_to_a_look_alike_domain_is_cited_but_not_a_report():
+    """To a clinic whose name hides "hr" (Shrewsbury), the quoted threat is still cited (one
+    lower) but the message is not taken as a report (which would make it low)."""
+    found = [f for f in screen(parse(mail(REPORT, to="info@shrewsburyclinic.example")), build({}))
+             if f.category == "language"]
+    assert found and all("message reports it" not in f.evidence for f in found)
+    assert max(f.severity for f in found) is Severity.MEDIUM
+
+
+def test_an_allegation_to_a_police_force_is_a_report_and_to_a_clinic_is_held():
+    body = ("I want to let you know that Dr Colin Marsh is a fraud who injects fake Botox at "
+            "his flat.\n\nRos Day")
+    assert worst(mail(body, to="desk@northwalespolice.example"), "language") is Severity.LOW
+    assert worst(mail(body, to="info@shrewsburyclinic.example"), "language") is Severity.HIGH
+
+
+def test_first_person_reporting_wording_makes_the_message_a_report():
+    body = ("I am reporting messages our nurse received last week. One said \"I know where\n"
+            "you park, I will smash your car and you with it\".\n\nRos Day")
+    assert worst(mail(body), "language") is Severity.LOW
+    said = "I know where you park, I will smash your car and you with it.\n\nRos"
+    assert worst(mail(said), "language") is Severity.HIGH
