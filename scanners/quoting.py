@@ -58,7 +58,7 @@ _BULLET = re.compile(r"[ \t]*(?:[-•*·–✗✘❌×]|\d{1,2}[.)])[ \t]+\S")
 
 @lru_cache(maxsize=1)
 def _frames():
-    return lexicon.matcher("quoting.txt")
+    return lexicon.matcher("quoting.txt", "frame", "purpose", "lead")
 
 
 def _words(kind: str) -> frozenset[str]:
@@ -95,6 +95,7 @@ def cited_spans(text: str) -> list[tuple[int, int]]:
     text = text.replace("\r", " ")  # CRLF bodies: same offsets, blank lines stay blank
     spans = [(m.start(), m.end()) for m in _NOT_LIST_ITEM.finditer(text)]
     spans += _cited_lists(text)
+    spans += _cited_blocks(text)
     if not any(c in text for c in "\"“«„‘'"):
         return sorted(spans)
     for q_start, q_end in quotations(text):
@@ -120,6 +121,46 @@ def _introduced(text: str, start: int) -> bool:
         return False
     lead = before[before.rfind("\n") + 1:]
     return _has_frame(lead)
+
+
+BLOCK_LINES = 40
+
+
+def _cited_blocks(text: str) -> list[tuple[int, int]]:
+    """An indented block (lines starting with spaces or a tab) after a line that ends in a
+    colon and says it cites ("The post reads:", "Their advert says:", a `lead` of
+    quoting.txt), perhaps after a blank line: the text set off as someone else's."""
+    spans: list[tuple[int, int]] = []
+    if not _LEAD_IN.search(text):
+        return spans
+    lines = text.split("\n")
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    for i, line in enumerate(lines):
+        if not line.rstrip().endswith(":") or line[:1] in " \t" or not _is_lead(line):
+            continue
+        start = end = None
+        for j in range(i + 1, min(len(lines), i + 2 + BLOCK_LINES)):
+            if not lines[j].strip():
+                if start is None and j == i + 1:
+                    continue  # one blank line after the lead-in
+                nxt = lines[j + 1] if j + 1 < len(lines) else ""
+                if start is not None and nxt[:1] in (" ", "\t") and nxt.strip():
+                    continue  # a blank line between indented paragraphs
+                break
+            if lines[j][:1] not in (" ", "\t"):
+                break
+            start = offsets[j] if start is None else start
+            end = offsets[j] + len(lines[j])
+        if start is not None:
+            spans.append((start, end))
+    return spans
+
+
+def _is_lead(line: str) -> bool:
+    return any(h.label == "lead" for h in _frames().find(FlatView(line)))
 
 
 def _cited_lists(text: str) -> list[tuple[int, int]]:

@@ -115,3 +115,46 @@ def test_first_person_reporting_wording_makes_the_message_a_report():
     assert worst(mail(body), "language") is Severity.LOW
     said = "I know where you park, I will smash your car and you with it.\n\nRos"
     assert worst(mail(said), "language") is Severity.HIGH
+
+
+# -- 3. an advert cited as an indented block after a lead-in ------------------------------
+
+ADVERT = ("    SUMMER GLOW! Anti-wrinkle injections only £79 per area, 100% safe and no\n"
+          "    downtime. Sixth formers half price - book today!\n")
+
+
+def test_an_indented_block_after_a_lead_in_is_cited():
+    text = "Their leaflet reads:\n\n" + ADVERT + "\nThis is unlawful.\n"
+    assert [text[a:b] for a, b in quoting.cited_spans(text)] == [ADVERT.rstrip("\n")]
+    # offers set off under a line that does not cite are the sender's own
+    for lead in ("This month's offers:", "Our prices are as follows:",
+                 "Here is the copy for the flyer:"):
+        assert quoting.cited_spans(f"{lead}\n\n{ADVERT}") == [], lead
+
+
+def test_a_competitors_advert_indented_in_a_complaint_to_the_regulator_is_not_held():
+    body = ("Dear Sir or Madam,\n\n"
+            "I wish to complain about a leaflet put through doors in Frome by a beauty bar on\n"
+            "3 June, also shared on their Instagram page. The leaflet reads:\n\n" + ADVERT +
+            "\nIt advertises a prescription-only medicine to the public, makes claims no one\n"
+            "can back up and is aimed at school pupils.\n\n"
+            "Yours faithfully,\nRos Day\nPractice Manager, Meadow Skin")
+    for to in ("Complaints <complaints@adstandards-reports.example.org>",
+               "Trading Standards <enquiries@somersetcouncil.example>"):
+        assert worst(mail(body, to=to, subject="Complaint about a leaflet"),
+                     "advertising") in (None, Severity.LOW), to
+
+
+def test_the_clinics_own_offers_indented_are_still_promotion():
+    newsletter = ("Hi everyone,\n\nThis month's offers:\n\n" + ADVERT +
+                  "\nSee you soon,\nRos Day\n\nUnsubscribe from these emails")
+    assert worst(mail(newsletter, to="patients@meadowskin.example"),
+                 "advertising") is Severity.HIGH
+    to_printer = ("Hi Dan,\n\nHere is the copy for the flyer:\n\n" + ADVERT +
+                  "\nCould we have 500 by Friday?\n\nRos Day")
+    assert worst(mail(to_printer, to="dan@quickprint.example"), "advertising") is Severity.HIGH
+    # a report that also makes its own offer: the offer is the sender's
+    both = ("I wish to complain about a leaflet. The leaflet reads:\n\n" + ADVERT +
+            "\nUnlike them, we offer anti-wrinkle injections from £99 - book now on our\n"
+            "Instagram.\n\nRos Day")
+    assert worst(mail(both, to="hello@glowbar.example"), "advertising") is Severity.HIGH
