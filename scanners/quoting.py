@@ -32,6 +32,7 @@ from scanners.lexicon import FlatView
 # its paragraph (never over a blank line), up to WRAPPED characters and WRAPPED_LINES breaks.
 WRAPPED = 600
 WRAPPED_LINES = 8
+SENTENCE = 600  # characters looked back for the start of a quotation's sentence
 
 
 def _pair(opening: str, closing: str, inner_stop: str) -> str:
@@ -99,7 +100,8 @@ def cited_spans(text: str) -> list[tuple[int, int]]:
     if not any(c in text for c in "\"“«„‘'"):
         return sorted(spans)
     for q_start, q_end in quotations(text):
-        start = max(text.rfind("\n\n", 0, q_start), 0)
+        start = max(text.rfind("\n\n", max(0, q_start - SENTENCE), q_start), 0,
+                    q_start - SENTENCE)  # a sentence is not longer: no scan from the start
         for s in _SENTENCE.finditer(text, start, q_start):
             start = s.end()
         end_match = _SENTENCE.search(text, q_end)
@@ -112,7 +114,7 @@ def cited_spans(text: str) -> list[tuple[int, int]]:
 
 def _introduced(text: str, start: int) -> bool:
     """Whether the sentence at `start` follows a line ending in a colon: on the line before
-    it, or in the paragraph before it with a frame word ("The post reads:")."""
+    it, or in the paragraph before it with a frame or lead word ("The leaflet reads:")."""
     line = text[max(0, text.rfind("\n", 0, start - 1)):start]
     if line.rstrip().endswith(":"):
         return True
@@ -120,7 +122,7 @@ def _introduced(text: str, start: int) -> bool:
     if not before.endswith(":") or not line.strip() == "":
         return False
     lead = before[before.rfind("\n") + 1:]
-    return _has_frame(lead)
+    return _has_frame(lead) or _is_lead(lead)
 
 
 BLOCK_LINES = 40

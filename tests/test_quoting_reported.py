@@ -158,3 +158,10 @@ def test_the_clinics_own_offers_indented_are_still_promotion():
             "\nUnlike them, we offer anti-wrinkle injections from £99 - book now on our\n"
             "Instagram.\n\nRos Day")
     assert worst(mail(both, to="hello@glowbar.example"), "advertising") is Severity.HIGH
+
+
+def test_a_quotation_below_a_lead_in_and_a_blank_line_is_cited():
+    text = 'The leaflet reads:\n\n"Anti-wrinkle injections £79, book today!"\n\nThis is unlawful.'
+    assert len(quoting.cited_spans(text)) == 1
+    own = 'Our summer offer:\n\n"Anti-wrinkle injections £79, book today!"\n\nJo'
+    assert quoting.cited_spans(own) == []
