@@ -22,6 +22,11 @@ How serious a medicine named next to a promotional cue is depends on the audienc
   every To/Cc in the sender's own domain         at most low (colleagues, not the public)
   a list of professionals (CPD, trade only)      as for one person
 
+Offers in words the sender cites (a competitor's advert quoted, or set off as an indented
+block under "Their post reads:", in a complaint; scanners/quoting.py) are reported as cited
+and do not make the message promotional; nor does "Instagram" in a report whose own words
+offer nothing.
+
 The scanner sees the headers, not the envelope: more recipients than the To/Cc show, or
 Bcc recipients, are the gateway's to weigh (gateway/audience.py raises these findings to
 high from the envelope). Quoted text is reported one severity lower, at "...#quoted".
@@ -67,14 +72,19 @@ class AdvertisingScanner:
         bulk = _bulk_reasons(msg, own)
         marks = {label: [h for s in own for h in s.hits("audience.txt") if h.label == label]
                  for label in ("publish", "safety")}
-        # copy to be published (captions, a flyer, an SMS campaign) reaches the public too
-        public = bulk or ([f"copy to publish ({marks['publish'][0].entry!r})"]
-                          if marks["publish"] else [])
         poms = {id(s): _not_refused(s, s.hits("pom.txt") + _hinted(s))
                 for s in views.segments}
         cues = {id(s): _cues(s) for s in views.segments}
+        # the sender's own offers: not those in words cited (an advert quoted to the ASA)
+        said = {id(s): [(c, label) for c, label in cues[id(s)] if not s.cited(*_span(c))]
+                for s in own}
+        # copy to be published (captions, a flyer, an SMS campaign) reaches the public too;
+        # not a report whose own words offer nothing ("their Instagram post reads: ...")
+        publish = marks["publish"] and not (views.reporting and not any(said.values()))
+        public = bulk or ([f"copy to publish ({marks['publish'][0].entry!r})"]
+                          if publish else [])
         promotional = bool(public) or any(label != "price" for s in own
-                                          for _, label in cues[id(s)])
+                                          for _, label in said[id(s)])
         answers_question = views.is_reply and any(
             poms[id(s)] and "?" in s.text for s in views.quoted())
         subject = next((s for s in own if s.kind == "subject"), None)
@@ -93,9 +103,12 @@ class AdvertisingScanner:
         for seg in views.segments:
             seg_poms = poms[id(seg)]
             use_subject = subject is not None and seg is not subject and not seg.quoted
-            promotion = _promotion(seg, seg_poms, cues[id(seg)], subject,
-                                   poms[id(subject)] if use_subject else [],
-                                   cues[id(subject)] if use_subject else [])
+            subject_args = (subject, poms[id(subject)] if use_subject else [],
+                            cues[id(subject)] if use_subject else [])
+            # the sender's own offer first, then one in words cited
+            promotion = (id(seg) in said and _promotion(
+                seg, [p for p in seg_poms if not seg.cited(p.start, p.end)], said[id(seg)],
+                *subject_args)) or _promotion(seg, seg_poms, cues[id(seg)], *subject_args)
             if promotion or (public and seg_poms and not seg.quoted):
                 pom, cue, strength = promotion or ((seg_poms[0], seg), None, "")
                 severity = _severity(strength, bool(public) and not seg.quoted,
@@ -116,7 +129,7 @@ class AdvertisingScanner:
                     f = text.quoted_finding(seg, start, end, views.reporting, Finding(
                         CATEGORY, "pom_promotion", severity, seg.where, evidence))
                     add(f, ("pom_promotion", seg.where))
-            priced = promotional or any(cues[id(x)] for x in own)
+            priced = promotional or any(said[id(x)] for x in own)
             for claim in seg.hits("claims.txt"):
                 if claim.label == "promo" and not promotional or \
                         claim.label == "minors" and not priced:
@@ -134,7 +147,7 @@ class AdvertisingScanner:
             if (f.rule, f.where) not in listed:
                 found[(f.rule, f.where, f.evidence)] = f
         yield from found.values()
-        reason = _unattributed(views, bulk, own, cues)
+        reason = _unattributed(views, bulk, own, said)
         if reason:
             yield Finding(CATEGORY, "unattributed", Severity.LOW, "body", reason)
 

@@ -30,7 +30,7 @@ import time
 from typing import Iterator
 
 from scanners import model_findings
-from scanners import classifier, conduct, lexicon, redact, text
+from scanners import classifier, conduct, lexicon, quoting, redact, text
 from scanners.base import Finding, ParsedMessage, Severity
 from scanners.lexicon import Hit, key
 from scanners.text import quoted_finding
@@ -375,8 +375,7 @@ def _privileged_reader(recipients) -> str:
     an allegation is a report, not a publication (defamation.txt, `privileged`)."""
     words = lexicon.words("defamation.txt", "privileged")
     for address in recipients:
-        local, _, domain = address.lower().partition("@")
-        found = set(re.split(r"[.\-_+]", local) + re.split(r"[.\-_]", domain)) & words
+        found = quoting.address_words(address, words)
         if found:
             return f"a recipient at {sorted(found)[0]}"
     return ""

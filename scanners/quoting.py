@@ -10,8 +10,9 @@ scanners/data/quoting.txt:
                                of a list marked as what not to do (✗, ❌, "Don't:")
   a message that reports       the sender's own words say it reports or answers such
                                words ("I am writing to report", "as evidence", "your
-                               complaint"), or a recipient's address names such a reader
-                               (solicitor, police, NMC, HR)
+                               complaint", "I am reporting"), or a recipient's address
+                               names such a reader (solicitor, police, NMC, HR), also run
+                               into other words (westyorkshirepolice, cityhrservices)
 
 Scanners report a finding in cited words as quoted (one severity lower, `where` ending
 in `#quoted`, evidence saying so), and as low in a message that reports. Words outside the
@@ -26,51 +27,149 @@ from functools import lru_cache
 from scanners import lexicon
 from scanners.lexicon import FlatView
 
-# pairs of quotation marks; a straight single quote only as a quotation (not "don't")
-_QUOTATION = re.compile(
-    r"\"[^\"\n]{2,300}\"|“[^”\n]{2,300}”|«[^»\n]{2,300}»|„[^“”\n]{2,300}[“”]|"
-    r"(?<![\w])[‘'][^‘’'\n]{2,300}[’'](?![\w])")
+# pairs of quotation marks; a straight single quote only as a quotation (not "don't"). Plain
+# text mail is wrapped at about 72 characters, so a quotation may run over line breaks within
+# its paragraph (never over a blank line), up to WRAPPED characters and WRAPPED_LINES breaks.
+WRAPPED = 600
+WRAPPED_LINES = 8
+SENTENCE = 600  # characters looked back for the start of a quotation's sentence
+
+
+def _pair(opening: str, closing: str, inner_stop: str) -> str:
+    """A quotation between `opening` and `closing`: no `inner_stop` mark and no blank line in
+    between, 2 to WRAPPED characters."""
+    return rf"{opening}(?:[^{inner_stop}\n]|\n(?![ \t]*\n)){{2,{WRAPPED}}}{closing}"
+
+
+_QUOTATION = re.compile("|".join((
+    _pair('"', '"', '"'), _pair("“", "”", "”"), _pair("«", "»", "»"),
+    _pair("„", "[“”]", "“”"), r"(?<![\w])" + _pair("[‘']", r"[’'](?![\w])", "‘’'"))))
+_MARKS = re.compile(r"[\"“«„‘']")
+# a quotation over a line break must look like one at both ends: the opening mark not inside
+# a word and followed by a letter, the closing mark after one and not followed by a word
+# ("your \"aftercare ... and \"they" is two stray marks, not a quotation)
+_WRAPPED_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))[\"“«„‘'](?=[^\s\"“”«»„‘’'])")
+_WRAPPED_CLOSE = re.compile(r"(?<=[^\s\"“«„‘])[\"”»“’'](?![\w])")
 _NOT_LIST_ITEM = re.compile(r"^[ \t]*(?:[-•*·–][ \t]*)?(?:[✗✘❌×]|don'?t\s*:|do not\s*:|never\s*:|avoid\s*:)[^\n]*",
                             re.IGNORECASE | re.MULTILINE)
+_LEAD_IN = re.compile(r":[ \t\r]*\n")
 _SENTENCE = re.compile(r"[.!?](?=\s)|\n\s*\n")
 _BULLET = re.compile(r"[ \t]*(?:[-•*·–✗✘❌×]|\d{1,2}[.)])[ \t]+\S")
 
 
 @lru_cache(maxsize=1)
 def _frames():
-    return lexicon.matcher("quoting.txt")
+    return lexicon.matcher("quoting.txt", "frame", "purpose", "lead")
 
 
 def _words(kind: str) -> frozenset[str]:
     return lexicon.words("quoting.txt", kind)
 
 
+def quotations(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each pair of quotation marks and the words between them, left to
+    right; a pair over a line break only when both marks look like quotation marks."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        mark = _MARKS.search(text, pos)
+        if not mark:
+            return out
+        m = _QUOTATION.match(text, mark.start())
+        if m and "\n" in m.group():
+            body = m.group()
+            if body.count("\n") > WRAPPED_LINES or \
+                    not _WRAPPED_OPEN.match(text, m.start()) or \
+                    not _WRAPPED_CLOSE.match(text, m.end() - 1):
+                m = None
+        if m:
+            out.append((m.start(), m.end()))
+            pos = m.end()
+        else:
+            pos = mark.start() + 1
+
+
 def cited_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the quotations in `text` that are cited, not said: inside quotation
     marks with a frame word in the same sentence (or on the line that introduces them),
     and the items of a do-not list."""
+    text = text.replace("\r", " ")  # CRLF bodies: same offsets, blank lines stay blank
     spans = [(m.start(), m.end()) for m in _NOT_LIST_ITEM.finditer(text)]
     spans += _cited_lists(text)
+    spans += _cited_blocks(text)
     if not any(c in text for c in "\"“«„‘'"):
         return sorted(spans)
-    for m in _QUOTATION.finditer(text):
-        start = max(text.rfind("\n\n", 0, m.start()), 0)
-        for s in _SENTENCE.finditer(text, start, m.start()):
+    for q_start, q_end in quotations(text):
+        start = max(text.rfind("\n\n", max(0, q_start - SENTENCE), q_start), 0,
+                    q_start - SENTENCE)  # a sentence is not longer: no scan from the start
+        for s in _SENTENCE.finditer(text, start, q_start):
             start = s.end()
-        end_match = _SENTENCE.search(text, m.end())
+        end_match = _SENTENCE.search(text, q_end)
         end = end_match.start() if end_match else len(text)
-        around = text[start:m.start()] + " " + text[m.end():end]
-        introduced = text[max(0, text.rfind("\n", 0, start - 1)):start].rstrip().endswith(":")
-        if introduced or _has_frame(around):
-            spans.append((m.start(), m.end()))
+        around = text[start:q_start] + " " + text[q_end:end]
+        if _introduced(text, start) or _has_frame(around):
+            spans.append((q_start, q_end))
     return sorted(spans)
+
+
+def _introduced(text: str, start: int) -> bool:
+    """Whether the sentence at `start` follows a line ending in a colon: on the line before
+    it, or in the paragraph before it with a frame or lead word ("The leaflet reads:")."""
+    line = text[max(0, text.rfind("\n", 0, start - 1)):start]
+    if line.rstrip().endswith(":"):
+        return True
+    before = text[max(0, start - 300):start].rstrip()
+    if not before.endswith(":") or not line.strip() == "":
+        return False
+    lead = before[before.rfind("\n") + 1:]
+    return _has_frame(lead) or _is_lead(lead)
+
+
+BLOCK_LINES = 40
+
+
+def _cited_blocks(text: str) -> list[tuple[int, int]]:
+    """An indented block (lines starting with spaces or a tab) after a line that ends in a
+    colon and says it cites ("The post reads:", "Their advert says:", a `lead` of
+    quoting.txt), perhaps after a blank line: the text set off as someone else's."""
+    spans: list[tuple[int, int]] = []
+    if not _LEAD_IN.search(text):
+        return spans
+    lines = text.split("\n")
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    for i, line in enumerate(lines):
+        if not line.rstrip().endswith(":") or line[:1] in " \t" or not _is_lead(line):
+            continue
+        start = end = None
+        for j in range(i + 1, min(len(lines), i + 2 + BLOCK_LINES)):
+            if not lines[j].strip():
+                if start is None and j == i + 1:
+                    continue  # one blank line after the lead-in
+                nxt = lines[j + 1] if j + 1 < len(lines) else ""
+                if start is not None and nxt[:1] in (" ", "\t") and nxt.strip():
+                    continue  # a blank line between indented paragraphs
+                break
+            if lines[j][:1] not in (" ", "\t"):
+                break
+            start = offsets[j] if start is None else start
+            end = offsets[j] + len(lines[j])
+        if start is not None:
+            spans.append((start, end))
+    return spans
+
+
+def _is_lead(line: str) -> bool:
+    return any(h.label == "lead" for h in _frames().find(FlatView(line)))
 
 
 def _cited_lists(text: str) -> list[tuple[int, int]]:
     """The items of a bulleted list introduced by a line that ends in a colon and cites
     ("none of the following, ever:", "examples of banned claims:")."""
     spans: list[tuple[int, int]] = []
-    if ":\n" not in text and ":\r\n" not in text:
+    if not _LEAD_IN.search(text):
         return spans
     pos = 0
     lines = text.split("\n")
@@ -105,13 +204,46 @@ def reporting(own_text: str, recipients: list[tuple[str, str]]) -> str:
     `recipients` are (display name, address) pairs of the To and Cc headers."""
     roles = _words("role")
     for name, address in recipients:
-        local, _, domain = address.lower().partition("@")
-        tokens = set(re.split(r"[.\-_+]", local)) | set(re.split(r"[.\-_]", domain)) | \
-            set(re.findall(r"[a-z]+", name.lower()))
-        found = tokens & roles
+        found = address_words(address, roles) | (set(re.findall(r"[a-z]+", name.lower())) & roles)
         if found:
             return f"to a recipient at {sorted(found)[0]}"
     for hit in _frames().find(FlatView(own_text)):
         if hit.label == "purpose":
             return f"says {hit.entry!r}"
     return ""
+
+
+SUBSTRING = 5  # a role word this long is found anywhere inside a domain label
+
+
+def address_words(address: str, words: frozenset[str]) -> set[str]:
+    """The words of `words` that an address names: a whole part of it (hr@, .police.),
+    or inside a label that runs words together: a word of SUBSTRING letters or more anywhere
+    (westyorkshirepolice, a "policeman" too), a shorter one only when the whole label splits
+    into it and other such words or the `affix` words of quoting.txt (cityhrservices:
+    city + hr + services; never "hr" in shrewsburyclinic)."""
+    local, _, domain = address.lower().partition("@")
+    labels = set(re.split(r"[.\-_+]", local)) | set(re.split(r"[.\-_]", domain))
+    labels.discard("")
+    found = labels & words
+    long_words = [w for w in words if len(w) >= SUBSTRING and w.isalpha()]
+    parts = words | _words("affix")
+    for label in labels - found:
+        found.update(w for w in long_words if w in label)
+        found.update(w for w in _split(label, parts) if w in words)
+    return found
+
+
+def _split(label: str, parts: frozenset[str]) -> list[str]:
+    """`label` as a run of `parts` ("cityhrservices": city, hr, services), [] if it is not
+    one; the fewest parts."""
+    if len(label) > 40 or not label.isalpha():
+        return []
+    best: list[list[str] | None] = [[]] + [None] * len(label)
+    for end in range(1, len(label) + 1):
+        for start in range(max(0, end - 20), end):
+            head = best[start]
+            if head is not None and label[start:end] in parts and \
+                    (best[end] is None or len(head) + 1 < len(best[end])):
+                best[end] = head + [label[start:end]]
+    return best[len(label)] or []

@@ -59,7 +59,7 @@ def test_every_data_file_loads_with_known_labels():
         "pom_hints.txt": {"area", "hint"},
         "promo.txt": {"strong", "weak", "price"},
         "claims.txt": {"any", "promo", "minors"},
-        "quoting.txt": {"frame", "purpose", "role"},
+        "quoting.txt": {"frame", "purpose", "role", "affix", "lead"},
         "audience.txt": {"header", "local", "domain", "text", "professional", "publish",
                          "safety"},
         "attribution.txt": {"opinion", "team"},
