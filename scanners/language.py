@@ -181,6 +181,11 @@ class LanguageScanner:
         spans = text.sentences(seg.text)
         for start, end, evidence in conduct.blackmail(seg.text, spans):
             yield finding("language_threat", Severity.HIGH, evidence, start, end), start, end
+        listed = [(h.start, h.end) for h in hits if h.label == "language_threat"]
+        for start, end, evidence in conduct.veiled_threat(seg.text, spans):
+            if not any(start <= a and b <= end for a, b in listed):  # said already
+                yield finding("language_threat", Severity.MEDIUM, evidence, start,
+                              end), start, end
         for start, end in spans:
             excluded = conduct.discrimination(seg.text[start:end], *about)
             if excluded:

@@ -1,0 +1,103 @@
+"""Threats and insults that only their structure gives away, with hard negatives: a veiled
+threat spread over neighbouring sentences (something of the addressee's, then a harm left
+unspecified). Word lists only (no sentence model), so these hold
+whatever the model's heads say; `decide` runs the whole pipeline and the judge."""
+from __future__ import annotations
+
+import pytest
+
+from scanners.base import ParsedMessage, Severity, TextPart
+from scanners.language import LanguageScanner
+
+CLINIC = "jo@glowclinic.example"
+
+
+def msg(body: str, recipients=("sam@supplier.example",)) -> ParsedMessage:
+    return ParsedMessage(headers=(), subject="", sender=CLINIC, recipients=tuple(recipients),
+                         body_parts=(TextPart("body", body),), attachments=())
+
+
+def found(body: str, **kw) -> dict[str, Severity]:
+    out: dict[str, Severity] = {}
+    for f in LanguageScanner(use_classifier=False).scan(msg(body, **kw)):
+        out[f.rule] = max(out.get(f.rule, Severity.LOW), f.severity)
+    return out
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    from scanners import model_findings
+    monkeypatch.setattr(model_findings, "model", lambda: None)  # whatever heads are merged
+
+
+def decide(body: str, to: str, sender: str = CLINIC) -> str:
+    from gateway.config import Settings
+    from gateway.content.parse import parse
+    from gateway.decision.judge import OfflineEnvelope, judge
+    from gateway.pipeline import ScanResult, screen
+    from scanners.registry import build
+    raw = (f"From: Jo Reed <{sender}>\r\nTo: {to}\r\nSubject: Re: last week\r\n"
+           f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+    parsed = parse(raw)
+    result = ScanResult(screen(parsed, build({})), sender=sender,
+                        recipients=list(parsed.recipients))
+    return judge(result, OfflineEnvelope(sender, [to]), Settings()).action.name.lower()
+
+
+# -- cause: a veiled threat over neighbouring sentences -------------------------------------
+
+VEILED = [
+    "Nice red Fiesta, by the way. I noticed your car sits outside number 12 every evening. "
+    "It would be such a shame if it wasn't in one piece one morning.",
+    "Your daughter has netball on Tuesdays at Hillcrest, doesn't she? Would hate for "
+    "anything to happen on the walk back. Delete the post.",
+    "You've done well with your salon on Mill Lane. Glass fronts are so fragile. "
+    "Be awful if something happened to it overnight.",
+    "Your husband drives the blue van with the ladder on top. Accidents happen on those "
+    "country roads.",
+]
+
+
+@pytest.mark.parametrize("body", VEILED)
+def test_something_of_theirs_and_a_hinted_harm_a_sentence_or_two_apart_is_a_threat(body):
+    assert found(body)["language_threat"] >= Severity.MEDIUM
+
+
+def test_a_veiled_threat_to_an_outsider_is_held(no_model):
+    assert decide(VEILED[0], "lee@example.com") == "hold"
+    assert decide(VEILED[2], "mina@rivalskin.example") == "hold"
+
+
+HARMLESS = [
+    # aftercare: a pity if something goes wrong with the treatment, nothing of theirs
+    "It would be a shame if the filler migrated, so avoid massaging the area for two weeks.",
+    "Your lips may feel tight tomorrow. It would be a pity if the swelling spoilt your "
+    "weekend, so use a cold compress.",
+    # security and insurance advice, parking notices
+    "Please lock your car when you park on Station Road: thefts from cars have gone up.",
+    "Customers may use the car park behind the salon. If anything happens to your car "
+    "while it is parked there, we are not liable.",
+    "Your home insurance may not cover treatment rooms. If something happened to your "
+    "equipment, would your insurer pay out?",
+    "Parking is at the owner's risk. Your car should not be left on the double yellow lines "
+    "outside the clinic.",
+    # sympathy about something that did happen
+    "So sorry to hear your husband's van was broken into. Hope your car is still in one "
+    "piece after the storm too!",
+    # family mentioned kindly, and advice about the children in the waiting room
+    "Hope your kids enjoyed half term! If anything happens with the booking, ring us.",
+    "Your children are welcome in the waiting room. Please keep an eye on them, as accidents "
+    "happen near the stairs.",
+    "Thanks for bringing your daughter along. If something happens after the treatment, "
+    "call us on 01632 960123.",
+]
+
+
+@pytest.mark.parametrize("body", HARMLESS)
+def test_aftercare_advice_insurance_and_parking_notices_are_no_threat(body):
+    assert "language_threat" not in found(body), body
+
+
+def test_an_aftercare_note_and_a_parking_notice_pass_end_to_end(no_model):
+    assert decide(HARMLESS[0], "amy@example.com") == "pass"
+    assert decide(HARMLESS[3], "amy@example.com") == "pass"
