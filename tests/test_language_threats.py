@@ -1,6 +1,6 @@
 """Threats and insults that only their structure gives away, with hard negatives: a veiled
 threat spread over neighbouring sentences (something of the addressee's, then a harm left
-unspecified). Word lists only (no sentence model), so these hold
+unspecified), in English and Welsh. Word lists only (no sentence model), so these hold
 whatever the model's heads say; `decide` runs the whole pipeline and the judge."""
 from __future__ import annotations
 
@@ -68,6 +68,24 @@ def test_a_veiled_threat_to_an_outsider_is_held(no_model):
     assert decide(VEILED[2], "mina@rivalskin.example") == "hold"
 
 
+WELSH_VEILED = [
+    "Mae gen ti gar newydd sgleiniog. Biti mawr petai rhywbeth yn digwydd iddo fe.",
+    "Dw i'n gwybod bod dy blant yn yr ysgol gynradd. Byddai'n drueni mawr petai rhywbeth "
+    "yn digwydd.",
+    "Mae eich siop ar y sgwâr yn edrych yn dda. Pe bai rhywbeth yn digwydd iddi, pwy a ŵyr.",
+]
+
+
+@pytest.mark.parametrize("body", WELSH_VEILED)
+def test_welsh_veiled_threats_over_neighbouring_sentences(body):
+    assert found(body)["language_threat"] >= Severity.MEDIUM
+
+
+def test_welsh_watch_your_back_is_a_threat():
+    assert found("Gwylia dy gefn, Rhys.")["language_threat"] is Severity.HIGH
+    assert found("Gwyliwch eich cefn o hyn ymlaen.")["language_threat"] is Severity.HIGH
+
+
 HARMLESS = [
     # aftercare: a pity if something goes wrong with the treatment, nothing of theirs
     "It would be a shame if the filler migrated, so avoid massaging the area for two weeks.",
@@ -96,6 +114,14 @@ HARMLESS = [
 @pytest.mark.parametrize("body", HARMLESS)
 def test_aftercare_advice_insurance_and_parking_notices_are_no_threat(body):
     assert "language_threat" not in found(body), body
+
+
+def test_welsh_aftercare_and_school_news_are_no_threat():
+    for body in ("Byddai'n drueni mawr petai'r chwydd yn para, felly defnyddiwch rew.",
+                 "Diolch am ddod â'r plant i'r apwyntiad. Os oes rhywbeth yn digwydd ar ôl "
+                 "y driniaeth, ffoniwch ni.",
+                 "Mae'r ysgol ar gau ddydd Gwener, felly mae'r clinig yn cau'n gynnar."):
+        assert "language_threat" not in found(body), body
 
 
 def test_an_aftercare_note_and_a_parking_notice_pass_end_to_end(no_model):
