@@ -4,8 +4,10 @@ scanners/data/conduct.txt; the language scanner reports what is found under its 
   blackmail        a demand (pay, place the order), a condition ("or", "if not", "unless")
                    and a lever (a secret kept: "it stays between us"; or, after the
                    condition, a disclosure threatened: "the CQC gets the photos", "people
-                   who'd be very interested") within two sentences: `language_threat`, high. A demand with a condition
-                   alone is business ("pay by Friday or interest is added").
+                   who'd be very interested", or a third party near a disclosure verb:
+                   "your employer will receive copies") within two sentences:
+                   `language_threat`, high. A demand with a condition alone is business
+                   ("pay by Friday or interest is added").
   veiled threat    something of the addressee's (their car, home, shop, children, the
                    school) named, and within three sentences a harm left unspecified ("be a
                    pity if it wasn't in one piece", "shame if something happened"), with
@@ -39,6 +41,7 @@ from scanners import lexicon, redact
 from scanners.lexicon import key
 
 FILE = "conduct.txt"
+_BREAK = re.compile(r"[.!?;]\s|\n\s*\n")
 _SARCASM = re.compile(r"\?[ \t]+((?:Marvellous|Brilliant|Fantastic|Wonderful|Great|Perfect|Lovely|"
                       r"Super|Splendid|Terrific|Fabulous|Genius|Amazing)(?: stuff| work| job)?)\.(?!\w)")
 WINDOW_WORDS = 3  # an exclusion may stand this many words before the characteristic
@@ -83,10 +86,36 @@ def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int
         if not conditions:
             continue
         levers = [h.start for h in lexicon.matcher(FILE, "lever").find(lexicon.flat(window))]
-        if _has(window, "secret") or any(c < lever for c in conditions for lever in levers):
+        # a third party told: in the condition's own sentence ("If not, your boss will see
+        # them"), not a sentence of news after a business condition
+        told = any(c < lever and not _BREAK.search(window, c, lever)
+                   for c in conditions for lever in _disclosures(window))
+        if told or _has(window, "secret") or any(c < lever for c in conditions
+                                                 for lever in levers):
             done = window_end
             yield start, window_end, "demand backed by a threat of disclosure: " + \
                 redact.snippet(window, 0, min(len(window), 60), 0)
+
+
+DISCLOSE_GAP = 60  # characters between a third party and a disclosure verb
+
+
+def _disclosures(window: str) -> list[int]:
+    """Offsets of each third party with a disclosure verb near it in its sentence ("your
+    employer will receive copies", "send them to the NMC"): a lever worded as a class."""
+    view = lexicon.flat(window)
+    parties = list(lexicon.matcher(FILE, "party").find(view))
+    if not parties:
+        return []
+    verbs = list(lexicon.matcher(FILE, "disclose").find(view))
+    out = []
+    for p in parties:
+        for v in verbs:
+            gap = window[min(p.end, v.end):max(p.start, v.start)]
+            if len(gap) <= DISCLOSE_GAP and not _BREAK.search(gap):
+                out.append(min(p.start, v.start))
+                break
+    return out
 
 
 VEILED_SENTENCES = 3  # something of theirs and a harm within this many sentences

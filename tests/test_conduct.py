@@ -55,7 +55,7 @@ def test_every_data_file_loads_with_known_labels():
         "defamation.txt": {"claim", "title", "org", "ref", "negate", "hedge", "privileged"},
         "conduct.txt": {"demand", "condition", "lever", "exclude", "only", "trait",
                         "trait_work", "work", "service", "guard", "belittle", "consequence", "secret", "refuse",
-                        "theirs", "harm", "harm_guard"},
+                        "theirs", "harm", "harm_guard", "party", "disclose"},
         "pom.txt": {"name", "brand", "class", "euphemism"},
         "pom_hints.txt": {"area", "hint"},
         "promo.txt": {"strong", "weak", "price"},

@@ -127,3 +127,39 @@ def test_welsh_aftercare_and_school_news_are_no_threat():
 def test_an_aftercare_note_and_a_parking_notice_pass_end_to_end(no_model):
     assert decide(HARMLESS[0], "amy@example.com") == "pass"
     assert decide(HARMLESS[3], "amy@example.com") == "pass"
+
+
+# -- cause: a disclosure threatened to a third party, worded any way ------------------------
+
+def test_a_demand_backed_by_disclosure_to_a_third_party_is_blackmail():
+    for body in (
+            "Drop the grievance before the hearing. If you do not, your new boss and the GMC "
+            "will both receive the voice notes you left me.",
+            "Cancel the chargeback this week. Otherwise everybody at your new salon gets to "
+            "see those texts.",
+            "Remove the review today, or I send them to your partner and the local paper.",
+            "Withdraw your complaint by Monday. If not, your family will hear about the "
+            "weekend in Leeds."):
+        assert found(body)["language_threat"] is Severity.HIGH, body
+
+
+def test_payment_chasers_and_process_notices_with_third_parties_are_business():
+    for civil in (
+            "Please pay invoice 5520 by Friday or we will refer the debt to a collection "
+            "agency and the small claims court.",
+            "Pay the balance by the 30th, otherwise the account is passed to our solicitors.",
+            "Please sign the consent form before Friday, or we will have to rebook you.",
+            "Place your order by Friday or the offer ends. Your colleagues will see the new "
+            "range at the study day.",
+            "Sign the attached reference and send it back. If not, your new employer can "
+            "contact us directly.",
+            "Please pay the deposit to confirm. Your partner is welcome to come along and "
+            "see the clinic first."):
+        assert "language_threat" not in found(civil), civil
+
+
+def test_blackmail_to_an_outsider_holds_and_a_debt_reminder_passes(no_model):
+    assert decide("Drop the tribunal claim. If you don't, your husband and your employer "
+                  "will receive copies of everything.", "kay@example.net") == "hold"
+    assert decide("Please settle the invoice by Friday or we will pass it to debt "
+                  "collection.", "accounts@supplier.example") == "pass"
