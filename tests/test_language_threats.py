@@ -163,3 +163,29 @@ def test_blackmail_to_an_outsider_holds_and_a_debt_reminder_passes(no_model):
                   "will receive copies of everything.", "kay@example.net") == "hold"
     assert decide("Please settle the invoice by Friday or we will pass it to debt "
                   "collection.", "accounts@supplier.example") == "pass"
+
+
+# -- cause: mild teasing nouns are a lower tier than hard insults ---------------------------
+
+def test_mild_teasing_nouns_are_medium_and_hard_insults_stay_high():
+    assert found("Ha, you total plonker, you left your lunch in my fridge again!"
+                 )["language_abuse"] is Severity.MEDIUM
+    assert found("Cheers for swapping shifts, you daft wazzock.")["language_abuse"] \
+        is Severity.MEDIUM
+    assert found("Behave, you numpty, the cake was for everyone 😂")["language_abuse"] \
+        is Severity.MEDIUM
+    # a hard word beside the mild one, or a hard insult, still holds
+    assert found("You are a stupid useless muppet.")["language_abuse"] is Severity.HIGH
+    assert found("You are an absolute moron.")["language_abuse"] is Severity.HIGH
+    assert found("Honestly, you pathetic idiot, read the rota.")["language_abuse"] \
+        is Severity.HIGH
+
+
+def test_banter_between_colleagues_is_tagged_and_the_same_words_to_an_outsider_hold(no_model):
+    banter = ("Mel you absolute muppet, you left the autoclave running overnight again! "
+              "Only joking, thanks for covering Saturday, you star. Coffee's on me, you "
+              "plonker.")
+    assert decide(banter, "mel@glowclinic.example") == "tag"
+    assert decide(banter, "mel.personal@example.com") == "hold"
+    assert decide("You are a stupid useless muppet and everyone on the team knows it.",
+                  "mel@glowclinic.example") == "hold"
