@@ -189,3 +189,44 @@ def test_banter_between_colleagues_is_tagged_and_the_same_words_to_an_outsider_h
     assert decide(banter, "mel.personal@example.com") == "hold"
     assert decide("You are a stupid useless muppet and everyone on the team knows it.",
                   "mel@glowclinic.example") == "hold"
+
+
+# -- cause: who can be the target of a defamatory claim -------------------------------------
+
+def evidence(body: str, rule: str = "defamation", **kw) -> list[str]:
+    return [f.evidence for f in LanguageScanner(use_classifier=False).scan(msg(body, **kw))
+            if f.rule == rule]
+
+
+def test_a_regulator_authority_or_product_in_a_safety_warning_is_no_target():
+    for notice in (
+            "Trading Standards have warned that fake Azzalure is being sold at pop-up "
+            "parties in the area.",
+            "The GMC has issued an alert: counterfeit Bocouture has been found on auction "
+            "sites.",
+            "Police Scotland say unlicensed fillers are being injected in homes; report "
+            "anything suspicious to the MHRA Yellow Card scheme.",
+            "NHS England warns that fake Ozempic pens bought online have put people in "
+            "hospital.",
+            "Juvederm Voluma is not counterfeit when bought from a UK wholesaler."):
+        assert evidence(notice) == [], notice
+
+
+def test_a_named_practitioner_or_business_accused_of_fakes_is_still_held():
+    assert found("Dr Nia Hughes is using counterfeit Bocouture on her clients."
+                 )["defamation"] is Severity.HIGH
+    assert found("Halo Skin Clinic sells fake filler as Profhilo, everyone in town knows."
+                 )["defamation"] is Severity.HIGH
+
+
+def test_the_reader_named_in_a_greeting_is_not_the_target_and_accented_names_are_names():
+    body = ("Annwyl Gwenno,\n\nDiolch am eich neges. Mae Siôn Prydderch yn y dref yn "
+            "dwyllwr, peidiwch â mynd ato.")
+    (e,) = evidence(body)
+    assert e.startswith("target: S*** P********;") and "G" not in e.split(";")[0], e
+    body = "Dear Tomás,\n\nBefore you book: Lowri Pryce-Jônes is a fraud and a liar."
+    (e,) = [e for e in evidence(body) if "fraud" in e]
+    assert e.startswith("target: L**** P*********"), e
+    body = "Hi Ellie Marsh,\n\nThanks for asking. Zoë Adeyemi is a butcher, avoid her."
+    (e,) = evidence(body)
+    assert e.startswith("target: Z** A******"), e
