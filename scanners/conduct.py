@@ -4,8 +4,15 @@ scanners/data/conduct.txt; the language scanner reports what is found under its 
   blackmail        a demand (pay, place the order), a condition ("or", "if not", "unless")
                    and a lever (a secret kept: "it stays between us"; or, after the
                    condition, a disclosure threatened: "the CQC gets the photos", "people
-                   who'd be very interested") within two sentences: `language_threat`, high. A demand with a condition
-                   alone is business ("pay by Friday or interest is added").
+                   who'd be very interested", or a third party near a disclosure verb:
+                   "your employer will receive copies") within two sentences:
+                   `language_threat`, high. A demand with a condition alone is business
+                   ("pay by Friday or interest is added").
+  veiled threat    something of the addressee's (their car, home, shop, children, the
+                   school) named, and within three sentences a harm left unspecified ("be a
+                   pity if it wasn't in one piece", "shame if something happened"), with
+                   no advice or liability wording in the harm's sentence:
+                   `language_threat`, medium (high outside the clinic).
   sarcasm          a lone word of praise, flat, just after a question ("... now means next
                    week? Marvellous."): `language_abuse`, low (the audience step tags it
                    when it goes outside the clinic).
@@ -26,6 +33,7 @@ scanners/data/conduct.txt; the language scanner reports what is found under its 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Iterator
 
@@ -33,6 +41,7 @@ from scanners import lexicon, redact
 from scanners.lexicon import key
 
 FILE = "conduct.txt"
+_BREAK = re.compile(r"[.!?;]\s|\n\s*\n")
 _SARCASM = re.compile(r"\?[ \t]+((?:Marvellous|Brilliant|Fantastic|Wonderful|Great|Perfect|Lovely|"
                       r"Super|Splendid|Terrific|Fabulous|Genius|Amazing)(?: stuff| work| job)?)\.(?!\w)")
 WINDOW_WORDS = 3  # an exclusion may stand this many words before the characteristic
@@ -77,10 +86,74 @@ def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int
         if not conditions:
             continue
         levers = [h.start for h in lexicon.matcher(FILE, "lever").find(lexicon.flat(window))]
-        if _has(window, "secret") or any(c < lever for c in conditions for lever in levers):
+        # a third party told: in the condition's own sentence ("If not, your boss will see
+        # them"), not a sentence of news after a business condition
+        told = any(c < lever and not _BREAK.search(window, c, lever)
+                   for c in conditions for lever in _disclosures(window))
+        if told or _has(window, "secret") or any(c < lever for c in conditions
+                                                 for lever in levers):
             done = window_end
             yield start, window_end, "demand backed by a threat of disclosure: " + \
                 redact.snippet(window, 0, min(len(window), 60), 0)
+
+
+DISCLOSE_GAP = 60  # characters between a third party and a disclosure verb
+
+
+def _disclosures(window: str) -> list[int]:
+    """Offsets of each third party with a disclosure verb near it in its sentence ("your
+    employer will receive copies", "send them to the NMC"): a lever worded as a class."""
+    view = lexicon.flat(window)
+    parties = list(lexicon.matcher(FILE, "party").find(view))
+    if not parties:
+        return []
+    verbs = list(lexicon.matcher(FILE, "disclose").find(view))
+    out = []
+    for p in parties:
+        for v in verbs:
+            gap = window[min(p.end, v.end):max(p.start, v.start)]
+            if len(gap) <= DISCLOSE_GAP and not _BREAK.search(gap):
+                out.append(min(p.start, v.start))
+                break
+    return out
+
+
+VEILED_SENTENCES = 3  # something of theirs and a harm within this many sentences
+
+
+def veiled_threat(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of each harm hinted at ("be a pity if it wasn't in one
+    piece") within VEILED_SENTENCES sentences of something of the addressee's (their car,
+    shop, children, school)."""
+    def where(kind: str) -> dict[int, tuple[int, int]]:  # sentence index: its first hit
+        out: dict[int, tuple[int, int]] = {}
+        for hit in lexicon.matcher(FILE, kind).find(lexicon.flat(text)):
+            n = bisect_right(starts, hit.start) - 1
+            if n >= 0 and hit.start < sentences[n][1]:
+                out.setdefault(n, (hit.start, hit.end))
+        return out
+
+    starts = [start for start, _ in sentences]
+
+    harms = where("harm")
+    if not harms:
+        return
+    theirs = where("theirs")
+    found: list[list] = []  # [first sentence, last sentence, evidence], merged when they overlap
+    for n in sorted(harms):
+        start, end = sentences[n]
+        near = [m for m in theirs if abs(m - n) < VEILED_SENTENCES]
+        if not near or _has(text[start:end], "harm_guard"):
+            continue
+        first, last = min(near + [n]), max(near + [n])
+        if found and first <= found[-1][1]:
+            found[-1][1] = max(found[-1][1], last)
+            continue
+        found.append([first, last, redact.snippet(text, *theirs[near[0]], 15) + " / " +
+                      redact.snippet(text, *harms[n], 15)])
+    for first, last, evidence in found:
+        yield sentences[first][0], sentences[last][1], \
+            "harm hinted at near the addressee's own: " + evidence
 
 
 _BETTER = re.compile(

@@ -41,8 +41,16 @@ _STOP = frozenset("""a an the this that these those my our your his her their it
 they it if when while as so but and or because although though however yes no dear hi hello
 thanks thank please kind best regards many just also then there here what which who why how
 monday tuesday wednesday thursday friday saturday sunday january february march april may june
-july august september october november december today tomorrow yesterday mr mrs ms dr""".split())
-_CAPITALISED = r"[A-Z][A-Za-z'’\-]+"
+july august september october november december today tomorrow yesterday mr mrs ms dr
+diolch cofion croeso mae roedd bydd dyma dyna ond ac yr os pan hefyd nid""".split())
+# the words of a greeting (English and Welsh): never part of a name, and the name after
+# one is the reader's ("Annwyl Siân", "Dear Jo Reed"), not someone the mail is about
+_SALUTATION = frozenset("""dear dearest hi hiya hey hello morning afternoon evening greetings
+annwyl helo shwmae sumae bore prynhawn noswaith""".split())
+_STOP = _STOP | _SALUTATION
+# a capital (accented ones too: Siân, Ávila, Łukasz) and letters of any script: names
+_UPPER = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper())
+_CAPITALISED = rf"[{_UPPER}](?:[^\W\d_]|['’\-])+"
 _NAME_VERB = re.compile(rf"\b({_CAPITALISED})\s+(?:is|was|has|had|uses|used|botched|butchered|"
                         rf"ripped|lied|lies|stole|steals|dilutes|diluted|waters|watered|"
                         rf"scammed|conned)\b|\b({_CAPITALISED})['’]s\b")
@@ -181,6 +189,11 @@ class LanguageScanner:
         spans = text.sentences(seg.text)
         for start, end, evidence in conduct.blackmail(seg.text, spans):
             yield finding("language_threat", Severity.HIGH, evidence, start, end), start, end
+        listed = [(h.start, h.end) for h in hits if h.label == "language_threat"]
+        for start, end, evidence in conduct.veiled_threat(seg.text, spans):
+            if not any(start <= a and b <= end for a, b in listed):  # said already
+                yield finding("language_threat", Severity.MEDIUM, evidence, start,
+                              end), start, end
         for start, end in spans:
             excluded = conduct.discrimination(seg.text[start:end], *about)
             if excluded:
@@ -398,17 +411,42 @@ def _named_target(sentence: str, claim_at: int) -> str:
     for m in _HANDLE.finditer(sentence):
         found.append((m.start(), m.end(), m.group(0)))
     org_words = lexicon.words("defamation.txt", "org") | lexicon.words("defamation.txt", "title")
-    for m in _FULL_NAME.finditer(sentence):
+    never = _not_targets()
+    pos = 0
+    while m := _FULL_NAME.search(sentence, pos):
         first, last = m.group(1), m.group(2)
-        if first.lower() in _STOP or {first.lower(), last.lower()} & org_words:
+        pos = m.end()
+        if first.lower() in _SALUTATION:  # "Dear Siân Morgan": the reader
+            continue
+        if first.lower() in _STOP:  # "When Siân Morgan ...": the name starts at the second
+            pos = m.start(2)
+            continue
+        if {first.lower(), last.lower()} & org_words or _names_one_of(never, first, last):
             continue
         found.append((m.start(), m.end(), redact.name(f"{first} {last}")))
     for m in _NAME_VERB.finditer(sentence):
         name = m.group(1) or m.group(2)
-        if name.lower() not in _STOP and name.lower() not in org_words:
+        if name.lower() not in _STOP and name.lower() not in org_words and \
+                not _names_one_of(never, name):
             found.append((m.start(), m.start() + len(name), redact.name(name)))
     found = [f for f in found if not any(g[0] <= f[0] and f[1] <= g[1] and g[:2] != f[:2]
                                          for g in found)]
     if not found:
         return ""
     return min(found, key=lambda f: min(abs(f[0] - claim_at), abs(f[1] - claim_at)))[2]
+
+
+def _not_targets() -> frozenset[str]:
+    """Regulators, authorities, sources of a warning and products (defamation.txt
+    `authority` and `product`, the medicines of pom.txt): never the target of a claim."""
+    if "not_targets" not in _WORDS:
+        _WORDS["not_targets"] = lexicon.words("defamation.txt", "authority", "product") | \
+            lexicon.words("pom.txt", "name", "brand")
+    return _WORDS["not_targets"]
+
+
+def _names_one_of(words: frozenset[str], *names: str) -> bool:
+    """Whether the capitalised words `names` are, or include, one of `words` ("MHRA",
+    "Trading Standards", "Botox")."""
+    keys = [key(n) for n in names]
+    return any(k in words for k in keys) or " ".join(keys) in words
