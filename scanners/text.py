@@ -362,6 +362,8 @@ def build(msg: ParsedMessage) -> MessageText:
             own = []
             for start, end, quoted in split_quoted(part.text):
                 chunk = part.text[start:end]
+                if quoted and _own_forward(chunk, msg.sender):
+                    quoted = False  # the clinic forwarding its own mail: its own words
                 if chunk.strip():
                     segments.append(Segment(part.where, chunk, quoted, "body"))
                     if not quoted:
@@ -377,6 +379,26 @@ def build(msg: ParsedMessage) -> MessageText:
     own_text = "\n".join(s.text for s in group if not s.quoted and s.kind != "attachment")
     named = email.utils.getaddresses([msg.header("To"), msg.header("Cc")])
     return MessageText(group, own_body or "", is_reply, quoting.reporting(own_text, named))
+
+
+_FORWARD_FROM = re.compile(r"^[ \t>]*from:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+def _own_forward(chunk: str, sender: str) -> bool:
+    """Whether a forwarded or quoted block is the sender's organisation's own mail: its
+    header's From (within the first lines) has the sender's domain, or its name (the
+    domain's first label, 5 letters or more, not webmail; "Larkspur Clinic" for
+    larkspurclinic.example). A clinic forwarding
+    its own offer sends it again; it does not cite someone else."""
+    domain = sender.rpartition("@")[2].lower()
+    label = domain.split(".")[0]
+    if not domain or len(label) < 5 or label in lexicon.words("webmail.txt"):
+        return False
+    m = _FORWARD_FROM.search(chunk[:600])
+    if not m:
+        return False
+    line = m.group(1).lower()
+    return domain in line or label in re.sub(r"[^a-z0-9]", "", line)
 
 
 def quoted_finding(seg: Segment, start: int, end: int, reporting: str,
