@@ -408,3 +408,24 @@ def test_someone_named_by_what_they_are_is_a_person_for_model_bullying(monkeypat
     (f,) = model_says(monkeypatch, "Funny how the printer never quite works first thing "
                       "in the morning, isn't it.", "bullying", 0.99)
     assert f.severity is Severity.MEDIUM  # nobody is meant
+
+
+def test_dishonesty_in_records_or_credentials_about_a_named_practitioner_is_held():
+    assert found("Between ourselves, Nurse Tamsin Hale falsified patient notes at her last "
+                 "clinic.")["defamation"] is Severity.HIGH
+    assert found("Dr Colm Reddy was removed from his post for forging prescriptions."
+                 )["defamation"] is Severity.HIGH
+    assert found("Everyone says Brightwell Skin Studio's owner bought her qualifications "
+                 "online.")["defamation"] >= Severity.MEDIUM
+    # hedged, it is still only tagged
+    assert found("I'm told Dr Colm Reddy was dismissed for drinking, no idea if that's true."
+                 )["defamation"] is Severity.MEDIUM
+
+
+def test_records_and_posts_in_ordinary_clinic_mail_are_not_accusations():
+    assert "defamation" not in found("Please make sure the patient records are updated "
+                                     "before Dr Colm Reddy's clinic on Friday.")
+    assert "defamation" not in found("Nurse Tamsin Hale has been appointed to the lead "
+                                     "nurse post from June.")
+    assert "defamation" not in found("We were sorry to hear the complaint was dismissed; "
+                                     "Dr Colm Reddy was cleared of any wrongdoing.")
