@@ -47,8 +47,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from scanners import identifiable, identifiers, lexicon, patient_keys, people, photos, redact, \
-    tables
+from scanners import identifiable, identifiers, lexicon, patient_keys, people, photos, quoting, \
+    redact, tables
 from scanners.base import Attachment, Finding, ParsedMessage, Severity, address_tag
 from scanners.identifiers import Ident
 
@@ -174,6 +174,11 @@ class PatientDataScanner:
         findings.extend(_exposed(msg))
         findings.extend(tables.patient_lists(msg, self._cues, self.own_domains))
         findings = tables.collapse(list(dict.fromkeys(findings)))
+        lawful = _lawful_recipient(msg, self.own_domains)
+        if lawful:
+            findings = [replace(f, severity=Severity.MEDIUM,
+                                evidence=f"{f.evidence} (to {lawful}: a disclosure to review)")
+                        if f.severity is Severity.HIGH else f for f in findings]
         tag = self._addressee(msg, parts, findings)
         if tag:
             # a photograph names nobody: the greeting matching the To name shows whom the
@@ -817,6 +822,29 @@ _OFFICE = re.compile(r"application/vnd\.(?:openxmlformats-officedocument|oasis\.
 def _document(where: str) -> str:
     """The attachment a part is from: "attachment:NAME" of "attachment:NAME#page=2"."""
     return where.split("#", 1)[0]
+
+
+# Recipients to whom naming a patient is a lawful disclosure (reporting a crime, taking legal
+# advice, a regulator's inquiry), not a breach: high patient data is tagged for review, not
+# held, when every To/Cc address outside the clinic is one of theirs.
+LAWFUL_ROLES = frozenset({"police", "heddlu", "solicitor", "solicitors", "lawyers", "legal",
+                          "nmc", "gmc", "gdc", "gphc", "jccp", "cqc", "ico", "mhra"})
+
+
+def _lawful_recipient(msg: ParsedMessage, own_domains) -> str:
+    """The role of the message's outside To/Cc recipients when every one of them is police,
+    a solicitor or a regulator ("" otherwise)."""
+    sender = msg.header("From").rpartition("@")[2].strip(" >").lower()
+    own = set(own_domains) | ({sender} if sender else set())
+    roles = set()
+    for _, address in email.utils.getaddresses([msg.header("To"), msg.header("Cc")]):
+        if "@" not in address or address.rpartition("@")[2].lower() in own:
+            continue
+        found = quoting.address_words(address, LAWFUL_ROLES)
+        if not found:
+            return ""
+        roles |= found
+    return sorted(roles)[0] if roles else ""
 
 
 EXPOSED_PERSONAL = 5  # more personal addresses than this in To/Cc expose a client list

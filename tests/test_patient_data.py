@@ -486,3 +486,27 @@ def test_a_colleague_to_contact_and_the_treatment_room_are_not_a_patient_and_a_t
     assert "first_name_clinical" not in found(rota)
     # a first name with a treatment done to her is still one
     assert "first_name_clinical" in found("Jade had her lip filler topped up on Wednesday.")
+
+
+# -- lawful disclosure: police, solicitors, regulators ------------------------------------------
+
+REPORT = ("I wish to report messages our receptionist has received from a former client, "
+          "Marnie Tolland, who had lip filler with us in March and has since sent threats "
+          "to the clinic.")
+
+
+def test_a_patient_named_to_the_police_or_a_regulator_is_tagged_for_review_not_held():
+    for to in ("Crime desk <crimedesk@northvalepolice.example>",
+               "Fitness to practise <referrals@nmc-uk.example>",
+               "Hari Bose <hari.bose@bose-solicitors.example>"):
+        f = found(REPORT, to=to)
+        assert f and max(f.values()) is Severity.MEDIUM, (to, f)
+
+
+def test_the_same_report_copied_to_anyone_else_or_sent_to_a_lookalike_still_holds():
+    assert max(found(REPORT, to="Crime desk <crimedesk@northvalepolice.example>",
+                     cc="Tom <tom.friend@gmail.com>").values()) is Severity.HIGH
+    assert max(found(REPORT, to="Reviews <moderation@reviewsite.example>").values()) \
+        is Severity.HIGH
+    assert max(found(REPORT, to="Legal & General <quotes@landg.example>").values()) \
+        is Severity.HIGH
