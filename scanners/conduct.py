@@ -21,6 +21,9 @@ scanners/data/conduct.txt; the language scanner reports what is found under its 
                    leaving someone out on purpose ("don't invite her"): low
                    once, high when the sender's own words hold two or more (the language
                    scanner counts them over the message).
+  kin              the reader's family, home or children's school named ("where you live",
+                   "your kids", "your Ellie"): with a sentence the model reads as a threat,
+                   a veiled threat (scanners/model_findings.py), high.
   discrimination   an instruction that excludes ("no", "avoid", up to three words before;
                    or a refusal anywhere in the sentence: "don't hire her", "turn them
                    away") a protected characteristic (religious dress, ethnicity,
@@ -60,6 +63,21 @@ def consequence(sentence: str) -> bool:
     """Whether `sentence` ties a consequence to a condition ("or I'll", "if not", "shame
     if"): with a person addressed, the structure of a threat."""
     return _has(sentence, "consequence")
+
+
+# "your Ellie", "your Tom": someone of the reader's named by first name (not "your Botox")
+_YOUR_NAMED = re.compile(r"\b[Yy]our (?P<name>[A-Z][a-z]{2,})\b(?!['’]s\b)")
+
+
+def kin_named(sentence: str) -> bool:
+    """Whether `sentence` names the reader's family, home or children's school ("I know
+    where you live", "your kids' school", "your Ellie is at St Anne's now"): in a sentence
+    the model reads as a threat, what makes it a veiled one."""
+    if _has(sentence, "kin"):
+        return True
+    from scanners import people
+    first = people.name_lists()[0]
+    return any(m.group("name").lower() in first for m in _YOUR_NAMED.finditer(sentence))
 
 
 def hedged(text: str) -> bool:

@@ -16,6 +16,11 @@ book or article in copy to be published. Read in the body only, in the sender's 
                 in ..., - from 'Title' by Author (Publisher, 2022)) in mail that is copy for
                 publication (a blog, a newsletter, a post, a leaflet: said in the subject or
                 the sender's words), in the body or an attached draft; borderline, so medium
+  admitted copy the sender says, in the first person, that they copied a work to spare
+                paying for it (I've scanned the chapter so nobody needs to buy the book; the
+                photo is the preview, we didn't want to pay for the licence), and the mail
+                carries an attachment: high with a document or a picture, medium with
+                anything else; cleared by an open licence or a licence bought
 
 Each is one finding per message at most. Nothing here knows who the recipient is: mail that
 stays inside the clinic passes by the policy ([policy.categories.copyright] trust_internal).
@@ -130,6 +135,48 @@ _FROM_THE_WEB = re.compile(
     r"pinterest|the web|online)\b", re.IGNORECASE)
 
 
+# -- admitted copying: a copy made, and payment avoided, in the sender's own words --------
+# what was done to the work: scanned, photocopied, screenshotted; or the unlicensed preview
+_COPY_MADE = re.compile(
+    r"\b(?:scanned|photocopied|photo-copied|copied|photographed|screenshotted|screen-?grabbed|"
+    r"ripped|downloaded|snapped)\b(?!\s+(?:\w+\s+)?in\b)|"
+    r"\b(?:the|a|an|their|its)\s+(?:\w+\s+){0,2}?(?:preview|comp)(?:\s+(?:image|version|copy|"
+    r"photo|file))?\b|\bwatermark(?:ed|s)?\b", re.IGNORECASE)
+# ... to spare the payment: so nobody needs to buy it, we didn't want to pay for the licence
+_UNPAID = re.compile(
+    r"\b(?:nobody|no-?one|no one)\s+(?:(?:will\s+)?(?:needs?|has|have)\s+to|will\s+need\s+to|"
+    r"(?:will\s+)?(?:needs?|has|have)\s+got\s+to)\s+(?P<v1>buy|pay|purchase|fork\s+out|shell\s+out)\b|"
+    r"\b(?:you|we|they|everyone|everybody|the (?:others|team|group|rest of you))\s+(?:don['’]?t|do\s+not|"
+    r"won['’]?t|will\s+not|wouldn['’]?t|needn['’]?t|no\s+longer)\s+(?:(?:have|need)\s+to\s+)?"
+    r"(?P<v2>buy|pay|purchase|fork\s+out|shell\s+out)\b|"
+    r"\b(?:didn['’]?t|did\s+not|don['’]?t|do\s+not|wasn['’]?t\s+going\s+to|weren['’]?t\s+going\s+to|"
+    r"not\s+going\s+to|couldn['’]?t\s+(?:justify|afford|be\s+bothered)(?:\s+to)?|refuse\s+to|"
+    r"won['’]?t)\s+(?:want\s+to\s+|wanna\s+)?(?:pay(?:ing)?|buy(?:ing)?|purchas(?:e|ing)|"
+    r"fork(?:ing)?\s+out|shell(?:ing)?\s+out)(?P<v3>)\b|"
+    r"\bsaves?\s+(?:you|us|them|everyone|everybody)(?:\s+all)?\s+(?:having\s+to\s+)?"
+    r"(?P<v4>buying|paying|purchasing)\b|"
+    r"\b(?:instead\s+of|rather\s+than|without)\s+(?P<v5>buying|paying|purchasing|buy|pay)\b|"
+    r"\bno\s+need\s+(?:for\s+\w+\s+)?to\s+(?P<v6>buy|pay|purchase)\b|"
+    r"\btoo\s+(?:dear|expensive|pricey)\s+to\s+(?P<v7>buy|pay)\b", re.IGNORECASE)
+# what is not a work: "you don't need to buy anything for the course", "pay for parking"
+_NOT_A_WORK = re.compile(r"\s+(?:for\s+)?(?:anything|nothing|a\s+thing|extra|any\s+extras?|"
+                         r"more|twice|again|postage|delivery|shipping|parking|p&p|lunch|travel|"
+                         r"(?:a|the)\s+(?:taxi|ticket|deposit|fee|consultation))\b", re.IGNORECASE)
+# ... of a work someone sells: a book, its pages, a licence, a course, a picture
+_WORK = re.compile(_PAID_WORK.pattern + r"|licen[sc]e|chapters?|pages?|preview|stock|photos?|"
+                   r"images?|pictures?|figures?|diagrams?|copy of|artwork", re.IGNORECASE)
+# the sender says so: I, we, or no subject at all at the start of a sentence
+_FIRST_PERSON = re.compile(r"(?:\b(?:I|I['’](?:ve|d)|[Ww]e|[Ww]e['’](?:ve|d))\b(?:\s+\w+){0,2}|"
+                           r"(?:^|[.!?:;\n–—-]))\s*$")
+_NEGATED = re.compile(r"(?:\bnot|\bnever|n['’]t)\b[\s\w]{0,12}$", re.IGNORECASE)
+# cleared: the work is open, or its licence was bought
+_FREE_WORK = re.compile(_OPEN_ACCESS.pattern + r"|\bfreely available\b|\bmade (?:it|them) "
+                        r"(?:free|available)\b|\bfree of charge from the (?:publisher|author)",
+                        re.IGNORECASE)
+_DOCUMENT_TYPES = re.compile(r"application/(?:pdf|msword|rtf|epub|vnd\.ms-|vnd\.openxmlformats|"
+                             r"vnd\.oasis\.opendocument)|image/|text/rtf")
+
+
 def findings(msg: ParsedMessage) -> Iterator[Finding]:
     own = [(part.where, part.text[a:b]) for part in msg.body_parts if part.where == "body"
            for a, b, quoted in split_quoted(part.text[:100_000]) if not quoted]
@@ -155,6 +202,7 @@ def findings(msg: ParsedMessage) -> Iterator[Finding]:
                 severity, evidence = hit
                 yield Finding(CATEGORY, rule, severity, where, evidence)
                 break
+    yield from _admitted_copy(msg, own)
     pictures = [a for a in msg.attachments if a.real_type.startswith("image/") or a.images]
     for where, text in own if pictures else ():
         m = _FROM_THE_WEB.search(text)
@@ -162,6 +210,62 @@ def findings(msg: ParsedMessage) -> Iterator[Finding]:
             yield Finding(CATEGORY, "image_from_web", Severity.MEDIUM, pictures[0].where,
                           f"the mail says: {redact.snippet(text, m.start(), m.end(), 0)}"[:120])
             break
+
+
+def _admitted_copy(msg: ParsedMessage, own) -> Iterator[Finding]:
+    """copyright_admitted_copy: the sender's own words say a work was copied so that
+    nobody pays for it, and the mail carries the copy."""
+    if not msg.attachments:
+        return
+    from scanners import watermarks
+
+    whole = "\n".join(text for _, text in own)
+    if _FREE_WORK.search(whole) or watermarks.licence_stated(whole):
+        return
+    for where, text in own:
+        hit = _admission(text)
+        if hit:
+            documents = [a for a in msg.attachments if _DOCUMENT_TYPES.match(a.real_type)]
+            target = (documents or list(msg.attachments))[0]
+            yield Finding(CATEGORY, "copyright_admitted_copy",
+                          Severity.HIGH if documents else Severity.MEDIUM, target.where,
+                          f"the mail says: {hit}"[:140])
+            return
+
+
+def _admission(text: str) -> str | None:
+    """A snippet of a first-person admission in `text`: a copy made and a payment spared,
+    of a work, in one paragraph and close together; none inside quotation marks."""
+    quoted = [m.span() for m in _QUOTE.finditer(text)]
+
+    def mine(pos: int) -> bool:  # the sender is the subject at `pos`, not negated
+        before = text[max(0, pos - 40):pos]
+        return bool(_FIRST_PERSON.search(before)) and not _NEGATED.search(before)
+
+    for m in _UNPAID.finditer(text):
+        if any(a <= m.start() < b for a, b in quoted):
+            continue
+        verb_end = max((m.end(g) for g in m.groupdict() if m.group(g) is not None),
+                       default=m.end())
+        if _NOT_A_WORK.match(text, verb_end):
+            continue
+        lo = max(0, m.start() - 250, text.rfind("\n\n", 0, m.start()) + 1)
+        blank = text.find("\n\n", m.end())
+        hi = min(len(text), m.end() + 250, blank if blank >= 0 else len(text))
+        for c in _COPY_MADE.finditer(text, lo, hi):
+            if any(a <= c.start() < b for a, b in quoted):
+                continue
+            made = c.group(0)[:1].isalpha() and c.group(0).lower().endswith("ed") and \
+                not c.group(0).lower().startswith(("watermark", "the ", "a ", "an ", "their ", "its "))
+            # "I've scanned ...": the sender made the copy; "the preview ... we didn't want
+            # to pay": the sender chose the unlicensed copy
+            if not (mine(c.start()) if made else mine(c.start()) or
+                    _FIRST_PERSON.search(text[max(0, m.start() - 40):m.start()])):
+                continue
+            first, last = min(c.start(), m.start()), max(c.end(), m.end())
+            if last - first <= 300 and _WORK.search(text, max(lo, first - 80), min(hi, last + 80)):
+                return redact.snippet(text, m.start(), m.end(), 40)
+    return None
 
 
 def _copied_text(text: str):

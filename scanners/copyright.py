@@ -232,6 +232,12 @@ class CopyrightScanner:
         "copyright_pirate_link": "A link to what reads as a pirated copy of a paid course, "
                                  "book or video (without paying, someone has uploaded the "
                                  "whole course, a free PDF of the book); medium.",
+        "copyright_admitted_copy": "The sender's own words say they copied a work to spare "
+                                   "paying for it (scanned the chapter so nobody needs to "
+                                   "buy the book, used the preview because we didn't want "
+                                   "to pay for the licence) and the mail carries an "
+                                   "attachment; high with a document or picture, medium "
+                                   "otherwise, cleared by an open licence or a licence bought.",
         "copyright_quotation": "A passage in quotation marks attributed to a book or article "
                                "(as Smith wrote in ..., from 'Title' by ...) in copy for a "
                                "blog, newsletter or other publication; medium.",

@@ -14,7 +14,9 @@ compliance lead would want to see it before stopping mail:
 
   threat           a person addressed or named ("you", a name, their family, home, car,
                    school), and a conditional consequence in the sentence ("... or I'll",
-                   "if not", "shame if": scanners/conduct.py) or corroboration
+                   "if not", "shame if": scanners/conduct.py), the reader's family, home
+                   or children's school named ("your kids", "where you live", "your
+                   Ellie": conduct.kin_named) or corroboration
   bullying         a person addressed or named, and corroboration
   harassment       a person addressed or named, and corroboration
   discrimination   corroboration
@@ -190,7 +192,8 @@ def language(views, named_target, cleared=None, answering: bool = False) -> list
         if words < MIN_WORDS_HIGH or answering or views.reporting or item.prob < HIGH_HARM:
             high = False
         elif item.label == "threat":
-            high = person and (corroborated or conduct.consequence(item.sentence))
+            high = person and (corroborated or conduct.consequence(item.sentence)
+                               or conduct.kin_named(item.sentence))
         elif item.label in ("harassment", "bullying"):
             high = person and corroborated
         elif item.label == "discrimination":

@@ -23,9 +23,11 @@ identifier is high, and so are a validated NHS number near a patient, NHS, DOB o
 cue (Microsoft Purview's rule: within 300 characters), a labelled record number, a
 register match, a name with a treatment or condition (jigsaw identification), and a first
 name with a treatment and a distinguishing detail; a first name with a treatment alone, or a
-nameless case that still picks one person out, is medium. A name in a Word comment or a
-slide's notes is weighed with the treatments of the whole document. Without
-a cue a checksum-valid ten-digit number is only low (`uk_nhs_number_bare`): about one in
+nameless case that still picks one person out, is medium (high when the mail goes to a
+private webmail address outside the clinic, not to professionals). A name in a Word comment,
+a slide's notes or a document's properties is weighed with the treatments of the whole
+document, and with an identifier beside it is high when the document tells one person's
+case. Without a cue a checksum-valid ten-digit number is only low (`uk_nhs_number_bare`): about one in
 eleven random numbers passes the checksum, so order and consignment numbers do.
 
 The clinic's own details ([clinic] in the config: names, practitioners, addresses,
@@ -131,7 +133,9 @@ class PatientDataScanner:
         "identifiable_description": "A case told without a name but with details that pick "
                                     "out one person (an occupation, local role or public "
                                     "profile with an age, a place or another detail) next to "
-                                    "a treatment or condition; medium.",
+                                    "a treatment or condition; medium, high when the mail "
+                                    "goes to a private (webmail) address outside the clinic "
+                                    "and not to a professional audience.",
         tables.RULE: tables.DESCRIPTION,
     }
 
@@ -156,6 +160,7 @@ class PatientDataScanner:
         self.staff = staff
         self._cues = lexicon.plural_matcher("patient_cues.txt", "treatment", "condition")
         self._roles = lexicon.matcher("patient_cues.txt", "role")
+        self._professional = lexicon.matcher("audience.txt", "professional")
         people.name_lists()  # read once here (a scan process starts), not on the first message
 
     # -- the message ---------------------------------------------------------------------------
@@ -166,9 +171,18 @@ class PatientDataScanner:
         findings: list[Finding] = []
         office = {p.where for p in msg.texts() if _OFFICE.match(p.content_type)
                   and "spreadsheet" not in p.content_type}
-        documents = self._document_cues([p for p in parts if p.where in office])
+        # an Office document's parts (its text, comments, notes) and any document's
+        # properties are weighed with the clinical subject of the whole document
+        outsider = self._to_a_private_person(msg, parts)
+        annotated = office | {p.where for p in parts if p.where.endswith("#metadata")}
+        pages = {p.where for p in msg.texts() if p.where.startswith("attachment:")}
+        documents = self._document_cues([p for p in parts if p.where in annotated
+                                         or (p.where in pages and _document(p.where) in
+                                             {_document(w) for w in annotated})])
         for part in parts:
-            findings.extend(self._weigh(part, documents.get(_document(part.where), "")))
+            cue, case_parts = documents.get(_document(part.where), ("", set())) \
+                if part.where in annotated else ("", set())
+            findings.extend(self._weigh(part, cue, bool(case_parts - {part.where}), outsider))
         findings.extend(self._register(parts))
         findings.extend(self._photos(msg.attachments, parts, own["photos"]))
         findings.extend(_exposed(msg))
@@ -400,9 +414,15 @@ class PatientDataScanner:
 
     # -- weighing ------------------------------------------------------------------------------
 
-    def _weigh(self, part: _Part, document_cue: str = "") -> Iterator[Finding]:
-        """`document_cue`: a treatment or condition named elsewhere in the same document
-        (a Word comment or a slide's notes about the case in the document's text)."""
+    def _weigh(self, part: _Part, document_cue: str = "", elsewhere: bool = False,
+               outsider: bool = False) -> Iterator[Finding]:
+        """`document_cue`: a treatment or condition named in the same document (a Word
+        comment or a slide's notes about the case in the document's text); `elsewhere`:
+        another part of the document tells one person's case (she presented with ...,
+        a case study), so a name with an identifier in this part, which annotates it, is
+        that patient's. `outsider`: the mail goes to a private person outside the clinic
+        (_to_a_private_person), where a case told without a name is gossip, not a
+        professional discussion."""
         where = part.where
         if _staff_record(part):
             yield from self._staff_record(part)
@@ -414,7 +434,7 @@ class PatientDataScanner:
             contact_near = self._others_near(part, i, CONTACT)
             name_near = self._name_near(part, i, CUE_WINDOW)
             patient_named = self._name_near(part, i, CUE_WINDOW, named_patients)
-            cue_near = self._near(part, i, clinical)
+            cue_near = self._near(part, i, clinical) or bool(document_cue and elsewhere)
             if i.kind == "nhs":
                 yield Finding(CATEGORY, "uk_nhs_number", Severity.HIGH, where, i.evidence)
             elif i.kind == "mrn":
@@ -450,12 +470,15 @@ class PatientDataScanner:
                               redact.name(n.text) + " + " + self._cue_word(part, n))
             elif document_cue and n.key:
                 kinds = identifiable.near_name(part.text, n.start, n.end, part.cues, part.spans)
+                if elsewhere:
+                    near = Ident("name", n.start, n.end, "", "")
+                    kinds += sorted(self._others_near(part, near, STRONG + CONTACT))
                 if kinds:
                     yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, where,
                                   f"{redact.name(n.text)} + {document_cue} (in the document) + "
                                   f"{', '.join(kinds)}")
         yield from self._first_names(part, document_cue)
-        yield from self._descriptions(part)
+        yield from self._descriptions(part, outsider)
         for n in named_patients:
             yield Finding(CATEGORY, "patient_name_clinical", Severity.HIGH, where,
                           "patient " + redact.name(n.text))
@@ -492,20 +515,40 @@ class PatientDataScanner:
                 yield Finding(CATEGORY, "first_name_clinical", Severity.MEDIUM, part.where,
                               f"{redact.name(n.text)} + {cue}")
 
-    def _descriptions(self, part: _Part) -> Iterator[Finding]:
+    def _descriptions(self, part: _Part, outsider: bool = False) -> Iterator[Finding]:
+        """A nameless case that picks one person out: medium, high when the mail goes to a
+        private person outside the clinic (a friend's webmail address, not a colleague,
+        a professional list or an organisation)."""
         found = identifiable.descriptions(part.text, part.cues, part.cue_words, part.spans)
         if found:
             offset, kinds = found[0]
-            yield Finding(CATEGORY, "identifiable_description", Severity.MEDIUM, part.where,
-                          f"{part.cue_words.get(offset, 'role')} + {', '.join(kinds)}")
+            yield Finding(CATEGORY, "identifiable_description",
+                          Severity.HIGH if outsider else Severity.MEDIUM, part.where,
+                          f"{part.cue_words.get(offset, 'role')} + {', '.join(kinds)}"
+                          + (" (to a personal address)" if outsider else ""))
 
-    def _document_cues(self, parts: list[_Part]) -> dict[str, str]:
-        """For each Office document read in several parts (a document and its comments,
-        slides and their notes), a treatment or condition it names, if any: a name in a
-        comment or a note is weighed with the whole document it annotates."""
+    def _to_a_private_person(self, msg: ParsedMessage, parts: list[_Part]) -> bool:
+        """Whether a To/Cc recipient is a private person outside the clinic: a personal
+        (webmail) address that is not the sender's own, and the sender's text does not
+        address professionals (a CPD case, a study club: audience.txt `professional`)."""
+        _, sender = email.utils.parseaddr(msg.header("From"))
+        webmail = lexicon.words("webmail.txt")
+        personal = [r for r in msg.recipients if r.lower() != sender.lower()
+                    and r.rpartition("@")[2].lower().split(".")[0] in webmail
+                    and r.rpartition("@")[2].lower() not in self.own_domains]
+        if not personal:
+            return False
+        text = "\n".join([msg.subject] + [p.text for p in parts if p.where == "body"])
+        return not any(True for _ in self._professional.find(lexicon.FlatView(text)))
+
+    def _document_cues(self, parts: list[_Part]) -> dict[str, tuple[str, set[str]]]:
+        """For each document read in several parts (a document and its comments, slides
+        and their notes, its pages and its properties), a treatment or condition it names,
+        if any, and the parts that tell one person's case (_ONE_CASE): a name in a
+        comment, a note or a property is weighed with the whole document it annotates."""
         by_document: dict[str, list[_Part]] = {}
         for part in parts:
-            if part.where.startswith("attachment:") and "#page=" in part.where:
+            if part.where.startswith("attachment:"):
                 by_document.setdefault(_document(part.where), []).append(part)
         out = {}
         for doc, group in by_document.items():
@@ -515,7 +558,7 @@ class PatientDataScanner:
                 hit = next((h for h in self._cues.find(lexicon.FlatView(part.text))
                             if h.label in ("treatment", "condition")), None)
                 if hit is not None:
-                    out[doc] = hit.entry
+                    out[doc] = (hit.entry, {p.where for p in group if _ONE_CASE.search(p.text)})
                     break
         return out
 
@@ -816,6 +859,10 @@ def _file_cues(stem: str, cues) -> set[str]:
     return out
 
 
+# a document telling one person's case: her history, a case study, "presented with"
+_ONE_CASE = re.compile(r"\b(?:she|he|her|him|his|herself|himself|case (?:study|report|history|"
+                       r"review|presentation)|presented (?:with|to|at|after|\d)|"
+                       r"this (?:patient|client|lady|gentleman))\b", re.IGNORECASE)
 _OFFICE = re.compile(r"application/vnd\.(?:openxmlformats-officedocument|oasis\.opendocument)")
 
 

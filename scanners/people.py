@@ -135,7 +135,8 @@ def _labelled(text: str, arr):
 def find(text: str, arr=None) -> list[Name]:
     """Every name in `text`, longest shape first where they overlap. `arr`: the text's
     code points (identifiers.codes), when the caller has them already."""
-    first, _surnames, brands, notname = name_lists()
+    first, surnames, brands, notname = name_lists()
+    seen: dict = {}
     out: list[Name] = []
     taken = bytearray(len(text) + 1)  # 1 where a name already is
 
@@ -187,9 +188,16 @@ def find(text: str, arr=None) -> list[Name]:
         for i in range(len(words) - 1):
             given = patient_keys.fold(words[i])
             if given in first and not words[i].isupper():
-                tail = words[i + 1:]
-                while tail and not _ok_surname(tail[-1], notname):
-                    tail.pop()
+                # every word after the given name must read as a surname: a word that is
+                # never one ("Summer Skin Leaflet", "Rose Gold Facial") ends the name where
+                # it stands, and so does an everyday word the text also writes in lower
+                # case ("Winter Radiance Facial ... radiance all winter"): a heading or a
+                # product named in title case, not a person
+                tail = []
+                for word in words[i + 1:]:
+                    if not _ok_surname(word, notname) or _everyday(word, text, surnames, seen):
+                        break
+                    tail.append(word)
                 if tail:
                     start = text.index(words[i], pos)
                     written = " ".join([words[i]] + tail)
@@ -200,6 +208,20 @@ def find(text: str, arr=None) -> list[Name]:
             pos = text.index(words[i], pos) + len(words[i])
     out.sort(key=lambda n: n.start)
     return out
+
+
+_LOWER_WORD = re.compile(r"(?<![\w.@/'’-])[a-z][a-z]+(?![\w@/'’-]|\.\w)")
+
+
+def _everyday(word: str, text: str, surnames: frozenset[str], seen: dict) -> bool:
+    """A capitalised word that is no census surname and that the text also writes in lower
+    case as a word of its own (not inside an address: "sarah.okafor@..." names nobody).
+    `seen`: a cache for the text's lower-case words, filled on first use."""
+    if patient_keys.fold(word) in surnames or not word[:1].isupper():
+        return False
+    if "lower" not in seen:
+        seen["lower"] = set(_LOWER_WORD.findall(text))
+    return word.lower() in seen["lower"]
 
 
 # "St George's Road", "Rose Street", "Holly Lodge": a given name inside a longer proper name

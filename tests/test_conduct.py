@@ -56,7 +56,7 @@ def test_every_data_file_loads_with_known_labels():
                            "authority", "product"},
         "conduct.txt": {"demand", "condition", "lever", "exclude", "only", "trait",
                         "trait_work", "work", "service", "guard", "belittle", "consequence", "secret", "refuse",
-                        "theirs", "harm", "harm_guard", "party", "disclose"},
+                        "theirs", "harm", "harm_guard", "party", "disclose", "kin"},
         "pom.txt": {"name", "brand", "class", "euphemism"},
         "pom_hints.txt": {"area", "hint"},
         "promo.txt": {"strong", "weak", "price"},

@@ -83,3 +83,29 @@ def test_a_threat_after_pages_of_ordinary_mail_is_still_read_within_the_token_bu
     budget = model_findings.network_tokens(len(body))
     assert sum(m.encoder.token_counts(read)) <= budget < 60
     assert len(read) < 10  # of 31 sentences
+
+
+
+def test_a_threat_naming_the_readers_family_or_school_holds(monkeypatch):
+    """A sentence the model reads as a threat (one, not sure: alone it would tag) that
+    names the reader's child, home or school is a veiled threat (POLICY: naming someone's
+    family or school) and holds; the same sentence shape without them only tags."""
+    from scanners import conduct, text
+
+    def severity(sentence: str) -> Severity:
+        views = text.build(parse(mail(sentence)))
+        seg = next(s for s in views.segments if sentence in s.text)
+        start = seg.text.index(sentence)
+        item = model_findings.Labelled(seg, start, start + len(sentence), "threat", 0.93)
+        monkeypatch.setattr(model_findings, "labelled", lambda v: [item])
+        return max(f.severity for f in model_findings.language(views, lambda t, a: None))
+
+    assert severity("Your Maisie is at Oakfield Primary these days, isn't she, love?") \
+        is Severity.HIGH
+    assert severity("Funny, I drove past where you live on my way home last night.") \
+        is Severity.HIGH
+    assert severity("You were at the Oakfield parents evening last night, weren't you?") \
+        is Severity.MEDIUM
+    # the words alone are no threat: friendly mail names families all the time
+    assert conduct.kin_named("I hope your kids enjoy the half term break.")
+    assert not conduct.kin_named("Your Botox appointment is on Friday at ten.")

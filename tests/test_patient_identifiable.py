@@ -192,3 +192,135 @@ def test_contacts_written_with_their_organisation_address_are_not_patients():
     patient = "Client: Harriet Jonas <harriet.jonas77@gmail.com>\nTreatment: skin booster"
     rules = found(patient, **kw)
     assert rules["jigsaw_identification"] is Severity.HIGH
+
+
+# -- annotations judged with the whole document, nameless cases to a friend, headings ------
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CASE = ("Case report: delayed nodules after tear trough filler. She presented at six weeks "
+        "with firm lumps and was treated with hyaluronidase and a short course of steroids.")
+LEAFLET = ("Aftercare after cheek filler: avoid heat, alcohol and exercise for 24 hours. "
+           "Swelling and bruising settle within a week; call us if you notice blanching.")
+
+
+def scanned(raw: bytes) -> dict[str, Severity]:
+    out: dict[str, Severity] = {}
+    for f in PatientDataScanner().scan(parse(raw)):
+        out[f.rule] = max(out.get(f.rule, f.severity), f.severity)
+    return out
+
+
+def with_file(data: bytes, name: str, ctype: str = DOCX_TYPE) -> bytes:
+    import documents as docs
+    return docs.mail("Draft for the journal", attachments=[(name, ctype, data)],
+                     sender="reception@brightskin.example",
+                     to="Submissions <submissions@derm-journal.example>")
+
+
+def test_a_name_and_phone_in_a_comment_on_a_case_are_the_patients():
+    import reading as rd
+    raw = with_file(rd.docx_with_internals(
+        comment="Consent: Imogen Treharne 07700 900612, ok to publish", body=CASE), "case.docx")
+    found_ = scanned(raw)
+    assert found_["phone_number"] is Severity.HIGH
+    assert found_["jigsaw_identification"] is Severity.HIGH
+    email = with_file(rd.docx_with_internals(
+        comment="Imogen Treharne (imogen.t@hotmail.example) signed the photo form", body=CASE),
+        "case.docx")
+    assert scanned(email)["email_address"] is Severity.HIGH
+
+
+def test_a_name_and_phone_in_a_documents_properties_are_weighed_with_it():
+    import reading as rd
+    raw = with_file(rd.pdf_with_info(CASE, Subject="Imogen Treharne 07700 900612"),
+                    "case.pdf", "application/pdf")
+    assert scanned(raw)["jigsaw_identification"] is Severity.HIGH
+    raw = with_file(rd.docx_with_internals(custom={"Reviewer": "Imogen Treharne 07700 900612"},
+                                           body=CASE), "case.docx")
+    assert scanned(raw)["phone_number"] is Severity.HIGH
+
+
+def test_names_in_annotations_of_documents_that_tell_no_case_stay_below_high():
+    import reading as rd
+    # a leaflet or a policy: a proof-reader's comment, a reviewer in the properties
+    for data in (rd.docx_with_internals(comment="Ask Owen Pryce (07700 900613) for a proof "
+                                                "by Friday", body=LEAFLET),
+                 rd.docx_with_internals(custom={"Reviewer": "Owen Pryce 07700 900613"},
+                                        body="Infection prevention policy: wipe the couch "
+                                             "between clients and log the clean.")):
+        found_ = scanned(with_file(data, "leaflet.docx"))
+        assert found_.get("phone_number", Severity.LOW) < Severity.HIGH, found_
+        assert "jigsaw_identification" not in found_
+    # the author's own name and mobile in the footer of her case report
+    import documents as docs
+    data = rd.docx_with_internals(footnote_like="Lena Marsh 07700 900614", body=CASE)
+    raw = docs.mail("Draft", attachments=[("case.docx", DOCX_TYPE, data)],
+                    sender="lena@brightskin.example", to="submissions@derm-journal.example")
+    raw = raw.replace(b"From: Glow Clinic <lena@brightskin.example>",
+                      b"From: Lena Marsh <lena@brightskin.example>")
+    found_ = scanned(raw)
+    assert found_.get("phone_number", Severity.LOW) < Severity.HIGH, found_
+    assert "jigsaw_identification" not in found_
+    # a comment with a name and no identifier on a case: a reviewer, as before
+    data = rd.docx_with_internals(comment="Owen Pryce: tighten the discussion", body=CASE)
+    assert "jigsaw_identification" not in scanned(with_file(data, "case.docx"))
+
+
+GOSSIP = ("Guess who was in this week - the head teacher from the primary school in "
+          "Wellsby, early fifties. Cheek filler and a bit of toxin, and she bruised like a "
+          "peach. Keep it to yourself!")
+
+
+def plain(body: str, to: str, sender: str = "Lena Marsh <lena@brightskin.example>",
+          subject: str = "this week") -> bytes:
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode()
+
+
+def test_a_nameless_identifiable_case_to_a_friends_webmail_is_high():
+    raw = plain(GOSSIP, "Kirsty <kirsty.b@hotmail.example>")
+    assert scanned(raw)["identifiable_description"] is Severity.HIGH
+    from gateway.pipeline import screen
+    from scanners.registry import build
+    assert any(f.rule == "identifiable_description" and f.severity is Severity.HIGH
+               for f in screen(parse(raw), build({})))
+
+
+def test_a_nameless_case_to_colleagues_or_professionals_stays_medium():
+    # inside the clinic
+    assert scanned(plain(GOSSIP, "mia@brightskin.example"))["identifiable_description"] \
+        is Severity.MEDIUM
+    # a professional forum or an organisation
+    assert scanned(plain(GOSSIP, "cases@injectors-forum.example"))[
+        "identifiable_description"] is Severity.MEDIUM
+    # a study club case to a member's personal address
+    club = ("For Thursday's study club: the head teacher from a village school, early "
+            "fifties, had cheek filler and bruised badly. How would you manage it?")
+    assert scanned(plain(club, "dr.amir@hotmail.example"))["identifiable_description"] \
+        is Severity.MEDIUM
+    # the sender's own webmail copy
+    own = plain(GOSSIP, "lena.marsh@hotmail.example",
+                sender="Lena Marsh <lena.marsh@hotmail.example>")
+    assert scanned(own)["identifiable_description"] is Severity.MEDIUM
+
+
+def test_title_case_headings_and_product_names_are_not_names():
+    import documents as docs
+    leaflet = docs.pdf([["Brightskin - Autumn Glow Peel Menu",
+                         "Winter Radiance Facial: a hydrating facial with a skin booster for "
+                         "radiance all winter. Our autumn glow peel suits dull skin.",
+                         "Heather Skin Plan - tear trough filler and skin boosters."]])
+    raw = docs.mail("Leaflet to print", attachments=[("menu.pdf", "application/pdf", leaflet)],
+                    to="orders@printhouse.example")
+    assert "jigsaw_identification" not in scanned(raw)
+
+
+def test_real_names_beside_everyday_words_are_still_names():
+    # her own address spells her surname in lower case: still a surname
+    assert found("Sarah Okafor (sarah.okafor@hotmail.example) had tear trough filler and "
+                 "now has a lump.", **OUT)["jigsaw_identification"] is Severity.HIGH
+    # a census surname the text also uses as a word
+    assert found("Grace Summer had tear trough filler; summer is our busiest time.",
+                 **OUT)["jigsaw_identification"] is Severity.HIGH
+    assert found("Case review: Holly Brannigan, lip filler, swelling on day two.",
+                 **OUT)["jigsaw_identification"] is Severity.HIGH
