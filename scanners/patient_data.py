@@ -314,8 +314,11 @@ class PatientDataScanner:
             if (labelled or after_name) and identifiers.plausible_birth_year(d.key):
                 part.idents.append(Ident("dob", d.start, d.end, d.key, "DOB " +
                                          redact.digits(text[d.start:d.end], keep=0)))
-        # a phone number or address in a signature block is the writer's: reported, never weighed
-        part.signed = [i for i in part.idents if i.kind in CONTACT and self._in_spans(i.start, spans)]
+        # a phone number or address in a signature block is the writer's: reported, never
+        # weighed; so is a number given as the sender's ("give us a bell on", "our number is")
+        part.signed = [i for i in part.idents if i.kind in CONTACT and (
+            self._in_spans(i.start, spans) or i.kind == "phone" and
+            _OURS_BEFORE.search(text, max(0, i.start - 40), i.start))]
         part.idents = sorted((i for i in part.idents if i not in part.signed), key=lambda i: i.start)
         for i in part.idents:
             part.by_kind.setdefault(i.kind, []).append(i)
@@ -805,6 +808,13 @@ def _staff_record(part: _Part) -> bool:
         for label in ("patient", "treatment", "condition") for start in part.cues.get(label, ()))
 
 
+# "call us on", "give us a bell on", "our number is", "reception on": the number after it
+# is the clinic's own, unless the words between name someone else's ("send us her number")
+_OURS_BEFORE = re.compile(
+    r"\b(?:us|our(?:[ \t]+(?:main|direct|clinic|office|reception|mobile|landline))?[ \t]+"
+    r"(?:number|phone|line|mobile|landline)s?|(?:the[ \t]+)?reception|the[ \t]+clinic)\b"
+    r"(?:(?!\b(?:her|his|their|patient|client|mum|mother|dad|partner)\b)[^.\n\d]){0,25}$",
+    re.IGNORECASE)
 _WITH_ADDRESS = re.compile(r"[ \t]*[<(\[][ \t]*(?:mailto:)?[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
 _COUNTED = re.compile(r"\d+\s*(?:new\s+|more\s+|other\s+)?(?:patients|clients|patient|client)")
 # "with Jo", "by Jo", "ask Jo": a first name after these is a member of staff or a colleague

@@ -38,10 +38,11 @@ _CLOSING = re.compile(
     r"^[ \t>]*(?:(?:kind|best|warm|warmest|many|with)?\s*(?:regards|wishes|thanks|thank you)|"
     r"best|cheers|thanks|yours(?: sincerely| faithfully| truly)?|sincerely|all the best|"
     r"speak soon|take care|--)\s*[,.!]?\s*$", re.IGNORECASE | re.MULTILINE)
-_SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hello|hey|morning|good (?:morning|afternoon|evening)|"
+_SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hiya|hello|hey|heya|morning|afternoon|evening|"
+                         r"good (?:morning|afternoon|evening)|"
                          r"annwyl|helo|shwmae|bore da|prynhawn da|noswaith dda|"  # Welsh
                          r"drog[ia]|witaj|witam|dzie[nń] dobry|cze[sś][cć])"  # Polish
-                         r"\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?([A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?)",
+                         r",?\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?([A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?)",
                          re.IGNORECASE | re.MULTILINE)
 _PRACTITIONER_BEFORE = re.compile(
     r"(?:\b(?:appointment|consultation|session|treatment|booked|book|review|clinic|slot|"

@@ -510,3 +510,31 @@ def test_the_same_report_copied_to_anyone_else_or_sent_to_a_lookalike_still_hold
         is Severity.HIGH
     assert max(found(REPORT, to="Legal & General <quotes@landg.example>").values()) \
         is Severity.HIGH
+
+
+def test_post_nominal_letters_end_a_name_so_the_senders_own_is_recognised():
+    order = ("Order below please. Prescriber on the account is Bryony Lusk NIP, PIN 14B2233E.\n"
+             "2 x Azzalure 125u\n3 x Bocouture 50u")
+    f = found(order, to="Orders <orders@wholesale.example>",
+              sender="Bryony Lusk <bryony@harbourskin.example>")
+    assert not {r: s for r, s in f.items() if s > Severity.LOW}, f
+    # without the letters the same shape is a name, and a patient's with a medicine
+    assert found("Can you check the batch for Marnie Tolland? She had Azzalure with us last "
+                 "week and her lip is swollen.", to="Rep <rep@wholesale.example>")[
+        "jigsaw_identification"] is Severity.HIGH
+
+
+def test_a_number_given_as_the_clinics_own_is_not_the_patients():
+    ours = found("Marnie Tolland had anti-wrinkle treatment with us last week; for questions "
+                 "give us a bell on 07700 900123.")
+    assert ours["phone_number"] is Severity.LOW
+    theirs = found("Marnie Tolland had anti-wrinkle treatment with us last week; could you "
+                   "send us her number, her mum says it is 07700 900123.")
+    assert theirs["phone_number"] is Severity.HIGH
+
+
+def test_a_reply_to_the_patient_greeted_with_hiya_is_addressed_to_her():
+    body = ("Hiya Leona,\n\nYes, the top-up is free at your two-week review.\n\n"
+            "> On 2 Jul, Leona Carrick wrote:\n> is my botox top up free?")
+    got = list(PatientDataScanner().scan(msg(body, to="Leona Carrick <leona.c@example.net>")))
+    assert got and all(f.addressee.startswith("n:") for f in got if f.severity > Severity.LOW)
