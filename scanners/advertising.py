@@ -184,8 +184,18 @@ _REFUSED = re.compile(
     r"suppl|prescrib|administer|carry|perform|inject)\w*\s+(?:any\s+|the\s+)?$", re.IGNORECASE)
 
 
+# "no jabs, no pills"; "the jabs in the news. We don't offer them."
+_NONE_BEFORE = re.compile(r"\bno\s+(?:more\s+)?$", re.IGNORECASE)
+_REFUSED_AFTER = re.compile(
+    r"[^.!?\n]{0,60}[.!?]?\s+(?:we|i)\s+(?:no longer|don'?t|do not|won'?t|will not|never|"
+    r"can'?t|cannot)\s+(?:offer|provid|do|sell|stock|suppl|prescrib|administer|carry)\w*\s+"
+    r"(?:them|it|these|those|that|this)\b", re.IGNORECASE)
+
+
 def _not_refused(seg: text.Segment, hits: list[Hit]) -> list[Hit]:
-    return [h for h in hits if not _REFUSED.search(seg.text, max(0, h.start - 50), h.start)]
+    return [h for h in hits if not (_REFUSED.search(seg.text, max(0, h.start - 50), h.start)
+                                    or _NONE_BEFORE.search(seg.text, max(0, h.start - 12), h.start)
+                                    or _REFUSED_AFTER.match(seg.text, h.end))]
 
 
 def _cues(seg: text.Segment) -> list[tuple[object, str]]:

@@ -53,3 +53,15 @@ def test_a_webmail_sender_does_not_make_every_forward_its_own():
     raw = mail(body, sender="Jo Fenn <jo.fenn@gmail.com>")
     found = [f for f in screen(parse(raw), build({})) if f.rule == "pom_promotion"]
     assert found and all("quoted" in f.evidence for f in found)
+
+
+def test_a_medicine_the_clinic_says_it_does_not_offer_is_no_promotion():
+    refused = ("Hi all, lots of you have asked about the weight-loss jabs on the telly. We "
+               "don't offer them. Our nutrition coaching is £180 for ten weeks, book at "
+               "reception.")
+    assert not poms(mail(refused, to="Members <members@lists.larkspurclinic.example>"))
+    assert not poms(mail("Ten-week coaching, no jabs and no pills: £180, book at reception.",
+                         to="Members <members@lists.larkspurclinic.example>"))
+    offered = ("Hi all, lots of you have asked about the weight-loss jabs on the telly. We "
+               "now offer them: £180 for the first month, book at reception.")
+    assert Severity.HIGH in poms(mail(offered, to="Members <members@lists.larkspurclinic.example>"))
