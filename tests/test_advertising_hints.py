@@ -27,3 +27,19 @@ def test_areas_without_an_injection_hint_and_filler_offers_are_not():
                                        "this month.")
     assert "pom_promotion" not in scan("\U0001F489 Lip filler from £150 this spring, "
                                        "book now!")
+
+
+def test_welsh_injection_offers_and_weight_loss_pen_nicknames_are_medicines():
+    assert scan("Pigiadau fitamin B12 am £25 yn unig y mis hwn, archebwch nawr!")[
+        "pom_promotion"] is Severity.HIGH
+    assert scan("Mounj and Wegs starter packs from £149, DM to book your weekly pen!")[
+        "pom_promotion"] is Severity.HIGH
+
+
+def test_a_weekly_pen_in_aftercare_is_not_an_offer():
+    aftercare = ParsedMessage(headers=(), subject="Your aftercare",
+                              sender="team@glowclinic.example", recipients=("sam@example.com",),
+                              body_parts=(TextPart("body", "Keep your weekly pen in the fridge "
+                                                   "and inject on the same day each week."),),
+                              attachments=())
+    assert not [f for f in AdvertisingScanner().scan(aftercare) if f.rule == "pom_promotion"]

@@ -429,3 +429,17 @@ def test_records_and_posts_in_ordinary_clinic_mail_are_not_accusations():
                                      "nurse post from June.")
     assert "defamation" not in found("We were sorry to hear the complaint was dismissed; "
                                      "Dr Colm Reddy was cleared of any wrongdoing.")
+
+
+def test_mild_swearing_is_logged_and_scots_insults_are_insults():
+    assert found("Where the hell is the order you promised for Monday?") == {
+        "language_profanity": Severity.LOW}  # raised to a tag for an outside recipient
+    assert found("Aye, yer a lying wee cow and the whole street knows it.")[
+        "language_abuse"] is Severity.HIGH
+    assert found("Tell that fud at the depot to phone me.")["language_profanity"] \
+        is Severity.HIGH
+
+
+def test_clinical_blood_and_wee_stay_clean():
+    assert found("There was a small bloody discharge from the site, now settled.") == {}
+    assert found("Just a wee reminder that your review is on Tuesday.") == {}
