@@ -686,6 +686,7 @@ class PatientDataScanner:
         named_area = self._named_body_area(body_text)
         area_in_text = any(h.label == "body" for p in body_text
                            for h in self._cues.find(lexicon.FlatView(p.text)))
+        pair_in_text = any(_BEFORE_AFTER.search(p.text) for p in body_text)
         for where, name, facts in pictures:
             stem = _stem(name)
             # a picture inside a PDF or an Office file: the file name is the document's
@@ -699,6 +700,9 @@ class PatientDataScanner:
                 severity = Severity.HIGH
             elif person and (in_name or clinical or area_in_text):
                 severity = Severity.HIGH  # "Jo_Bell_before.jpg": a named patient's picture
+            elif facts.camera_exif and (before_after or pair_in_text) and \
+                    (clinical or area_in_text):
+                severity = Severity.HIGH  # a camera's before/after close-up of treated lips
             elif facts.faces or (facts.camera_exif and (clinical or before_after)):
                 severity = Severity.MEDIUM
             elif (in_name and context) or named_area:
@@ -846,6 +850,9 @@ _OWN_PHOTO = re.compile(
     r"\bmeet (?:the team|your (?:prescriber|practitioner|nurse|doctor|injector))\b",
     re.IGNORECASE)
 _POSSESSIVE_AREA = re.compile(r"['’]s\s+((?:\w+\s+){0,2}\w+)")
+# the text calls the pictures a before/after pair: "before and after", "before on the left,
+# after on the right", "befores and afters"
+_BEFORE_AFTER = re.compile(r"\bbefores?\b[^.!?]{0,40}\bafters?\b", re.IGNORECASE)
 # in a file name: before/after and time points ("pre", "post", "BA", "wk2", "week16", "day 3")
 _FILE_TIMEPOINT = re.compile(r"(?<![a-z])(?:before|after|pre|post|ba|b&a|(?:wk|week|day|month)s?"
                              r"\s?\d+|\d+\s?(?:wk|week|day|month)s?)(?![a-z])")

@@ -177,3 +177,23 @@ def test_the_senders_own_headshot_is_low():
         ("Harriet_Jonas.jpg", "image/jpeg", face),
         body="Harriet's profile photo for the meet the team page: she runs our filler clinics."))
     assert [f.severity for f in staff] == [Severity.LOW]
+
+
+def test_a_camera_close_up_the_text_calls_a_before_and_after_of_lips_is_high():
+    """No face (a close-up), no name: the text's before/after and the treated area make a
+    camera photo a patient's picture."""
+    lips = picture("coffee", camera=True)  # no face in it
+    found = photo_findings(mail(("IMG_7781.jpg", "image/jpeg", lips),
+                                body="Before on the left,\nafter on the right, her lips "
+                                     "settled beautifully."))
+    assert [f.severity for f in found] == [Severity.HIGH]
+
+
+def test_before_and_after_without_a_camera_photo_or_a_treated_area_is_not():
+    lips = picture("coffee", camera=True)
+    found = photo_findings(mail(("IMG_7781.jpg", "image/jpeg", lips),
+                                body="Before the refit and after it: the new waiting room."))
+    assert [f.severity for f in found] == [Severity.LOW]
+    drawn = picture("coffee")  # no camera data: a diagram or a stock picture
+    assert photo_findings(mail(("module3.jpg", "image/jpeg", drawn),
+                               body="Before and after diagrams for the lips module.")) == []
