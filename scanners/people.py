@@ -27,11 +27,13 @@ from pathlib import Path
 
 from scanners import identifiers, lexicon, patient_keys
 
-_WORD = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?|[A-Z]['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+|[A-Z]{2,}(?:-[A-Z]{2,})?"
+_LOWER = "a-zà-öø-ÿŵŷ'’"  # accented small letters too: Siân, Rhodri Pryce-Jônes
+_WORD = (rf"[A-Z][{_LOWER}]+(?:-[A-Z][{_LOWER}]+)?|[A-Z]['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+|"
+         r"[A-Z]{2,}(?:-[A-Z]{2,})?")
 _TITLED = re.compile(r"\b(Mr|Mrs|Ms|Miss|Mx)\.?\s+((?:" + _WORD + r")(?:\s+(?:" + _WORD + r"))?)")
 _LABELLED = re.compile(
     r"\b(?i:patient|client|name|patient name|client name|full name|patient's name|re|"
-    r"regarding|surname)(?:\s*:\s*|[ \t]+[-–][ \t]+)(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?"
+    r"regarding|surname|enw|enw llawn|enw'r claf|cyfenw|claf)(?:\s*:\s*|[ \t]+[-–][ \t]+)(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?"
     r"((?:" + _WORD + r")(?:[ \t]+(?:" + _WORD + r")){1,2})")
 _CAPITALISED = re.compile(r"\b(?:" + _WORD + r")(?:[ \t]+(?:" + _WORD + r")){1,2}\b")
 _CLOSING = re.compile(

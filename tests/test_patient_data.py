@@ -538,3 +538,16 @@ def test_a_reply_to_the_patient_greeted_with_hiya_is_addressed_to_her():
             "> On 2 Jul, Leona Carrick wrote:\n> is my botox top up free?")
     got = list(PatientDataScanner().scan(msg(body, to="Leona Carrick <leona.c@example.net>")))
     assert got and all(f.addressee.startswith("n:") for f in got if f.severity > Severity.LOW)
+
+
+def test_a_welsh_form_with_an_accented_name_is_a_patients_record():
+    form = ("Helo Ben,\n\nEnw: Siôn Prydderch\nDyddiad geni: 14/03/1986\n"
+            "Triniaeth: llenwad gwefusau, 1ml")
+    f = found(form, to="Ben Cross <ben.cross@supplier.example>")
+    assert f["patient_name_clinical"] is Severity.HIGH
+    got = list(PatientDataScanner().scan(msg(form, to="Ben Cross <ben.cross@supplier.example>")))
+    assert not any(x.addressee for x in got)  # Siôn is named: not mail about Ben himself
+
+
+def test_accented_words_in_ordinary_welsh_mail_are_not_patients():
+    assert found("Diolch am eich neges. Mae'r clinig ar gau ddydd Llun Gŵyl y Banc.") == {}
