@@ -443,3 +443,15 @@ def test_mild_swearing_is_logged_and_scots_insults_are_insults():
 def test_clinical_blood_and_wee_stay_clean():
     assert found("There was a small bloody discharge from the site, now settled.") == {}
     assert found("Just a wee reminder that your review is on Tuesday.") == {}
+
+
+def test_turning_people_away_by_a_pretext_is_a_discriminatory_instruction():
+    assert found("From now on, if a woman in a hijab calls for a lip appointment, tell them we're "
+                 "fully booked until spring.", recipients=("reception@glowclinic.example",))[
+        "language_discrimination"] is Severity.HIGH
+
+
+def test_telling_callers_the_diary_really_is_full_is_not():
+    assert "language_discrimination" not in found(
+        "If anyone calls for a Saturday appointment, tell them we're fully booked until "
+        "March and offer the waiting list.", recipients=("reception@glowclinic.example",))
