@@ -286,6 +286,7 @@ class PatientDataScanner:
             folded = patient_keys.fold(n.text)
             if folded in own["firsts"] or folded in greeted or self._in_spans(n.start, spans) \
                     or _STAFF_BEFORE.search(text, max(0, n.start - 20), n.start) \
+                    or _OUR_ROLE_BEFORE.search(text, max(0, n.start - 50), n.start) \
                     or _STAFF_AFTER.match(text, n.end) \
                     or people.practitioner_by_position(text, n, *staff):
                 continue
@@ -822,6 +823,12 @@ _OURS_BEFORE = re.compile(
 _WITH_ADDRESS = re.compile(r"[ \t]*[<(\[][ \t]*(?:mailto:)?[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
 _COUNTED = re.compile(r"\d+\s*(?:new\s+|more\s+|other\s+)?(?:patients|clients|patient|client)")
 # "with Jo", "by Jo", "ask Jo": a first name after these is a member of staff or a colleague
+# "our registered dietitian Jenny", "my nurse Jo": a first name after the clinic's own role
+_OUR_ROLE_BEFORE = re.compile(
+    r"\b(?:our|my)[ \t]+(?:[a-z-]+[ \t]+){0,2}(?:nurse|nurses|dietitian|dietician|nutritionist|"
+    r"receptionist|therapist|practitioner|prescriber|doctor|dr|manager|coordinator|"
+    r"co-ordinator|assistant|aesthetician|injector|dermatologist|surgeon|pharmacist|trainer|"
+    r"coach|lead|director|owner|colleague|locum)[ \t]+$", re.IGNORECASE)
 _STAFF_BEFORE = re.compile(r"\b(?:with|by|ask|thanks|thank you|cheers|love|cc|hi|hello|hey|dear|"
                            r"morning|let|tell|contact|email|e-mail|call|ring|phone|text|"
                            r"speak to|talk to|check with)[ \t]+$", re.IGNORECASE)

@@ -551,3 +551,10 @@ def test_a_welsh_form_with_an_accented_name_is_a_patients_record():
 
 def test_accented_words_in_ordinary_welsh_mail_are_not_patients():
     assert found("Diolch am eich neges. Mae'r clinig ar gau ddydd Llun Gŵyl y Banc.") == {}
+
+
+def test_a_first_name_after_the_clinics_own_role_is_staff():
+    assert found("From October our registered dietitian Jenny runs the programme: weekly "
+                 "check-ins, no injections.") == {}
+    assert found("Our client Jenny had injections last week and is unhappy.")[
+        "first_name_clinical"] is Severity.MEDIUM
