@@ -23,7 +23,8 @@ compliance lead would want to see it before stopping mail:
   defamation       a named person or company in the sentence or the ones before it, and
                    corroboration; never a claim hedged as rumour ("I've heard", "apparently")
 
-Corroboration is a second harmful sentence in the message, or a score of SURE or more.
+Corroboration is a second harmful sentence of the same kind in the message (threat;
+bullying or harassment; discrimination; defamation), or a score of SURE or more.
 Never high for a sentence under MIN_WORDS_HIGH words, nor in a message that quotes abuse to
 answer or report it; and what the attachments of such a message say is not the sender's
 (a screenshot sent to HR), so the model's reading of them is dropped.
@@ -73,6 +74,10 @@ _PERSON = re.compile(
     r"therapist|colleague)\b", re.IGNORECASE)
 _NAMED = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Nurse)\.? [A-Z]|\b[A-Z][a-z]+ [A-Z][a-z]+\b|"
                     r"(?<=[a-z,] )[A-Z][a-z]{2,}\b")
+
+# labels that corroborate each other: the same kind of harm
+_KIND = {"threat": "threat", "bullying": "abuse", "harassment": "abuse",
+         "discrimination": "discrimination", "defamation": "defamation"}
 
 LANGUAGE_RULES = {"threat": "language_threat", "bullying": "language_abuse",
                   "harassment": "language_harassment",
@@ -188,7 +193,11 @@ def language(views, named_target, cleared=None, answering: bool = False) -> list
         words = len(item.sentence.split())
         person = bool(_PERSON.search(item.sentence) or _NAMED.search(item.sentence))
         # more than one harmful sentence, or one the model is all but sure of
-        corroborated = len(harmful) > 1 or item.prob >= SURE
+        # another sentence of the same kind (two threats, two put-downs), or near certainty:
+        # a "threat" and a "bullying" reading of two sentences of firm feedback do not
+        # corroborate each other
+        corroborated = item.prob >= SURE or any(
+            other is not item and _KIND[other.label] == _KIND[item.label] for other in harmful)
         if words < MIN_WORDS_HIGH or answering or views.reporting or item.prob < HIGH_HARM:
             high = False
         elif item.label == "threat":

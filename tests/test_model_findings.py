@@ -109,3 +109,26 @@ def test_a_threat_naming_the_readers_family_or_school_holds(monkeypatch):
     # the words alone are no threat: friendly mail names families all the time
     assert conduct.kin_named("I hope your kids enjoy the half term break.")
     assert not conduct.kin_named("Your Botox appointment is on Friday at ten.")
+
+
+def test_two_readings_of_different_kinds_do_not_corroborate_each_other(monkeypatch):
+    """Firm feedback the model half-misreads (one sentence as a threat, another as a
+    put-down) is tagged; two put-downs, or a put-down and harassment, hold."""
+    from scanners import text
+
+    def severities(*labelled: tuple[str, str]) -> list[Severity]:
+        body = " ".join(s for s, _ in labelled)
+        views = text.build(parse(mail(body)))
+        seg = next(s for s in views.segments if labelled[0][0] in s.text)
+        items = [model_findings.Labelled(seg, seg.text.index(s), seg.text.index(s) + len(s),
+                                         label, 0.95) for s, label in labelled]
+        monkeypatch.setattr(model_findings, "labelled", lambda v: items)
+        return [f.severity for f in model_findings.language(views, lambda t, a: None)]
+
+    firm = ("I'll be straight with you about last week.", "threat")
+    blunt = ("That's not like you and it is not acceptable here.", "bullying")
+    mock = ("You honestly sound like a seagull on the phone, you know.", "bullying")
+    leer = ("You should wear that tight top for me more often, you know.", "harassment")
+    assert max(severities(firm, blunt)) is Severity.MEDIUM
+    assert max(severities(blunt, mock)) is Severity.HIGH
+    assert max(severities(mock, leer)) is Severity.HIGH
