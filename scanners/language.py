@@ -379,7 +379,12 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
         named = _named_target(earlier, len(earlier)) if earlier.strip() else ""
         if named:
             return severity, f"target: {named} (as {shown!r}); claim: {claim_shown}"
-        return severity.lowered(), f"target: {shown!r}; claim: {claim_shown}"
+        # one lower for a reference that names nobody; a grave claim stays a tag however
+        # hedged ("I've heard a certain place isn't using genuine product": borderline)
+        lowered = severity.lowered()
+        if hit.severity is Severity.HIGH and lowered < Severity.MEDIUM:
+            lowered = Severity.MEDIUM
+        return lowered, f"target: {shown!r}; claim: {claim_shown}"
     return None
 
 

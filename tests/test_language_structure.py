@@ -455,3 +455,17 @@ def test_telling_callers_the_diary_really_is_full_is_not():
     assert "language_discrimination" not in found(
         "If anyone calls for a Saturday appointment, tell them we're fully booked until "
         "March and offer the waiting list.", recipients=("reception@glowclinic.example",))
+
+
+def test_hedged_rumour_of_fake_product_about_a_pointed_reference_is_tagged():
+    assert found("I have heard a certain clinic by the station isn't always using genuine "
+                 "product, I couldn't say for sure.")["defamation"] is Severity.MEDIUM
+    assert found("Apparently that clinic is not using genuine toxin.")["defamation"] \
+        is Severity.MEDIUM
+
+
+def test_advice_about_genuine_product_accuses_nobody():
+    assert "defamation" not in found("Always ask to see the box, so you know the product is "
+                                     "genuine.")
+    assert "defamation" not in found("If you think a toxin is not genuine, report it to the "
+                                     "MHRA Yellow Card scheme.")
