@@ -320,6 +320,14 @@ class PatientDataScanner:
         part.signed = [i for i in part.idents if i.kind in CONTACT and (
             self._in_spans(i.start, spans) or i.kind == "phone" and
             _OURS_BEFORE.search(text, max(0, i.start - 40), i.start))]
+        # "call us on 01632 960511 (or 07700 900611 out of hours)": the second is ours too
+        ours = [i for i in part.signed if i.kind == "phone"]
+        for i in part.idents:
+            if i.kind == "phone" and i not in part.signed and any(
+                    0 <= i.start - o.end <= 30 and _OR_ALSO.search(text, o.end, i.start)
+                    for o in ours):
+                part.signed.append(i)
+                ours.append(i)
         part.idents = sorted((i for i in part.idents if i not in part.signed), key=lambda i: i.start)
         for i in part.idents:
             part.by_kind.setdefault(i.kind, []).append(i)
@@ -815,8 +823,9 @@ def _staff_record(part: _Part) -> bool:
 
 # "call us on", "give us a bell on", "our number is", "reception on": the number after it
 # is the clinic's own, unless the words between name someone else's ("send us her number")
+_OR_ALSO = re.compile(r"\b(?:or|neu|out of hours|tu allan|mobile|symudol)\b", re.IGNORECASE)
 _OURS_BEFORE = re.compile(
-    r"\b(?:us|our(?:[ \t]+(?:main|direct|clinic|office|reception|mobile|landline))?[ \t]+"
+    r"\b(?:ffoniwch ni|ffonio ni|cysylltwch [âa] ni|ein rhif|rhif y clinig|us|our(?:[ \t]+(?:main|direct|clinic|office|reception|mobile|landline))?[ \t]+"
     r"(?:number|phone|line|mobile|landline)s?|(?:the[ \t]+)?reception|the[ \t]+clinic)\b"
     r"(?:(?!\b(?:her|his|their|patient|client|mum|mother|dad|partner)\b)[^.\n\d]){0,25}$",
     re.IGNORECASE)

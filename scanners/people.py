@@ -39,7 +39,9 @@ _CAPITALISED = re.compile(r"\b(?:" + _WORD + r")(?:[ \t]+(?:" + _WORD + r")){1,2
 _CLOSING = re.compile(
     r"^[ \t>]*(?:(?:kind|best|warm|warmest|many|with)?\s*(?:regards|wishes|thanks|thank you)|"
     r"best|cheers|thanks|yours(?: sincerely| faithfully| truly)?|sincerely|all the best|"
-    r"speak soon|take care|--)\s*[,.!]?\s*$", re.IGNORECASE | re.MULTILINE)
+    r"speak soon|take care|--|"
+    r"cofion(?: cynnes| gorau| caredig)?|yn gywir(?: iawn)?|diolch(?: yn fawr)?|hwyl(?: fawr)?|"
+    r"pozdrawiam|z powa[zż]aniem)\s*[,.!]?\s*$", re.IGNORECASE | re.MULTILINE)
 _SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hiya|hello|hey|heya|morning|afternoon|evening|"
                          r"good (?:morning|afternoon|evening)|"
                          r"annwyl|helo|shwmae|bore da|prynhawn da|noswaith dda|"  # Welsh

@@ -558,3 +558,16 @@ def test_a_first_name_after_the_clinics_own_role_is_staff():
                  "check-ins, no injections.") == {}
     assert found("Our client Jenny had injections last week and is unhappy.")[
         "first_name_clinical"] is Severity.MEDIUM
+
+
+def test_the_clinics_numbers_in_welsh_and_an_out_of_hours_second_number_are_its_own():
+    welsh = ("Cawsoch lenwad gwefusau heddiw. Os oes poen, ffoniwch ni ar unwaith ar "
+             "01632 960511 (neu 07700 900611 y tu allan i oriau).")
+    assert found(welsh).get("phone_number", Severity.LOW) is Severity.LOW
+    english = ("Marnie Tolland had lip filler today. If there is pain, call us on "
+               "01632 960511 (or 07700 900611 out of hours).")
+    assert found(english)["phone_number"] is Severity.LOW
+    # a patient's number after the clinic's, not joined by "or", is still hers
+    theirs = ("Marnie Tolland had lip filler today; call us on 01632 960511. Her own mobile, "
+              "for the review reminder, is 07700 900611.")
+    assert found(theirs)["phone_number"] is Severity.HIGH
