@@ -231,8 +231,11 @@ class PatientDataScanner:
                 domain = address.rpartition("@")[2].lower()
                 if domain and domain.split(".")[0] not in webmail:
                     contacts.add(domain)
+        # the clinic's own name, run together in its domains: "Willow" of willowwren.example
+        labels = {d.split(".")[0].replace("-", "") for d in domains
+                  if d.split(".")[0] not in webmail}
         return {"domains": domains, "keys": keys, "firsts": firsts, "contacts": contacts,
-                "shown": shown,
+                "shown": shown, "labels": labels,
                 "phones": self.own_phones | (staff.phone_keys if staff else set()),
                 "photos": staff.photo_hashes if staff else ()}
 
@@ -285,6 +288,7 @@ class PatientDataScanner:
         for n in firsts:
             folded = patient_keys.fold(n.text)
             if folded in own["firsts"] or folded in greeted or self._in_spans(n.start, spans) \
+                    or len(folded) >= 4 and any(lb.startswith(folded) for lb in own["labels"]) \
                     or _STAFF_BEFORE.search(text, max(0, n.start - 20), n.start) \
                     or _OUR_ROLE_BEFORE.search(text, max(0, n.start - 50), n.start) \
                     or _STAFF_AFTER.match(text, n.end) \

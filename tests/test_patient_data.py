@@ -571,3 +571,16 @@ def test_the_clinics_numbers_in_welsh_and_an_out_of_hours_second_number_are_its_
     theirs = ("Marnie Tolland had lip filler today; call us on 01632 960511. Her own mobile, "
               "for the review reminder, is 07700 900611.")
     assert found(theirs)["phone_number"] is Severity.HIGH
+
+
+def test_the_clinics_own_name_run_together_in_its_domain_is_not_a_first_name():
+    clinic = "Hannah <hannah@willowwren.example>"
+    caption = "Caption 3: Willow peels are back for autumn, book a chemical peel this October."
+    assert found(caption, sender=clinic, to="Studio <studio@media.example>") == {}
+    # another clinic writing the same words: Willow may be a client
+    assert found("Caption 3: Willow had a chemical peel this October and loves her glow.",
+                 to="Studio <studio@media.example>")["first_name_clinical"] is Severity.MEDIUM
+    # and a client's first name in the clinic's own captions still counts
+    assert found("Caption 3: Megan had a chemical peel this October and loves her glow.",
+                 sender=clinic, to="Studio <studio@media.example>")["first_name_clinical"] \
+        is Severity.MEDIUM
