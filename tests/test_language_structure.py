@@ -469,3 +469,13 @@ def test_advice_about_genuine_product_accuses_nobody():
                                      "genuine.")
     assert "defamation" not in found("If you think a toxin is not genuine, report it to the "
                                      "MHRA Yellow Card scheme.")
+
+
+def test_calling_a_client_a_time_waster_or_freeloader_is_abuse_tagged_and_held_outside():
+    assert found("Honestly you're a time-waster and a freeloader, so don't rebook.")[
+        "language_abuse"] is Severity.MEDIUM  # raised to high for an outside recipient
+
+
+def test_deposits_and_wasted_time_in_civil_words_are_not():
+    assert found("We take a deposit so that nobody's time is wasted by late cancellations.") \
+        == {}
