@@ -177,19 +177,21 @@ _NEGATED = re.compile(r"\b(?:not|don'?t|do not|does not|doesn'?t|never|no longer
                       r"can'?t|won'?t|will not|nor)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
+# what a clinic does with a medicine it provides: offer, provide, sell, prescribe ...
+_PROVIDE = "offer|provid|do|sell|stock|suppl|prescrib|administer|carry"
 # "we no longer offer anti-wrinkle injections": a medicine the sender does not provide
 _REFUSED = re.compile(
     r"\b(?:no longer|not|never|don'?t|do not|does not|won'?t|will not|stopp(?:ed|ing)|"
-    r"ceas(?:e|ed|ing)|discontinu(?:e|ed|ing))\s+(?:be\s+)?(?:offer|provid|do|sell|stock|"
-    r"suppl|prescrib|administer|carry|perform|inject)\w*\s+(?:any\s+|the\s+)?$", re.IGNORECASE)
+    r"ceas(?:e|ed|ing)|discontinu(?:e|ed|ing))\s+(?:be\s+)?(?:" + _PROVIDE +
+    r"|perform|inject)\w*\s+(?:any\s+|the\s+)?$", re.IGNORECASE)
 
 
 # "no jabs, no pills"; "the jabs in the news. We don't offer them."
 _NONE_BEFORE = re.compile(r"\bno\s+(?:more\s+)?$", re.IGNORECASE)
 _REFUSED_AFTER = re.compile(
     r"[^.!?\n]{0,60}[.!?]?\s+(?:we|i)\s+(?:no longer|don'?t|do not|won'?t|will not|never|"
-    r"can'?t|cannot)\s+(?:offer|provid|do|sell|stock|suppl|prescrib|administer|carry)\w*\s+"
-    r"(?:them|it|these|those|that|this)\b", re.IGNORECASE)
+    r"can'?t|cannot)\s+(?:" + _PROVIDE + r")\w*\s+(?:them|it|these|those|that|this)\b",
+    re.IGNORECASE)
 
 
 def _not_refused(seg: text.Segment, hits: list[Hit]) -> list[Hit]:
