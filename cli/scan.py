@@ -24,7 +24,8 @@ from gateway.relay.sandbox import Sandbox
 def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
          as_json: bool = typer.Option(False, "--json", help="One JSON object a line."),
          rcpt: list[str] = typer.Option(None, "--rcpt", help="Envelope recipient, as the relay "
-                                        "would see it (repeatable); default: the To and Cc headers."),
+                                        "would see it (repeatable); default: the To, Cc and "
+                                        "Bcc headers."),
          config: Path = ConfigOption) -> None:
     """Screen .eml files offline and print the verdict for each."""
     settings = settings_or_exit(config)
@@ -44,7 +45,10 @@ def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
             else:
                 result = sandbox.scan(str(path.resolve()))
             errors += bool(error)
-            envelope = OfflineEnvelope(result.sender, list(rcpt or result.recipients))
+            # a file saved from a Sent folder keeps its Bcc header: those addresses were
+            # envelope recipients, as the relay would have seen them
+            envelope = OfflineEnvelope(result.sender, list(
+                rcpt or dict.fromkeys(result.recipients + result.bcc)))
             verdict = judge(result, envelope, settings, repetition, str(path))
             if as_json:
                 line = {"file": str(path), "action": str(verdict.action),

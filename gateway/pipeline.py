@@ -26,20 +26,21 @@ class ScanResult:
     sender: str = ""  # From: address
     fingerprint: str = ""  # hash of the normalised body, for bulk_repetition
     body_chars: int = 0  # length of that normalised body
+    bcc: list[str] = field(default_factory=list)  # Bcc: addresses of the headers (Sent copies)
 
     def to_dict(self) -> dict:
         return {"findings": [f.to_dict() for f in self.findings], "subject": self.subject,
                 "message_id": self.message_id, "recipients": self.recipients,
                 "attachments": self.attachments,
                 "seconds": self.seconds, "sender": self.sender,
-                "fingerprint": self.fingerprint, "body_chars": self.body_chars}
+                "fingerprint": self.fingerprint, "body_chars": self.body_chars, "bcc": self.bcc}
 
     @classmethod
     def from_dict(cls, d: dict) -> "ScanResult":
         return cls([Finding.from_dict(f) for f in d["findings"]], d.get("subject", ""),
                    d.get("message_id", ""), d.get("recipients", []), d.get("attachments", []),
                    d.get("seconds", 0.0), d.get("sender", ""), d.get("fingerprint", ""),
-                   d.get("body_chars", 0))
+                   d.get("body_chars", 0), d.get("bcc", []))
 
 
 def scan_failed(reason: str, where: str = "body", category: str = "attachment") -> Finding:
@@ -105,4 +106,5 @@ def examine(raw: bytes, scanners: list[Scanner], limits: Limits,
         sender=msg.sender,
         fingerprint=fingerprint,
         body_chars=body_chars,
+        bcc=list(msg.blind_recipients),
     )

@@ -128,6 +128,9 @@ class ParsedMessage:
     attachments: tuple[Attachment, ...]
     defects: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()  # every table in the body and the attachments
+    # Bcc: addresses a message still carries (a copy saved from a Sent folder); never shown to
+    # the To/Cc recipients, so no scanner reads them as exposed
+    blind_recipients: tuple[str, ...] = ()
 
     def header(self, name: str, default: str = "") -> str:
         name = name.lower()

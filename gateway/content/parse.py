@@ -82,6 +82,7 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
         attachments=tuple(attachments),
         defects=tuple(dict.fromkeys(defects)),
         tables=tuple(tables),
+        blind_recipients=tuple(_addresses(msg.get_all("Bcc", []))),
     )
 
 
