@@ -33,6 +33,17 @@ def segments_text(segs) -> list[str]:
     return [s if isinstance(s, str) else s[1] for s in segs or []]
 
 
+def plain(value) -> str:
+    """A field that should be text but may have been written as segments: its text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(x, str) for x in value):
+        return value[1]
+    return " ".join(segments_text(value))
+
+
 @contextlib.contextmanager
 def seeded(name: str):
     """os.urandom and secrets drawn from a generator seeded by name (salts, IVs, keys)."""
@@ -84,7 +95,7 @@ def pdf(a: dict) -> bytes:
     for key, setter in (("title", doc.set_title), ("author", doc.set_author),
                         ("subject", doc.set_subject), ("keywords", doc.set_keywords)):
         if meta.get(key):
-            setter(meta[key])
+            setter(plain(meta[key]))
     doc.set_creator("Microsoft Word")
     pages = a.get("pages") or [[]]
     for page in pages:
@@ -122,7 +133,7 @@ def _with_form(data: bytes, fields: dict) -> bytes:
             NameObject("/Subtype"): NameObject("/Widget"),
             NameObject("/FT"): NameObject("/Tx"),
             NameObject("/T"): TextStringObject(name),
-            NameObject("/V"): TextStringObject(str(value)),
+            NameObject("/V"): TextStringObject(plain(value)),
             NameObject("/Rect"): ArrayObject([FloatObject(300), FloatObject(y),
                                               FloatObject(560), FloatObject(y + 18)]),
             NameObject("/F"): NumberObject(4),
@@ -158,10 +169,10 @@ def _core(props, meta: dict):
     props.revision = 1
     for key in ("title", "author", "subject", "keywords"):
         if meta.get(key):
-            setattr(props, key, meta[key])
+            setattr(props, key, plain(meta[key]))
     if not meta.get("author"):
         props.author = ""
-    props.last_modified_by = meta.get("author", "")
+    props.last_modified_by = plain(meta.get("author"))
 
 
 def docx(a: dict) -> bytes:
@@ -175,8 +186,8 @@ def docx(a: dict) -> bytes:
             paragraphs.append(doc.add_paragraph(""))
         para = paragraphs[min(i, len(paragraphs) - 1)]
         runs = para.runs or [para.add_run("")]
-        doc.add_comment(runs, text=c.get("text", ""), author=c.get("author", ""),
-                        initials="".join(w[0] for w in c.get("author", "X").split())[:3])
+        doc.add_comment(runs, text=plain(c.get("text")), author=plain(c.get("author")),
+                        initials="".join(w[0] for w in (plain(c.get("author")) or "X").split())[:3])
     _core(doc.core_properties, a.get("metadata") or {})
     buf = io.BytesIO()
     doc.save(buf)
@@ -192,7 +203,7 @@ def xlsx(a: dict) -> bytes:
     for i, sh in enumerate(sheets):
         ws = wb.create_sheet(str(sh.get("name") or f"Sheet{i + 1}")[:31])
         for row in sh.get("rows", []):
-            ws.append([c if isinstance(c, (int, float)) or c is None else str(c) for c in row])
+            ws.append([c if isinstance(c, (int, float)) or c is None else plain(c) for c in row])
         hidden = sh.get("hidden")
         if hidden:
             ws.sheet_state = "veryHidden" if hidden == "very" else "hidden"
@@ -202,7 +213,7 @@ def xlsx(a: dict) -> bytes:
     for c in a.get("comments") or []:
         name = str(c.get("sheet") or wb.worksheets[0].title)[:31]
         ws = wb[name] if name in wb.sheetnames else wb.worksheets[0]
-        ws[c.get("cell", "A1")].comment = Comment(c.get("text", ""), c.get("author", "Staff"))
+        ws[c.get("cell", "A1")].comment = Comment(plain(c.get("text")), plain(c.get("author")) or "Staff")
     wb.properties.created = FIXED
     wb.properties.modified = FIXED
     wb.properties.creator = ""
@@ -234,7 +245,7 @@ def pptx(a: dict) -> bytes:
     layout = prs.slide_layouts[1]
     for s in a.get("slides") or [{}]:
         slide = prs.slides.add_slide(layout)
-        slide.shapes.title.text = s.get("title", "")
+        slide.shapes.title.text = plain(s.get("title"))
         body = slide.placeholders[1].text_frame
         lines = segments_text(s.get("body"))
         body.text = lines[0] if lines else ""
@@ -316,13 +327,15 @@ def _scene(scene: str, lines: list[str]):
 
 def image(a: dict) -> tuple[bytes, str]:
     from PIL import Image, ImageDraw
-    img = _scene(a.get("scene", "plain"), [str(x) for x in a.get("text") or []])
+    text = a.get("text") or []
+    img = _scene(a.get("scene", "plain"), segments_text(text) if not isinstance(text, str)
+                 else [text])
     if a.get("watermark"):
         layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
         d = ImageDraw.Draw(layer)
         font = _font(max(24, img.width // 14))
         for y in range(0, img.height, max(60, img.height // 4)):
-            d.text((20, y), a["watermark"], fill=(255, 255, 255, 150), font=font)
+            d.text((20, y), plain(a["watermark"]), fill=(255, 255, 255, 150), font=font)
         img = Image.alpha_composite(img.convert("RGBA"), layer).convert("RGB")
     fmt = (a.get("format") or ("png" if str(a.get("name", "")).lower().endswith(".png")
                                else "jpeg")).lower()
@@ -331,7 +344,7 @@ def image(a: dict) -> tuple[bytes, str]:
         img.save(buf, format="PNG")
         return buf.getvalue(), "image/png"
     exif = Image.Exif()
-    e = a.get("exif") or {}
+    e = {k: plain(v) for k, v in (a.get("exif") or {}).items()}
     if e.get("description"):
         exif[0x010E] = e["description"]
     if e.get("artist"):
@@ -360,12 +373,12 @@ def ics(a: dict) -> bytes:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Microsoft Corporation//Outlook 16.0//EN",
              "METHOD:REQUEST", "BEGIN:VEVENT", f"UID:{uid}@corpus.example",
              "DTSTAMP:20261001T090000Z", f"DTSTART:{start:%Y%m%dT%H%M%S}",
-             f"DTEND:{end:%Y%m%dT%H%M%S}", f"SUMMARY:{_ics_escape(a.get('summary', ''))}"]
+             f"DTEND:{end:%Y%m%dT%H%M%S}", f"SUMMARY:{_ics_escape(plain(a.get('summary')))}"]
     desc = " ".join(segments_text(a.get("description")))
     if desc:
         lines.append(f"DESCRIPTION:{_ics_escape(desc)}")
     if a.get("location"):
-        lines.append(f"LOCATION:{_ics_escape(a['location'])}")
+        lines.append(f"LOCATION:{_ics_escape(plain(a['location']))}")
     for att in a.get("attendees") or []:
         lines.append(f"ATTENDEE;RSVP=TRUE:mailto:{att}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
@@ -392,7 +405,8 @@ def vcard(a: dict) -> bytes:
     for key, tag in (("org", "ORG"), ("title", "TITLE"), ("tel", "TEL;TYPE=CELL"),
                      ("email", "EMAIL;TYPE=INTERNET"), ("adr", "ADR;TYPE=HOME")):
         if a.get(key):
-            value = a[key] if key != "adr" else ";;" + a[key].replace(",", "\\,") + ";;;;"
+            value = plain(a[key])
+            value = value if key != "adr" else ";;" + value.replace(",", "\\,") + ";;;;"
             lines.append(f"{tag}:{value}")
     note = " ".join(segments_text(a.get("note")))
     if note:
@@ -405,7 +419,7 @@ def csv_file(a: dict) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     for row in a.get("rows", []):
-        writer.writerow(row)
+        writer.writerow([c if isinstance(c, (int, float)) else plain(c) for c in row])
     return buf.getvalue().encode("utf-8")
 
 

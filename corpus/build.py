@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from corpus import attachments  # noqa: E402
-from corpus.check_writer import Checker, load_messages  # noqa: E402
+from corpus.check_writer import SENTENCE_LABELS, Checker, load_messages  # noqa: E402
 
 WRITERS = ROOT / "corpus" / "writers"
 DEVSET = ROOT.parent / "shared" / "devset"
@@ -129,47 +129,32 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+TEXT_FIELDS = {"pages", "paragraphs", "body", "notes", "text", "description", "note",
+               "comments", "slides", "members", "attachments", "message"}
+
+
 def message_sentences(m: dict) -> list[tuple[str, str]]:
-    """(text, label) for every sentence a writer wrote into a message and its attachments."""
+    """(text, label) for every sentence a writer wrote into a message and its attachments:
+    a (label, sentence) pair anywhere, and the plain text of the fields that hold prose
+    (bodies, pages, paragraphs, notes, comments, descriptions, image text), split."""
     out: list[tuple[str, str]] = []
 
-    def segs(values):
-        if isinstance(values, str):
-            values = [values]
-        for s in values or []:
-            if isinstance(s, str):
-                out.extend((t, "benign") for t in split_sentences(s))
-            else:
-                out.append((s[1].strip(), s[0]))
+    def walk(value, key):
+        if (isinstance(value, tuple) and len(value) == 2 and all(isinstance(x, str) for x in value)
+                and value[0] in SENTENCE_LABELS):
+            out.append((value[1].strip(), value[0]))
+        elif isinstance(value, str):
+            if key in TEXT_FIELDS:
+                out.extend((t, "benign") for t in split_sentences(value))
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k if k in TEXT_FIELDS or key not in TEXT_FIELDS else key)
 
-    def attachment(a):
-        kind = a.get("kind")
-        if kind == "pdf":
-            for page in a.get("pages", []):
-                segs(page)
-        elif kind == "docx":
-            segs(a.get("paragraphs"))
-        elif kind == "pptx":
-            for s in a.get("slides", []):
-                segs(s.get("body"))
-                segs(s.get("notes"))
-        elif kind == "text":
-            segs(a.get("text"))
-        elif kind == "ics":
-            segs(a.get("description"))
-        elif kind == "vcard":
-            segs(a.get("note"))
-        elif kind == "zip":
-            for member in a.get("members", []):
-                attachment(member)
-        elif kind == "eml":
-            segs(a["message"].get("body"))
-            for inner in a["message"].get("attachments") or []:
-                attachment(inner)
-
-    segs(m.get("body"))
-    for a in m.get("attachments") or []:
-        attachment(a)
+    walk(m.get("body"), "body")
+    walk(m.get("attachments") or [], "attachments")
     return out
 
 
@@ -206,7 +191,14 @@ def build(out: Path, writers: list[str] | None = None, limit: int | None = None,
                 print("left out:", "; ".join(checker.errors), file=sys.stderr)
                 continue
             rel = f"{writer}/{m['id']}.eml"
-            (out / rel).write_bytes(render(m, f"{writer}/{m['id']}"))
+            try:
+                raw = render(m, f"{writer}/{m['id']}")
+            except Exception as e:  # a writer's field the builder cannot make
+                if strict:
+                    raise
+                print(f"left out {rel}: {type(e).__name__}: {e}", file=sys.stderr)
+                continue
+            (out / rel).write_bytes(raw)
             labels[rel] = {"writer": writer, "accept": m["accept"],
                            "categories": m["categories"], "note": m["note"]}
             for text, label in message_sentences(m):

@@ -247,8 +247,10 @@ def report(P: np.ndarray, y: np.ndarray, thr: np.ndarray) -> str:
 
 
 def train(backend: str = DEFAULT_BACKEND, devset: Path = DEVSET, verbose: bool = False,
-          encoder=None) -> dict[str, np.ndarray]:
-    rows = training_rows(devset)
+          encoder=None, rows: list[dict] | None = None) -> dict[str, np.ndarray]:
+    """Heads trained on `rows` ({"text", "label"}; default: `training_rows(devset)`)."""
+    rows = [r for r in rows if r["label"] in LABELS] if rows is not None \
+        else training_rows(devset)
     enc = encoder or load_encoder(backend)
     if enc is None:
         raise SystemExit(f"embedding model {backend} unavailable")
