@@ -184,6 +184,9 @@ class CategoryPolicy:
     trust_internal: bool = False
 
 
+HEALTH_SERVICE_DOMAINS = ("nhs.net", "nhs.scot", "wales.nhs.uk", "hscni.net")
+
+
 @dataclass(frozen=True)
 class PolicySettings:
     patient_data: PatientDataPolicy = field(default_factory=PatientDataPolicy)
@@ -191,7 +194,10 @@ class PolicySettings:
         default_factory=lambda: {"low": "pass", "medium": "tag", "high": "hold"})
     categories: dict[str, CategoryPolicy] = field(
         default_factory=lambda: {
-            "patient_data": CategoryPolicy(trusted_domains=["nhs.net"], trust_internal=True),
+            # the health service's own mail in the four nations: NHSmail (nhs.net), NHS
+            # Scotland (nhs.scot), NHS Wales (wales.nhs.uk), Northern Ireland's HSC (hscni.net)
+            "patient_data": CategoryPolicy(trusted_domains=list(HEALTH_SERVICE_DOMAINS),
+                                           trust_internal=True),
             "copyright": CategoryPolicy(trust_internal=True),
             "advertising": CategoryPolicy(trust_internal=True)})
     rules: dict[str, str] = field(default_factory=lambda: {

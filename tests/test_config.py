@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from gateway.config import ConfigError, Settings, load_config
+from gateway.config import HEALTH_SERVICE_DOMAINS, ConfigError, Settings, load_config
 
 EXAMPLE = ROOT / "mailscreen.example.toml"
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
@@ -99,7 +99,7 @@ def test_one_category_table_keeps_nhs_net_trusted_and_one_rule_keeps_the_fail_cl
                                            "[policy.rules]\nuk_postcode = \"pass\"\n"))
     policy = settings.policy
     assert policy.categories["language"].medium == "hold"
-    assert policy.categories["patient_data"].trusted_domains == ["nhs.net"]
+    assert policy.categories["patient_data"].trusted_domains == list(HEALTH_SERVICE_DOMAINS)
     assert policy.rules["uk_postcode"] == "pass"
     for rule, action in defaults.rules.items():
         assert policy.rules[rule] == action, rule
@@ -108,7 +108,7 @@ def test_one_category_table_keeps_nhs_net_trusted_and_one_rule_keeps_the_fail_cl
 def test_a_category_table_overrides_only_the_keys_it_sets(tmp_path):
     settings = load_config(write(tmp_path, "[policy.categories.patient_data]\nlow = \"tag\"\n"))
     patient = settings.policy.categories["patient_data"]
-    assert patient.low == "tag" and patient.trusted_domains == ["nhs.net"]
+    assert patient.low == "tag" and patient.trusted_domains == list(HEALTH_SERVICE_DOMAINS)
     settings = load_config(write(tmp_path, "[policy.categories.patient_data]\n"
                                            "trusted_domains = [\"hospital.example\"]\n"))
     assert settings.policy.categories["patient_data"].trusted_domains == ["hospital.example"]

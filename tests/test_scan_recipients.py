@@ -50,3 +50,24 @@ def test_rcpt_overrides_bcc(tmp_path):
     (tmp_path / "sent.eml").write_bytes(_message(clients))
     results = _scan(tmp_path, "--rcpt", "reception@glowclinic.example", str(tmp_path / "sent.eml"))
     assert results["sent.eml"]["action"] == "pass"
+
+
+REFERRAL = ("Dear Dr Boyd,\r\n\r\nI would be grateful if you could see Mrs Orla Devlin, "
+            "Health and Care Number 999 000 0018, date of birth 14/03/1979, who developed "
+            "a vascular occlusion after lip filler on 2 November.\r\n\r\nYours sincerely,\r\n"
+            "Dr Ann Keane\r\n")
+
+
+@pytest.mark.parametrize("to,action", [
+    ("gp.boyd@westerntrust.hscni.net", "pass"),      # Northern Ireland's health service
+    ("gp.boyd@nhs.scot", "pass"),                     # NHS Scotland
+    ("gp.boyd@cardiffandvale.wales.nhs.uk", "pass"),  # NHS Wales
+    ("gp.boyd@nhs.net", "pass"),
+    ("gp.boyd@hscni-net.example", "hold"),            # a look-alike is not the health service
+])
+def test_the_health_service_of_all_four_nations_is_trusted(tmp_path, to, action):
+    (tmp_path / "referral.eml").write_bytes(
+        (f"From: Dr Ann Keane <ann@foyleskin.example>\r\nTo: {to}\r\nSubject: Referral\r\n"
+         "Message-ID: <2@foyleskin.example>\r\nDate: Mon, 7 Dec 2026 09:00:00 +0000\r\n\r\n"
+         + REFERRAL).encode())
+    assert _scan(tmp_path, str(tmp_path / "referral.eml"))["referral.eml"]["action"] == action
