@@ -84,10 +84,14 @@ class CachedEncoder:
         return np.stack([self.cache[self._key(t)] for t in sentences])
 
 
-def train_fold(sentences: list[dict], held: set[str], encoder, out: Path) -> None:
+def train_fold(sentences: list[dict], held: set[str], encoder, out: Path,
+               base_rows: list[dict] | None = None) -> None:
+    """Heads for one fold: the project's own sentence files (`base_rows`) and every
+    sentence of the writers not held out."""
     import numpy as np
     from scanners.sentences import train as trainer
-    rows = trainer.corpus() + [s for s in sentences if s["writer"] not in held]
+    rows = (trainer.corpus() if base_rows is None else base_rows) + \
+        [s for s in sentences if s["writer"] not in held]
     heads = trainer.train(encoder=encoder, rows=rows)
     np.savez_compressed(out, **heads)
 
@@ -270,7 +274,8 @@ def table(folds: list[dict]) -> str:
 
 # --------------------------------------------------------------------------------- main
 def run(build_dir: Path, k: int, jobs: int, train: bool = True,
-        writers: list[str] | None = None, log=print) -> dict:
+        writers: list[str] | None = None, log=print, base_rows: list[dict] | None = None,
+        only_folds: list[int] | None = None) -> dict:
     from scanners.sentences.model import load_encoder
     labels_all = json.loads((build_dir / "labels.json").read_text())
     sentences = [json.loads(line) for line in
@@ -287,11 +292,13 @@ def run(build_dir: Path, k: int, jobs: int, train: bool = True,
         encoder = CachedEncoder(base, build_dir / "embeddings.npz")
     out = []
     for i, held in enumerate(folds):
+        if only_folds and i + 1 not in only_folds:
+            continue
         started = time.monotonic()
         heads = ""
         if train:
             heads = str(build_dir / f"heads-fold{i + 1}.npz")
-            train_fold(sentences, set(held), encoder, Path(heads))
+            train_fold(sentences, set(held), encoder, Path(heads), base_rows)
         trained = time.monotonic()
         labels = {rel: v for rel, v in labels_all.items() if v["writer"] in held}
         files = {str(build_dir / rel): rel for rel in labels}
