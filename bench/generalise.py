@@ -89,10 +89,12 @@ def train_fold(sentences: list[dict], held: set[str], encoder, out: Path,
     """Heads for one fold: the project's own sentence files (`base_rows`) and every
     sentence of the writers not held out."""
     import numpy as np
+    from corpus.build import kept_for_training
     from scanners.sentences import train as trainer
     rows = (trainer.corpus() if base_rows is None else base_rows) + \
-        [s for s in sentences if s["writer"] not in held]
-    heads = trainer.train(encoder=encoder, rows=rows)
+        [s for s in sentences if s["writer"] not in held and
+         (s["writer"] in TRAINING_ONLY or kept_for_training(s["text"], s["label"]))]
+    heads = trainer.train(encoder=encoder, rows=rows, by_writer=True)
     np.savez_compressed(out, **heads)
 
 
@@ -157,13 +159,14 @@ def worker(heads: str, files: list[str], out: str) -> None:
     from gateway.config import load_config
     from gateway.decision.judge import OfflineEnvelope, judge
     from gateway.pipeline import examine
-    from scanners import model_findings, registry
+    from scanners import registry
     from scanners.sentences import load
+    from scanners.sentences import model as sentence_model
 
     settings = load_config(None)
     cfg = sandbox_config(settings)
     fold_model = load(Path(heads) if heads else None)  # "" = the committed heads
-    model_findings.model = lambda: fold_model
+    sentence_model.shared = lambda: fold_model  # every reader of sentences gets the fold's
     options = {name: dict(kw) for name, kw in cfg.scanner_options.items()}
     scanners = registry.build(cfg.scanners, options)
     with open(out, "w", encoding="utf-8") as f:
@@ -204,6 +207,64 @@ def scan_parallel(heads: str, files: list[str], jobs: int) -> dict[str, dict]:
     return results
 
 
+# ---------------------------------------------------------------------------- calibration
+BINS = (0.5, 0.7, 0.9, 1.01)
+
+
+def calibration(heads: str, sentences: list[dict], encoder) -> dict:
+    """How the heads of a fold read the held writers' own sentences: per band of the
+    strongest group score, how many sentences and how many of them really are harmful (a
+    calibrated 0.9 is harmful about nine times in ten), and per group the share caught at
+    the strict and the recall thresholds with the share of benign sentences flagged."""
+    import numpy as np
+    from scanners.sentences.model import GROUP_LABELS, GROUPS, HARMFUL, group_scores, load
+    model = load(Path(heads) if heads else None)
+    if model is None or not sentences:
+        return {}
+    if encoder is not None:
+        model.encoder = encoder
+    texts = [s["text"] for s in sentences]
+    probs = model.score(texts)
+    top = group_scores(probs).max(axis=1)
+    harmful = np.array([s["label"] in HARMFUL for s in sentences])
+    bands = []
+    for lo, hi in zip(BINS, BINS[1:]):
+        idx = (top >= lo) & (top < hi)
+        bands.append({"from": lo, "to": min(hi, 1.0), "n": int(idx.sum()),
+                      "harmful": float(harmful[idx].mean()) if idx.any() else None})
+    groups = {}
+    for recall in (False, True):
+        decided = [lab for lab, _ in model.decide(probs, recall)]
+        flagged = np.array([lab in HARMFUL for lab in decided])
+        benign = np.array([s["label"] == "benign" for s in sentences])
+        for g in GROUPS:
+            rows = [i for i, s in enumerate(sentences) if s["label"] in GROUP_LABELS[g]]
+            caught = sum(decided[i] in GROUP_LABELS[g] for i in rows)
+            groups.setdefault(g, {})["recall" if recall else "strict"] = \
+                caught / len(rows) if rows else None
+        groups.setdefault("benign flagged", {})["recall" if recall else "strict"] = \
+            float(flagged[benign].mean()) if benign.any() else None
+    return {"bands": bands, "groups": groups}
+
+
+def calibration_table(folds: list[dict]) -> str:
+    lines = ["sentence heads on the held writers' sentences: share really harmful by score band"]
+    lines.append(f"{'fold':<6}" + "".join(f"{f'{lo:.1f}-{min(hi, 1):.1f}':>16}"
+                                          for lo, hi in zip(BINS, BINS[1:])))
+    for i, f in enumerate(folds):
+        c = f.get("calibration") or {}
+        cells = [f"{b['harmful']:.2f} of {b['n']:>5}" if b["harmful"] is not None else "-"
+                 for b in c.get("bands", [])]
+        lines.append(f"{i + 1:<6}" + "".join(f"{x:>16}" for x in cells))
+    lines.append("caught per group, strict / recall thresholds (benign: share flagged)")
+    for i, f in enumerate(folds):
+        c = f.get("calibration") or {}
+        lines.append(f"{i + 1:<6}" + "  ".join(
+            f"{g} {_fmt(v.get('strict')).strip()}/{_fmt(v.get('recall')).strip()}"
+            for g, v in c.get("groups", {}).items()))
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------ scoring
 def is_right(result: dict, label: dict) -> bool:
     found = {f["category"] for f in result["findings"]}
@@ -219,11 +280,14 @@ def group_of(rel: str, label: dict) -> str:
 def score(results: dict[str, dict], labels: dict[str, dict]) -> dict:
     per = defaultdict(lambda: [0, 0])
     clean_held = defaultdict(int)
+    clean_tagged = 0
     for rel, label in labels.items():
         r = results[rel]
         g = group_of(rel, label)
         per[g][0] += is_right(r, label)
         per[g][1] += 1
+        if g == "clean" and r["action"] == "tag":
+            clean_tagged += 1
         if g == "clean" and r["action"] == "hold":
             for c in sorted({f["category"] for f in r["findings"]
                              if f["severity"] == "high"} or {"other"}):
@@ -238,7 +302,8 @@ def score(results: dict[str, dict], labels: dict[str, dict]) -> dict:
             "recall": right / total if total else None, "violating": total,
             "clean": per["clean"][1], "clean_held": clean_held["all"],
             "clean_held_share": clean_held["all"] / per["clean"][1] if per["clean"][1] else None,
-            "clean_held_by_category": {k: v for k, v in clean_held.items() if k != "all"}}
+            "clean_held_by_category": {k: v for k, v in clean_held.items() if k != "all"},
+            "clean_tagged": clean_tagged}
 
 
 def _fmt(x, pct=False):
@@ -249,14 +314,15 @@ def _fmt(x, pct=False):
 
 def table(folds: list[dict]) -> str:
     head = f"{'fold':<6}{'writers':>8}{'msgs':>6}" + "".join(f"{g:>7}" for g in GROUPS) + \
-        f"{'recall':>8}{'clean held':>12}"
+        f"{'recall':>8}{'clean held':>12}{'tagged':>14}"
     lines = [head]
     for i, f in enumerate(folds):
         s = f["score"]
         lines.append(f"{i + 1:<6}{len(f['writers']):>8}{s['violating'] + s['clean']:>6}"
                      + "".join(" " + _fmt(s["groups"][g]["recall"]) for g in GROUPS)
                      + f"  {_fmt(s['recall'])}  {_fmt(s['clean_held_share'], True)} "
-                     f"({s['clean_held']}/{s['clean']})")
+                     f"({s['clean_held']}/{s['clean']})"
+                     f"  {s['clean_tagged'] / max(s['clean'], 1):6.1%}")
 
     def col(key):
         return [f["score"]["groups"][key]["recall"] for f in folds
@@ -275,7 +341,7 @@ def table(folds: list[dict]) -> str:
 # --------------------------------------------------------------------------------- main
 def run(build_dir: Path, k: int, jobs: int, train: bool = True,
         writers: list[str] | None = None, log=print, base_rows: list[dict] | None = None,
-        only_folds: list[int] | None = None) -> dict:
+        only_folds: list[int] | None = None, calibrate: bool = True) -> dict:
     from scanners.sentences.model import load_encoder
     labels_all = json.loads((build_dir / "labels.json").read_text())
     sentences = [json.loads(line) for line in
@@ -285,7 +351,7 @@ def run(build_dir: Path, k: int, jobs: int, train: bool = True,
         scored = [w for w in scored if w in writers]
     folds = assign_folds(scored, k)
     encoder = None
-    if train:
+    if train or calibrate:
         base = load_encoder()
         if base is None:
             raise SystemExit("the sentence encoder is not installed")
@@ -301,18 +367,23 @@ def run(build_dir: Path, k: int, jobs: int, train: bool = True,
             train_fold(sentences, set(held), encoder, Path(heads), base_rows)
         trained = time.monotonic()
         labels = {rel: v for rel, v in labels_all.items() if v["writer"] in held}
+        quoting = {s["message"] for s in sentences if s["label"] == "quoted_report"}
         files = {str(build_dir / rel): rel for rel in labels}
         results = {files[p]: r for p, r in scan_parallel(heads, sorted(files), jobs).items()}
         s = score(results, labels)
+        calib = calibration(heads, [x for x in sentences if x["writer"] in held],
+                            encoder) if calibrate else {}
         log(f"fold {i + 1}/{len(folds)} ({', '.join(held)}): trained in "
             f"{trained - started:.0f} s, scanned {len(files)} in {time.monotonic() - trained:.0f} s;"
             f" recall {_fmt(s['recall'])}, clean held {s['clean_held']}/{s['clean']}")
-        out.append({"writers": held, "score": s,
+        out.append({"writers": held, "score": s, "calibration": calib,
                     "messages": {rel: {**labels[rel], **{k_: results[rel][k_] for k_ in
                                        ("action", "findings", "hits", "cpu")},
-                                       "right": is_right(results[rel], labels[rel])}
+                                       "right": is_right(results[rel], labels[rel]),
+                                       "quotes": rel in quoting}
                                  for rel in sorted(labels)}})
-    return {"folds": out, "table": table(out)}
+    return {"folds": out, "table": table(out) + ("\n\n" + calibration_table(out)
+                                                 if calibrate else "")}
 
 
 def main(argv=None) -> int:
@@ -328,6 +399,8 @@ def main(argv=None) -> int:
     ap.add_argument("--writers", help="comma-separated: only these writers are scored")
     ap.add_argument("--json", type=Path, help="write every fold and message here")
     ap.add_argument("--wrong", action="store_true", help="list every wrong message")
+    ap.add_argument("--no-calibration", action="store_true",
+                    help="skip the sentence-level calibration table")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker:
@@ -339,6 +412,7 @@ def main(argv=None) -> int:
         build(a.build, strict=False)
     report = run(a.build, a.folds, a.jobs, train=not a.no_train,
                  writers=a.writers.split(",") if a.writers else None,
+                 calibrate=not a.no_calibration,
                  log=lambda m: print(m, file=sys.stderr))
     print(report["table"])
     if a.wrong:

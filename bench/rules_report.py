@@ -11,14 +11,17 @@ A word-list entry *raises* its category (an insult, a medicine, a treatment) or 
 against it (an allowlisted clinical word, a quoting frame, a word that is never a name).
 An entry's hit in a scored message counts:
   raise: right when the message breaches the entry's category; wrong when the message is
-         clean and was held or tagged with a finding of that category;
+         clean and was held or tagged with a finding of that category, unless its writer
+         labelled a sentence of it as quoting to report, answer or teach (the entry found
+         the words; whether they were quoted is the quoting guard's to judge);
   guard: right when the message is clean and was not held; wrong when the message breaches
          the entry's category and was missed.
 Other hits are neutral. Per rule id (from the findings), a finding is right in a message that
 breaches its category and wrong in a clean message whose action it set.
 
-The gate (issue 21): an entry with more wrong than right hits goes; so does an entry with no
-right hit that has wrong ones. Entries no scored writer ever triggered are listed as
+The gate (issue 21): an entry with more wrong than right hits, and at least MIN_WRONG wrong
+ones, goes (one wrong hit is one message, and several such entries carry POLICY.md's own
+wording: a hedge that makes rumour borderline, "role" in a discriminatory job advert). Entries no scored writer ever triggered are listed as
 "unmeasured" with their count per section: the corpus cannot speak for them either way
 (slurs, Welsh, rare brands), and `--prune-unmeasured` removes them too.
 """
@@ -88,7 +91,7 @@ def judge_hit(e: dict, m: dict) -> str:
     if not e["guard"]:
         if breaches:
             return "right"
-        if clean and fired and m["action"] in ("hold", "tag"):
+        if clean and fired and m["action"] in ("hold", "tag") and not m.get("quotes"):
             return "wrong"
         return "neutral"
     if clean and m["action"] != "hold":
@@ -130,8 +133,25 @@ def measure(report: dict) -> tuple[list[dict], dict]:
     return table, rules
 
 
+# Vocabulary: medicine names, treatment and condition words, people's names, webmail
+# providers. They are the context other rules weigh (a medicine *with* an offer, a name *with*
+# a treatment); clean mail uses them more than violations do by design (hard negatives), so
+# their hits say nothing about the entry itself. They are judged by ablation (remove a
+# section, re-run bench/generalise.py), never pruned from raw hits.
+VOCABULARY = {("pom.txt", "name"), ("pom.txt", "brand"), ("pom.txt", "class"),
+              ("patient_cues.txt", "*"), ("patient_names.txt", "*"), ("webmail.txt", "*"),
+              ("audience.txt", "professional"), ("audience.txt", "safety")}
+
+
+def vocabulary(e: dict) -> bool:
+    return (e["file"], "*") in VOCABULARY or (e["file"], e["kind"]) in VOCABULARY
+
+
+MIN_WRONG = 2  # one wrong hit is one message: not enough to remove an entry on
+
+
 def failing(e: dict) -> bool:
-    return e["wrong"] > e["right"] or (e["right"] == 0 and e["wrong"] > 0)
+    return not vocabulary(e) and e["wrong"] >= MIN_WRONG and e["wrong"] > e["right"]
 
 
 def prune(table: list[dict], unmeasured: bool) -> int:

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from gateway.content.parse import parse  # noqa: E402
 from gateway.pipeline import screen  # noqa: E402
 from scanners import model_findings, registry  # noqa: E402
+from scanners.sentences import model as sentence_model  # noqa: E402
 
 SAMPLES = ROOT / "sample_mail"
 
@@ -90,13 +91,13 @@ def main() -> None:
         setup()
         off = name.startswith("word lists")
         if off:
-            real = model_findings.model
-            model_findings.model = lambda: None
+            real = sentence_model.shared
+            sentence_model.shared = lambda: None
         try:
             rows.append((name, {kb: timed(raw, scanners, args.runs) for kb, raw in sizes.items()}))
         finally:
             if off:
-                model_findings.model = real
+                sentence_model.shared = real
     configure(True, True)
     from scanners.text import build
     labelled = model_findings._label  # the sentences a message sends to the model
