@@ -207,6 +207,8 @@ def find(text: str, arr=None) -> list[Name]:
                     start = text.index(words[i], pos)
                     written = " ".join([words[i]] + tail)
                     end = text.index(tail[-1], start + len(words[i])) + len(tail[-1])
+                    if _PLACE_WORD.fullmatch(tail[-1]) or _POSTCODE_AFTER.match(text, end):
+                        break  # "Wheal Betsy Cottage", "Mary Tavy PL19": a place in an address
                     add(start, end, text[start:end] if "\n" not in text[start:end] else written,
                         "full")
                 break
@@ -227,6 +229,14 @@ def _everyday(word: str, text: str, surnames: frozenset[str], seen: dict) -> boo
     if "lower" not in seen:
         seen["lower"] = set(_LOWER_WORD.findall(text))
     return word.lower() in seen["lower"]
+
+
+# a given name and a word that is a building or a street, not a surname ("Betsy Cottage",
+# "Rose Villas", "Grace Terrace"); and a name written just before a postcode or its district
+# ("Mary Tavy PL19", "Sarah Bridge EX20 4AB") is a place of the address, not a person
+_PLACE_WORD = re.compile(r"Cottages?|Farm|Barns?|Lodge|Manor|Close|Drive|Avenue|Crescent|Terrace|"
+                         r"Gardens|Mews|Villas?|Road|Street|Way|View|Place|Estate")
+_POSTCODE_AFTER = re.compile(r"[ \t]+[A-Z]{1,2}\d[A-Z\d]?(?:[ \t]*\d[A-Z]{2})?\b")
 
 
 # "St George's Road", "Rose Street", "Holly Lodge": a given name inside a longer proper name
