@@ -6,8 +6,11 @@ scanners/data/quoting.txt:
 
   in quotation marks, cited   words inside quotation marks ("...", “...”, ‘...’, «...»)
                                in a sentence with a frame word ("she wrote", "avoid
-                               wording like", "the review said", "banned"), and the items
-                               of a list marked as what not to do (✗, ❌, "Don't:")
+                               wording like", "the review said", "banned"), or that the
+                               sentence model reads as quoting to report, refuse or teach
+                               (label quoted_report, trained on many writers' memos,
+                               refusals and complaint replies), and the items of a list
+                               marked as what not to do (✗, ❌, "Don't:")
   a message that reports       the sender's own words say it reports or answers such
                                words ("I am writing to report", "as evidence", "your
                                complaint", "I am reporting"), or a recipient's address
@@ -26,6 +29,7 @@ from functools import lru_cache
 
 from scanners import lexicon
 from scanners.lexicon import FlatView
+from scanners.sentences import model as sentence_model
 
 # pairs of quotation marks; a straight single quote only as a quotation (not "don't"). Plain
 # text mail is wrapped at about 72 characters, so a quotation may run over line breaks within
@@ -99,6 +103,7 @@ def cited_spans(text: str) -> list[tuple[int, int]]:
     spans += _cited_blocks(text)
     if not any(c in text for c in "\"“«„‘'"):
         return sorted(spans)
+    unframed: list[tuple[tuple[int, int], str]] = []
     for q_start, q_end in quotations(text):
         start = max(text.rfind("\n\n", max(0, q_start - SENTENCE), q_start), 0,
                     q_start - SENTENCE)  # a sentence is not longer: no scan from the start
@@ -109,7 +114,28 @@ def cited_spans(text: str) -> list[tuple[int, int]]:
         around = text[start:q_start] + " " + text[q_end:end]
         if _introduced(text, start) or _has_frame(around):
             spans.append((q_start, q_end))
+        else:
+            unframed.append(((start, end), text[start:end].strip()))
+    if unframed:
+        spans += _read_as_quoting(unframed)
     return sorted(spans)
+
+
+MODEL_SENTENCE = 400  # longer stretches are not one sentence: not read
+
+
+def _read_as_quoting(candidates: list[tuple[tuple[int, int], str]]) -> list[tuple[int, int]]:
+    """The sentences with a quotation that the sentence model reads as quoting to report,
+    refuse or teach (quoted_report at its recall threshold), whole: in '"Prom ready lips" is
+    illegal to aim at under-18s' neither the quotation nor "under-18s" is the sender's
+    offer. No model, no such reading."""
+    model = sentence_model.shared()
+    candidates = [(span, s) for span, s in candidates if 0 < len(s) <= MODEL_SENTENCE]
+    if model is None or not candidates:
+        return []
+    labels = model.classify(list(dict.fromkeys(s for _, s in candidates)), recall=True)
+    reading = dict(zip(dict.fromkeys(s for _, s in candidates), labels))
+    return [span for span, s in candidates if reading[s][0] == "quoted_report"]
 
 
 def _introduced(text: str, start: int) -> bool:

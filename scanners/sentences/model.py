@@ -397,3 +397,15 @@ def load(heads: Path | None = None) -> SentenceModel | None:
                    f"{enc.dim}")
         return None
     return SentenceModel(enc, heads)
+
+
+@lru_cache(maxsize=1)
+def shared() -> SentenceModel | None:
+    """The one model of this process, loaded on first use, for every scanner that reads
+    sentences (scanners/model_findings.py, scanners/quoting.py); None if unavailable (one
+    WARNING logged). A broken install never stops the word lists."""
+    try:
+        return load()
+    except Exception as e:
+        _warn_once(f"not loaded: {type(e).__name__}: {e}")
+        return None
