@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from scanners import lexicon, model_findings, redact, text
-from scanners.base import Finding, ParsedMessage, Severity
+from scanners.base import TO_PROFESSIONALS, Finding, ParsedMessage, Severity
 from scanners.lexicon import Hit
 
 CATEGORY = "advertising"
@@ -71,7 +71,10 @@ class AdvertisingScanner:
         own = views.own()
         bulk = _bulk_reasons(msg, own)
         marks = {label: [h for s in own for h in s.hits("audience.txt") if h.label == label]
-                 for label in ("publish", "safety")}
+                 for label in ("publish", "safety", "professional")}
+        # written for practitioners (CPD, a study club, trade prices) and not as copy to
+        # publish: the readers are professionals, however many (POLICY.md: pass)
+        professional = bool(marks["professional"]) and not marks["publish"]
         poms = {id(s): _not_refused(s, s.hits("pom.txt") + _hinted(s))
                 for s in views.segments}
         cues = {id(s): _cues(s) for s in views.segments}
@@ -87,6 +90,11 @@ class AdvertisingScanner:
                                           for _, label in said[id(s)])
         answers_question = views.is_reply and any(
             poms[id(s)] and "?" in s.text for s in views.quoted())
+        # advert copy: an offer (a discount, a deal, "from £") and a call to book in the
+        # sender's own words; with a medicine it is an advert to whoever reads it, handed on
+        # to publish or not, unless it answers that person's own question (POLICY.md)
+        labels = {label for s in own for _, label in said[id(s)]}
+        advert_copy = "strong" in labels and "weak" in labels and not answers_question
         subject = next((s for s in own if s.kind == "subject"), None)
         domain = msg.sender.rpartition("@")[2]
         list_locals = _audience_markers()[1]
@@ -113,12 +121,18 @@ class AdvertisingScanner:
                 pom, cue, strength = promotion or ((seg_poms[0], seg), None, "")
                 severity = _severity(strength, bool(public) and not seg.quoted,
                                      answers_question, bool(marks["safety"]))
+                if severity and strength == "strong" and advert_copy and not seg.quoted:
+                    severity = Severity.HIGH
                 if severity and internal and not bulk:
                     severity = Severity.LOW  # colleagues in the same organisation
+                if severity and professional:
+                    severity = Severity.LOW
                 if severity:
                     evidence = _shown(pom) + (f" + {_shown(cue)!r}" if cue else "")
                     if public and not seg.quoted:
                         evidence += f" (audience: {public[0]})"
+                    if professional:
+                        evidence += " " + TO_PROFESSIONALS
                     hit, at = pom
                     start = hit.start if isinstance(hit, Hit) and at is seg else 0
                     end = hit.end if isinstance(hit, Hit) and at is seg else 0

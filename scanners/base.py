@@ -9,6 +9,11 @@ from typing import Iterable, Iterator, Protocol
 CATEGORIES = ("patient_data", "copyright", "language", "advertising", "attachment")
 
 
+# in a finding's evidence: the text is written for practitioners (CPD, a study club, trade
+# prices), so the audience is professionals however many receive it, never the public
+TO_PROFESSIONALS = "(to professionals)"
+
+
 class Severity(enum.IntEnum):
     LOW = 1
     MEDIUM = 2

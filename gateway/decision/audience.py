@@ -18,7 +18,7 @@ import dataclasses
 
 from gateway.config import AudienceSettings
 from scanners import lexicon
-from scanners.base import Finding, Severity
+from scanners.base import TO_PROFESSIONALS, Finding, Severity
 
 
 # Consumer mail providers: a sender on one of these is a person, not an organisation, so
@@ -114,7 +114,7 @@ def escalate(findings: list[Finding], envelope: list[str], header_recipients: li
             and not f.where.endswith("#quoted") and MODEL_MARK not in f.evidence
             else f for f in findings]
     candidates = [f for f in findings if f.rule in settings.rules and f.severity < Severity.HIGH
-                  and not f.where.endswith("#quoted")]
+                  and not f.where.endswith("#quoted") and TO_PROFESSIONALS not in f.evidence]
     if not candidates:
         return findings
     reason = wide(envelope, header_recipients, sender, settings)
