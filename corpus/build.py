@@ -158,6 +158,30 @@ def message_sentences(m: dict) -> list[tuple[str, str]]:
     return out
 
 
+BENIGN_KEEP = 4  # training keeps one benign corpus sentence in this many (by hash)
+
+
+def kept_for_training(text: str, label: str) -> bool:
+    return label != "benign" or int(_digest(text)[:8], 16) % BENIGN_KEEP == 0
+
+
+def training_sentences(root: Path = WRITERS) -> list[dict]:
+    """The writers' labelled sentences for training the sentence heads, read from the
+    sources (no attachments built): every harmful and quoted_report sentence, and one benign
+    sentence in BENIGN_KEEP, chosen by a hash of its text (greetings and signatures are most
+    of the benign ones). Each row carries its writer."""
+    rows = []
+    for writer in writer_names(root):
+        if writer == "devset":
+            continue
+        for _, m in load_messages(root / writer):
+            for text, label in message_sentences(m):
+                if not kept_for_training(text, label):
+                    continue
+                rows.append({"writer": writer, "text": text, "label": label})
+    return rows
+
+
 def writer_names(root: Path = WRITERS) -> list[str]:
     names = sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("mail_*.py")))
     if (DEVSET / "labels.json").exists():
