@@ -43,6 +43,7 @@ GATE_MAX_LOSS = 0.01
 GATE_CANDIDATES = tuple(round(0.80 + 0.01 * i, 2) for i in range(20))
 FOLDS = 5
 SEED = 12
+PROJECT_GROUPS = 5
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -51,11 +52,13 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def corpus() -> list[dict]:
-    """The project's own sentence files; each row's `writer` is its file (a batch written at
-    one time, in one voice), so out-of-fold scores never see a batch they were fitted on."""
+    """The project's own sentence files. They are one team's, sorted by label (a file per
+    label), so for writer-grouped folds they are dealt into PROJECT_GROUPS groups by a hash of
+    the text: a group by file would hold every row of a label out at once."""
     rows = []
     for path in sorted(CORPUS.glob("*.jsonl")):
-        rows.extend({**r, "writer": r.get("writer") or f"project/{path.stem}"}
+        rows.extend({**r, "writer": r.get("writer") or
+                     f"project/{int(_key(r['text'])[:8], 16) % PROJECT_GROUPS}"}
                     for r in read_jsonl(path))
     return rows
 
@@ -79,6 +82,19 @@ def devset_split(path: Path = DEVSET) -> tuple[list[dict], list[dict]] | None:
         for i, row in enumerate(rows):
             (holdout if i % 2 == 0 else train).append(row)
     return train, holdout
+
+
+def writers_rows() -> list[dict]:
+    """The labelled sentences of the corpus writers (corpus/, issue 21), read from their
+    sources: harmful and quoted_report sentences all, benign ones sampled (corpus/build.py
+    `training_sentences`); [] where the corpus is not beside the package (an installed wheel)."""
+    if not (ROOT / "corpus" / "build.py").is_file():
+        return []
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from corpus.build import training_sentences  # the corpus is a folder of the repository
+
+    return training_sentences()
 
 
 def training_rows(devset: Path = DEVSET) -> list[dict]:
@@ -133,6 +149,12 @@ def out_of_fold(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) 
         splits = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(X, y)
     for tr, te in splits:
         W, b = fit(X[tr], y[tr])
+        present = np.unique(y[tr])
+        if len(present) < len(LABELS):  # a label no training row of this fold has
+            W_all = np.zeros((len(LABELS), W.shape[1]))
+            b_all = np.full(len(LABELS), -1e9)
+            W_all[present], b_all[present] = W, b
+            W, b = W_all, b_all
         P[te] = softmax(np.asarray(X[te] @ W.T) + b)
     return P
 
@@ -257,8 +279,11 @@ def report(P: np.ndarray, y: np.ndarray, thr: np.ndarray) -> str:
 
 
 def train(backend: str = DEFAULT_BACKEND, devset: Path = DEVSET, verbose: bool = False,
-          encoder=None, rows: list[dict] | None = None) -> dict[str, np.ndarray]:
-    """Heads trained on `rows` ({"text", "label"}; default: `training_rows(devset)`)."""
+          encoder=None, rows: list[dict] | None = None,
+          by_writer: bool = False) -> dict[str, np.ndarray]:
+    """Heads trained on `rows` ({"text", "label"}; default: `training_rows(devset)`).
+    `by_writer`: the out-of-fold scores the thresholds come from keep each row's `writer`
+    whole (bench/generalise.py); the committed heads use stratified folds."""
     rows = [r for r in rows if r["label"] in LABELS] if rows is not None \
         else training_rows(devset)
     enc = encoder or load_encoder(backend)
@@ -269,7 +294,7 @@ def train(backend: str = DEFAULT_BACKEND, devset: Path = DEVSET, verbose: bool =
     X = design(enc.embed(texts), texts, kept)
     L = X[:, enc.dim:]
     y = np.array([LABELS.index(r["label"]) for r in rows])
-    groups = np.array([r.get("writer") or "devset" for r in rows])
+    groups = np.array([r.get("writer") or "devset" for r in rows]) if by_writer else None
     G = out_of_fold(L, y, groups)
     gate = gate_threshold(G, y)
     P = gated(out_of_fold(X, y, groups), G, gate)
