@@ -57,13 +57,15 @@ def language(body: str) -> dict[str, Severity]:
 @pytest.mark.model
 @needs_model
 def test_a_passive_aggressive_dig_read_at_the_recall_thresholds_tags(monkeypatch):
-    """The model reads the dig as bullying only at its recall thresholds (about 0.67 with the
-    committed heads): a tag once the reading reaches TAG_PROB, never a hold; below it, nothing."""
+    """The model reads the dig as bullying at its recall thresholds only (about 0.67 with the
+    committed heads): a tag once that reading reaches TAG_PROB, never a hold; nothing when
+    the floor is above it."""
     from scanners import model_findings
     dig = ("Hi all,\n\nSome of us, I notice, manage to restock the trolley without being "
            "asked three times.\n\nMargaret")
+    monkeypatch.setattr(model_findings, "TAG_PROB", 1.01)
     assert "language_abuse" not in language(dig)
-    monkeypatch.setattr(model_findings, "TAG_PROB", 0.6)
+    monkeypatch.setattr(model_findings, "TAG_PROB", 0.5)
     assert language(dig).get("language_abuse") is Severity.MEDIUM
 
 
