@@ -94,7 +94,7 @@ def train_fold(sentences: list[dict], held: set[str], encoder, out: Path,
     rows = (trainer.corpus() if base_rows is None else base_rows) + \
         [s for s in sentences if s["writer"] not in held and
          (s["writer"] in TRAINING_ONLY or kept_for_training(s["text"], s["label"]))]
-    heads = trainer.train(encoder=encoder, rows=rows, by_writer=True)
+    heads = trainer.train(encoder=encoder, rows=rows)
     np.savez_compressed(out, **heads)
 
 

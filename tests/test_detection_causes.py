@@ -56,11 +56,19 @@ def language(body: str) -> dict[str, Severity]:
 
 @pytest.mark.model
 @needs_model
-def test_a_passive_aggressive_dig_read_at_the_recall_thresholds_tags(monkeypatch):
-    """The model reads the dig as bullying at its recall thresholds only (about 0.67 with the
-    committed heads): a tag once that reading reaches TAG_PROB, never a hold; nothing when
-    the floor is above it."""
+def test_a_dig_read_only_at_the_recall_thresholds_tags_and_never_holds(monkeypatch):
+    """A language reading that only the recall thresholds reach (forced here by raising the
+    strict language thresholds out of reach) tags once it reaches TAG_PROB, never holds, and
+    is dropped below TAG_PROB."""
+    import numpy as np
+
     from scanners import model_findings
+    from scanners.sentences.model import GROUP_LABELS, LABELS
+    m = sentence_model.shared()
+    strict = np.array(m.thresholds, copy=True)
+    for label in GROUP_LABELS["language"]:
+        strict[LABELS.index(label)] = 1.01
+    monkeypatch.setattr(m, "thresholds", strict)
     dig = ("Hi all,\n\nSome of us, I notice, manage to restock the trolley without being "
            "asked three times.\n\nMargaret")
     monkeypatch.setattr(model_findings, "TAG_PROB", 1.01)

@@ -6,9 +6,11 @@ heads are a multinomial logistic regression fitted by L-BFGS from zeros, and the
 from a stratified 5-fold cross-validation with a fixed seed over the same training rows. Nothing
 here ever reads the HOLDOUT half of the development set.
 
-Training data: `data/corpus/*.jsonl` (the project's own sentences) plus the TRAIN half of
-`../shared/devset/sentences.jsonl` (relative to the repository root) when it is present. The
-committed `data/heads.npz` was trained with it present, as it is in CI.
+Training data: `data/corpus/*.jsonl` (the project's own sentences), the corpus writers'
+sentences (`corpus/`, issue 21: every harmful and quoting sentence, one benign in four),
+plus the TRAIN half of `../shared/devset/sentences.jsonl` (relative to the repository root)
+when it is present. The committed `data/heads.npz` was trained with it present, as it is in
+CI. The thresholds come from out-of-fold scores whose folds keep each writer whole.
 
 scikit-learn is needed here only (a dev dependency); inference needs numpy alone.
 """
@@ -43,7 +45,6 @@ GATE_MAX_LOSS = 0.01
 GATE_CANDIDATES = tuple(round(0.80 + 0.01 * i, 2) for i in range(20))
 FOLDS = 5
 SEED = 12
-PROJECT_GROUPS = 5
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -52,13 +53,12 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def corpus() -> list[dict]:
-    """The project's own sentence files. They are one team's, sorted by label (a file per
-    label), so for writer-grouped folds they are dealt into PROJECT_GROUPS groups by a hash of
-    the text: a group by file would hold every row of a label out at once."""
+    """The project's own sentence files; each row's `writer` is its file (a batch written at
+    one time, mostly of one label), so writer-grouped out-of-fold scores never see the batch
+    they were fitted on (a label a fold lacks scores zero there: `out_of_fold`)."""
     rows = []
     for path in sorted(CORPUS.glob("*.jsonl")):
-        rows.extend({**r, "writer": r.get("writer") or
-                     f"project/{int(_key(r['text'])[:8], 16) % PROJECT_GROUPS}"}
+        rows.extend({**r, "writer": r.get("writer") or f"project/{path.stem}"}
                     for r in read_jsonl(path))
     return rows
 
@@ -98,7 +98,7 @@ def writers_rows() -> list[dict]:
 
 
 def training_rows(devset: Path = DEVSET) -> list[dict]:
-    rows = corpus()
+    rows = corpus() + writers_rows()
     split = devset_split(devset)
     if split is not None:
         rows += split[0]
@@ -280,10 +280,10 @@ def report(P: np.ndarray, y: np.ndarray, thr: np.ndarray) -> str:
 
 def train(backend: str = DEFAULT_BACKEND, devset: Path = DEVSET, verbose: bool = False,
           encoder=None, rows: list[dict] | None = None,
-          by_writer: bool = False) -> dict[str, np.ndarray]:
+          by_writer: bool = True) -> dict[str, np.ndarray]:
     """Heads trained on `rows` ({"text", "label"}; default: `training_rows(devset)`).
     `by_writer`: the out-of-fold scores the thresholds come from keep each row's `writer`
-    whole (bench/generalise.py); the committed heads use stratified folds."""
+    whole, so a threshold means the same on a writer the heads never saw (issue 21)."""
     rows = [r for r in rows if r["label"] in LABELS] if rows is not None \
         else training_rows(devset)
     enc = encoder or load_encoder(backend)
