@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
 import json
 import re
 import shutil
 import sys
-from email import policy
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from datetime import datetime, timezone
@@ -63,7 +64,6 @@ def join_body(segs) -> str:
 
 
 def _html(text: str) -> str:
-    import html
     paras = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>"
                     for p in text.split("\n\n"))
     return f"<html><body>{paras}</body></html>"
@@ -104,7 +104,6 @@ def render(m: dict, ident: str) -> bytes:
     for a in m.get("attachments") or []:
         data, mime = attachments.make(a, render)
         if mime == "message/rfc822":
-            from email import message_from_bytes
             inner = message_from_bytes(data, policy=policy.SMTP)
             msg.add_attachment(inner, filename=a["name"])
             continue

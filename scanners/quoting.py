@@ -133,8 +133,8 @@ def _read_as_quoting(candidates: list[tuple[tuple[int, int], str]]) -> list[tupl
     candidates = [(span, s) for span, s in candidates if 0 < len(s) <= MODEL_SENTENCE]
     if model is None or not candidates:
         return []
-    labels = model.classify(list(dict.fromkeys(s for _, s in candidates)), recall=True)
-    reading = dict(zip(dict.fromkeys(s for _, s in candidates), labels))
+    texts = list(dict.fromkeys(s for _, s in candidates))
+    reading = dict(zip(texts, model.classify(texts, recall=True)))
     return [span for span, s in candidates if reading[s][0] == "quoted_report"]
 
 
