@@ -341,7 +341,8 @@ def table(folds: list[dict]) -> str:
 # --------------------------------------------------------------------------------- main
 def run(build_dir: Path, k: int, jobs: int, train: bool = True,
         writers: list[str] | None = None, log=print, base_rows: list[dict] | None = None,
-        only_folds: list[int] | None = None, calibrate: bool = True) -> dict:
+        only_folds: list[int] | None = None, calibrate: bool = True,
+        reuse_heads: bool = False) -> dict:
     from scanners.sentences.model import load_encoder
     labels_all = json.loads((build_dir / "labels.json").read_text())
     sentences = [json.loads(line) for line in
@@ -364,7 +365,8 @@ def run(build_dir: Path, k: int, jobs: int, train: bool = True,
         heads = ""
         if train:
             heads = str(build_dir / f"heads-fold{i + 1}.npz")
-            train_fold(sentences, set(held), encoder, Path(heads), base_rows)
+            if not (reuse_heads and Path(heads).exists()):
+                train_fold(sentences, set(held), encoder, Path(heads), base_rows)
         trained = time.monotonic()
         labels = {rel: v for rel, v in labels_all.items() if v["writer"] in held}
         quoting = {s["message"] for s in sentences if s["label"] == "quoted_report"}
@@ -396,6 +398,10 @@ def main(argv=None) -> int:
     ap.add_argument("--no-train", action="store_true",
                     help="score with the committed heads (only the word lists and thresholds "
                          "as shipped: NOT a leave-writers-out figure for the model)")
+    ap.add_argument("--reuse-heads", action="store_true",
+                    help="score with the fold heads an earlier run trained (corpus/build/"
+                         "heads-foldN.npz) where present: for changes outside the sentence "
+                         "model and its training data")
     ap.add_argument("--writers", help="comma-separated: only these writers are scored")
     ap.add_argument("--json", type=Path, help="write every fold and message here")
     ap.add_argument("--wrong", action="store_true", help="list every wrong message")
@@ -412,7 +418,7 @@ def main(argv=None) -> int:
         build(a.build, strict=False)
     report = run(a.build, a.folds, a.jobs, train=not a.no_train,
                  writers=a.writers.split(",") if a.writers else None,
-                 calibrate=not a.no_calibration,
+                 calibrate=not a.no_calibration, reuse_heads=a.reuse_heads,
                  log=lambda m: print(m, file=sys.stderr))
     print(report["table"])
     if a.wrong:
