@@ -1,4 +1,5 @@
-"""Identifiers in text, validated and not just shaped: NHS numbers (mod 11), National Insurance
+"""Identifiers in text, validated and not just shaped: NHS numbers, Northern Ireland's Health
+and Care Numbers and Scotland's CHI numbers (mod 11, range, label), National Insurance
 numbers (valid prefixes), UK postcodes in addresses, phone numbers (phonenumbers), e-mail
 addresses, labelled record numbers and dates. Pure functions over one string; the
 patient-data scanner weighs what they find.
@@ -85,20 +86,46 @@ def _matches(pattern: re.Pattern, text: str, windows):
 
 @dataclass(frozen=True, slots=True)
 class Ident:
-    kind: str  # "nhs", "ni", "postcode", "phone", "email", "mrn", "date"
+    kind: str  # "nhs", "hcn", "chi", "ni", "postcode", "phone", "email", "mrn", "date"
     start: int
     end: int
     key: str  # normal form (patient_keys), for the register and for comparing
     evidence: str  # redacted
 
 
-# -- NHS numbers ----------------------------------------------------------------------------
+# -- NHS numbers, Health and Care Numbers (Northern Ireland) and CHI numbers (Scotland) ------
 
-_NHS = re.compile(r"(?<![\w\-/.])(\d{3})([ \-]?)(\d{3})\2(\d{4})(?![\w\-/]|\.\d)")
+# All three are ten digits with the same mod-11 check digit; they differ in range and label.
+# NHS England and Wales numbers are issued from 400 000 0000-499 999 9999 and
+# 600 000 0000-799 999 9999 (test numbers 999 ...), Health and Care Numbers from
+# 320 000 0000-399 999 9999, and a CHI number starts with its holder's date of birth DDMMYY
+# (so lies in 010 000 0000-311 299 9999). The label beside a number decides first ("CHI No",
+# "H&C", "NHS number"); an unlabelled number in the Health and Care range is one, an
+# unlabelled valid CHI number (a real date) is a CHI number, and any other valid number is
+# reported as an NHS number, as before.
+HEALTH_NAMES = {"nhs": "NHS", "hcn": "Health and Care Number", "chi": "CHI number"}
+HCN_RANGE = (3200000000, 3999999999)
+
+# 3-3-4 digits ("320 123 4567", "999-059-3817", "9990593817"), or DDMMYY then four, written
+# "010190 1234": that form only as a labelled CHI number
+_HEALTH = re.compile(r"(?<![\w\-/.])(?:(\d{3})([ \-]?)(\d{3})\2(\d{4})|(\d{6})[ \-](\d{4}))"
+                     r"(?![\w\-/]|\.\d)")
+# the label right before a number ("CHI No: ", "H&C number ", "NHS no. is "); "CHI" and "HCN"
+# alone only in capitals ("chi" is Welsh for "you")
+_LABEL_NO = r"(?:[ \t]+(?:number|no\b\.?|num\b\.?))"
+_HEALTH_LABEL = re.compile(
+    r"(?:(?P<chi>\b(?-i:CHI)" + _LABEL_NO + r"?|\bchi" + _LABEL_NO + r")"
+    r"|(?P<hcn>\bH[ \t]?&[ \t]?C\b" + _LABEL_NO + r"?|\b(?-i:HCN)\b|\bhealth[ \t]+(?:and|&)[ \t]+"
+    r"care" + _LABEL_NO + r")"
+    r"|(?P<nhs>\bNHS" + _LABEL_NO + r"?))"
+    r"[ \t]*(?:is[ \t]+)?[:#.\-]?[ \t]*\n?[ \t]*$", re.IGNORECASE)
+LABEL_REACH = 40  # characters before a number where its label is looked for
+_DIALLING_CODE = re.compile(r"(?:\+\d{1,3}|\(0\))[ \t]?$")  # "+44 306 999 0123" is a phone
 
 
 def nhs_number_valid(digits: str) -> bool:
-    """Mod-11 check digit of a 10-digit NHS number; repeated digits are refused."""
+    """Mod-11 check digit of a 10-digit NHS number; repeated digits are refused. Health and
+    Care Numbers and CHI numbers carry the same check digit."""
     if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
@@ -108,12 +135,59 @@ def nhs_number_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def nhs_numbers(text: str, windows=None) -> list[Ident]:
+def chi_number_valid(digits: str) -> bool:
+    """A CHI number: a real date of birth DDMMYY, then two serial digits, a sex digit and
+    the mod-11 check digit."""
+    if not nhs_number_valid(digits):
+        return False
+    try:
+        date(2000 + int(digits[4:6]), int(digits[2:4]), int(digits[:2]))
+    except ValueError:  # no century is written; read as 20YY, 29 February passes every 4 years
+        return False
+    return True
+
+
+def health_label(text: str, start: int) -> str:
+    """"chi", "hcn" or "nhs": the label right before `start`, or ""."""
+    m = _HEALTH_LABEL.search(text, max(0, start - LABEL_REACH), start)
+    return m.lastgroup if m else ""
+
+
+def health_kind(digits: str, label: str = "") -> str:
+    """"nhs", "hcn" or "chi" for a ten-digit number with the label before it (see
+    health_label), or "" when it is none of them (a checksum that fails, a CHI-labelled
+    number with no real date, an H&C-labelled number outside the H&C range)."""
+    if not nhs_number_valid(digits):
+        return ""
+    in_hcn_range = HCN_RANGE[0] <= int(digits) <= HCN_RANGE[1]
+    if label == "chi":
+        return "chi" if chi_number_valid(digits) else ""
+    if label == "hcn":
+        return "hcn" if in_hcn_range else ""
+    if label == "nhs":
+        return "nhs"
+    if in_hcn_range:
+        return "hcn"
+    return "chi" if chi_number_valid(digits) else "nhs"
+
+
+def health_numbers(text: str, windows=None) -> list[Ident]:
+    """NHS numbers, Health and Care Numbers and CHI numbers (kind "nhs", "hcn", "chi"),
+    checksum-valid, each named by its label and range (health_kind)."""
     out = []
-    for m in _matches(_NHS, text, windows):
-        digits = m.group(1) + m.group(3) + m.group(4)
-        if nhs_number_valid(digits):
-            out.append(Ident("nhs", m.start(), m.end(), digits, "NHS " + redact.digits(m.group(0))))
+    for m in _matches(_HEALTH, text, windows):
+        if _DIALLING_CODE.search(text, max(0, m.start() - 6), m.start()):
+            continue
+        label = health_label(text, m.start())
+        if m.group(5):
+            digits = m.group(5) + m.group(6)
+            kind = "chi" if label == "chi" and chi_number_valid(digits) else ""
+        else:
+            digits = m.group(1) + m.group(3) + m.group(4)
+            kind = health_kind(digits, label)
+        if kind:
+            out.append(Ident(kind, m.start(), m.end(), digits,
+                             f"{HEALTH_NAMES[kind]} {redact.digits(m.group(0))}"))
     return out
 
 

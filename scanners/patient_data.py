@@ -1,7 +1,8 @@
 """Patient details: identifiable patient data in the subject, the body, attachments and images.
 
 What it reads (every TextPart of the message, quoted text included, and image attachments):
-  identifiers   scanners/identifiers.py: NHS numbers (mod 11), NI numbers, dates of birth,
+  identifiers   scanners/identifiers.py: NHS, Health and Care (Northern Ireland) and CHI
+                (Scotland) numbers (mod 11, range, label), NI numbers, dates of birth,
                 postcodes in addresses, phone numbers, personal e-mail addresses, labelled
                 record numbers (MRN, Hospital No., Patient ID)
   names         scanners/people.py: titled, labelled and full names, less staff, signatures
@@ -17,18 +18,19 @@ What it reads (every TextPart of the message, quoted text included, and image at
   tables        scanners/tables.py: a table listing several people with identifiers or
                 treatments is one high patient_list finding (its cells' low ones are dropped)
 
-How severe (the aggregation): one weak signal alone is low (a phone number, an e-mail
-address, an address); an identifier next to a patient's name, a clinical cue or another
-identifier is high, and so are a validated NHS number near a patient, NHS, DOB or clinical
-cue (Microsoft Purview's rule: within 300 characters), a labelled record number, a
-register match, a name with a treatment or condition (jigsaw identification), and a first
-name with a treatment and a distinguishing detail; a first name with a treatment alone, or a
-nameless case that still picks one person out, is medium (high when the mail goes to a
-private webmail address outside the clinic, not to professionals). A name in a Word comment,
-a slide's notes or a document's properties is weighed with the treatments of the whole
-document, and with an identifier beside it is high when the document tells one person's
-case. Without a cue a checksum-valid ten-digit number is only low (`uk_nhs_number_bare`): about one in
-eleven random numbers passes the checksum, so order and consignment numbers do.
+How severe (the aggregation): one weak signal alone is low (a phone number, an e-mail address,
+an address); an identifier next to a patient's name, a clinical cue or another identifier is
+high, and so are a validated NHS, Health and Care or CHI number labelled as one or near a
+patient, NHS, DOB or clinical cue (Microsoft Purview's rule: within 300 characters), a
+labelled record number, a register match, a name with a treatment or condition (jigsaw
+identification), and a first name with a treatment and a distinguishing detail; a first name
+with a treatment alone, or a nameless case that still picks one person out, is medium (high
+when the mail goes to a private webmail address outside the clinic, not to professionals). A
+name in a Word comment, a slide's notes or a document's properties is weighed with the
+treatments of the whole document, and with an identifier beside it is high when the document
+tells one person's case. Without a label or cue a checksum-valid ten-digit number is only low
+(`uk_nhs_number_bare`): about one in eleven random numbers passes the checksum, so order and
+consignment numbers do.
 
 The clinic's own details ([clinic] in the config: names, practitioners, addresses,
 postcodes, phone numbers, mail domains) are never reported, nor is the sender.
@@ -61,7 +63,8 @@ CUE_REACH = CUE_WINDOW + 60  # cues are looked for this far around each candidat
 PATIENT_LABEL_REACH = 40  # "patient Sarah Jones", "Sarah Jones (client)"
 DOB_LABEL_REACH = 25  # "DOB: 03/09/1979"
 BIRTH_DATE_AFTER_NAME = 6  # "Sarah Jones, 12/03/1985" / "Sarah Jones (12.03.85)"
-STRONG = ("nhs", "ni", "dob", "mrn")
+STRONG = ("nhs", "hcn", "chi", "ni", "dob", "mrn")
+HEALTH_RULES = {"nhs": "uk_nhs_number", "hcn": "ni_health_care_number", "chi": "scot_chi_number"}
 CONTACT = ("phone", "email", "address")
 _HOSPITAL_LABELS = ("mrn", "m.r.n", "hospital", "hosp", "patient", "medical", "unit", "chi", "h&c")
 
@@ -71,8 +74,8 @@ class _Part:
     """What was found in one TextPart, with positions, before weighing."""
     where: str
     text: str
-    idents: list[Ident] = field(default_factory=list)  # kind nhs, ni, dob, mrn, phone, email, address
-    bare_nhs: list[Ident] = field(default_factory=list)
+    idents: list[Ident] = field(default_factory=list)  # the kinds of STRONG and CONTACT
+    bare_health: list[Ident] = field(default_factory=list)  # nhs, hcn, chi with no cue near
     all_dates: list[Ident] = field(default_factory=list)
     all_postcodes: list[Ident] = field(default_factory=list)
     names: list[people.Name] = field(default_factory=list)  # patients' names (not staff)
@@ -97,8 +100,16 @@ class PatientDataScanner:
                               "clients by e-mail; high (Bcc or a mailing tool keeps them apart).",
         "uk_nhs_number": "A valid NHS number (mod-11 check digit passes) within 300 characters "
                          "of a patient, NHS, date-of-birth or clinical cue; high.",
-        "uk_nhs_number_bare": "A number that passes the NHS checksum but has no clinical cue "
-                              "nearby; could be an order or invoice number, so low.",
+        "uk_nhs_number_bare": "A number that passes the NHS checksum (Health and Care and CHI "
+                              "numbers share it) but has no label or clinical cue nearby; "
+                              "could be an order or invoice number, so low.",
+        "ni_health_care_number": "A valid Northern Ireland Health and Care Number (mod-11 check "
+                                 "digit, issued from 320 000 0000 to 399 999 9999) labelled "
+                                 "H&C or HCN, or within 300 characters of a patient, NHS, "
+                                 "date-of-birth or clinical cue; high.",
+        "scot_chi_number": "A valid Scottish CHI number (a real date of birth DDMMYY, mod-11 "
+                           "check digit) labelled CHI, or within 300 characters of a patient, "
+                           "NHS, date-of-birth or clinical cue; high.",
         "uk_ni_number": "A UK National Insurance number with a valid prefix; high next to a "
                         "name, another identifier or a clinical cue, medium alone.",
         "date_of_birth": "A date labelled as a date of birth (DOB, born on), or a plausible "
@@ -252,15 +263,18 @@ class PatientDataScanner:
         part.all_names = people.find(text, arr)
         firsts = people.first_names(text, part.all_names, arr)
         roles = [(h.start, h.end) for h in self._roles.find(lexicon.FlatView(text))]
-        nhs = identifiers.nhs_numbers(text, digits) if digits else []
+        health = identifiers.health_numbers(text, digits) if digits else []
         others = []
         if digits:
             others += identifiers.ni_numbers(text, digits)
-            others += identifiers.record_numbers(text, digits)
-            taken = {(i.start, i.end) for i in nhs}
+            # "CHI No 1503857123" is a CHI number, not also a record number
+            others += [i for i in identifiers.record_numbers(text, digits)
+                       if not (i.evidence.lower().startswith(("chi", "h&c")) and
+                               any(h.start < i.end and i.start < h.end for h in health))]
+            taken = {(i.start, i.end) for i in health}
             others += [i for i in identifiers.phone_numbers(text, taken, runs=runs)
                        if i.key not in own["phones"]
-                       and not any(n.start <= i.start < n.end for n in nhs)]
+                       and not any(n.start <= i.start < n.end for n in health)]
             part.all_postcodes = identifiers.postcodes(text, digits)
             part.all_dates = identifiers.dates(text, digits)
         if ats:
@@ -269,7 +283,7 @@ class PatientDataScanner:
                 if not any(domain == d or domain.endswith("." + d) for d in own["domains"]) \
                         and i.key not in own["shown"]:
                     others.append(i)
-        candidates = part.all_names + firsts + nhs + others + part.all_postcodes + part.all_dates
+        candidates = part.all_names + firsts + health + others + part.all_postcodes + part.all_dates
         if not candidates and not roles:
             return part
         self._find_cues(part, [(c.start, c.end) for c in candidates] + roles)
@@ -298,12 +312,13 @@ class PatientDataScanner:
         part.name_starts = [n.start for n in part.names]
         name_ends = sorted((n.end, k) for k, n in enumerate(part.names))
 
-        for i in nhs:
-            if self._near(part, i, ("patient", "dob")) or \
+        for i in health:
+            if identifiers.health_label(text, i.start) or \
+                    self._near(part, i, ("patient", "dob")) or \
                     self._name_near(part, i, CUE_WINDOW):
                 part.idents.append(i)
             else:
-                part.bare_nhs.append(i)
+                part.bare_health.append(i)
         part.idents.extend(others)
         for i in part.all_postcodes:
             if i.key not in self.own_postcodes and identifiers.postcode_in_address(text, i) \
@@ -451,8 +466,8 @@ class PatientDataScanner:
             name_near = self._name_near(part, i, CUE_WINDOW)
             patient_named = self._name_near(part, i, CUE_WINDOW, named_patients)
             cue_near = self._near(part, i, clinical) or bool(document_cue and elsewhere)
-            if i.kind == "nhs":
-                yield Finding(CATEGORY, "uk_nhs_number", Severity.HIGH, where, i.evidence)
+            if i.kind in HEALTH_RULES:
+                yield Finding(CATEGORY, HEALTH_RULES[i.kind], Severity.HIGH, where, i.evidence)
             elif i.kind == "mrn":
                 hospital = i.evidence.lower().startswith(_HOSPITAL_LABELS)
                 high = hospital or strong_near or contact_near or name_near or cue_near
@@ -474,7 +489,7 @@ class PatientDataScanner:
                 rule = {"phone": "phone_number", "email": "email_address",
                         "address": "uk_postcode_address"}[i.kind]
                 yield Finding(CATEGORY, rule, severity, where, i.evidence)
-        for i in part.bare_nhs:
+        for i in part.bare_health:
             yield Finding(CATEGORY, "uk_nhs_number_bare", Severity.LOW, where, i.evidence)
         for i in part.signed:
             rule = {"phone": "phone_number", "email": "email_address",
@@ -505,8 +520,9 @@ class PatientDataScanner:
         patient's; a date of birth or NI number leaving the clinic is still worth a tag."""
         rules = {"phone": "phone_number", "email": "email_address", "address":
                  "uk_postcode_address", "dob": "date_of_birth", "ni": "uk_ni_number",
-                 "nhs": "uk_nhs_number_bare", "mrn": "medical_record_number"}
-        for i in part.idents + part.bare_nhs + part.signed:
+                 "nhs": "uk_nhs_number_bare", "hcn": "uk_nhs_number_bare",
+                 "chi": "uk_nhs_number_bare", "mrn": "medical_record_number"}
+        for i in part.idents + part.bare_health + part.signed:
             severity = Severity.MEDIUM if i.kind in ("dob", "ni") else Severity.LOW
             yield Finding(CATEGORY, rules[i.kind], severity, part.where,
                           i.evidence + " (staff record)")
@@ -580,7 +596,8 @@ class PatientDataScanner:
 
     def _patient_names(self, part: _Part) -> list[people.Name]:
         """Names marked as a patient's: labelled "Patient:"/"Client:", a patient word right
-        before or after, or labelled "Name:" next to a date of birth, NHS, NI or record number."""
+        before or after, or labelled "Name:" next to a date of birth, NHS (H&C, CHI), NI or
+        record number."""
         out = []
         lower = part.text.lower()
         for n in part.names:
@@ -631,10 +648,13 @@ class PatientDataScanner:
             if not candidates:
                 continue
             found: dict[int, set[str]] = {}
+            health = sorted({i.key for i in part.idents + part.bare_health
+                             if i.kind in HEALTH_RULES})
             values = {
                 "dob": [d.key for d in part.all_dates],
                 "postcode": [p.key for p in part.all_postcodes],
-                "nhs": [i.key for i in part.idents + part.bare_nhs if i.kind == "nhs"],
+                # a CHI or H&C number may sit in the register's NHS column, and the reverse
+                "nhs": health, "hcn": health, "chi": health,
                 "phone": [i.key for i in part.idents if i.kind == "phone"],
                 "email": [i.key for i in part.idents if i.kind == "email"],
             }

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-KINDS = ("name", "dob", "email", "phone", "postcode", "nhs")
+KINDS = ("name", "dob", "email", "phone", "postcode", "nhs", "hcn", "chi")
 HASH_BYTES = 8
 
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "master", "rev"}
@@ -88,6 +88,7 @@ def dob_key(value: str | date) -> str:
 
 
 def nhs_key(value: str) -> str:
+    """Ten digits: an NHS number, a Health and Care Number (hcn) or a CHI number (chi)."""
     digits = re.sub(r"[\s\-]", "", value)
     return digits if len(digits) == 10 and digits.isdigit() else ""
 
@@ -98,7 +99,7 @@ def email_key(value: str) -> str:
 
 
 _NORMAL = {"name": name_key, "dob": dob_key, "email": email_key, "phone": phone_key,
-           "postcode": postcode_key, "nhs": nhs_key}
+           "postcode": postcode_key, "nhs": nhs_key, "hcn": nhs_key, "chi": nhs_key}
 
 
 def normal(kind: str, value) -> str:

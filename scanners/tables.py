@@ -8,6 +8,7 @@ from what at least half of its cells hold (checked on the first SAMPLE_ROWS rows
   name        a person's name (people.py), or a name header (first name, surname, client)
   email       a personal e-mail address        phone     a phone number
   nhs         a valid NHS number               dob       a plausible date of birth
+  hcn, chi    a Health and Care Number (Northern Ireland), a CHI number (Scotland)
   address     a street address or a postcode   treatment a treatment, condition or medicine
   appointment a recent date, or an appointment/visit header
 
@@ -31,8 +32,8 @@ CATEGORY = "patient_data"
 RULE = "patient_list"
 DESCRIPTION = ("A table (CSV, spreadsheet sheet, HTML table, vCards, calendar events) that "
                "lists several people with their identifiers or treatments (names with dates of "
-               "birth, phones, e-mails, NHS numbers, treatments or appointments): a patient "
-               "list or export; high.")
+               "birth, phones, e-mails, NHS, H&C or CHI numbers, treatments or appointments): "
+               "a patient list or export; high.")
 MIN_PEOPLE = 3
 MIN_PEOPLE_CONTACTS_ONLY = 5  # names with only phones or e-mails, and no header row
 SAMPLE_ROWS = 300
@@ -43,6 +44,8 @@ _HEADERS = [  # (kind, pattern on the folded header cell)
               r"department|employee|staff|mailbox|hours|rate)\b"),
     ("dob", r"\b(dob|d\.o\.b|birth|birthday|born|bday)\b"),
     ("nhs", r"\bnhs\b"),
+    ("hcn", r"\b(h ?& ?c|hcn|health (and|&) care)\b"),
+    ("chi", r"\bchi\b"),
     ("email", r"\b(e-?mail|mail)\b"),
     ("phone", r"\b(phone|mobile|tel|telephone|cell|contact number)\b"),
     ("address", r"\b(address|postcode|post code|street|town)\b"),
@@ -54,9 +57,10 @@ _HEADERS = [  # (kind, pattern on the folded header cell)
 ]
 _HEADER_RES = [(kind, re.compile(p)) for kind, p in _HEADERS]
 _ISO_DATE = re.compile(r"\b(19\d\d|20\d\d)-(\d\d)-(\d\d)\b")
-STRONG = {"dob", "nhs", "treatment", "appointment", "address"}
+STRONG = {"dob", "nhs", "hcn", "chi", "treatment", "appointment", "address"}
 CONTACT = {"phone", "email"}
-_LABELS = {"name": "name", "dob": "date of birth", "nhs": "NHS number", "email": "e-mail",
+_LABELS = {"name": "name", "dob": "date of birth", "nhs": "NHS number",
+           "hcn": "Health and Care Number", "chi": "CHI number", "email": "e-mail",
            "phone": "phone", "address": "address", "treatment": "treatment",
            "appointment": "appointment"}
 
@@ -107,8 +111,9 @@ def cell_kinds(cell: str, cues) -> set[str]:
         return kinds
     if identifiers.email_addresses(cell):
         kinds.add("email")
-    if identifiers.nhs_numbers(cell):
-        kinds.add("nhs")
+    health = identifiers.health_numbers(cell)
+    if health:
+        kinds.update(i.kind for i in health)
     elif identifiers.phone_numbers(cell):
         kinds.add("phone")
     years = [int(d.key[:4]) for d in identifiers.dates(cell)] + \

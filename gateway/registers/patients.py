@@ -2,11 +2,11 @@
 patient-data scanner's exact data match (`patient_register_match`).
 
 `mailscreen patients import FILE.csv` reads the clinic's export (a header row; columns for
-the name, date of birth, e-mail, phone numbers, postcode and NHS number, under the usual
-names: see COLUMNS) and replaces the register with it. Every value is put in a normal form
-and hashed with BLAKE2b keyed by a salt drawn at random for each import
-(scanners/patient_keys.py), itself keyed (HMAC) with the register key from the key file
-outside the database (gateway/keys.py): the stored salt `k<id>:...` names the key, and
+the name, date of birth, e-mail, phone numbers, postcode and NHS, Health and Care or CHI
+number, under the usual names: see COLUMNS) and replaces the register with it. Every value
+is put in a normal form and hashed with BLAKE2b keyed by a salt drawn at random for each
+import (scanners/patient_keys.py), itself keyed (HMAC) with the register key from the key
+file outside the database (gateway/keys.py): the stored salt `k<id>:...` names the key, and
 without the key file nobody can test guesses (a date of birth, a phone number) against the
 hashes. Two tables in the quarantine database hold the result:
 
@@ -63,6 +63,9 @@ COLUMNS = {
     "home phone": "phone", "work phone": "phone", "landline": "phone",
     "postcode": "postcode", "post code": "postcode", "postal code": "postcode",
     "nhs": "nhs", "nhs number": "nhs", "nhs no": "nhs", "nhs num": "nhs",
+    "h c": "hcn", "h c number": "hcn", "h c no": "hcn", "hcn": "hcn",
+    "health and care number": "hcn", "health care number": "hcn", "health and care no": "hcn",
+    "chi": "chi", "chi number": "chi", "chi no": "chi",
 }
 MAX_FILE = 512 * 1024 * 1024
 
