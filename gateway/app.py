@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.config import ConfigError, Settings, load_config
 from gateway.content.limits import Limits
+from gateway.decision.audience import ClinicIdentity
 from gateway.control import Control, ControlServer
 from gateway.metrics import Metrics
 from gateway.quarantine import audit
@@ -37,23 +38,24 @@ HOUSEKEEPING_INTERVAL = 3600.0
 
 def sandbox_config(settings: Settings) -> SandboxConfig:
     scan = settings.scan
+    clinic = ClinicIdentity.of(settings)
     return SandboxConfig(
         limits=Limits(**{f.name: getattr(scan, f.name) for f in dataclasses.fields(Limits)}),
         max_header_size=settings.server.max_header_size,
         memory_limit_mb=scan.memory_limit_mb, time_budget=scan.time_budget,
         scanners=scan.scanners,
-        scanner_options={"copyright": {"own_names": tuple(settings.copyright.own_names),
-                                       "own_domains": tuple(settings.copyright.own_domains)},
+        scanner_options={"copyright": {"own_names": clinic.names,
+                                       "own_domains": tuple(sorted(clinic.domains))},
                          "patient_data": patient_data_options(settings)},
         database_url=settings.db_url, key_file=str(settings.key_path))
 
 
 def patient_data_options(settings: Settings) -> dict:
     """The patient-data scanner's keyword arguments: the clinic's own details ([clinic])."""
-    c = settings.clinic
-    return {"clinic_names": tuple(c.names), "practitioners": tuple(c.practitioners),
+    c, clinic = settings.clinic, ClinicIdentity.of(settings)
+    return {"clinic_names": clinic.names, "practitioners": clinic.practitioners,
             "addresses": tuple(c.addresses), "postcodes": tuple(c.postcodes),
-            "phones": tuple(c.phones), "domains": tuple(c.domains)}
+            "phones": tuple(c.phones), "domains": tuple(sorted(clinic.domains))}
 
 
 FDS_PER_WORKER = 16  # a sandbox's pipes, an upstream socket, the spool and database files

@@ -102,8 +102,9 @@ class ScanSettings:
 
 @dataclass(frozen=True)
 class CopyrightSettings:
-    # the clinic's own names and mail domains: a document whose author, owner or copyright
-    # notice is one of these, and that shows no publisher, is the clinic's own
+    # older names for [clinic] names and domains, read into the same picture of the clinic:
+    # a document whose author, owner or copyright notice is the clinic's, and that shows no
+    # publisher, is the clinic's own
     own_names: list[str] = field(default_factory=list)
     own_domains: list[str] = field(default_factory=list)
 
@@ -151,8 +152,12 @@ class TagSettings:
 
 @dataclass(frozen=True)
 class ClinicSettings:
-    # the clinic's own details: the patient-data scanner never reports them
+    # the clinic's own details: the patient-data scanner never reports them, and the
+    # decision step knows them as the clinic (gateway/decision/audience.py ClinicIdentity)
     names: list[str] = field(default_factory=list)
+    # names the clinic or its practitioners trade under ("Glow by Kerry-Ann", "The Skin
+    # Nurse"): never a patient's name
+    trading_names: list[str] = field(default_factory=list)
     practitioners: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
     postcodes: list[str] = field(default_factory=list)

@@ -5,11 +5,13 @@ never "no findings" (fail closed).
 """
 from __future__ import annotations
 
+import email.utils
 import time
 from dataclasses import dataclass, field
 
 from gateway.content.limits import Limits
 from gateway.content.parse import ParseLimitError, parse
+from gateway.decision import roles
 from gateway.rawmail import header_block_size
 from scanners import text
 from scanners.base import Finding, ParsedMessage, Scanner, Severity
@@ -27,20 +29,29 @@ class ScanResult:
     fingerprint: str = ""  # hash of the normalised body, for bulk_repetition
     body_chars: int = 0  # length of that normalised body
     bcc: list[str] = field(default_factory=list)  # Bcc: addresses of the headers (Sent copies)
+    # To/Cc as (display name, address): who the sender shows they write to
+    named: list[tuple[str, str]] = field(default_factory=list)
+    # the roles a reader sees in To/Cc, from the address, the display name and the sender's
+    # own words (gateway/decision/roles.py), as (address, role, cue); no other text is kept
+    roles: list[tuple[str, str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"findings": [f.to_dict() for f in self.findings], "subject": self.subject,
                 "message_id": self.message_id, "recipients": self.recipients,
                 "attachments": self.attachments,
                 "seconds": self.seconds, "sender": self.sender,
-                "fingerprint": self.fingerprint, "body_chars": self.body_chars, "bcc": self.bcc}
+                "fingerprint": self.fingerprint, "body_chars": self.body_chars, "bcc": self.bcc,
+                "named": [list(x) for x in self.named],
+                "roles": [list(x) for x in self.roles]}
 
     @classmethod
     def from_dict(cls, d: dict) -> "ScanResult":
         return cls([Finding.from_dict(f) for f in d["findings"]], d.get("subject", ""),
                    d.get("message_id", ""), d.get("recipients", []), d.get("attachments", []),
                    d.get("seconds", 0.0), d.get("sender", ""), d.get("fingerprint", ""),
-                   d.get("body_chars", 0), d.get("bcc", []))
+                   d.get("body_chars", 0), d.get("bcc", []),
+                   [tuple(x) for x in d.get("named", [])],
+                   [tuple(x) for x in d.get("roles", [])])
 
 
 def scan_failed(reason: str, where: str = "body", category: str = "attachment") -> Finding:
@@ -95,7 +106,21 @@ def examine(raw: bytes, scanners: list[Scanner], limits: Limits,
         fingerprint, body_chars = text.fingerprint(views)
     except Exception:  # only feeds bulk_repetition: never a reason to fail the scan
         fingerprint, body_chars = "", 0
+    named, readers = [], []
+    for header in ("To", "Cc"):
+        for n, a in email.utils.getaddresses([msg.header(header)]):
+            if "@" in a:
+                named.append((n, a.lower()))
+                readers.append(roles.Recipient(a.lower(), n, header.lower()))
+    sender_domain = msg.sender.rpartition("@")[2].lower()
+    try:
+        found = roles.roles(readers, views.own_body,
+                            own_domains=(sender_domain,) if sender_domain else ())
+    except Exception:  # a reader's role only ever lowers a hold: none is the safe side
+        found = {}
     return ScanResult(
+        named=named,
+        roles=[(a, m.role, m.cue) for a, m in sorted(found.items())],
         findings=findings,
         subject=msg.subject,
         message_id=msg.header("Message-ID"),

@@ -96,11 +96,6 @@ class AdvertisingScanner:
         labels = {label for s in own for _, label in said[id(s)]}
         advert_copy = "strong" in labels and "weak" in labels and not answers_question
         subject = next((s for s in own if s.kind == "subject"), None)
-        domain = msg.sender.rpartition("@")[2]
-        list_locals = _audience_markers()[1]
-        internal = bool(msg.recipients) and all(  # colleagues: not a list address there
-            r.rpartition("@")[2] == domain and r.partition("@")[0].lower() not in list_locals
-            for r in msg.recipients)
 
         found: dict[tuple, Finding] = {}
 
@@ -123,8 +118,6 @@ class AdvertisingScanner:
                                      answers_question, bool(marks["safety"]))
                 if severity and strength == "strong" and advert_copy and not seg.quoted:
                     severity = Severity.HIGH
-                if severity and internal and not bulk:
-                    severity = Severity.LOW  # colleagues in the same organisation
                 if severity and professional:
                     severity = Severity.LOW
                 if severity:
@@ -132,7 +125,7 @@ class AdvertisingScanner:
                     if public and not seg.quoted:
                         evidence += f" (audience: {public[0]})"
                     if professional:
-                        evidence += " " + TO_PROFESSIONALS
+                        evidence += " (to professionals)"
                     hit, at = pom
                     start = hit.start if isinstance(hit, Hit) and at is seg else 0
                     end = hit.end if isinstance(hit, Hit) and at is seg else 0
@@ -141,23 +134,23 @@ class AdvertisingScanner:
                         if seg.cited(c_start, c_end):
                             start, end = c_start, c_end
                     f = text.quoted_finding(seg, start, end, views.reporting, Finding(
-                        CATEGORY, "pom_promotion", severity, seg.where, evidence))
+                        CATEGORY, "pom_promotion", severity, seg.where, evidence,
+                        tags=(TO_PROFESSIONALS,) if professional else ()))
                     add(f, ("pom_promotion", seg.where))
             priced = promotional or any(said[id(x)] for x in own)
             for claim in seg.hits("claims.txt"):
                 if claim.label == "promo" and not promotional or \
-                        claim.label == "minors" and not priced:
+                        claim.label == "minors" and not priced or _claim_denied(seg.text, claim):
                     continue
                 rule = "under18_promotion" if claim.label == "minors" else "misleading_claim"
                 severity = Severity.HIGH if (priced if claim.label == "minors" else promotional) \
-                    and not internal else Severity.MEDIUM
+                    else Severity.MEDIUM
                 f = text.quoted_finding(seg, claim.start, claim.end, views.reporting, Finding(
                     CATEGORY, rule, severity, seg.where,
                     redact.snippet(seg.text, claim.start, claim.end, 20)))
                 add(f, (rule, seg.where, claim.entry))
         listed = {(f.rule, f.where) for f in found.values()}
-        for f in model_findings.advertising(views, promotional and not internal,
-                                            bool(public) and not internal):
+        for f in model_findings.advertising(views, promotional, bool(public)):
             if (f.rule, f.where) not in listed:
                 found[(f.rule, f.where, f.evidence)] = f
         yield from found.values()
@@ -212,6 +205,21 @@ def _not_refused(seg: text.Segment, hits: list[Hit]) -> list[Hit]:
     return [h for h in hits if not (_REFUSED.search(seg.text, max(0, h.start - 50), h.start)
                                     or _NONE_BEFORE.search(seg.text, max(0, h.start - 12), h.start)
                                     or _REFUSED_AFTER.match(seg.text, h.end))]
+
+
+# a claim the sender's own sentence denies or forbids: "we can't guarantee anything", "never
+# target anyone under 18", "no doctor may call any injection 100% safe", "no prom, no school
+# leavers"; a verb's negation up to five words before the claim, or "no" just before it
+_DENIED = re.compile(r"(?:\b(?:not|never|nor|cannot|avoid|\w+n['’]t|do not|does not|will not|"
+                     r"must not|may not|should not|no (?:one|doctor|nurse|practitioner|clinic|"
+                     r"post|caption|advert)s? (?:may|can|should|must|will))\b"
+                     r"(?:\s+[^\s.!?]+){0,5}|\bno(?:\s+[^\s.!?,;:]+)?)\s+[\"“‘']?$", re.IGNORECASE)
+
+
+def _claim_denied(text: str, claim: Hit) -> bool:
+    start = max(0, claim.start - 80)
+    cut = max(text.rfind(c, start, claim.start) for c in ".!?\n")
+    return bool(_DENIED.search(text, cut + 1 if cut >= 0 else start, claim.start))
 
 
 def _cues(seg: text.Segment) -> list[tuple[object, str]]:

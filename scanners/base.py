@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Protocol
 
 CATEGORIES = ("patient_data", "copyright", "language", "advertising", "attachment")
 
 
-# in a finding's evidence: the text is written for practitioners (CPD, a study club, trade
-# prices), so the audience is professionals however many receive it, never the public
-TO_PROFESSIONALS = "(to professionals)"
+# A finding's tags: what the scanner saw around it that the decision step weighs (typed, so
+# the decision never searches evidence text for them):
+QUOTED = "quoted"  # in quoted earlier mail, in quotation marks cited, or attached to a report
+REPORTED = "reported"  # the sender's own words say the message reports or answers it
+MODEL = "model"  # a reading of the sentence model alone: only tags, whoever reads the mail
+TO_PROFESSIONALS = "to_professionals"  # text written for practitioners (CPD, a study club,
+# trade prices): the audience is professionals however many receive it, never the public
+TAGS = (QUOTED, REPORTED, MODEL, TO_PROFESSIONALS)
 
 
 class Severity(enum.IntEnum):
@@ -41,18 +46,24 @@ class Finding:
     # the person the finding is about is the one To recipient: "n:" or "r:" + address_tag()
     # of that address (n: known by name, r: by the patient register); "" otherwise
     addressee: str = ""
+    tags: tuple[str, ...] = ()  # of TAGS, sorted
+
+    def tagged(self, *tags: str) -> "Finding":
+        return replace(self, tags=tuple(sorted(set(self.tags) | set(tags))))
 
     def to_dict(self) -> dict:
         d = {"category": self.category, "rule": self.rule, "severity": str(self.severity),
              "where": self.where, "evidence": self.evidence}
         if self.addressee:
             d["addressee"] = self.addressee
+        if self.tags:
+            d["tags"] = list(self.tags)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Finding":
         return cls(d["category"], d["rule"], Severity.parse(d["severity"]), d["where"],
-                   d.get("evidence", ""), d.get("addressee", ""))
+                   d.get("evidence", ""), d.get("addressee", ""), tuple(d.get("tags", ())))
 
 
 def address_tag(address: str) -> str:

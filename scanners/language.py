@@ -24,14 +24,13 @@ their `where` ends in "#quoted": a clinic answering an abusive patient is not ab
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from typing import Iterator
 
 from scanners import model_findings
-from scanners import classifier, conduct, lexicon, quoting, redact, text
-from scanners.base import Finding, ParsedMessage, Severity
+from scanners import classifier, conduct, lexicon, redact, text
+from scanners.base import QUOTED, Finding, ParsedMessage, Severity
 from scanners.lexicon import Hit, key
 from scanners.text import quoted_finding
 
@@ -106,7 +105,7 @@ class LanguageScanner:
         if self.use_classifier:
             started = time.perf_counter()
             cleared = {id(seg): masks.get(n, []) for n, seg in enumerate(views.segments)}
-            answering = any(f.where.endswith("#quoted") for f in found.values())
+            answering = any(QUOTED in f.tags for f in found.values())
             from_model = model_findings.language(views, _named_target, cleared, answering)
             # the word lists speak for a rule in a part, unless the model reads it as worse
             # (a low dig where the model sees bullying)
@@ -122,11 +121,6 @@ class LanguageScanner:
                 elif finding.severity > listed.get((finding.rule, finding.where), 0):
                     found.setdefault((finding.rule, finding.where, finding.evidence), finding)
             self.classifier_seconds += time.perf_counter() - started
-        reader = _privileged_reader(msg.recipients)
-        if reader:  # an allegation made to the regulator or the police is a report
-            found = {k: dataclasses.replace(f, severity=Severity.LOW,
-                                            evidence=f"{f.evidence} (to {reader})")
-                     if f.rule == "defamation" else f for k, f in found.items()}
         yield from found.values()
 
     def _belittling(self, views: text.MessageText) -> Iterator[Finding]:
@@ -386,17 +380,6 @@ def _defamation(original: str, hit: Hit) -> tuple[Severity, str] | None:
             lowered = Severity.MEDIUM
         return lowered, f"target: {shown!r}; claim: {claim_shown}"
     return None
-
-
-def _privileged_reader(recipients) -> str:
-    """The regulator, police force or solicitor among the recipients ("" if none): to them
-    an allegation is a report, not a publication (defamation.txt, `privileged`)."""
-    words = lexicon.words("defamation.txt", "privileged")
-    for address in recipients:
-        found = quoting.address_words(address, words)
-        if found:
-            return f"a recipient at {sorted(found)[0]}"
-    return ""
 
 
 def _named_target(sentence: str, claim_at: int) -> str:

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 from scanners import conduct, redact
 from scanners.sentences import model as sentence_model
-from scanners.base import Finding, Severity
+from scanners.base import MODEL, Finding, Severity
 
 
 MAX_SENTENCES = 40
@@ -235,7 +235,8 @@ def language(views, named_target, cleared=None, answering: bool = False) -> list
         else:
             high = False
         severity = Severity.HIGH if high else Severity.MEDIUM
-        out.append(Finding("language", rule, severity, item.segment.where, item.evidence()))
+        out.append(Finding("language", rule, severity, item.segment.where, item.evidence(),
+                           tags=(MODEL,)))
     return out
 
 
@@ -256,7 +257,8 @@ def advertising(views, promotional: bool, public: bool) -> list[Finding]:
             rule = "under18_promotion"
         else:
             continue
-        out.append(Finding("advertising", rule, severity, item.segment.where, item.evidence()))
+        out.append(Finding("advertising", rule, severity, item.segment.where, item.evidence(),
+                           tags=(MODEL,)))
     return out
 
 
@@ -265,6 +267,6 @@ def copyright(views) -> list[Finding]:
     if found is None:
         return []
     return [Finding("copyright", "copyright_licence_restricted", Severity.MEDIUM,
-                    item.segment.where, item.evidence())
+                    item.segment.where, item.evidence(), tags=(MODEL,))
             for item in found if item.strict
             and item.label == "licence_restriction" and item.segment.kind == "attachment"]

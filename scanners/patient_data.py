@@ -51,9 +51,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from scanners import identifiable, identifiers, lexicon, patient_keys, people, photos, quoting, \
-    redact, tables
-from scanners.base import Attachment, Finding, ParsedMessage, Severity, address_tag
+from scanners import identifiable, identifiers, lexicon, patient_keys, people, photos, redact, tables
+from scanners.base import TO_PROFESSIONALS, Attachment, Finding, ParsedMessage, Severity, \
+    address_tag
 from scanners.identifiers import Ident
 
 CATEGORY = "patient_data"
@@ -184,7 +184,7 @@ class PatientDataScanner:
                   and "spreadsheet" not in p.content_type}
         # an Office document's parts (its text, comments, notes) and any document's
         # properties are weighed with the clinical subject of the whole document
-        outsider = self._to_a_private_person(msg, parts)
+        professional = self._for_professionals(msg, parts)
         annotated = office | {p.where for p in parts if p.where.endswith("#metadata")}
         pages = {p.where for p in msg.texts() if p.where.startswith("attachment:")}
         documents = self._document_cues([p for p in parts if p.where in annotated
@@ -193,24 +193,26 @@ class PatientDataScanner:
         for part in parts:
             cue, case_parts = documents.get(_document(part.where), ("", set())) \
                 if part.where in annotated else ("", set())
-            findings.extend(self._weigh(part, cue, bool(case_parts - {part.where}), outsider))
+            findings.extend(self._weigh(part, cue, bool(case_parts - {part.where}), professional))
         findings.extend(self._register(parts))
         findings.extend(self._photos(msg.attachments, parts, own["photos"]))
         findings.extend(_exposed(msg))
         findings.extend(tables.patient_lists(msg, self._cues, self.own_domains))
         findings = tables.collapse(list(dict.fromkeys(findings)))
-        lawful = _lawful_recipient(msg, self.own_domains)
-        if lawful:
-            findings = [replace(f, severity=Severity.MEDIUM,
-                                evidence=f"{f.evidence} (to {lawful}: a disclosure to review)")
-                        if f.severity is Severity.HIGH else f for f in findings]
         tag = self._addressee(msg, parts, findings)
+        if tag and not any(n.key for p in parts for n in p.names) and \
+                any(p.firsts for p in parts):
+            tag = ""  # no full name of hers, and someone else's first name: "Ailsa's chin"
         if tag:
             # a photograph names nobody: the greeting matching the To name shows whom the
             # mail is for, not whom the picture shows, unless the text calls it theirs
             yours = tag.startswith("r:") or any(
                 _YOUR_PHOTO.search(p.text) for p in parts if p.where.startswith("body"))
-            findings = [replace(f, addressee=tag) if f.rule != "patient_photo" or yours else f
+            # ... or the picture's file name is hers: "Rachel_before_front.jpg" to Rachel
+            first = patient_keys.name_key(email.utils.parseaddr(msg.header("To"))[0]).split()[:1]
+            findings = [replace(f, addressee=tag) if f.rule != "patient_photo" or yours or
+                        first and first[0] in patient_keys.fold(
+                            re.sub(r"[_\W\d]+", " ", f.where)).split() else f
                         for f in findings]
         return iter(findings)
 
@@ -446,14 +448,13 @@ class PatientDataScanner:
     # -- weighing ------------------------------------------------------------------------------
 
     def _weigh(self, part: _Part, document_cue: str = "", elsewhere: bool = False,
-               outsider: bool = False) -> Iterator[Finding]:
+               professional: bool = False) -> Iterator[Finding]:
         """`document_cue`: a treatment or condition named in the same document (a Word
         comment or a slide's notes about the case in the document's text); `elsewhere`:
         another part of the document tells one person's case (she presented with ...,
         a case study), so a name with an identifier in this part, which annotates it, is
-        that patient's. `outsider`: the mail goes to a private person outside the clinic
-        (_to_a_private_person), where a case told without a name is gossip, not a
-        professional discussion."""
+        that patient's. `professional`: the text addresses professionals (a case told
+        without a name is then a professional discussion, whoever receives it)."""
         where = part.where
         if _staff_record(part):
             yield from self._staff_record(part)
@@ -509,7 +510,7 @@ class PatientDataScanner:
                                   f"{redact.name(n.text)} + {document_cue} (in the document) + "
                                   f"{', '.join(kinds)}")
         yield from self._first_names(part, document_cue)
-        yield from self._descriptions(part, outsider)
+        yield from self._descriptions(part, professional)
         for n in named_patients:
             yield Finding(CATEGORY, "patient_name_clinical", Severity.HIGH, where,
                           "patient " + redact.name(n.text))
@@ -547,31 +548,22 @@ class PatientDataScanner:
                 yield Finding(CATEGORY, "first_name_clinical", Severity.MEDIUM, part.where,
                               f"{redact.name(n.text)} + {cue}")
 
-    def _descriptions(self, part: _Part, outsider: bool = False) -> Iterator[Finding]:
-        """A nameless case that picks one person out: medium, high when the mail goes to a
-        private person outside the clinic (a friend's webmail address, not a colleague,
-        a professional list or an organisation)."""
+    def _descriptions(self, part: _Part, professional: bool = False) -> Iterator[Finding]:
+        """A nameless case that picks one person out: medium (raised to high by the decision
+        step when it goes to a private person outside the clinic, unless the text addresses
+        professionals: gateway/decision/context.toml)."""
         found = identifiable.descriptions(part.text, part.cues, part.cue_words, part.spans)
         if found:
             offset, kinds = found[0]
-            yield Finding(CATEGORY, "identifiable_description",
-                          Severity.HIGH if outsider else Severity.MEDIUM, part.where,
-                          f"{part.cue_words.get(offset, 'role')} + {', '.join(kinds)}"
-                          + (" (to a personal address)" if outsider else ""))
+            yield Finding(CATEGORY, "identifiable_description", Severity.MEDIUM, part.where,
+                          f"{part.cue_words.get(offset, 'role')} + {', '.join(kinds)}",
+                          tags=(TO_PROFESSIONALS,) if professional else ())
 
-    def _to_a_private_person(self, msg: ParsedMessage, parts: list[_Part]) -> bool:
-        """Whether a To/Cc recipient is a private person outside the clinic: a personal
-        (webmail) address that is not the sender's own, and the sender's text does not
-        address professionals (a CPD case, a study club: audience.txt `professional`)."""
-        _, sender = email.utils.parseaddr(msg.header("From"))
-        webmail = lexicon.words("webmail.txt")
-        personal = [r for r in msg.recipients if r.lower() != sender.lower()
-                    and r.rpartition("@")[2].lower().split(".")[0] in webmail
-                    and r.rpartition("@")[2].lower() not in self.own_domains]
-        if not personal:
-            return False
+    def _for_professionals(self, msg: ParsedMessage, parts: list[_Part]) -> bool:
+        """Whether the sender's text addresses professionals (a CPD case, a study club:
+        audience.txt `professional`)."""
         text = "\n".join([msg.subject] + [p.text for p in parts if p.where == "body"])
-        return not any(True for _ in self._professional.find(lexicon.FlatView(text)))
+        return any(True for _ in self._professional.find(lexicon.FlatView(text)))
 
     def _document_cues(self, parts: list[_Part]) -> dict[str, tuple[str, set[str]]]:
         """For each document read in several parts (a document and its comments, slides
@@ -794,8 +786,7 @@ class PatientDataScanner:
         if len(to) != 1 or cc:
             return ""
         display, address = to[0]
-        words = patient_keys.fold(display).split()
-        keys: set[str] = {f"{words[0]} {words[-1]}"} if len(words) >= 2 else set()
+        keys: set[str] = {patient_keys.name_key(display)} - {""}
         by_register = False
         if any(f.rule == "patient_register_match" for f in findings):
             # every registered patient named must be the one the register knows at this address
@@ -813,9 +804,13 @@ class PatientDataScanner:
             g and (g[0] in firsts or g[-1] in surnames)
             for part in parts if part.where.startswith("body")
             for g in (patient_keys.fold(n).split() for _, _, n in people.salutation_names(part.text)))
+        # the addressee under another form of her name: "Euphemia Chisholm" to "Effie
+        # Chisholm", "A Bowen" to "Aled Bowen": the same surname and the same first initial
+        initials = {(k.split()[0][:1], k.split()[-1]) for k in keys}
         for part in parts:
             for n in part.names:
-                if not (n.key in keys if n.key else n.surname in surnames):
+                if not (n.key in keys or (n.key.split()[0][:1], n.key.split()[-1]) in initials
+                        if n.key else n.surname in surnames):
                     return ""  # someone else is named: their data may be in here
         if not (greeted or by_register):
             return ""
@@ -878,7 +873,7 @@ _STAFF_AFTER = re.compile(
     r"run|sort|sorted)\b",
     re.IGNORECASE)
 # the text calls the pictures the recipient's: "your before and after", "photos of you"
-_YOUR_PHOTO = re.compile(r"\byour\b[^.\n]{0,40}\b(?:photos?|photographs?|pictures?|pics?|"
+_YOUR_PHOTO = re.compile(r"\b(?:your|ur|yr)\b[^.\n]{0,40}\b(?:photos?|photographs?|pictures?|pics?|"
                          r"images?|befores?|afters?|results?)\b|\b(?:photos?|pictures?|pics?)"
                          r" of you\b", re.IGNORECASE)
 # a practitioner's own picture: "my headshot", "my photo", "the photo is mine", "her profile
@@ -926,29 +921,6 @@ _OFFICE = re.compile(r"application/vnd\.(?:openxmlformats-officedocument|oasis\.
 def _document(where: str) -> str:
     """The attachment a part is from: "attachment:NAME" of "attachment:NAME#page=2"."""
     return where.split("#", 1)[0]
-
-
-# Recipients to whom naming a patient is a lawful disclosure (reporting a crime, taking legal
-# advice, a regulator's inquiry), not a breach: high patient data is tagged for review, not
-# held, when every To/Cc address outside the clinic is one of theirs.
-LAWFUL_ROLES = frozenset({"police", "heddlu", "solicitor", "solicitors", "lawyers", "legal",
-                          "nmc", "gmc", "gdc", "gphc", "jccp", "cqc", "ico", "mhra"})
-
-
-def _lawful_recipient(msg: ParsedMessage, own_domains) -> str:
-    """The role of the message's outside To/Cc recipients when every one of them is police,
-    a solicitor or a regulator ("" otherwise)."""
-    sender = msg.header("From").rpartition("@")[2].strip(" >").lower()
-    own = set(own_domains) | ({sender} if sender else set())
-    roles = set()
-    for _, address in email.utils.getaddresses([msg.header("To"), msg.header("Cc")]):
-        if "@" not in address or address.rpartition("@")[2].lower() in own:
-            continue
-        found = quoting.address_words(address, LAWFUL_ROLES)
-        if not found:
-            return ""
-        roles |= found
-    return sorted(roles)[0] if roles else ""
 
 
 EXPOSED_PERSONAL = 5  # more personal addresses than this in To/Cc expose a client list

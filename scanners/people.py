@@ -207,8 +207,11 @@ def find(text: str, arr=None) -> list[Name]:
                     start = text.index(words[i], pos)
                     written = " ".join([words[i]] + tail)
                     end = text.index(tail[-1], start + len(words[i])) + len(tail[-1])
-                    if _PLACE_WORD.fullmatch(tail[-1]) or _POSTCODE_AFTER.match(text, end):
-                        break  # "Wheal Betsy Cottage", "Mary Tavy PL19": a place in an address
+                    if _PLACE_WORD.fullmatch(tail[-1]) or _POSTCODE_AFTER.match(text, end) or \
+                            _STREET_AFTER.match(text, end) or \
+                            _ADDRESS_BEFORE.search(text, max(0, start - 60), start):
+                        break  # "Wheal Betsy Cottage", "Mary Tavy PL19", "3 Chapel Row, Mary
+                        # Tavy": a place in an address
                     add(start, end, text[start:end] if "\n" not in text[start:end] else written,
                         "full")
                 break
@@ -236,6 +239,15 @@ def _everyday(word: str, text: str, surnames: frozenset[str], seen: dict) -> boo
 # ("Mary Tavy PL19", "Sarah Bridge EX20 4AB") is a place of the address, not a person
 _PLACE_WORD = re.compile(r"Cottages?|Farm|Barns?|Lodge|Manor|Close|Drive|Avenue|Crescent|Terrace|"
                          r"Gardens|Mews|Villas?|Road|Street|Way|View|Place|Estate")
+# a street named after its place: "Glen Affric Road", "Mary Tavy Lane"
+_STREET_AFTER = re.compile(r"[ \t]+(?:Road|Rd|Street|St|Lane|Row|Avenue|Drive|Crescent|Terrace|"
+                           r"Close|Gardens|Mews)\b\.?")
+# after a house number and its street or building on the same line ("3 Chapel Row, ",
+# "Villa 12, ", "Flat 4b, 21 Mill Lane, "), the next capitalised words are the locality
+_ADDRESS_BEFORE = re.compile(r"(?:\b\d{1,4}[A-Za-z]?[ \t]+(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|"
+                             r"Nov|Dec)[a-z]*\b)[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,3}"
+                             r"|\b(?:Villa|Flat|Apartment|Apt|Unit|House|Plot)[ \t]+\d{1,4}[A-Za-z]?)"
+                             r",[ \t]*$")
 _POSTCODE_AFTER = re.compile(r"[ \t]+[A-Z]{1,2}\d[A-Z\d]?(?:[ \t]*\d[A-Z]{2})?\b")
 
 

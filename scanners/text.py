@@ -25,7 +25,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from scanners import lexicon, quoting
-from scanners.base import Finding, ParsedMessage, Severity
+from scanners.base import QUOTED as QUOTED_TAG, REPORTED, Finding, ParsedMessage, Severity
 from scanners.lexicon import FlatView, Hit
 
 QUOTED = "#quoted"
@@ -404,7 +404,7 @@ def _own_forward(chunk: str, sender: str) -> bool:
 def quoted_finding(seg: Segment, start: int, end: int, reporting: str,
                    finding: Finding) -> Finding:
     """`finding` (made at seg.text[start:end]) as the sender's own words, or as quoted: one
-    severity lower, `where` ending in #quoted and the evidence saying so; low when the
+    severity lower, tagged `quoted` and the evidence saying so; low (and tagged `reported`) when the
     message reports or answers what it quotes (scanners/quoting.py), and then also for
     what its attachments say."""
     cited = not seg.quoted and end > start and seg.cited(start, end)
@@ -417,9 +417,8 @@ def quoted_finding(seg: Segment, start: int, end: int, reporting: str,
     why = "quoted" if seg.quoted else "in quotation marks, cited" if cited else "attached"
     if reporting:
         why += f"; message reports it ({reporting})"
-    return dataclasses.replace(finding, severity=severity,
-                               where=finding.where if seg.quoted else finding.where + QUOTED,
-                               evidence=f"{finding.evidence} ({why})")
+    return dataclasses.replace(finding, severity=severity, evidence=f"{finding.evidence} ({why})"
+                               ).tagged(*((QUOTED_TAG, REPORTED) if reporting else (QUOTED_TAG,)))
 
 
 def fingerprint(views: MessageText) -> tuple[str, int]:

@@ -215,3 +215,22 @@ def read_reply(sock) -> bytes:
 def spool_list(data_dir: Path, queue: str) -> list[str]:
     d = data_dir / "spool" / queue
     return sorted(os.listdir(d)) if d.exists() else []
+
+
+def decided(raw: bytes, rcpts: list[str] | None = None, settings=None):
+    """The whole offline pass on one message, as `mailscreen scan` makes it: parse, every
+    default scanner, and the one decision step with the default configuration (envelope:
+    `rcpts`, else the To/Cc/Bcc headers). Returns the Verdict."""
+    from gateway.app import sandbox_config
+    from gateway.config import Settings
+    from gateway.decision.judge import OfflineEnvelope, judge
+    from gateway.pipeline import examine
+    from scanners import registry
+
+    settings = settings or Settings()
+    cfg = sandbox_config(settings)
+    scanners = registry.build(cfg.scanners, {k: dict(v) for k, v in cfg.scanner_options.items()})
+    result = examine(raw, scanners, cfg.limits, cfg.max_header_size)
+    envelope = OfflineEnvelope(result.sender,
+                               rcpts or list(dict.fromkeys(result.recipients + result.bcc)))
+    return judge(result, envelope, settings)

@@ -9,9 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from conftest import message, wait_for
 
-from gateway.config import AudienceSettings, BulkSettings, load_config
+from gateway.config import AudienceSettings, BulkSettings, Settings, load_config
 from gateway.content.parse import html_to_text, parse
-from gateway.decision import audience
+from gateway.decision import context
+from gateway.decision.judge import OfflineEnvelope, judge
+from gateway.decision.policy import Action
+from gateway.pipeline import ScanResult
 from gateway.decision.repetition import Repetition
 from gateway.quarantine.store import Store
 from scanners import lexicon, text
@@ -185,7 +188,8 @@ def test_unattributed_marketing_is_low():
 # -- the gateway side --------------------------------------------------------------------------
 
 PROMO = Finding("advertising", "pom_promotion", Severity.MEDIUM, "body", "Botox + '20% off'")
-QUOTED = Finding("advertising", "pom_promotion", Severity.LOW, "body#quoted", "Botox")
+QUOTED = Finding("advertising", "pom_promotion", Severity.LOW, "body#quoted", "Botox",
+                 tags=("quoted",))
 
 
 def test_audience_raises_promotion_for_many_or_blind_recipients():
@@ -194,14 +198,14 @@ def test_audience_raises_promotion_for_many_or_blind_recipients():
     one = ["sam@example.com"]
     many = [f"p{i}@example.com" for i in range(6)]
     staff = [f"s{i}@glowclinic.example" for i in range(20)]
-    assert audience.escalate([PROMO], one, one, sender, settings) == [PROMO]
-    assert audience.escalate([PROMO], staff + one, one, sender, settings) == [PROMO]
-    raised = audience.escalate([PROMO, QUOTED], many, many, sender, settings)
+    assert context.escalate([PROMO], one, one, sender, settings) == [PROMO]
+    assert context.escalate([PROMO], staff + one, one, sender, settings) == [PROMO]
+    raised = context.escalate([PROMO, QUOTED], many, many, sender, settings)
     assert raised[0].severity is Severity.HIGH and "6 recipients" in raised[0].evidence
     assert raised[1] == QUOTED
     bcc = one + ["a@example.org", "b@example.org", "c@example.net"]
-    assert audience.escalate([PROMO], bcc, one, sender, settings)[0].severity is Severity.HIGH
-    assert audience.escalate([PROMO], bcc[:3], one, sender, settings) == [PROMO]
+    assert context.escalate([PROMO], bcc, one, sender, settings)[0].severity is Severity.HIGH
+    assert context.escalate([PROMO], bcc[:3], one, sender, settings) == [PROMO]
 
 
 def test_new_config_sections_load_and_validate(tmp_path):
@@ -286,9 +290,9 @@ def _found(scanner, body, **kw):
 def test_banned_wording_cited_as_an_example_is_quoted_but_the_same_claim_made_is_not():
     memo = ("Team, for the new campaign please avoid wording like \"guaranteed results\" or "
             "\"completely safe\" in any caption. Book now for our peel week, £60.")
-    found = _found(AdvertisingScanner(), memo)
-    assert all(sev < Severity.HIGH and where.endswith("#quoted")
-               for rule, sev, where in found if rule == "misleading_claim"), found
+    found = list(AdvertisingScanner().scan(msg(memo)))
+    assert all(f.severity < Severity.HIGH and "quoted" in f.tags
+               for f in found if f.rule == "misleading_claim"), found
     made = ("Our peel week is here: guaranteed results and completely safe, book now for "
             "£60 on Instagram.")
     found = _found(AdvertisingScanner(), made)
@@ -301,9 +305,10 @@ def test_a_do_not_list_is_cited_and_quoted_abuse_in_a_report_is_low():
     assert not any(sev is Severity.HIGH for _, sev, _ in found), found
     report = ("I am writing to report messages sent to our nurse. One said \"you stupid cow, "
               "I will ruin you\" and another called her a liar.")
-    found = _found(LanguageScanner(use_classifier=False), report)
-    assert found and not any(sev is Severity.HIGH for _, sev, _ in found), found
-    assert all(sev is Severity.LOW for _, sev, where in found if where.endswith("#quoted"))
+    found = list(LanguageScanner(use_classifier=False).scan(msg(report)))
+    assert found and not any(f.severity is Severity.HIGH for f in found), found
+    assert all(f.severity is Severity.LOW and "reported" in f.tags
+               for f in found if "quoted" in f.tags)
     said = "You stupid cow, I will ruin you."
     assert any(sev is Severity.HIGH for _, sev, _ in
                _found(LanguageScanner(use_classifier=False), said))
@@ -359,24 +364,25 @@ def test_defamation_about_she_resolves_to_the_practitioner_named_before():
 
 def test_obscenity_in_the_senders_words_to_an_outside_recipient_is_high():
     swear = Finding("language", "language_profanity", Severity.MEDIUM, "body", "…")
-    quoted = Finding("language", "language_profanity", Severity.MEDIUM, "body#quoted", "…")
+    quoted = Finding("language", "language_profanity", Severity.MEDIUM, "body#quoted", "…",
+                     tags=("quoted",))
     settings = AudienceSettings()
-    own = frozenset({"glowclinic.example"})
-    out = audience.escalate([swear, quoted], ["orders@supplier.example"], [],
-                            "a@glowclinic.example", settings, own)
+    out = context.escalate([swear, quoted], ["orders@supplier.example"], [],
+                           "a@glowclinic.example", settings)
     assert [f.severity for f in out] == [Severity.HIGH, Severity.MEDIUM]
-    inside = audience.escalate([swear], ["b@glowclinic.example"], [], "a@glowclinic.example",
-                               settings, own)
+    inside = context.escalate([swear], ["b@glowclinic.example"], [], "a@glowclinic.example",
+                              settings)
     assert inside[0].severity is Severity.MEDIUM
 
 
 def test_lists_on_the_clinics_own_domain_are_not_colleagues_and_negated_offers_are_no_cue():
-    from gateway.decision.audience import internal_recipients
+    from gateway.decision.audience import Audience, ClinicIdentity
 
-    own = frozenset({"glowclinic.example"})
-    assert internal_recipients(["priya@glowclinic.example", "newsletter@glowclinic.example",
-                                "friends@glowclinic.example", "x@gmail.example"], own) == \
-        frozenset({"priya@glowclinic.example"})
+    rcpts = ["priya@glowclinic.example", "newsletter@glowclinic.example",
+             "friends@glowclinic.example", "x@gmail.example"]
+    seen = Audience.of(ScanResult([]), OfflineEnvelope("a@glowclinic.example", rcpts),
+                       ClinicIdentity(), AudienceSettings())
+    assert seen.internal == frozenset({"priya@glowclinic.example"})
     refusal = "We do not offer steroid injections for hay fever; please see your GP."
     assert not [f for f in _found(AdvertisingScanner(), refusal) if f[0] == "pom_promotion"]
     offer = "We now offer hay fever injections, £60, book this week."
@@ -395,8 +401,13 @@ def test_a_list_address_on_the_clinics_own_domain_is_the_public_for_promotions()
     offer = "Prom ready? Lip filler just £120 for Year 11 and Year 13 girls. Book now!"
     to_list = _found(AdvertisingScanner(), offer, recipients=("club@glowclinic.example",))
     assert ("under18_promotion", Severity.HIGH, "body") in to_list
-    to_colleague = _found(AdvertisingScanner(), offer, recipients=("priya@glowclinic.example",))
-    assert ("under18_promotion", Severity.MEDIUM, "body") in to_colleague
+    # to a colleague the decision step passes it: the clinic's own people are no audience
+    colleague = ["priya@glowclinic.example"]
+    found = list(AdvertisingScanner().scan(msg(offer, recipients=colleague)))
+    assert any(f.rule == "under18_promotion" for f in found)
+    verdict = judge(ScanResult(found, recipients=colleague, sender="bethany@glowclinic.example"),
+                    OfflineEnvelope("bethany@glowclinic.example", colleague), Settings())
+    assert verdict.action is Action.PASS
 
 
 def test_jabs_with_a_call_to_book_is_a_promotion_but_jabs_in_aftercare_is_not():

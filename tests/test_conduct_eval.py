@@ -122,9 +122,8 @@ def run(case: Case):
     msg = parse(case.raw)
     findings = [f for s in SCANNERS for f in s.scan(msg)]
     envelope = case.envelope or list(msg.recipients)
-    internal = audience.own_domains(msg.sender, [])
-    rated = audience.escalate(findings, envelope, list(msg.recipients), msg.sender,
-                              AudienceSettings(outside_rules=[]), internal)
+    rated = context.escalate(findings, envelope, list(msg.recipients), msg.sender,
+                             AudienceSettings(outside_rules=[]))
     result = ScanResult(findings, recipients=list(msg.recipients), sender=msg.sender)
     return rated, judge(result, OfflineEnvelope(msg.sender, envelope), Settings())
 

@@ -4,6 +4,9 @@ accusations, insults inside images' text. Word lists only (no sentence model), s
 hold whatever the model's heads say."""
 from __future__ import annotations
 
+from harness import decided
+
+from gateway.decision.policy import Action
 from scanners.base import ParsedMessage, Severity, TextPart
 from scanners.language import LanguageScanner
 
@@ -183,15 +186,14 @@ def test_mild_swearing_and_sarcasm_are_low_in_the_scanner():
 
 def test_low_swearing_to_a_supplier_is_tagged_and_inside_the_clinic_passes():
     from gateway.config import AudienceSettings
-    from gateway.decision import audience
+    from gateway.decision import context
     from scanners.base import Finding
     mild = Finding("language", "language_profanity", Severity.LOW, "body", "bloody hell")
-    own = frozenset({"glowclinic.example"})
-    out = audience.escalate([mild], ["orders@supplier.example"], [], "a@glowclinic.example",
-                            AudienceSettings(), own)
+    out = context.escalate([mild], ["orders@supplier.example"], [], "a@glowclinic.example",
+                           AudienceSettings())
     assert out[0].severity is Severity.MEDIUM and "outside the clinic" in out[0].evidence
-    inside = audience.escalate([mild], ["b@glowclinic.example"], [], "a@glowclinic.example",
-                               AudienceSettings(), own)
+    inside = context.escalate([mild], ["b@glowclinic.example"], [], "a@glowclinic.example",
+                              AudienceSettings())
     assert inside[0].severity is Severity.LOW
 
 
@@ -287,7 +289,14 @@ def test_an_allegation_made_to_the_regulator_is_a_report_not_defamation():
     body = ("I wish to raise a concern: Nurse Carla Benn is using unlicensed botox bought "
             "abroad, and she turned up drunk to clinic last week.")
     assert found(body)["defamation"] is Severity.HIGH
-    assert found(body, recipients=("concerns@nmc.example",))["defamation"] is Severity.LOW
+    # the decision step knows who reads it: a regulator's concerns desk
+    raw = (f"From: Ros Day <ros@meadowskin.example>\r\nTo: concerns@nmc.example\r\n"
+           f"Subject: A concern\r\n\r\n{body}\r\n").encode()
+    verdict = decided(raw)
+    assert verdict.action is Action.PASS and any(
+        n.startswith("report_to_authority: recipient role regulator") for n in verdict.notes)
+    assert decided(raw.replace(b"concerns@nmc.example", b"news@localpaper.example")
+                   ).action is Action.HOLD
 
 
 def test_blackmail_in_other_words_and_in_welsh():

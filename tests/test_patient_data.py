@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import message, wait_for
+from harness import decided
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -156,13 +157,17 @@ def verdict(findings, recipients, **policy):
                   PolicySettings(patient_data=PatientDataPolicy(**policy))).action
 
 
-def test_patient_data_to_the_patient_by_display_name_only_is_tagged_never_passed():
-    """Issue 13, finding 5: a display name and a greeting prove nothing about the address."""
+def test_patient_data_to_the_patient_herself_by_name_is_tagged_with_a_note():
+    """A patient's own information sent to her alone is not held (POLICY.md, issue 22), and
+    the verdict says why; by display name only it is tagged, never passed silently (issue 13:
+    a display name proves nothing about the address). Anyone else beside her still holds."""
     findings = list(PatientDataScanner().scan(msg(PATIENT_MAIL, to="Sarah Jones <sj@example.com>")))
     assert any(f.severity is Severity.HIGH for f in findings)
     assert all(f.addressee.startswith("n:") for f in findings)
     assert verdict(findings, ["sj@example.com"]) is Action.TAG
     assert verdict(findings, ["SJ@example.com"]) is Action.TAG
+    notes = decide(findings, ["sj@example.com"], PolicySettings()).notes
+    assert notes and notes[0].startswith("patient_herself") and "by name" in notes[0]
     assert verdict(findings, ["sj@example.com", "bcc@elsewhere.example"]) is Action.HOLD
     assert verdict(findings, ["someone@example.net"]) is Action.HOLD
     assert verdict(findings, ["sj@example.com"], to_patient=False) is Action.HOLD
@@ -495,21 +500,36 @@ REPORT = ("I wish to report messages our receptionist has received from a former
           "to the clinic.")
 
 
-def test_a_patient_named_to_the_police_or_a_regulator_is_tagged_for_review_not_held():
-    for to in ("Crime desk <crimedesk@northvalepolice.example>",
-               "Fitness to practise <referrals@nmc-uk.example>",
-               "Hari Bose <hari.bose@bose-solicitors.example>"):
-        f = found(REPORT, to=to)
-        assert f and max(f.values()) is Severity.MEDIUM, (to, f)
+def _report(to: str, cc: str = "") -> bytes:
+    return (f"From: Ros Day <ros@meadowskin.example>\r\nTo: {to}\r\n" +
+            (f"Cc: {cc}\r\n" if cc else "") +
+            f"Subject: Threats to our staff\r\n\r\n{REPORT}\r\n").encode()
+
+
+def test_a_patient_named_to_the_police_or_a_regulator_is_tagged_as_a_lawful_disclosure():
+    """Issue 22: the scanner reports the data as it is; the decision step knows the reader
+    and tags the disclosure for review, with a note naming the role and its cue."""
+    for to, role in (("Crime desk <crimedesk@northvalepolice.example>", "police"),
+                     ("Fitness to practise <referrals@nmc-uk.example>", "regulator"),
+                     ("Hari Bose <hari.bose@bose-solicitors.example>", "solicitor"),
+                     ("Coroner's Officer <officer@westshire.gov.example>", "coroner"),
+                     ("Medical Defence Union <claims@mdu.example>", "medical_defence")):
+        assert max(found(REPORT, to=to).values()) is Severity.HIGH, to
+        verdict = decided(_report(to))
+        assert verdict.action is Action.TAG, (to, verdict)
+        assert any(n.startswith(f"lawful_disclosure: recipient role {role}")
+                   for n in verdict.notes), (to, verdict.notes)
 
 
 def test_the_same_report_copied_to_anyone_else_or_sent_to_a_lookalike_still_holds():
-    assert max(found(REPORT, to="Crime desk <crimedesk@northvalepolice.example>",
-                     cc="Tom <tom.friend@gmail.com>").values()) is Severity.HIGH
-    assert max(found(REPORT, to="Reviews <moderation@reviewsite.example>").values()) \
-        is Severity.HIGH
-    assert max(found(REPORT, to="Legal & General <quotes@landg.example>").values()) \
-        is Severity.HIGH
+    assert decided(_report("Crime desk <crimedesk@northvalepolice.example>",
+                           cc="Tom <tom.friend@gmail.com>")).action is Action.HOLD
+    for to in ("Reviews <moderation@reviewsite.example>",
+               "Legal & General <quotes@landg.example>",
+               "Mr Coroner <b.coroner@gmail.example>",  # a patient called Coroner
+               "Desk <desk@police-uk.example>"):  # a look-alike of police.uk
+        verdict = decided(_report(to))
+        assert verdict.action is Action.HOLD and not verdict.notes, (to, verdict)
 
 
 def test_post_nominal_letters_end_a_name_so_the_senders_own_is_recognised():

@@ -7,9 +7,11 @@ written to, generic de-identified cases, place names)."""
 from __future__ import annotations
 
 from documents import zip_file
+from harness import decided
 from test_patient_data import found, msg
 
 from gateway.content.parse import parse
+from gateway.decision.policy import Action
 from scanners.base import Severity
 from scanners.patient_data import PatientDataScanner
 
@@ -277,31 +279,33 @@ def plain(body: str, to: str, sender: str = "Lena Marsh <lena@brightskin.example
             "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode()
 
 
+def decided_severity(raw: bytes) -> Severity:
+    """The identifiable_description finding's severity after the decision step's context
+    rules (gateway/decision/context.toml: raised to high for a private reader)."""
+    verdict = decided(raw)
+    return max(f.severity for f in verdict.findings if f.rule == "identifiable_description")
+
+
 def test_a_nameless_identifiable_case_to_a_friends_webmail_is_high():
     raw = plain(GOSSIP, "Kirsty <kirsty.b@hotmail.example>")
-    assert scanned(raw)["identifiable_description"] is Severity.HIGH
-    from gateway.pipeline import screen
-    from scanners.registry import build
-    assert any(f.rule == "identifiable_description" and f.severity is Severity.HIGH
-               for f in screen(parse(raw), build({})))
+    assert scanned(raw)["identifiable_description"] is Severity.MEDIUM  # the text alone
+    assert decided_severity(raw) is Severity.HIGH  # ... to a friend's webmail
+    assert decided(raw).action is Action.HOLD
 
 
 def test_a_nameless_case_to_colleagues_or_professionals_stays_medium():
     # inside the clinic
-    assert scanned(plain(GOSSIP, "mia@brightskin.example"))["identifiable_description"] \
-        is Severity.MEDIUM
+    assert decided_severity(plain(GOSSIP, "mia@brightskin.example")) is Severity.MEDIUM
     # a professional forum or an organisation
-    assert scanned(plain(GOSSIP, "cases@injectors-forum.example"))[
-        "identifiable_description"] is Severity.MEDIUM
+    assert decided_severity(plain(GOSSIP, "cases@injectors-forum.example")) is Severity.MEDIUM
     # a study club case to a member's personal address
     club = ("For Thursday's study club: the head teacher from a village school, early "
             "fifties, had cheek filler and bruised badly. How would you manage it?")
-    assert scanned(plain(club, "dr.amir@hotmail.example"))["identifiable_description"] \
-        is Severity.MEDIUM
+    assert decided_severity(plain(club, "dr.amir@hotmail.example")) is Severity.MEDIUM
     # the sender's own webmail copy
     own = plain(GOSSIP, "lena.marsh@hotmail.example",
                 sender="Lena Marsh <lena.marsh@hotmail.example>")
-    assert scanned(own)["identifiable_description"] is Severity.MEDIUM
+    assert decided_severity(own) is Severity.MEDIUM
 
 
 def test_title_case_headings_and_product_names_are_not_names():

@@ -6,8 +6,10 @@ clinic's own offers indented. Through the whole pipeline, sentence model include
 from __future__ import annotations
 
 import pytest
+from harness import decided
 
 from gateway.content.parse import parse
+from gateway.decision.policy import Action
 from gateway.pipeline import screen
 from scanners import quoting
 from scanners.base import Severity
@@ -105,8 +107,14 @@ def test_the_same_report_to_a_look_alike_domain_is_cited_but_not_a_report():
 def test_an_allegation_to_a_police_force_is_a_report_and_to_a_clinic_is_held():
     body = ("I want to let you know that Dr Colin Marsh is a fraud who injects fake Botox at "
             "his flat.\n\nRos Day")
-    assert worst(mail(body, to="desk@northwalespolice.example"), "language") is Severity.LOW
-    assert worst(mail(body, to="info@shrewsburyclinic.example"), "language") is Severity.HIGH
+    assert worst(mail(body, to="desk@northwalespolice.example"), "language") is Severity.HIGH
+    to_police = decided(mail(body, to="desk@northwalespolice.example"))
+    assert to_police.action is Action.PASS, to_police
+    assert any(n.startswith("report_to_authority: recipient role police") for n in to_police.notes)
+    assert decided(mail(body, to="info@shrewsburyclinic.example")).action is Action.HOLD
+    # the same allegation copied to anyone else is published, not reported
+    assert decided(mail(body, to="desk@northwalespolice.example, Lee <lee@example.org>")
+                   ).action is Action.HOLD
 
 
 def test_first_person_reporting_wording_makes_the_message_a_report():

@@ -1,24 +1,31 @@
-"""Audience: advertising findings raised to high when the envelope shows a wide audience.
+"""Who a message is for, decided once per message: `Audience.of(result, envelope, clinic)`.
 
-The advertising scanner sees the headers but not the envelope. A promotion sent to one
-patient is a tag at most; the same text sent to many people, or to people hidden from
-each other (Bcc), is advertising to the public and is raised to high (held by default).
-Only the gateway knows the envelope, so the rule lives here, with its thresholds in the
-config's `[audience]` table:
+The scanners never look at recipients; the decision step asks this picture instead:
+  * the clinic (`ClinicIdentity`, frozen, from `[clinic]`): its names and trading names, its
+    practitioners and its mail domains; with the sender's own domain (unless webmail) and
+    sibling domains of these among the recipients, the domains whose people are colleagues;
+  * each envelope recipient (`Reader`): the display name the To/Cc headers give it, whether
+    it is inside the clinic (at its domains, and not a list address there such as
+    newsletter@), a personal webmail address, shown in To/Cc or blind (Bcc), and the role a
+    person would read in the address, the display name and the words of the mail
+    (gateway/decision/roles.py: police, coroner, medical defence, solicitor, ...);
+  * whether the audience is wide (`[audience]` max_recipients, max_bcc): more people outside
+    the clinic than a conversation has, or people hidden from each other.
 
-  * more than `max_recipients` envelope recipients outside the sender's own domain, or
-  * more than `max_bcc` envelope recipients that are not in To/Cc and are outside the
-    sender's own domain (a copy to the clinic's own archive or CRM does not count).
-
-Findings in quoted text ("#quoted") are never raised: the audience did not write them.
+The context rules that use it are data (gateway/decision/context.py): advertising raised to
+high for a wide audience, the sender's own harsh words raised one level when they leave the
+clinic, patient data to a lawful recipient tagged as a disclosure to review.
 """
 from __future__ import annotations
 
-import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Iterable, Protocol
 
-from gateway.config import AudienceSettings
+from gateway.config import AudienceSettings, Settings
+from gateway.decision import roles
+from gateway.pipeline import ScanResult
 from scanners import lexicon
-from scanners.base import TO_PROFESSIONALS, Finding, Severity
 
 
 # Consumer mail providers: a sender on one of these is a person, not an organisation, so
@@ -26,18 +33,103 @@ from scanners.base import TO_PROFESSIONALS, Finding, Severity
 # of the domain (gmail.com, gmail.co.uk).
 WEBMAIL = lexicon.words("webmail.txt")
 
+SIBLING_STEM = 5  # the shared name must be at least this long: "avonvale", not "abc"
+
 
 def _domain(address: str) -> str:
     return address.rpartition("@")[2].lower().rstrip(".")
 
 
-# a finding of the sentence model alone says so in its evidence (scanners/model_findings.py):
-# a model score alone only tags, whoever reads the mail
-MODEL_MARK = "(model: "
+@dataclass(frozen=True)
+class ClinicIdentity:
+    """The clinic itself, from `[clinic]` (and the older `[copyright] own_names`,
+    `own_domains`, read into the same picture): never a patient, never an outsider."""
+    names: tuple[str, ...] = ()  # the clinic's names and trading names
+    practitioners: tuple[str, ...] = ()
+    domains: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, settings: Settings) -> "ClinicIdentity":
+        c = settings.clinic
+        names = [*c.names, *c.trading_names, *settings.copyright.own_names]
+        domains = [*c.domains, *settings.copyright.own_domains]
+        return cls(tuple(dict.fromkeys(n.strip() for n in names if n.strip())),
+                   tuple(p.strip() for p in c.practitioners if p.strip()),
+                   frozenset(d.lower().strip(" .@") for d in domains if d.strip(" .@")))
 
 
-def own_domains(sender: str, clinic_domains: list[str],
-                recipients: list[str] = ()) -> frozenset[str]:
+@dataclass(frozen=True)
+class Reader:
+    address: str  # lower case
+    name: str = ""  # the display name To/Cc give it
+    internal: bool = False  # one of the clinic's own people
+    webmail: bool = False  # a personal address at a consumer mail provider
+    shown: bool = True  # in To/Cc (False: Bcc, or only in the envelope)
+    role: str = ""  # roles.ROLES, "" for none
+    cue: str = ""  # what gave the role, for the note
+
+
+class Envelope(Protocol):
+    mail_from: str
+    rcpt_tos: list[str]
+
+
+@dataclass(frozen=True)
+class Audience:
+    sender: str
+    readers: tuple[Reader, ...]
+    own: frozenset[str]  # the clinic's domains for this message
+    wide: str = ""  # why the audience is wide ("" if it is not)
+
+    @classmethod
+    def of(cls, result: ScanResult, envelope: Envelope, clinic: ClinicIdentity,
+           settings: AudienceSettings) -> "Audience":
+        """`result`: the scan's ScanResult (its To/Cc, their display names, and the role cues
+        of the sender's own words)."""
+        sender = envelope.mail_from or result.sender
+        rcpts = list(dict.fromkeys(r.lower() for r in envelope.rcpt_tos))
+        own = own_domains(sender, clinic.domains, rcpts)
+        lists = _list_locals()
+        names = {a.lower(): n for n, a in result.named}
+        shown = {r.lower() for r in result.recipients}
+        # To/Cc roles were read with the sender's words at scan time; an envelope recipient
+        # the headers do not show has only its address to go by
+        found = {a: (role, cue) for a, role, cue in result.roles}
+        for r, m in roles.roles([roles.Recipient(r) for r in rcpts if r not in found], "").items():
+            found[r] = (m.role, m.cue)
+        readers = tuple(Reader(
+            r, names.get(r, ""),
+            # the clinic's people and the sender's own copy (even at webmail), but not a list
+            internal=(_domain(r) in own or r == sender.lower()) and not _list_address(r, lists),
+            webmail=_domain(r).split(".")[0] in WEBMAIL and _domain(r) not in own,
+            shown=r in shown,
+            role=found.get(r, ("", ""))[0], cue=found.get(r, ("", ""))[1]) for r in rcpts)
+        return cls(sender.lower(), readers, own, wide(rcpts, shown, sender, settings))
+
+    @property
+    def recipients(self) -> list[str]:
+        return [r.address for r in self.readers]
+
+    @property
+    def outside(self) -> list[Reader]:
+        return [r for r in self.readers if not r.internal]
+
+    @property
+    def internal(self) -> frozenset[str]:
+        return frozenset(r.address for r in self.readers if r.internal)
+
+    def all_outside(self, role_set: Iterable[str]) -> str:
+        """The first role of `role_set` when every recipient outside the clinic has one of
+        them ("" otherwise, or when nobody is outside)."""
+        wanted = set(role_set)
+        out = self.outside
+        if not out or any(r.role not in wanted for r in out):
+            return ""
+        return sorted({f"{r.role} ({r.cue})" if r.cue else r.role for r in out})[0]
+
+
+def own_domains(sender: str, clinic_domains: Iterable[str],
+                recipients: Iterable[str] = ()) -> frozenset[str]:
     """The clinic's own mail domains: those configured in [clinic] domains, and the
     sender's own domain unless it is a webmail provider. Exact domains: a list server at
     lists.clinic.example is not the clinic's staff. Of `recipients`' domains, the sibling
@@ -53,14 +145,12 @@ def own_domains(sender: str, clinic_domains: list[str],
     return frozenset(domains)
 
 
-SIBLING_STEM = 5  # the shared name must be at least this long: "avonvale", not "abc"
-
-
 def sibling(domain: str, own: str) -> bool:
     """Whether `domain` is the same organisation's other domain: the same suffix, and a
     first label that is the other's followed by a hyphen and more words
-    ("avonvale-group.example" beside "avonvale.example", either way round). A group with
-    unrelated domains lists them in [clinic] domains."""
+    ("avonvale-group.example" beside "avonvale.example", either way round). Run together
+    ("avonvaleclinic.example") it may be anyone's: a group with such domains lists them in
+    [clinic] domains."""
     a, _, a_rest = domain.partition(".")
     b, _, b_rest = own.partition(".")
     if a_rest != b_rest or not a_rest or a == b:
@@ -70,12 +160,11 @@ def sibling(domain: str, own: str) -> bool:
         long.startswith(short + "-")
 
 
-def internal_recipients(recipients: list[str], own: frozenset[str]) -> frozenset[str]:
-    """The recipients who are the clinic's own people: at its own domains, and not a list
-    address there (newsletter@, friends@, clients@ reach the public)."""
-    lists = _list_locals()
-    return frozenset(r.lower() for r in recipients
-                     if _domain(r) in own and r.partition("@")[0].lower() not in lists)
+def _list_address(address: str, lists: frozenset[str]) -> bool:
+    """newsletter@, friends@, patients-list@, news.letters@: an address that reaches a list."""
+    local = address.partition("@")[0].lower()
+    words = set(re.split(r"[-_.+]", local))
+    return local in lists or bool(words & (lists | {"list", "lists"}))
 
 
 def _list_locals() -> frozenset[str]:
@@ -83,7 +172,7 @@ def _list_locals() -> frozenset[str]:
                      if kind == "local")
 
 
-def wide(envelope: list[str], header_recipients: list[str], sender: str,
+def wide(envelope: list[str], header_recipients: Iterable[str], sender: str,
          settings: AudienceSettings) -> str:
     """Why the audience is wide ("" if it is not)."""
     own = _domain(sender) if "@" in sender else ""
@@ -95,31 +184,3 @@ def wide(envelope: list[str], header_recipients: list[str], sender: str,
     if len(blind) > settings.max_bcc:
         return f"{len(blind)} Bcc recipient{'s' if len(blind) != 1 else ''}"
     return ""
-
-
-def escalate(findings: list[Finding], envelope: list[str], header_recipients: list[str],
-             sender: str, settings: AudienceSettings,
-             internal: frozenset[str] = frozenset()) -> list[Finding]:
-    """`findings`, with those of `settings.rules` raised to high when the audience is wide,
-    and those of `settings.outside_rules` (the sender's own words) one level (low to medium:
-    mild swearing or sarcasm to a supplier is tagged; medium to high) when a recipient is
-    outside the clinic's own domains `internal`."""
-    outsiders = [r for r in envelope if _domain(r) not in internal]
-    if outsiders:
-        findings = [dataclasses.replace(
-            f, severity=Severity.HIGH if f.severity == Severity.MEDIUM else Severity.MEDIUM,
-            evidence=f"{f.evidence} (audience: {len(outsiders)} recipient"
-                     f"{'s' if len(outsiders) != 1 else ''} outside the clinic)")
-            if f.rule in settings.outside_rules and f.severity < Severity.HIGH
-            and not f.where.endswith("#quoted") and MODEL_MARK not in f.evidence
-            else f for f in findings]
-    candidates = [f for f in findings if f.rule in settings.rules and f.severity < Severity.HIGH
-                  and not f.where.endswith("#quoted") and TO_PROFESSIONALS not in f.evidence]
-    if not candidates:
-        return findings
-    reason = wide(envelope, header_recipients, sender, settings)
-    if not reason:
-        return findings
-    return [dataclasses.replace(f, severity=Severity.HIGH,
-                                evidence=f"{f.evidence} (audience: {reason})")
-            if f in candidates else f for f in findings]

@@ -2,7 +2,9 @@
 worker and by `mailscreen scan` alike.
 
 It weighs the scan's findings with what only the gateway knows and decides once:
-  1. audience (audience.py): advertising findings raised to high for a wide audience;
+  1. the audience (audience.py): one picture of who the message is for and of the clinic,
+     made here once, and the context rules that use it (context.py, context.toml: advertising
+     raised for a wide audience, patient data to a lawful recipient tagged, ...);
   2. repetition (repetition.py): the same body to many, or often from one sender;
   3. policy (policy.py): each finding's action from the `[policy]` table, the strictest wins;
   4. four eyes: whether releasing a hold needs two different admins.
@@ -14,7 +16,8 @@ import dataclasses
 from typing import Protocol
 
 from gateway.config import Settings
-from gateway.decision import audience
+from gateway.decision import context
+from gateway.decision.audience import Audience, ClinicIdentity
 from gateway.decision.policy import Action, Verdict, decide, domain_trusted
 from gateway.decision.repetition import Repetition
 from gateway.pipeline import ScanResult
@@ -38,15 +41,13 @@ class OfflineEnvelope:
 
 def judge(result: ScanResult, envelope: Envelope, settings: Settings,
           repetition: Repetition | None = None, msg_id: str = "") -> Verdict:
-    internal = audience.own_domains(envelope.mail_from or result.sender, settings.clinic.domains,
-                                    envelope.rcpt_tos)
-    findings = audience.escalate(result.findings, envelope.rcpt_tos, result.recipients,
-                                 envelope.mail_from, settings.audience, internal)
+    audience = Audience.of(result, envelope, ClinicIdentity.of(settings), settings.audience)
+    findings, caps = context.apply(result.findings, audience, settings.audience)
     if repetition is not None and envelope.kind != "notice":
         findings = findings + repetition.check(msg_id, result.fingerprint, result.body_chars,
                                                envelope.mail_from, len(envelope.rcpt_tos))
-    verdict = decide(findings, envelope.rcpt_tos, settings.policy,
-                     audience.internal_recipients(envelope.rcpt_tos, internal))
+    verdict = decide(findings, envelope.rcpt_tos, settings.policy, audience.internal, caps)
+    verdict = dataclasses.replace(verdict, outside=bool(audience.outside))
     if verdict.action is Action.HOLD:
         verdict = dataclasses.replace(
             verdict, four_eyes=needs_four_eyes(verdict, envelope.rcpt_tos, settings))

@@ -6,16 +6,21 @@ For each finding, the first of these that applies gives its action:
   1a. patient data (medium or high) to more than `[policy.patient_data] max_recipients`
       envelope recipients holds;
   1b. patient data the scanner found addressed to the patient (`Finding.addressee`), sent to
-      that address alone, passes (`to_patient`) when the patient register knows that address
-      for the patient; when only the To display name and the greeting match, it is tagged
-      at most (`by_display_name`): a name is no proof that the address is the patient's;
+      that address alone, passes (`to_patient`) with the note `patient_herself` when the
+      patient register knows that address for the patient; when the To display name, the
+      greeting and the name in the documents match but the register does not know the
+      address, it is tagged at most, with the same note (`by_display_name`): a display name
+      is no proof that the address is hers (autocomplete picks another Sarah Jones);
   2. every recipient is at a domain the category trusts (`trusted_domains`), or, where
      the category trusts the clinic's own mail (`trust_internal`), at the clinic's own
      domains (audience.py): pass;
   3. a per-rule override (`[policy.rules]`);
   4. the category's action for the severity (`[policy.categories.NAME]`);
-  5. the default action for the severity (`[policy.default]`).
-The message's action is the strictest of its findings' actions: hold > tag > pass.
+  5. the default action for the severity (`[policy.default]`);
+  6. the context rules (context.py) may cap a finding's action at tag or pass, with a note
+     (a lawful disclosure, a report to the police).
+The message's action is the strictest of its findings' actions: hold > tag > pass. The
+verdict's notes say why findings that would have held did not.
 """
 from __future__ import annotations
 
@@ -44,6 +49,8 @@ class Verdict:
     action: Action
     decisions: tuple[tuple[Finding, Action], ...] = ()
     four_eyes: bool = False  # releasing this hold needs two different admins (judge.py)
+    notes: tuple[str, ...] = ()  # "patient_herself: ...", "lawful_disclosure: ..."
+    outside: bool = True  # a recipient is outside the clinic (gateway/decision/audience.py)
 
     @property
     def findings(self) -> list[Finding]:
@@ -76,7 +83,7 @@ def finding_action(finding: Finding, recipients: list[str], policy: PolicySettin
         action = patient_data_action(finding, recipients, policy.patient_data)
         if action is not None:
             return action
-        if by_name_only(finding, recipients, policy.patient_data):
+        if to_patient_herself(finding, recipients, policy.patient_data) == "by name":
             return min(Action.TAG, table_action(finding, recipients, policy, internal))
     return table_action(finding, recipients, policy, internal)
 
@@ -103,17 +110,20 @@ def patient_data_action(finding: Finding, recipients: list[str],
     if rules.max_recipients and finding.severity >= Severity.MEDIUM and \
             len({r.lower() for r in recipients}) > rules.max_recipients:
         return Action.HOLD
-    how, _, tag = finding.addressee.partition(":")
-    if how == "r" and rules.to_patient and _to_addressee(tag, recipients):
+    if to_patient_herself(finding, recipients, rules) == "by the patient register":
         return Action.PASS
     return None
 
 
-def by_name_only(finding: Finding, recipients: list[str], rules: PatientDataPolicy) -> bool:
-    """Addressed to the patient by display name and greeting only (rule 1b, tag at most)."""
+def to_patient_herself(finding: Finding, recipients: list[str], rules: PatientDataPolicy) -> str:
+    """How the finding is known to be about its only recipient ("" if it is not): "by the
+    patient register", or "by name" (the To display name and the greeting)."""
     how, _, tag = finding.addressee.partition(":")
-    return how == "n" and rules.to_patient and rules.by_display_name and \
-        _to_addressee(tag, recipients)
+    if not (rules.to_patient and _to_addressee(tag, recipients)):
+        return ""
+    if how == "r":
+        return "by the patient register"
+    return "by name" if how == "n" and rules.by_display_name else ""
 
 
 def _to_addressee(tag: str, recipients: list[str]) -> bool:
@@ -121,8 +131,21 @@ def _to_addressee(tag: str, recipients: list[str]) -> bool:
 
 
 def decide(findings: list[Finding], recipients: list[str], policy: PolicySettings,
-           internal: frozenset[str] = frozenset()) -> Verdict:
-    """`internal`: the recipients inside the clinic (audience.internal_recipients)."""
-    decisions = tuple((f, finding_action(f, recipients, policy, internal)) for f in findings)
+           internal: frozenset[str] = frozenset(), caps: dict | None = None) -> Verdict:
+    """`internal`: the recipients inside the clinic (gateway/decision/audience.py); `caps`:
+    the context rules' caps by index into `findings` (context.Capped: most, note)."""
+    decisions, notes = [], []
+    for n, f in enumerate(findings):
+        action = finding_action(f, recipients, policy, internal)
+        herself = f.category == "patient_data" and f.severity > Severity.LOW and \
+            to_patient_herself(f, recipients, policy.patient_data)
+        if herself and action <= Action.TAG:
+            notes.append(f"patient_herself: the patient the data is about is the only "
+                         f"recipient ({herself})")
+        cap = (caps or {}).get(n)
+        if cap is not None and action > Action.parse(cap.most):
+            action = Action.parse(cap.most)
+            notes.append(cap.note)
+        decisions.append((f, action))
     action = max((a for _, a in decisions), default=Action.PASS)
-    return Verdict(action, decisions)
+    return Verdict(action, tuple(decisions), notes=tuple(dict.fromkeys(notes)))

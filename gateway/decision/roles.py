@@ -298,7 +298,24 @@ def _by_address(r: Recipient, surnames: set[str]) -> RoleMatch | None:
         found[role] = RoleMatch(role, f"local part '{local}'", "local part")
     for role, _, shown in titles:
         found.setdefault(role, RoleMatch(role, f"display name '{shown}'", "display name"))
+    # the organisation's own name in its domain: northvalepolice.example, bose-solicitors.example
+    for label in _organisation_labels(domain) if not any(
+            domain.endswith(entry) for entry, _ in _cues().domains) else ():
+        for role in sorted(_local_roles(label, domain, surnames | named)):
+            found.setdefault(role, RoleMatch(role, f"domain name '{domain}'", "domain name"))
     return next(iter(found.values())) if len(found) == 1 else None
+
+
+_SECOND_LEVEL = {"co", "org", "gov", "ac", "net", "com", "ltd", "plc", "me", "nhs", "police"}
+
+
+def _organisation_labels(domain: str) -> list[str]:
+    """The labels of a domain that name its organisation: all but the top-level domain and
+    a second-level one such as co or org ("bose-solicitors" of bose-solicitors.co.uk)."""
+    labels = domain.split(".")[:-1]
+    while labels and labels[-1] in _SECOND_LEVEL:
+        labels.pop()
+    return labels
 
 
 # -- the words ------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import time
 from datetime import datetime, timezone
 
 from gateway.config import Settings
-from gateway.decision import audience
 from gateway.decision.judge import judge
 from gateway.decision.policy import Action, Verdict
 from gateway.decision.repetition import Repetition
@@ -84,7 +83,7 @@ class Screener:
             self.store.log(entry)
             if verdict.action is Action.TAG:
                 env.add_headers = verdict_headers(verdict)
-                if not self.settings.tag.external_headers and self._outside_clinic(env):
+                if not self.settings.tag.external_headers and verdict.outside:
                     env.add_headers = [h for h in env.add_headers if h[0] != FINDINGS_HEADER]
                 prefix = self.settings.tag.subject_prefix
                 if prefix:
@@ -99,12 +98,6 @@ class Screener:
         if self.metrics is not None:
             self.metrics.screened(str(verdict.action), list(verdict.categories), result.seconds)
         return verdict.action
-
-    def _outside_clinic(self, env: SpoolEntry) -> bool:
-        """Any recipient outside the clinic's own domains (audience.own_domains)."""
-        own = audience.own_domains(env.mail_from, self.settings.clinic.domains)
-        return any(rcpt.rpartition("@")[2].lower().rstrip(".") not in own
-                   for rcpt in env.rcpt_tos)
 
     def _notify_held(self, msg_id: str, env: SpoolEntry, result: ScanResult, verdict: Verdict):
         try:
