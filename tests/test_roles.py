@@ -339,3 +339,23 @@ def test_scanners_never_import_the_roles_module():
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(?:from|import)\s+gateway", text, re.MULTILINE), path
+
+
+@pytest.mark.parametrize("address,role", [
+    ("crimedesk@northvalepolice.example", "police"),
+    ("hari.bose@bose-solicitors.example", "solicitor"),
+    ("concerns@nmc.example", "regulator"),
+])
+def test_the_organisations_name_in_its_domain_gives_its_role(address, role):
+    assert roles([Recipient(address)], "Dear Sir or Madam,")[address].role == role
+
+
+@pytest.mark.parametrize("address", [
+    "quotes@landg.example",  # Legal & General: an insurer of cars and lives, no role word
+    "moderation@reviewsite.example",
+    "jo@janepolice.example",  # a person's name run into the domain
+    "x@fakepolice.uk",  # off a role domain's boundary
+    "sam@pcworld.example",
+])
+def test_a_domain_without_the_organisations_role_in_its_name_gives_none(address):
+    assert address not in roles([Recipient(address)], "Dear Sir or Madam,")
