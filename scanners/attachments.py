@@ -6,11 +6,18 @@ name and the declared Content-Type, and reports, always high, what could not be 
 programs and scripts, encrypted files, unreadable files, PDF pages with no text (and no OCR),
 and anything over the configured limits (page count, time, archive size, file count,
 compression ratio, nesting). The default policy holds all of those (fail closed).
+
+A QR code in a picture (decoded by gateway/content/images.py) is a link a phone opens
+outside the mail: one that leads to a sign-in page on a site that is not the sender's own
+is held as a phishing lure, whatever the mail says around it.
 """
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import PurePosixPath
 from typing import Iterator
+from urllib.parse import urlsplit
 
 from scanners.base import Attachment, Finding, ParsedMessage, Severity
 
@@ -90,11 +97,17 @@ class AttachmentScanner:
         "image_not_read": "An image that looks like a document or screenshot whose text was "
                           "not read (Tesseract missing or off, OCR failed, or past the limit "
                           "of images or seconds of OCR per message); medium.",
+        "qr_login_link": "A QR code in a picture that leads to a sign-in page (login, sign "
+                         "in, verify, password or account in its address, a bare IP address, "
+                         "or a picture that asks to log in) on a site that is not the "
+                         "sender's own: a phishing lure; high.",
     }
 
     def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
+        own = msg.sender.rpartition("@")[2].lower()
         for att in msg.attachments:
             yield from self._check(att)
+            yield from _qr_links(att, own)
 
     def _check(self, att: Attachment) -> Iterator[Finding]:
         suffix = PurePosixPath(att.name.lower()).suffix
@@ -130,6 +143,56 @@ class AttachmentScanner:
             total = att.page_count or len(att.pages)
             yield Finding(CATEGORY, "pdf_no_text", Severity.HIGH, f"{att.where}#page={pages[0]}",
                           f"{len(pages)} of {total} page(s) with no text: {listed}")
+
+
+# a sign-in page, by its address or by what the picture around the code says
+_SIGN_IN = re.compile(r"log[-_ ]?[io]n|log[-_]?on|sign[-_ ]?[io]n|signon|\bauth\b|authenticat|"
+                      r"oauth|\bsso\b|verif(?:y|ication)|password|passwd|credential|"
+                      r"account(?!ant)|webmail|\b[26]fa\b|\bmfa\b|\botp\b", re.IGNORECASE)
+_SIGN_IN_ASKED = re.compile(r"\b(?:log ?in|sign ?in|log on) (?:to|with|using|now|here)\b|"
+                            r"\bverify (?:your|the) (?:account|identity|login|e-?mail)|"
+                            r"\b(?:enter|confirm|update|reset) (?:your )?(?:password|login|"
+                            r"credentials)", re.IGNORECASE)
+
+
+def _qr_links(att: Attachment, own: str) -> Iterator[Finding]:
+    """qr_login_link: a QR code ("qr", or "qr=N" for the Nth picture in a document) whose
+    link leads to a sign-in page that is not on the sender's own domain."""
+    texts = dict(att.texts)
+    for kind, text in att.texts:
+        if kind.partition("=")[0] != "qr":
+            continue
+        picture = texts.get("image" + kind[2:], "")  # what the picture says around the code
+        for link in text.splitlines():
+            why = _sign_in_link(link, own, picture)
+            if why:
+                yield Finding(CATEGORY, "qr_login_link", Severity.HIGH, f"{att.where}#{kind}",
+                              why[:160])
+                break
+
+
+def _sign_in_link(link: str, own: str, picture: str) -> str:
+    """Why `link` reads as a sign-in page off the sender's own site, or ""."""
+    if not re.match(r"(?i)(?:https?://|www\.)\S+$", link.strip()):
+        return ""  # a contact card, Wi-Fi details or text: read by the other scanners
+    parts = urlsplit(link.strip() if "://" in link else "http://" + link.strip())
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host or own and (host == own or host.endswith("." + own)):
+        return ""
+    try:
+        ipaddress.ip_address(host)
+        return f"QR code leads to a bare IP address ({host})"
+    except ValueError:
+        pass
+    word = _SIGN_IN.search(f"{host}{parts.path}?{parts.query}")
+    if word:
+        return f"QR code leads to {host}: \"{word.group(0)}\" in its address"
+    if "@" in parts.netloc or host.startswith("xn--") or ".xn--" in host:
+        return f"QR code leads to a disguised address ({host})"
+    asked = _SIGN_IN_ASKED.search(picture)
+    if asked:
+        return f"QR code leads to {host}; the picture says \"{asked.group(0)}\""
+    return ""
 
 
 _MACRO_FREE = {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".pdf", ".rtf", ".txt",

@@ -102,7 +102,8 @@ class Attachment:
     # Office document, as image files, for the photo check and OCR (pdf.py, office.py)
     # added by the reading issue (gateway/content/images.py, ...): all have defaults
     # text a recipient can see besides the pages, as (kind, text): ("image", the OCR text of
-    # a picture), ("metadata", document properties, EXIF/PNG text); parse.py gives each to
+    # a picture), ("metadata", document properties, EXIF/PNG text), ("form", a PDF's filled-in
+    # fields), ("comments", a PDF's annotations); parse.py gives each to
     # every scanner as a TextPart with where "attachment:NAME#kind"
     texts: tuple[tuple[str, str], ...] = ()
     unread: str = ""  # why text an image seems to hold was not read (no OCR, OCR failed)

@@ -23,10 +23,14 @@ published work (`copyright_published_work`, high). "All rights reserved" in an a
 high on its own, in a body medium.
 
 What an attachment shows besides its pages (the OCR text of its pictures, its visible
-properties) is read as part of it. Two parts live in modules of their own: stock photos
-still carrying their library's watermark (scanners/watermarks.py) and copying in the
-sender's own words: another business's text to reuse, pirate links, quotations for
-publication, pictures off the internet (scanners/copying.py).
+properties) is read as part of it. Two rules read pictures against what the mail says it
+will do with them: a picture whose own text carries someone else's copyright notice, put on
+the clinic's own material (our flyer, with our logo, printed), is another business's artwork
+reused; a photograph whose licence fields say web or editorial use only, or not for print,
+sent to print, is used beyond its licence. Both are high. Two parts live in modules of
+their own: stock photos still carrying their library's watermark (scanners/watermarks.py)
+and copying in the sender's own words: another business's text to reuse, pirate links,
+quotations for publication, pictures off the internet (scanners/copying.py).
 
 The register (gateway/works.py) is handed in as `works`, an object whose `index()` returns a
 scanners.fingerprint.Index; any excerpt of a registered work in a body or an attachment is
@@ -144,6 +148,26 @@ _BOOK_TALK = re.compile(
     r"\b(?:text)?book['’]?s? (?:is |was )?too (?:dear|expensive|pricey)|"
     r"\b(?:scanned|photographed|photocopied)\s+(?:in\s+)?(?:some|a few|the|these|two|three|"
     r"\d+)\s+(?:\w+\s+)?pages\b", re.IGNORECASE)
+# A picture's licence fields that keep it off paper: web or editorial use only, not for print
+_NOT_FOR_PRINT = re.compile(
+    r"\b(?:for\s+)?(?:web(?:\s?site)?|online|digital|internet|on-?screen|social media)\s+"
+    r"(?:use\s+)?only\b|\b(?:web|online|digital)[- ]only\b|\beditorial\s+(?:use\s+)?only\b|"
+    r"\bnot\s+(?:licen[sc]ed\s+)?(?:for\s+)?print(?:ed|ing)?\b|\bno\s+print(?:ed|ing)?\s+"
+    r"(?:use|rights|reproduction)\b|\bprint(?:ed|ing)?\s+(?:use\s+|rights\s+)?(?:is\s+|are\s+)?"
+    r"not\s+(?:permitted|allowed|licen[sc]ed|included)\b", re.IGNORECASE)
+_PRINT_WORD = re.compile(r"\b(?:re)?print(?:ed|ing)?\b", re.IGNORECASE)
+_TERMS = ("usage_terms", "rights", "licence", "instructions", "web_statement", "description")
+# The mail says the picture goes to print
+_TO_PRINT = re.compile(r"\b(?:(?:re)?print(?:ed|ing|ers?|s)?|flyers?|fliers?|leaflets?|posters?|"
+                       r"banners?|magazines?|brochures?|billboards?|newspapers?|pull-?ups?)\b",
+                       re.IGNORECASE)
+_NOT_BEFORE = re.compile(r"\bnot\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+# ... or on the clinic's own material: our flyer, our website, with our logo
+_OUR_MATERIAL = re.compile(
+    r"\b(?:our|my)\s+(?:[\w-]+\s+){0,2}?(?:flyers?|fliers?|leaflets?|posters?|banners?|"
+    r"brochures?|adverts?|ads?|web\s?site|web ?page|instagram|insta|facebook|tiktok|socials?|"
+    r"newsletter|menu|price ?list|window|campaign)\b|"
+    r"\b(?:with|add|put|swap in|use)\s+our\s+(?:own\s+)?(?:logo|name|branding)\b", re.IGNORECASE)
 _HEAD = 400  # characters at the top of a page where a journal header or DOI counts
 _MAX_SCAN = 200_000  # characters of one page read for signals
 
@@ -251,6 +275,16 @@ class CopyrightScanner:
         "image_from_web": "A picture sent with a mail that says it was taken from the "
                           "internet (found on Google, off Pinterest, from someone's Instagram): "
                           "nobody licensed it for this use; medium.",
+        "image_third_party_artwork": "A picture whose own text carries someone else's "
+                                     "copyright notice (© 2025 Another Clinic Ltd), sent with "
+                                     "mail that puts it on the clinic's own material (our "
+                                     "flyer, poster, leaflet, website or socials, with our "
+                                     "logo): another business's artwork reused; high.",
+        "image_licence_print": "A photograph whose licence or usage terms (EXIF, IPTC or XMP) "
+                               "limit it to web, online or editorial use or say not for print, "
+                               "sent with mail that says it goes to print (a flyer, leaflet, "
+                               "poster, banner, magazine, printed): a use the licence does not "
+                               "allow; high.",
         "image_watermark": "A picture (an image, or one inside a PDF or Office file) that still "
                            "shows a stock library's watermark (the library's name, or "
                            "\"preview\"/\"comp\" with an image number or stock site), a "
@@ -295,6 +329,10 @@ class CopyrightScanner:
         licensed = watermarks.licence_stated(own_text)
         remove_watermark = watermarks.watermark_unwanted(own_text)
         self._book_talk = bool(_BOOK_TALK.search(msg.subject + "\n" + own_text))
+        self._to_print = _to_print(msg.subject + "\n" + own_text)
+        # someone else's artwork made the clinic's: for our flyer, with our logo, printed
+        ours = _OUR_MATERIAL.search(msg.subject + "\n" + own_text)
+        reused = ours.group(0) if ours else _to_print(own_text, _PRINT_WORD)
         for att in msg.attachments:
             # text the attachment shows besides its pages: OCR of the picture or of the
             # pictures inside it ("#image", "#image=2"), its visible properties ("#metadata")
@@ -304,6 +342,8 @@ class CopyrightScanner:
             marks = list(watermarks.findings(att, shown, licensed, remove_watermark,
                                              self._is_own))
             yield from marks
+            if reused and not marks:
+                yield from self._artwork(shown, reused)
             yield from self._placed_pictures(att, licensed)
             if att.real_type.startswith("image/"):
                 yield from self._image(att, licensed, marked=bool(marks))
@@ -500,10 +540,32 @@ class CopyrightScanner:
 
     # -- images --------------------------------------------------------------------------------
 
+    def _artwork(self, shown, material: str) -> Iterator[Finding]:
+        """image_third_party_artwork: a picture whose own text (OCR) carries a copyright
+        notice of someone else, for the clinic's own material ("our flyer")."""
+        for where, text in shown:
+            if "#image" not in where:
+                continue
+            for m in _NOTICE.finditer(text):
+                holder = _holder(m.group("holder") or "")
+                if m.group("year") and len(holder) > 2 and not self._is_own(holder) and \
+                        not re.match(r"(?i)the authors?\b", holder):
+                    yield Finding(CATEGORY, "image_third_party_artwork", Severity.HIGH, where,
+                                  f"© {holder}"[:60] + f" in the picture; the mail: {material}")
+                    return
+
     def _image(self, att: Attachment, licensed: bool, marked: bool = False
                ) -> Iterator[Finding]:
         meta = dict(att.metadata)
         text = " ".join(v for _, v in att.metadata)
+        terms = " ".join([v for k, v in att.metadata if k in _TERMS] +  # a placed picture's
+                         [t for kind, t in att.texts if kind == "metadata"  # texts are its
+                          and att.real_type.startswith("image/")])  # document's
+        restriction = _not_for_print(terms)
+        if restriction and getattr(self, "_to_print", ""):
+            yield Finding(CATEGORY, "image_licence_print", Severity.HIGH, att.where,
+                          f"licence: \"{restriction}\"; the mail: {self._to_print}"[:160])
+            return
         stock = watermarks.stock_name(text) or \
             watermarks.stock_name(att.name.replace("_", " "))
         # the library's preview says so in its own fields too (title "Comp image", usage
@@ -569,6 +631,24 @@ def _cc_variant(variant: str) -> str:
     if "ND" in v.split() or "NODERIV" in v.replace(" ", "") or "NO DERIV" in v:
         parts.append("ND")
     return "-".join(parts)
+
+
+def _not_for_print(terms: str) -> str:
+    """The licence wording that keeps a picture off paper, or "" (also when the terms
+    allow print elsewhere: "print and web use only")."""
+    spans = [m.span() for m in _NOT_FOR_PRINT.finditer(terms)]
+    if not spans or any(not any(a <= m.start() < b for a, b in spans)
+                        for m in _PRINT_WORD.finditer(terms)):
+        return ""
+    return " ".join(terms[spans[0][0]:spans[0][1]].split())
+
+
+def _to_print(text: str, words: re.Pattern = _TO_PRINT) -> str:
+    """What in the mail says its pictures go to print ("the printed leaflet"), or ""."""
+    for m in words.finditer(text):
+        if not _NOT_BEFORE.search(text, max(0, m.start() - 25), m.start()):
+            return m.group(0)
+    return ""
 
 
 def _isbn_valid(raw: str) -> bool:

@@ -24,13 +24,13 @@ high, and so are a validated NHS, Health and Care or CHI number labelled as one 
 patient, NHS, DOB or clinical cue (Microsoft Purview's rule: within 300 characters), a
 labelled record number, a register match, a name with a treatment or condition (jigsaw
 identification), and a first name with a treatment and a distinguishing detail; a first name
-with a treatment alone, or a nameless case that still picks one person out, is medium (high
-when the mail goes to a private webmail address outside the clinic, not to professionals). A
-name in a Word comment, a slide's notes or a document's properties is weighed with the
-treatments of the whole document, and with an identifier beside it is high when the document
-tells one person's case. Without a label or cue a checksum-valid ten-digit number is only low
-(`uk_nhs_number_bare`): about one in eleven random numbers passes the checksum, so order and
-consignment numbers do.
+with a treatment alone, or a nameless case that still picks one person out, is medium (the
+decision step raises the latter to high for a private webmail reader, not to professionals).
+A name in a Word comment, a PDF's comments or form fields or a document's properties is
+weighed with the treatments of the whole document (a slide's speaker notes are read with their
+slide), and with an identifier beside it is high when the document tells one person's case.
+Without a label or cue a checksum-valid ten-digit number is only low (`uk_nhs_number_bare`):
+about one in eleven random numbers passes the checksum, so order and consignment numbers do.
 
 The clinic's own details ([clinic] in the config: names, practitioners, addresses,
 postcodes, phone numbers, mail domains) are never reported, nor is the sender.
@@ -183,9 +183,11 @@ class PatientDataScanner:
         office = {p.where for p in msg.texts() if _OFFICE.match(p.content_type)
                   and "spreadsheet" not in p.content_type}
         # an Office document's parts (its text, comments, notes) and any document's
-        # properties are weighed with the clinical subject of the whole document
+        # properties, form fields and comments are weighed with the clinical subject of
+        # the whole document
         professional = self._for_professionals(msg, parts)
-        annotated = office | {p.where for p in parts if p.where.endswith("#metadata")}
+        annotated = office | {p.where for p in parts
+                              if p.where.endswith(("#metadata", "#form", "#comments"))}
         pages = {p.where for p in msg.texts() if p.where.startswith("attachment:")}
         documents = self._document_cues([p for p in parts if p.where in annotated
                                          or (p.where in pages and _document(p.where) in

@@ -373,3 +373,75 @@ def docx_with_picture_and_embedding(picture: bytes | None = None,
         for name, data in embeddings.items():
             dst.writestr(f"word/embeddings/{name}", data)
     return dst_buf.getvalue()
+
+
+# -- the last hiding places: form fields, PDF comments, QR codes, licence fields ------------
+
+def pdf_with_form(text: str, fields: dict[str, str] | None = None,
+                  notes: list[str] | None = None, free_text: str = "") -> bytes:
+    """A one-page PDF whose AcroForm text fields are filled in (`fields`: the field's
+    tooltip, its /TU, -> value), with sticky notes (Text annotations) and a FreeText
+    comment on the page. Written with pypdf's generic objects, as a form filler stores them."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import FreeText, Text
+    from pypdf.generic import (ArrayObject, BooleanObject, DictionaryObject, FloatObject,
+                               NameObject, TextStringObject)
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_with_info(text))))
+    for k, note in enumerate(notes or []):
+        writer.add_annotation(0, Text(text=note, rect=(400, 700 - 60 * k, 420, 720 - 60 * k)))
+    if free_text:
+        writer.add_annotation(0, FreeText(text=free_text, rect=(50, 100, 400, 140)))
+    refs = []
+    for k, (label, value) in enumerate((fields or {}).items()):
+        widget = DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Tx"),
+            NameObject("/T"): TextStringObject(f"Text{k + 1}"),
+            NameObject("/TU"): TextStringObject(label),
+            NameObject("/V"): TextStringObject(value),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in
+                                              (200, 600 - 30 * k, 450, 620 - 30 * k)]),
+            NameObject("/P"): writer.pages[0].indirect_reference})
+        refs.append(writer._add_object(widget))
+    if refs:
+        page = writer.pages[0]
+        page[NameObject("/Annots")] = ArrayObject(list(page.get("/Annots", [])) + refs)
+        writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
+            NameObject("/Fields"): ArrayObject(refs),
+            NameObject("/NeedAppearances"): BooleanObject(True)}))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def qr_flyer(url: str, lines: list[str] = ("Staff rota update", "Scan the code")) -> bytes:
+    """A JPEG flyer with a QR code (OpenCV's encoder, drawn at 6 px a module and turned a
+    little, as a photographed or pasted code is) that leads to `url`."""
+    import cv2
+
+    modules = cv2.QRCodeEncoder.create().encode(url)
+    code = Image.fromarray(modules).resize((modules.shape[1] * 6, modules.shape[0] * 6),
+                                           Image.NEAREST)
+    code = code.convert("RGB").rotate(4, expand=True, fillcolor="white")
+    im = text_image(list(lines), size=(900, 700), font_size=28)
+    im.paste(code, (450, 220))
+    return encode(im, "JPEG", quality=85)
+
+
+def photo_with_rights(usage_terms: str, rights: str = "(c) 2024 Jo Lens Photography") -> bytes:
+    """A photograph (JPEG) whose XMP carries a rights notice and usage terms, and whose EXIF
+    Copyright field the notice too, as a photographer's or library's download does."""
+    from PIL import Image as PILImage
+
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           '02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" '
+           'xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/">'
+           f'<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">{rights}</rdf:li></rdf:Alt>'
+           '</dc:rights><xmpRights:UsageTerms><rdf:Alt><rdf:li xml:lang="x-default">'
+           f'{usage_terms}</rdf:li></rdf:Alt></xmpRights:UsageTerms></rdf:Description>'
+           '</rdf:RDF></x:xmpmeta>')
+    exif = PILImage.Exif()
+    exif[0x8298] = rights
+    return encode(photo(), "JPEG", quality=90, exif=exif, xmp=xmp.encode())

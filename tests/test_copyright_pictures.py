@@ -1,7 +1,9 @@
 """Copyright in what pictures show (issue 11): stock watermarks read by OCR in an image or in
 a picture inside a PDF, photographed book pages, and the hard negatives next to each (the
 clinic's own photo with its own credit, a licensed stock photo sent with its licence, a
-screenshot of a web page with its footer). Also Welsh rights and licence wording."""
+screenshot of a web page with its footer). Also Welsh rights and licence wording. Issue 22:
+someone else's copyright line only inside a picture put on the clinic's own material, and a
+photograph whose licence fields keep it off paper sent to print."""
 from __future__ import annotations
 
 import io
@@ -283,3 +285,57 @@ def test_a_scanned_rights_reserved_pdf_page_stays_high():
     found = copyright_findings(docs.mail("Article", attachments=[
         ("scan.pdf", "application/pdf", docs.image_only(text))], to="amy@otherclinic.example"))
     assert found["copyright_rights_reserved"][0].severity is Severity.HIGH, found
+
+
+# -- rights in a picture's own text and in its licence fields (issue 22) ---------------------
+
+def _verdicts(tmp_path, *mails: bytes) -> list[tuple[str, Severity | None]]:
+    """(action, highest copyright severity) of each mail, through `mailscreen scan`."""
+    out = []
+    for result in rd.scan(tmp_path, *mails):
+        found = [Severity.parse(f["severity"]) for f in result["findings"]
+                 if f["category"] == "copyright"]
+        out.append((result["action"], max(found, default=None)))
+    return out
+
+
+@needs_ocr
+def test_a_rivals_artwork_for_our_flyer_is_held_our_own_or_a_look_is_not(tmp_path):
+    def artwork(holder: str) -> bytes:
+        return picture(["SUMMER GLOW FACIAL", "Only 49 pounds this June", "",
+                        f"(c) 2025 {holder}. All rights reserved."])
+
+    flyer = "Hi Jo,\n\nCan you put this on our summer flyer with our logo? 500 copies.\n\nAnna"
+    rival = artwork("Radiance Skin Clinic Ltd")
+    found = copyright_findings(to_agency(flyer, "summer.jpg", rival))
+    (reused,) = found["image_third_party_artwork"]
+    assert reused.where == "attachment:summer.jpg#image" and "Radiance" in reused.evidence
+    assert "image_third_party_artwork" in copyright_findings(
+        to_agency("Please print 200 of these for reception.", "summer.jpg", rival))
+    look = "Hi Jo,\n\nHave you seen what Radiance are doing this summer? Cheeky.\n\nAnna"
+    assert _verdicts(tmp_path, to_agency(flyer, "summer.jpg", rival),
+                     to_agency(flyer, "summer.jpg", artwork("Glow Clinic")),
+                     docs.mail("Seen this?", body=look, attachments=[
+                         ("summer.jpg", "image/jpeg", rival)], to="mia@glowclinic.example")) \
+        == [("hold", Severity.HIGH), ("pass", None), ("pass", Severity.MEDIUM)]
+
+
+def test_a_web_only_licence_sent_to_print_is_held_one_that_allows_print_is_not(tmp_path):
+    printed = "Hi Jo,\n\nHere is the photo for the printed leaflet and the A1 poster.\n\nAnna"
+    online = "Hi Jo,\n\nHere is the photo for the blog post on our website.\n\nAnna"
+
+    def sent(terms: str, body: str = printed) -> bytes:
+        return docs.mail("Photo", body=body, to="jo@printstudio.example", attachments=[
+            ("room.jpg", "image/jpeg", rd.photo_with_rights(terms))])
+
+    found = copyright_findings(sent("Web use only"))
+    (use,) = found["image_licence_print"]
+    assert use.severity is Severity.HIGH and "Web use only" in use.evidence
+    verdicts = _verdicts(tmp_path, sent("Web use only"),
+                         sent("Licensed for website use only. Not for print."),
+                         sent("Editorial use only"), sent("Licensed for print and web use"),
+                         sent("Print and web use only"), sent("Web use only", online),
+                         sent("Web use only", "For the website, not for print please."))
+    assert verdicts[:3] == [("hold", Severity.HIGH)] * 3, verdicts
+    assert all(action == "pass" and (worst is None or worst <= Severity.LOW)
+               for action, worst in verdicts[3:]), verdicts

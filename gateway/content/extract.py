@@ -6,10 +6,12 @@ member inside it (named `outer.zip/inner.pdf`), each an `Attachment` with its re
 properties, and why it could not be read, if it could not:
 
   PDF        text with pypdfium2 (PDFium), page by page; structure, encryption, document
-             info and XMP with pypdf, which is also the fallback when PDFium cannot open
-             the file. Pages with images and no text are rendered by PDFium and read by
-             Tesseract when it is installed (`ocr`), else listed in `no_text_pages`.
-  DOCX, XLSX, PPTX, ODT, ODS, ODP   the XML inside the zip, under the archive limits
+             info, XMP, filled-in form fields and annotations (sticky notes, text boxes)
+             with pypdf, which is also the fallback when PDFium cannot open the file.
+             Pages with images and no text are rendered by PDFium and read by Tesseract
+             when it is installed (`ocr`), else listed in `no_text_pages`.
+  DOCX, XLSX, PPTX, ODT, ODS, ODP   the XML inside the zip, under the archive limits (a
+             slide's speaker notes read with the slide, a cell's comment with its row)
   text, CSV, HTML, RTF, JSON, XML   decoded (HTML reduced to its visible text); CSV/TSV,
              HTML tables, vCards and calendar events also as tables (tables.py)
   zip, tar, gzip, bzip2, xz         opened, members screened, nested up to
@@ -20,9 +22,10 @@ properties, and why it could not be read, if it could not:
   embedded   files in PDFs (/EmbeddedFiles, portfolios, file annotations), mail saved as
              .eml, Outlook .msg, TNEF winmail.dat: their text, and the files inside screened
              as archive members (embedded.py); EPUB books: chapters and OPF metadata
-  images     text by Tesseract OCR and the text of EXIF, IPTC, XMP and PNG text fields
-             (images.py, in an isolated child, within the message's `Reading`); EXIF,
-             IPTC and XMP rights fields (copyright holder, credit, stock agency)
+  images     text by Tesseract OCR, QR codes (OpenCV) and the text of EXIF, IPTC, XMP and
+             PNG text fields (images.py, in an isolated child, within the message's
+             `Reading`); EXIF, IPTC and XMP rights fields (copyright holder, credit, stock
+             agency, usage terms)
 
 Each PDF is read in a forked child of the scan process with a wall-clock limit
 (`pdf_seconds`): PDFium is C++ and can abort the process or loop on a hostile file, and
@@ -229,8 +232,8 @@ def _pictures(content: Content, limits, reading: Reading) -> None:
             break
         seen = image_content(picture, limits, reading)
         for kind, text in seen.texts:
-            if kind == "image":
-                content.texts.append((f"image={k + 1}", text))
+            if kind in ("image", "qr"):
+                content.texts.append((f"{kind}={k + 1}", text))
 
 
 _CALENDAR_TYPES = {"text/calendar", "text/x-vcalendar", "application/ics"}

@@ -1,5 +1,6 @@
-"""Images: the text a picture shows (Tesseract OCR) and the text of its metadata (EXIF, IPTC,
-XMP, PNG text chunks), read in an isolated child like PDFs are.
+"""Images: the text a picture shows (Tesseract OCR), what its QR codes say (OpenCV) and the
+text of its metadata (EXIF, IPTC, XMP, PNG text chunks), read in an isolated child like
+PDFs are.
 
 Which images are read: every image attachment, inline picture (multipart/related `cid:`
 parts, data: URIs) and archive member that Pillow opens (PNG, JPEG, GIF and WebP first frame,
@@ -20,6 +21,9 @@ from __future__ import annotations
 import io
 import time
 import warnings
+
+import cv2
+import numpy as np
 
 from gateway.content import ocr as ocr_engine
 from gateway.content.isolate import run_isolated
@@ -43,6 +47,8 @@ OCR_MAX_PIXELS = 6_000_000  # larger images are scaled down to this before OCR
 BRIGHT_TEXT = 225  # grey level from which a pixel may be part of white caption letters
 MIN_OCR_SECONDS = 1.0
 MAX_TIFF_PAGES = 10  # pages of a multi-page TIFF read (within the image's deadline)  # with less time than this left for the message, an image is not read
+QR_MAX_SIDE = 1600  # pictures are searched for QR codes at most this size (longest side)
+MAX_QR = 5  # QR codes taken from one picture
 
 
 def image_content(data: bytes, limits, reading: Reading | None) -> Content:
@@ -115,6 +121,9 @@ def _read_image(data: bytes, may_ocr: bool, seconds: float):
     if width < MIN_SIDE or height < MIN_SIDE or width * height < MIN_PIXELS:
         return content, facts  # an icon, a logo, a tracking pixel: no text to read
     gray = _grayscale(im)
+    codes = qr_codes(gray)
+    if codes:  # what a phone shows when it scans the picture: a link, a contact, text
+        content.texts.append(("qr", "\n".join(codes)))
     if not may_ocr:
         facts["needs_ocr"] = True
         facts["documentish"] = looks_like_document(gray)
@@ -169,6 +178,26 @@ def _tiff_pages(im, frames: int, deadline: float, content: Content) -> None:
             content.texts[0] = ("image", content.texts[0][1] + "\n\n" + text)
         else:
             content.texts.insert(0, ("image", text))
+
+
+def qr_codes(gray) -> list[str]:
+    """The text of the QR codes in a picture (a greyscale PIL image), found by OpenCV's
+    ArUco-based detector, else its classic one (each reads some codes the other misses:
+    small, turned or blurred ones), at most QR_MAX_SIDE pixels on the longest side."""
+    width, height = gray.size
+    scale = QR_MAX_SIDE / max(width, height)
+    if scale < 1:
+        gray = gray.resize((max(1, int(width * scale)), max(1, int(height * scale))))
+    pixels = np.asarray(gray)
+    for detector in (cv2.QRCodeDetectorAruco, cv2.QRCodeDetector):
+        try:
+            found, texts, _, _ = detector().detectAndDecodeMulti(pixels)
+        except cv2.error:
+            continue
+        texts = [" ".join(t.split())[:2000] for t in texts if t.strip()] if found else []
+        if texts:
+            return list(dict.fromkeys(texts))[:MAX_QR]
+    return []
 
 
 def _ocr(gray, deadline: float) -> str | None:

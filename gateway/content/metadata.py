@@ -13,6 +13,7 @@ _XMP_FIELDS = {
     "prism:copyright": "rights", "photoshop:Credit": "credit", "photoshop:Source": "source",
     "photoshop:Copyright": "rights", "plus:Licensor": "licensor", "cc:license": "licence",
     "pdfx:CrossmarkDomains": "crossmark", "crossmark:DOI": "doi",
+    "photoshop:Instructions": "instructions",
 }
 _XMP_ELEMENT = re.compile(r"<(%s)\b[^>]*?(?:/>|>(.*?)</\1>)" % "|".join(map(re.escape, _XMP_FIELDS)),
                           re.DOTALL)
@@ -38,7 +39,8 @@ def xmp_fields(xmp: str) -> list[tuple[str, str]]:
 
 
 _EXIF_TAGS = {0x8298: "rights", 0x013B: "author", 0x010E: "description"}
-_IPTC_TAGS = {(2, 116): "rights", (2, 110): "credit", (2, 115): "source", (2, 80): "author"}
+_IPTC_TAGS = {(2, 116): "rights", (2, 110): "credit", (2, 115): "source", (2, 80): "author",
+              (2, 40): "instructions"}  # special instructions: "Editorial use only"
 
 
 def image_metadata(data: bytes) -> list[tuple[str, str]]:

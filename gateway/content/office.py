@@ -3,6 +3,7 @@ document properties, read from the zip within the attachment's Budget."""
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from xml.etree import ElementTree
@@ -65,6 +66,8 @@ def xml_text(xml: bytes) -> str:
         stack.append((elem, True))
         if tag == "instrText":  # field codes are not shown (tracked deletions, delText, are)
             continue
+        if tag in ("creator", "date"):  # who wrote an ODF comment or change, and when: kept
+            continue  # apart, they ran into the comment's first words ("Anna Lowe2026-…Harriet")
         if tag == "c" and elem.get("t") == "s":  # a spreadsheet cell that only points at a
             continue  # shared string (sharedStrings.xml is read as a part of its own)
         if elem.text:
@@ -104,9 +107,13 @@ def office_content(data: bytes, real: str, limits, budget: Budget) -> Content:
                 or re.match(r"ppt/comments/(modernComment|comment)[^/]*\.xml$", n)))
             parts.sort(key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)])
             bodies = {n: read(n) for n in parts}
-            content.pages = [t for t in (xml_text(b) for b in bodies.values()) if t]
+            texts = {n: xml_text(b) for n, b in bodies.items()}
             if prefix == "xl/":
-                content.tables = _sheet_tables(bodies, names, read)
+                content.tables, rows = _sheet_tables(bodies, names, read)
+                texts.update(_cell_comments(bodies, rows, names, read))
+            elif prefix == "ppt/":
+                texts = _notes_with_slides(texts, names, read)
+            content.pages = [t for t in texts.values() if t]
             # pictures (read by OCR, checked for faces) and embedded files (OLE objects,
             # packaged files, other Office documents: screened as members)
             media = sorted(n for n in names if re.match(r"(word|xl|ppt)/media/[^/]+$", n)
@@ -169,8 +176,74 @@ def _embedded(zf, names, budget: Budget) -> list[tuple[str, bytes]]:
     return out
 
 
-def _sheet_tables(bodies: dict[str, bytes], names, read) -> list[tuple[str, tuple]]:
-    """Each worksheet as a table, labelled "sheet=NAME" ("sheet=NAME (hidden)")."""
+def _related(part: str, names, read) -> list[tuple[str, str]]:
+    """(type, part) of what an OOXML part points to in its _rels file: ("slide",
+    "ppt/slides/slide3.xml") of a notes slide, ("comments", "xl/comments1.xml") of a sheet."""
+    folder, _, file = part.rpartition("/")
+    rels = f"{folder}/_rels/{file}.rels"
+    if rels not in names:
+        return []
+    out = []
+    try:
+        for rel in ElementTree.fromstring(read(rels)):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External" or not target:
+                continue
+            path = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join(folder, target))
+            out.append((rel.get("Type", "").rsplit("/", 1)[-1], path))
+    except ElementTree.ParseError:
+        pass
+    return out
+
+
+def _notes_with_slides(texts: dict[str, str], names, read) -> dict[str, str]:
+    """A slide's speaker notes read after its text, as one page: the presenter says them
+    over that slide, so a name in the notes sits next to the treatment the slide names.
+    The slide is the one the notes part points to (python-pptx numbers notes parts as
+    they are made, not by slide); a notes part with no slide stays a page of its own."""
+    out = dict(texts)
+    for part, notes in texts.items():
+        number = re.fullmatch(r"ppt/notesSlides/notesSlide(\d+)\.xml", part)
+        if not number:
+            continue
+        slide = next((t for kind, t in _related(part, names, read) if kind == "slide"),
+                     f"ppt/slides/slide{number.group(1)}.xml")
+        if slide in out and notes:
+            out[slide] = "\n\n".join(filter(None, [out[slide], notes]))
+            del out[part]
+    return out
+
+
+def _cell_comments(bodies: dict[str, bytes], rows: dict[str, dict[int, list[str]]], names,
+                   read) -> dict[str, str]:
+    """The text of each comments part (notes and threaded comments on cells), a line per
+    comment: its cell and the visible cells of its row, then the comment ("B2 (Harriet
+    Quill, Lip filler): mob 07700 900311"), as a reader sees it over the row it annotates.
+    The authors list is left out (it ran into the first comment's text)."""
+    sheet_of = {}
+    for sheet in rows:
+        for kind, target in _related(sheet, names, read):
+            if kind in ("comments", "threadedComment"):
+                sheet_of[target] = sheet
+    out = {}
+    for part, body in bodies.items():
+        if not re.match(r"xl/(comments|threadedComments/threadedComment)", part):
+            continue
+        lines = []
+        for ref, text in tables.xlsx_comments(body):
+            number = re.search(r"\d+$", ref)
+            row = rows.get(sheet_of.get(part, ""), {}).get(int(number.group(0)) if number else 0)
+            shown = ", ".join(c for c in row or () if c)
+            lines.append(f"{ref} ({shown}): {text}" if shown else f"{ref}: {text}")
+        out[part] = "\n".join(lines)
+    return out
+
+
+def _sheet_tables(bodies: dict[str, bytes], names, read
+                  ) -> tuple[list[tuple[str, tuple]], dict[str, dict[int, list[str]]]]:
+    """Each worksheet as a table, labelled "sheet=NAME" ("sheet=NAME (hidden)"), and each
+    sheet's rows by their number."""
     shared = tables.xlsx_shared_strings(bodies["xl/sharedStrings.xml"]) \
         if "xl/sharedStrings.xml" in bodies else []
     titles = {}
@@ -181,14 +254,15 @@ def _sheet_tables(bodies: dict[str, bytes], names, read) -> list[tuple[str, tupl
             titles = tables.xlsx_sheet_names(read("xl/workbook.xml"), rels)
         except ElementTree.ParseError:
             titles = {}
-    out = []
+    out, numbered = [], {}
     for part, body in bodies.items():
         if re.match(r"xl/worksheets/sheet\d+\.xml$", part):
-            rows = tables.xlsx_sheet_rows(body, shared)
+            numbered[part] = tables.xlsx_rows(body, shared)
+            rows = tables.clip(list(numbered[part].values()))
             if len(rows) >= tables.MIN_ROWS:
                 title = titles.get(part, part.rsplit("/", 1)[-1][:-4])
                 out.append((f"sheet={title}", rows))
-    return out[: tables.MAX_TABLES]
+    return out[: tables.MAX_TABLES], numbered
 
 
 _PROPERTY_KEYS = {"creator": "author", "initial-creator": "author", "lastModifiedBy": "modified_by",

@@ -59,6 +59,9 @@ def _read_pdf(data: bytes, limits, use_pdfium: bool) -> Content:
         described = pdf_described(reader)
         if described:
             content.texts.append(("metadata", labelled(described)))
+        for kind, text in zip(("form", "comments"), pdf_annotations(reader)):
+            if text:
+                content.texts.append((kind, text))
         try:
             content.members = pdf_embedded(reader, limits.archive_max_size)
         except Exception as e:  # over the limits: nothing embedded is taken, and it is said
@@ -242,6 +245,60 @@ def pdf_described(reader) -> list[tuple[str, str]]:
     except Exception:
         pass
     return list(dict.fromkeys(out))
+
+
+MAX_ANNOTATIONS = 500  # form fields and annotations read from one PDF
+_GENERIC_FIELD = re.compile(r"(?i)(?:text|field|fill|untitled|undefined|check ?box|button)"
+                            r"[\s_.-]*\d*")
+
+
+def pdf_annotations(reader) -> tuple[str, str]:
+    """(form, comments) of a PDF's pages, text a reader sees that is not in the pages' text.
+    form: the filled-in values of its form fields (the widgets on its pages), a
+    "Label: value" line each; the label is the field's tooltip (/TU) or its name, none for a
+    generic name ("Text1"); ticked boxes and buttons (a name, not text) are left out.
+    comments: what its annotations say (sticky notes, text boxes, a highlight's comment),
+    their /Contents, a line each; not pop-ups (they repeat their note) or links."""
+    form: list[str] = []
+    comments: list[str] = []
+    try:
+        for page in reader.pages[:MAX_PDF_IMAGE_PAGES]:
+            for annot in page.get("/Annots") or []:
+                annot = annot.get_object()
+                kind = annot.get("/Subtype")
+                if kind == "/Widget":
+                    form += _field_line(annot)
+                elif kind not in ("/Popup", "/Link"):
+                    text = " ".join(str(annot.get("/Contents") or "").split())[:2000]
+                    comments += [text] if text else []
+                if len(form) + len(comments) >= MAX_ANNOTATIONS:
+                    break
+    except Exception:  # a broken annotation: what was read so far, and the pages, stand
+        pass
+    return "\n".join(dict.fromkeys(form)), "\n".join(comments)
+
+
+def _field_line(widget) -> list[str]:
+    """A form widget's "Label: value", its value, label and name inherited from the field
+    it belongs to (/Parent), as a form filler stores them."""
+    found: dict[str, object] = {}
+    node, depth = widget, 0
+    while node is not None and depth < 10:
+        for key in ("/V", "/TU", "/T"):
+            if key not in found and node.get(key) is not None:
+                found[key] = node.get(key)
+        parent = node.get("/Parent")
+        node, depth = (parent.get_object() if parent is not None else None), depth + 1
+    value = found.get("/V")
+    if value is None or isinstance(value, pypdf.generic.NameObject):
+        return []
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    value = " ".join(str(value).split())[:2000]
+    label = " ".join(str(found.get("/TU") or found.get("/T") or "").replace("_", " ").split())
+    if not value:
+        return []
+    return [value if not label or _GENERIC_FIELD.fullmatch(label) else f"{label[:60]}: {value}"]
 
 
 def _ocr(doc, index: int, limits, deadline: float, done: int) -> str | None:

@@ -84,11 +84,12 @@ def xlsx_shared_strings(xml: bytes) -> list[str]:
     return out
 
 
-def xlsx_sheet_rows(xml: bytes, shared: list[str]) -> tuple[tuple[str, ...], ...]:
-    """Cells in their columns (empty cells kept as ''), values as shown (shared strings,
-    inline strings, numbers as stored)."""
+def xlsx_rows(xml: bytes, shared: list[str]) -> dict[int, list[str]]:
+    """A sheet's rows by their number (as "B2" counts them): cells in their columns (empty
+    cells kept as ''), values as shown (shared strings, inline strings, numbers as stored);
+    rows with no cell are left out."""
     root = ElementTree.fromstring(xml)
-    rows = []
+    rows: dict[int, list[str]] = {}
     for row in root.iter():
         if _local(row.tag) != "row":
             continue
@@ -113,10 +114,26 @@ def xlsx_sheet_rows(xml: bytes, shared: list[str]) -> tuple[tuple[str, ...], ...
                             value = ""
             cells[col] = value
         if cells:
-            rows.append([cells.get(i, "") for i in range(max(cells) + 1)])
+            number = row.get("r", "")
+            key = int(number) if number.isdigit() else max(rows, default=0) + 1
+            rows[key] = [cells.get(i, "") for i in range(max(cells) + 1)]
         if len(rows) > MAX_ROWS:
             break
-    return clip(rows)
+    return rows
+
+
+def xlsx_comments(xml: bytes) -> list[tuple[str, str]]:
+    """(cell, text) of each comment of a comments part: the notes of xl/comments*.xml and
+    the threaded comments (and replies) of xl/threadedComments/*, their authors left out."""
+    out = []
+    for elem in ElementTree.fromstring(xml).iter():
+        if _local(elem.tag) not in ("comment", "threadedComment"):
+            continue
+        body = next((x for x in elem if _local(x.tag) == "text"), None)
+        text = " ".join("".join(body.itertext()).split()) if body is not None else ""
+        if text:
+            out.append((elem.get("ref", ""), text[:2000]))
+    return out
 
 
 def xlsx_sheet_names(workbook: bytes, rels: bytes | None) -> dict[str, str]:
