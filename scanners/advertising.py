@@ -181,17 +181,16 @@ def _shown(item) -> str:
 
 
 _NEGATED = re.compile(r"\b(?:not|don'?t|do not|does not|doesn'?t|never|no longer|cannot|"
-                      r"can'?t|won'?t|will not|nor)\s+(?:[^\s.!?,;:]+\s+){0,5}$", re.IGNORECASE)
+                      r"can'?t|won'?t|will not|nor)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
 # what a clinic does with a medicine it provides: offer, provide, sell, prescribe ...
 _PROVIDE = "offer|provid|do|sell|stock|suppl|prescrib|administer|carry"
 # "we no longer offer anti-wrinkle injections": a medicine the sender does not provide
 _REFUSED = re.compile(
-    r"\b(?:no longer|not|never|\w+n['’]t|neither(?: of us)? (?:can|may|will|should)|"
-    r"stopp(?:ed|ing)|ceas(?:e|ed|ing)|discontinu(?:e|ed|ing))\s+(?:be\s+)?(?:" + _PROVIDE +
-    r"|perform|inject|promot|advertis|market|mention)\w*\s+(?:[^\s.!?,;:]+\s+){0,2}$",
-    re.IGNORECASE)
+    r"\b(?:no longer|not|never|don'?t|do not|does not|won'?t|will not|stopp(?:ed|ing)|"
+    r"ceas(?:e|ed|ing)|discontinu(?:e|ed|ing))\s+(?:be\s+)?(?:" + _PROVIDE +
+    r"|perform|inject)\w*\s+(?:any\s+|the\s+)?$", re.IGNORECASE)
 
 
 # "no jabs, no pills"; "the jabs in the news. We don't offer them."
