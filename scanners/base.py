@@ -43,8 +43,9 @@ class Finding:
     severity: Severity
     where: str  # "subject", "body", "attachment:NAME" or "attachment:NAME#page=N"
     evidence: str = ""  # short and redacted: never a full identifier
-    # the person the finding is about is the one To recipient: "n:" or "r:" + address_tag()
-    # of that address (n: known by name, r: by the patient register); "" otherwise
+    # the person the finding is about is the one To recipient: "r:", "n:" or "g:" +
+    # address_tag() of that address (r: known by the patient register, n: her full name in
+    # the text, g: only the greeting, nobody else named in full); "" otherwise
     addressee: str = ""
     tags: tuple[str, ...] = ()  # of TAGS, sorted
 

@@ -202,9 +202,6 @@ class PatientDataScanner:
         findings.extend(tables.patient_lists(msg, self._cues, self.own_domains))
         findings = tables.collapse(list(dict.fromkeys(findings)))
         tag = self._addressee(msg, parts, findings)
-        if tag and not any(n.key for p in parts for n in p.names) and \
-                any(p.firsts for p in parts):
-            tag = ""  # no full name of hers, and someone else's first name: "Ailsa's chin"
         if tag:
             # a photograph names nobody: the greeting matching the To name shows whom the
             # mail is for, not whom the picture shows, unless the text calls it theirs
@@ -816,7 +813,10 @@ class PatientDataScanner:
                     return ""  # someone else is named: their data may be in here
         if not (greeted or by_register):
             return ""
-        return ("r:" if by_register else "n:") + address_tag(address)
+        # n: her full name is in the text or the documents; g: only the greeting is hers,
+        # and nobody else is named in full
+        named = any(n.key for part in parts for n in part.names)
+        return ("r:" if by_register else "n:" if named else "g:") + address_tag(address)
 
 
 # a name written as the display name of an address: "Tom Hale <tom@x.example>", "(mailto:…)"

@@ -25,7 +25,7 @@ from gateway.decision.policy import Action, decide
 from gateway.quarantine.store import Store
 from gateway.registers import patients as register
 from scanners import identifiers, patient_keys
-from scanners.base import ParsedMessage, Severity, TextPart
+from scanners.base import Finding, ParsedMessage, Severity, TextPart
 from scanners.patient_data import PatientDataScanner
 
 EVAL = Path(__file__).parent / "data" / "patient_eval"
@@ -172,6 +172,21 @@ def test_patient_data_to_the_patient_herself_by_name_is_tagged_with_a_note():
     assert verdict(findings, ["someone@example.net"]) is Action.HOLD
     assert verdict(findings, ["sj@example.com"], to_patient=False) is Action.HOLD
     assert verdict(findings, ["sj@example.com"], by_display_name=False) is Action.HOLD
+
+
+def test_the_note_says_how_the_patient_is_known_and_a_greeting_alone_gives_none():
+    from dataclasses import replace
+    from scanners.base import address_tag
+    base = Finding("patient_data", "jigsaw_identification", Severity.HIGH, "body", "S**** J****")
+    tag = address_tag("sj@example.com")
+    for how, action, note in (("r", Action.PASS, "by the patient register"),
+                              ("n", Action.TAG, "by name"), ("g", Action.TAG, "")):
+        v = decide([replace(base, addressee=f"{how}:{tag}")], ["sj@example.com"], PolicySettings())
+        assert v.action is action, how
+        assert (note in v.notes[0]) if note else not v.notes, (how, v.notes)
+    # the same findings to anyone else: held, no note
+    v = decide([replace(base, addressee=f"r:{tag}")], ["other@example.com"], PolicySettings())
+    assert v.action is Action.HOLD and not v.notes
 
 
 def test_not_the_patient_when_the_names_differ_or_there_are_more_recipients():

@@ -165,7 +165,7 @@ def test_a_face_photo_is_the_recipients_only_when_the_text_says_so():
     agency = to("Hi Ellie, new before and after for the carousel, logo in the corner please.")
     assert agency[0].severity is Severity.HIGH and agency[0].addressee == ""
     own = to("Hi Ellie, here are your before and after photos, just for you.")
-    assert own[0].addressee.startswith("n:")
+    assert own[0].addressee.startswith("g:")  # her greeting and "your" photos: no full name
 
 
 def test_the_senders_own_headshot_is_low():

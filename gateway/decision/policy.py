@@ -83,7 +83,8 @@ def finding_action(finding: Finding, recipients: list[str], policy: PolicySettin
         action = patient_data_action(finding, recipients, policy.patient_data)
         if action is not None:
             return action
-        if to_patient_herself(finding, recipients, policy.patient_data) == "by name":
+        if to_patient_herself(finding, recipients, policy.patient_data) in ("by name",
+                                                                            "by greeting"):
             return min(Action.TAG, table_action(finding, recipients, policy, internal))
     return table_action(finding, recipients, policy, internal)
 
@@ -123,7 +124,9 @@ def to_patient_herself(finding: Finding, recipients: list[str], rules: PatientDa
         return ""
     if how == "r":
         return "by the patient register"
-    return "by name" if how == "n" and rules.by_display_name else ""
+    if how in ("n", "g") and rules.by_display_name:
+        return "by name" if how == "n" else "by greeting"
+    return ""
 
 
 def _to_addressee(tag: str, recipients: list[str]) -> bool:
@@ -139,7 +142,7 @@ def decide(findings: list[Finding], recipients: list[str], policy: PolicySetting
         action = finding_action(f, recipients, policy, internal)
         herself = f.category == "patient_data" and f.severity > Severity.LOW and \
             to_patient_herself(f, recipients, policy.patient_data)
-        if herself and action <= Action.TAG:
+        if herself in ("by the patient register", "by name") and action <= Action.TAG:
             notes.append(f"patient_herself: the patient the data is about is the only "
                          f"recipient ({herself})")
         cap = (caps or {}).get(n)
