@@ -455,7 +455,7 @@ class PatientDataScanner:
         that patient's. `professional`: the text addresses professionals (a case told
         without a name is then a professional discussion, whoever receives it)."""
         where = part.where
-        if _staff_record(part) or _practitioner_form(part):
+        if _staff_record(part):
             yield from self._staff_record(part)
             return
         named_patients = self._patient_names(part)
@@ -840,23 +840,6 @@ def _staff_record(part: _Part) -> bool:
     return bool(part.cues.get("employment")) and not any(
         not PatientDataScanner._in_spans(start, part.signature)  # "Skin & Laser Clinic"
         for label in ("patient", "treatment", "condition") for start in part.cues.get(label, ()))
-
-
-# a form about a practitioner (an indemnity renewal, a stand booking, a course application):
-# a field for the member, applicant or prescriber, or a professional registration number, and
-# no field for a patient or client
-_PRACTITIONER_FIELD = re.compile(
-    r"^[ \t]*(?:(?:member|applicant|practitioner|policy[ \t]?holder|registrant|prescriber|"
-    r"insured|exhibitor|delegate)(?:['’]s)?[ \t]+(?:name|no|number)\b|(?:GMC|GDC|NMC|GPhC|HCPC)"
-    r"\b|(?:professional[ \t]+)?registration[ \t]+(?:no|number)\b|membership[ \t]+(?:no|number)\b)"
-    r"[^:\n]*:", re.IGNORECASE | re.MULTILINE)
-_PATIENT_FIELD = re.compile(r"^[ \t]*(?:patient|client|service user)\b[^:\n]*:",
-                            re.IGNORECASE | re.MULTILINE)
-
-
-def _practitioner_form(part: _Part) -> bool:
-    return part.where.endswith("#form") and bool(_PRACTITIONER_FIELD.search(part.text)) and \
-        not _PATIENT_FIELD.search(part.text)
 
 
 # "call us on", "give us a bell on", "our number is", "reception on": the number after it

@@ -103,21 +103,6 @@ def test_pdf_form_fields_and_comments_are_read(tmp_path):
     assert worst(results[3]) <= RANK["low"], results[3]
 
 
-def test_a_form_about_the_practitioner_is_staff_information_and_a_patients_is_not(tmp_path):
-    """An indemnity renewal filled in by the practitioner (member name, registration number,
-    the procedures she does) is staff information (POLICY.md); the same form with a patient
-    field is a patient's."""
-    fields = {"Member name": "Dr Thomasina Hallow", "GDC number": "178456",
-              "Aesthetic procedures": "Botulinum toxin, HA dermal filler"}
-    renewal = rd.pdf_with_form("Membership renewal 2027", fields=fields)
-    patient = rd.pdf_with_form("Membership renewal 2027", fields={
-        **fields, "Patient name": NAME, "Date of birth": DOB})
-    results = rd.scan(tmp_path, *[send(n, PDF, d) for n, d in (
-        ("renewal.pdf", renewal), ("renewal.pdf", patient))])
-    assert worst(results[0]) <= RANK["low"], results[0]
-    assert results[1]["action"] == "hold", results[1]
-
-
 # -- spreadsheet cell comments -----------------------------------------------------------------
 
 def test_a_cell_comment_is_judged_as_a_visible_cell_is(tmp_path):
