@@ -246,8 +246,12 @@ class PatientDataScanner:
         # the clinic's own name, run together in its domains: "Willow" of willowwren.example
         labels = {d.split(".")[0].replace("-", "") for d in domains
                   if d.split(".")[0] not in webmail}
+        # the sender under another form of their name: "Dr Thomas Hallett" in a form sent
+        # by "Tom Hallett": the same surname and first initial
+        sender_key = patient_keys.name_key(sender_name).split()
+        initials = {(sender_key[0][:1], sender_key[-1])} if len(sender_key) >= 2 else set()
         return {"domains": domains, "keys": keys, "firsts": firsts, "contacts": contacts,
-                "shown": shown, "labels": labels,
+                "shown": shown, "labels": labels, "initials": initials,
                 "phones": self.own_phones | (staff.phone_keys if staff else set()),
                 "photos": staff.photo_hashes if staff else ()}
 
@@ -381,7 +385,8 @@ class PatientDataScanner:
         part.staff_ends = sorted(set(staff_ends))
 
     def _is_staff(self, text, n: people.Name, spans, staff, own) -> bool:
-        if n.key and (n.key in own["keys"] or patient_keys.fold(n.text) in self.own_names):
+        if n.key and (n.key in own["keys"] or patient_keys.fold(n.text) in self.own_names or
+                      (n.key.split()[0][:1], n.key.split()[-1]) in own["initials"]):
             return True
         shown = _DISPLAY_ADDRESS.match(text, n.end)
         if shown and shown.group(1).lower() in own["shown"]:

@@ -103,6 +103,26 @@ def test_pdf_form_fields_and_comments_are_read(tmp_path):
     assert worst(results[3]) <= RANK["low"], results[3]
 
 
+def test_a_form_the_sender_filled_about_herself_under_her_formal_name_is_not_a_patients(tmp_path):
+    """An indemnity renewal filled in by 'Dr Thomas Hallett' and sent by 'Dr Tom Hallett' is
+    his own (the same surname and initial); another practitioner's name in it is weighed."""
+    from email.message import EmailMessage
+
+    def renewal(member: str) -> bytes:
+        form = rd.pdf_with_form("Membership renewal 2027", fields={
+            "Member name": member, "Aesthetic procedures": "Botulinum toxin, HA dermal filler"})
+        m = EmailMessage()
+        m["From"], m["To"] = "Dr Tom Hallett <tom.hallett@baedental.example>", OUTSIDE
+        m["Subject"] = "Renewal"
+        m.set_content("Renewal form attached.\n\nTom")
+        m.add_attachment(form, maintype="application", subtype="pdf", filename="renewal.pdf")
+        return m.as_bytes()
+
+    own, other = rd.scan(tmp_path, renewal("Dr Thomas Hallett"), renewal("Dr Fiona Latham"))
+    assert worst(own) <= RANK["low"], own
+    assert worst(other) == RANK["high"], other
+
+
 # -- spreadsheet cell comments -----------------------------------------------------------------
 
 def test_a_cell_comment_is_judged_as_a_visible_cell_is(tmp_path):
