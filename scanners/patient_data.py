@@ -808,13 +808,11 @@ class PatientDataScanner:
             g and (g[0] in firsts or g[-1] in surnames)
             for part in parts if part.where.startswith("body")
             for g in (patient_keys.fold(n).split() for _, _, n in people.salutation_names(part.text)))
-        # the addressee under another form of her name: "Euphemia Chisholm" to "Effie
-        # Chisholm", "A Bowen" to "Aled Bowen": the same surname and the same first initial
-        initials = {(k.split()[0][:1], k.split()[-1]) for k in keys}
+        # her name must be the one written ("Kevin Duncan" is not "Kirsty Duncan", however
+        # alike: mail sent to the wrong one of a family)
         for part in parts:
             for n in part.names:
-                if not (n.key in keys or (n.key.split()[0][:1], n.key.split()[-1]) in initials
-                        if n.key else n.surname in surnames):
+                if not (n.key in keys if n.key else n.surname in surnames):
                     return ""  # someone else is named: their data may be in here
         if not (greeted or by_register):
             return ""

@@ -174,6 +174,17 @@ def test_patient_data_to_the_patient_herself_by_name_is_tagged_with_a_note():
     assert verdict(findings, ["sj@example.com"], by_display_name=False) is Action.HOLD
 
 
+def test_her_records_sent_to_another_of_her_family_still_hold():
+    """The display name and the greeting share her surname, but the name in the record is
+    hers, not his: the wrong recipient (issue 22's misdirection), not the patient herself."""
+    body = ("Dear Mr Duncan,\n\nPlease find your aftercare below.\n\nPatient: Kirsty Duncan\n"
+            "DOB 12/03/1985\nTreatment: 1ml lip filler, 2 June")
+    got = list(PatientDataScanner().scan(msg(body, to="Kevin Duncan <kev.duncan@gmail.example>")))
+    assert max(f.severity for f in got) is Severity.HIGH and not any(f.addressee for f in got)
+    mine = list(PatientDataScanner().scan(msg(body, to="Kirsty Duncan <kd@gmail.example>")))
+    assert all(f.addressee.startswith("n:") for f in mine if f.severity > Severity.LOW)
+
+
 def test_the_note_says_how_the_patient_is_known_and_a_greeting_alone_gives_none():
     from dataclasses import replace
     from scanners.base import address_tag
