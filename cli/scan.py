@@ -1,7 +1,9 @@
 """`mailscreen scan FILE...`: screen .eml files offline, with no server.
 
 `--json` prints one object a line: {"file", "action", "findings": [{"category", "rule",
-"severity", "where", "evidence"}]} (plus "error" when the file could not be read).
+"severity", "where", "evidence"}]} (plus "error" when the file could not be read). A finding
+also has "addressee" and "tags" when it has them, and the line "notes" when the decision
+step explains why findings did not hold ("lawful_disclosure: ...", "patient_herself: ...").
 That output is a stable interface read by other tools.
 """
 from __future__ import annotations
@@ -53,6 +55,8 @@ def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
             if as_json:
                 line = {"file": str(path), "action": str(verdict.action),
                         "findings": [f.to_dict() for f in verdict.findings]}
+                if verdict.notes:
+                    line["notes"] = list(verdict.notes)
                 if error:
                     line["error"] = error
                 typer.echo(json.dumps(line, ensure_ascii=False))
@@ -61,6 +65,8 @@ def scan(files: list[Path] = typer.Argument(..., help=".eml files to screen"),
                 for f, action in verdict.decisions:
                     typer.echo(f"  {str(action):<4} {str(f.severity):<6} {f.category}/{f.rule} "
                                f"at {f.where}: {f.evidence}")
+                for note in verdict.notes:
+                    typer.echo(f"  note: {note}")
     finally:
         sandbox.close()
     if errors:

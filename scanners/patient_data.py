@@ -298,6 +298,12 @@ class PatientDataScanner:
         if "\t" in text:
             spans = sorted(spans + tables.staff_cells(text))
         staff_names = [n for n in part.all_names if self._is_staff(text, n, spans, staff, own)]
+        # "our nurses Sister Bernadette Quinn and Carys Pugh": a name listed with one of the
+        # staff, in the same breath, is staff too
+        for a, b in zip(part.all_names, part.all_names[1:]):
+            if a in staff_names and b not in staff_names and b.shape == "full" and \
+                    _LISTED_WITH.fullmatch(text, a.end, b.start):
+                staff_names.append(b)
         # "Jenna Moss (nurse prescriber)" once makes every "Jenna Moss" of the message staff
         own["keys"].update(n.key for n in staff_names if n.key)
         part.names = [n for n in part.all_names if n not in staff_names
@@ -822,6 +828,7 @@ class PatientDataScanner:
         return ("r:" if by_register else "n:" if named else "g:") + address_tag(address)
 
 
+_LISTED_WITH = re.compile(r"[ \t]*(?:,|and|&|, and)[ \t]+")
 # a name written as the display name of an address: "Tom Hale <tom@x.example>", "(mailto:…)"
 _DISPLAY_ADDRESS = re.compile(r"""["']?[ \t]*[<(\[][ \t]*(?:mailto:)?([^\s<>()\[\]@]+@[^\s<>()\[\]]+)[>)\]]""")
 

@@ -51,7 +51,7 @@ _SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hiya|hello|hey|heya|morning|aftern
 _PRACTITIONER_BEFORE = re.compile(
     r"(?:\b(?:appointment|consultation|session|treatment|booked|book|review|clinic|slot|"
     r"appointments|consultations)\s+(?:\w+\s+){0,2}with|\b(?:treated|injected|seen|performed|"
-    r"prescribed|carried out|done|assessed)\s+by|\b(?:dr|doctor|prof|professor)\.?)\s+$",
+    r"prescribed|carried out|done|assessed)\s+by|\b(?:dr|doctor|prof|professor|sister|matron)\.?)\s+$",
     re.IGNORECASE)
 SIGNATURE_LINES = 6
 
@@ -209,9 +209,14 @@ def find(text: str, arr=None) -> list[Name]:
                     end = text.index(tail[-1], start + len(words[i])) + len(tail[-1])
                     if _PLACE_WORD.fullmatch(tail[-1]) or _POSTCODE_AFTER.match(text, end) or \
                             _STREET_AFTER.match(text, end) or \
-                            _ADDRESS_BEFORE.search(text, max(0, start - 60), start):
+                            _ADDRESS_BEFORE.search(text, max(0, start - 60), start) or \
+                            _IN_PLACE.search(text, max(0, start - 8), start) and \
+                            not _POSSESSIVE.match(text, end):
                         break  # "Wheal Betsy Cottage", "Mary Tavy PL19", "3 Chapel Row, Mary
-                        # Tavy": a place in an address
+                        # Tavy", "three people in Mary Tavy": a place
+                    if all(w.isupper() and len(w) <= 3 for w in tail) and \
+                            re.match(r"[ \t]*[,;.(]", text[end:end + 2]):
+                        break  # "Lee HJ, Patel R.": an author cited, surname and initials
                     add(start, end, text[start:end] if "\n" not in text[start:end] else written,
                         "full")
                 break
@@ -255,6 +260,7 @@ _POSTCODE_AFTER = re.compile(r"[ \t]+[A-Z]{1,2}\d[A-Z\d]?(?:[ \t]*\d[A-Z]{2})?\b
 _IN_PLACE_NAME_BEFORE = re.compile(r"\b(?:St|Saint|Ste)\.?[ \t]+$")
 _IN_PLACE_NAME_AFTER = re.compile(r"(?:['’]s)?[ \t]+[A-Z][a-z]")
 _CITED = re.compile(r"[ \t]+[A-Z]{1,2}\.?(?:[,;.(]|[ \t]*\(|$)")  # "Tran L, Bakr M." cite authors
+_IN_PLACE = re.compile(r"\b(?:in|near)[ \t]+$", re.IGNORECASE)  # "in Mary Tavy": a full name too
 _PLACE_BEFORE = re.compile(r"\b(?:the|our|in|at|from|near)[ \t]+$", re.IGNORECASE)  # "in Clifton"
 _POSSESSIVE = re.compile(r"['’]s\b")
 _FIRST = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?=['’]s\b|[^\w'’]|$)")

@@ -547,6 +547,17 @@ def test_a_patient_named_to_the_police_or_a_regulator_is_tagged_as_a_lawful_disc
                    for n in verdict.notes), (to, verdict.notes)
 
 
+def test_scan_json_carries_the_verdicts_notes(tmp_path):
+    path = tmp_path / "report.eml"
+    path.write_bytes(_report("Crime desk <crimedesk@northvalepolice.example>"))
+    result = CliRunner().invoke(app, ["scan", "--json", str(path)])
+    line = json.loads(result.output)
+    assert line["action"] == "tag" and line["notes"][0].startswith("lawful_disclosure"), line
+    path.write_bytes(_report("Reviews <moderation@reviewsite.example>"))
+    line = json.loads(CliRunner().invoke(app, ["scan", "--json", str(path)]).output)
+    assert line["action"] == "hold" and "notes" not in line
+
+
 def test_the_same_report_copied_to_anyone_else_or_sent_to_a_lookalike_still_holds():
     assert decided(_report("Crime desk <crimedesk@northvalepolice.example>",
                            cc="Tom <tom.friend@gmail.com>")).action is Action.HOLD

@@ -68,6 +68,8 @@ class Screener:
         for f, action in verdict.decisions:
             log.info("%s finding %s/%s %s at %s -> %s", msg_id, f.category, f.rule, f.severity,
                      f.where, action)
+        for note in verdict.notes:
+            log.info("%s note %s", msg_id, note)
         if verdict.action is Action.HOLD:
             row = self._held_row(msg_id, env, result, verdict)
             row.four_eyes = verdict.four_eyes
