@@ -28,7 +28,8 @@ from pathlib import Path
 from scanners import identifiers, lexicon, patient_keys
 
 _LOWER = "a-zà-öø-ÿŵŷ'’"  # accented small letters too: Siân, Rhodri Pryce-Jônes
-_WORD = (rf"[A-Z][{_LOWER}]+(?:-[A-Z][{_LOWER}]+)?|[A-Z]['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+|"
+# McAllister and O'Neill before the plain capitalised word, which would stop at "Mc"
+_WORD = (rf"Ma?c[A-Z][a-z]+|[A-Z]['’][A-Z][a-z]+|[A-Z][{_LOWER}]+(?:-[A-Z][{_LOWER}]+)?|"
          r"[A-Z]{2,}(?:-[A-Z]{2,})?")
 _TITLED = re.compile(r"\b(Mr|Mrs|Ms|Miss|Mx)\.?\s+((?:" + _WORD + r")(?:\s+(?:" + _WORD + r"))?)")
 _LABELLED = re.compile(

@@ -185,6 +185,17 @@ def test_her_records_sent_to_another_of_her_family_still_hold():
     assert all(f.addressee.startswith("n:") for f in mine if f.severity > Severity.LOW)
 
 
+def test_a_labelled_mc_or_o_surname_is_read_whole():
+    """'Name: Morag McAllister' is read whole (it was 'Morag Mc'), so the sender's own contact
+    card is hers, and a patient's is a patient's."""
+    card = "Name: Morag McAllister\nPhone: 07700 900412\nJob title: Clinical Director"
+    own = found(card, sender="Morag McAllister <morag@clydeglow.example>",
+                to="Anil <anil@pharmacy.example>")
+    assert not {r: s for r, s in own.items() if s > Severity.LOW}, own
+    record = "Patient name: Sean O'Neill\nDOB 12/03/1985\nTreatment: lip filler"
+    assert found(record)["patient_name_clinical"] is Severity.HIGH
+
+
 def test_the_note_says_how_the_patient_is_known_and_a_greeting_alone_gives_none():
     from dataclasses import replace
     from scanners.base import address_tag
