@@ -483,3 +483,19 @@ def test_a_veiled_warning_about_the_recipients_words_holds_outside_and_advice_do
                    "Be careful what you put on your skin for 24 hours after the peel."):
         assert not [f for f in LanguageScanner(use_classifier=False).scan(msg(advice))
                     if f.rule == "language_threat"], advice
+
+
+def test_a_claim_the_senders_own_sentence_denies_is_not_made():
+    """Issue 22: a brief that rules wording out ("we can't guarantee anything", "never target
+    anyone under 18: no prom") is not the claim; the same words said are."""
+    denied = ("Caption 4 says \"results guaranteed\" and we can't guarantee anything in medicine. "
+              "We never target anyone under 18: no prom offers, £90 or otherwise.")
+    assert not [f for f in _found(AdvertisingScanner(), denied)
+                if f[0] in ("misleading_claim", "under18_promotion") and f[1] is Severity.HIGH]
+    said = "Lip filler £90 this week only, guaranteed results, perfect for prom! Book now."
+    found = _found(AdvertisingScanner(), said)
+    assert ("misleading_claim", Severity.HIGH, "body") in found
+    assert ("under18_promotion", Severity.HIGH, "body") in found
+    # "no downtime" listed among the offer's selling points is still the sender's claim
+    listed = "Tear trough filler £250: no needles, no downtime, guaranteed results. Book now!"
+    assert ("misleading_claim", Severity.HIGH, "body") in _found(AdvertisingScanner(), listed)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gateway.config import AudienceSettings  # noqa: E402
 from gateway.content.parse import parse  # noqa: E402
 from gateway.config import Settings  # noqa: E402
-from gateway.decision import audience  # noqa: E402
+from gateway.decision import context  # noqa: E402
 from gateway.decision.judge import OfflineEnvelope, judge  # noqa: E402
 from gateway.pipeline import ScanResult  # noqa: E402
 from scanners.advertising import AdvertisingScanner  # noqa: E402
