@@ -55,7 +55,7 @@ def test_every_data_file_loads_with_known_labels():
                          "language_discrimination", "language_harassment"},
         "threats.txt": {"frame", "act"},
         "insults.txt": {"frame", "nframe", "tail", "guard", "filler", "noun", "adj"},
-        "defamation.txt": {"claim", "title", "org", "ref", "negate", "hedge", "privileged",
+        "defamation.txt": {"claim", "title", "org", "ref", "negate", "hedge",
                            "authority", "product"},
         "conduct.txt": {"demand", "condition", "lever", "exclude", "only", "trait",
                         "trait_work", "work", "service", "guard", "belittle", "consequence", "secret", "refuse",
