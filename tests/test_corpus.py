@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import SHARED
 
+from scanners.base import TAGS
+
 CORPUS = SHARED / "corpus" / "mime"
 NOT_MAIL = ("LICENSE", "NOTICE", "SOURCES", "ARTISTIC")
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
@@ -34,7 +36,10 @@ def test_every_corpus_message_gets_a_verdict_without_a_traceback(tmp_path):
     for name, r in results.items():
         assert r["action"] in ("pass", "tag", "hold"), name
         for f in r["findings"]:
-            assert set(f) == {"category", "rule", "severity", "where", "evidence"}, name
+            # the stable fields, and the optional ones (scanners/base.py Finding.to_dict)
+            assert {"category", "rule", "severity", "where", "evidence"} <= set(f) <= \
+                {"category", "rule", "severity", "where", "evidence", "addressee", "tags"}, name
+            assert set(f.get("tags", ())) <= set(TAGS), name
             if f["rule"] == "scan_failed":
                 assert r["action"] == "hold", name
     # the two messages built to exhaust the parser are held, not passed unscanned
