@@ -14,7 +14,7 @@ from scanners import registry
 
 def serve(config: Path = ConfigOption) -> None:
     """Run the relay: SMTP front, screening and delivery, until SIGTERM."""
-    from gateway.app import App, check_file_limit
+    from gateway.app import App, check_file_limit, check_upstream
 
     settings = settings_or_exit(config)
     _check_files(settings)
@@ -25,6 +25,7 @@ def serve(config: Path = ConfigOption) -> None:
     setup_logging(settings.log_level, settings.log_format)
     try:
         check_file_limit(settings)
+        check_upstream(settings)
     except ConfigError as e:
         fail(str(e), code=2)
     try:
@@ -40,8 +41,14 @@ def serve(config: Path = ConfigOption) -> None:
 def check_config(config: Path = ConfigOption) -> None:
     """Validate the config file and every file it names, and reach the database, without
     starting anything."""
+    from gateway.app import check_upstream
+
     settings = settings_or_exit(config)
     _check_files(settings)
+    try:
+        check_upstream(settings)
+    except ConfigError as e:
+        fail(str(e), code=2)
     _check_scanners(settings)
     schema = _check_database(settings)
     where = config or "built-in defaults"

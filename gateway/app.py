@@ -3,11 +3,13 @@ and the delivery threads, and stop them cleanly."""
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import os
 import queue
 import resource
 import signal
+import socket
 import threading
 import time
 
@@ -82,6 +84,43 @@ def check_file_limit(settings: Settings) -> int:
     return soft
 
 
+def _addresses(host: str, port: int) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return set()  # unresolvable: not a loop (check-config says what else it is)
+    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+
+
+def _local(address) -> bool:
+    """Whether `address` is one of this machine's own (it can be bound)."""
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((str(address), 0))
+        except OSError:
+            return False
+    return True
+
+
+def check_upstream(settings: Settings) -> None:
+    """Refuse an upstream that is this relay's own listening address (ConfigError): every
+    message would come straight back, be screened and "delivered" again, in a loop that
+    only the hop count (server.max_hops) would end."""
+    up, server = settings.upstream, settings.server
+    if not up.host or up.port != server.port:
+        return
+    listening = _addresses(server.host, server.port)
+    for address in _addresses(up.host, up.port):
+        if address in listening or (_local(address) and (
+                address.is_unspecified or any(a.is_unspecified for a in listening))):
+            raise ConfigError(
+                f"'upstream' {up.host}:{up.port} is this relay's own listening address "
+                f"(server.host {server.host}, server.port {server.port}): mail would loop "
+                f"back into mailscreen. Point [upstream] at the mail server that sends mail "
+                f"on (with Postfix, its second instance, e.g. port 10026).")
+
+
 def build_transport(settings: Settings) -> Transport:
     if settings.upstream.host:
         return SmtpTransport(settings.upstream, settings.server.hostname)
@@ -119,6 +158,8 @@ class App:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, smtp: bool = True) -> None:
+        if smtp:
+            check_upstream(self.settings)  # before anything starts
         # aiosmtpd logs every command at INFO and every DATA line at DEBUG: message
         # content (patient data) and AUTH exchanges must never reach the logs.
         smtp_log = logging.getLogger("mail.log")

@@ -39,14 +39,19 @@ class AuthSettings:
     sender_domains: list[str] = field(default_factory=list)
     # every client must authenticate, relay_networks included (530 otherwise)
     required: bool = False
-    # brute-force limits: past them the client gets 421 and is disconnected
+    # brute-force limits: past them the client gets 421 and is disconnected; past the
+    # address limit (within failure_window) the address is backed off (421 at AUTH)
     max_failures_per_session: int = 3
     max_failures_per_address: int = 10
-    # failures for one user name, and for all users together, within failure_window: past
-    # them AUTH for that user (or for everyone) gets 454 without a password being checked
-    max_failures_per_user: int = 10
-    max_failures_total: int = 100
+    # failures for one user name from one client address within failure_window: past them
+    # AUTH for that user from that address gets 454 without a password being checked (the
+    # user from anywhere else is not affected)
+    max_failures_per_user: int = 5
     failure_window: float = 900.0
+    # back-off past those limits: seconds after the last failure, doubling with each
+    # further failure, up to backoff_max
+    backoff_start: float = 1.0
+    backoff_max: float = 900.0
     # passwords are checked in this many threads, never on the event loop
     hash_threads: int = 2
     # AUTH without TLS sends passwords in clear: refused at start unless set on purpose
@@ -63,10 +68,17 @@ class ServerSettings:
     max_recipients: int = 100
     max_header_size: int = 100 * 1024
     timeout: float = 300.0
+    # seconds a client may stay connected without sending a first command
+    first_command_timeout: float = 30.0
+    # Received: headers a message may carry (Postfix's hopcount_limit): past it the message
+    # is refused "554 5.4.6 Too many hops", a mail loop
+    max_hops: int = 50
     # new mail gets 452 4.3.1 while the spool's file system has less free space than this,
     # so mail already queued always has room to change state (defer, bounce, hold)
     spool_reserve_mb: float = 100.0
-    # connections at once, in all and from one client address (421 past them)
+    # connections at once, in all and from one client address (421 past them; at the
+    # global cap a new client from a quieter address replaces the idlest session of the
+    # busiest one)
     max_connections: int = 200
     max_connections_per_address: int = 20
     # commands in one session, and commands in a row that make no progress (NOOP, RSET,
@@ -474,9 +486,13 @@ def _validate(s: Settings, source: str) -> Settings:
         if getattr(s.server, key) < 1:
             fail(f"server.{key}", "must be at least 1")
     for key in ("max_failures_per_session", "max_failures_per_address", "max_failures_per_user",
-                "max_failures_total", "hash_threads"):
+                "hash_threads"):
         if getattr(auth, key) < 1:
             fail(f"server.auth.{key}", "must be at least 1")
+    if not 0 < auth.backoff_start <= auth.backoff_max:
+        fail("server.auth.backoff_start", "must be positive and at most backoff_max")
+    if s.server.max_hops < 1 or s.server.first_command_timeout <= 0:
+        fail("server", "max_hops and first_command_timeout must be positive")
     if s.server.auth.required and not s.server.auth.users:
         fail("server.auth.required", "needs at least one user in server.auth.users")
     if tls.require_starttls and not tls.cert_file:

@@ -223,6 +223,9 @@ class ControlServer:
                 probe.close()
         server = socketserver.ThreadingUnixStreamServer(str(self.path), _Handler,
                                                         bind_and_activate=False)
+        # connections waiting for accept(): socketserver's 5 turned a burst of admin
+        # commands (a script, several admins) into "Resource temporarily unavailable"
+        server.request_queue_size = socket.SOMAXCONN
         server.daemon_threads = True
         old = os.umask(0o117)
         try:

@@ -102,7 +102,7 @@ def test_auth_brute_force_is_cut_off_per_session_and_per_address(make_relay, sin
     caplog.set_level(logging.DEBUG)
     logging.getLogger("mail.log").setLevel(logging.DEBUG)
     relay = tls_relay(make_relay, certificate, max_failures_per_session=3,
-                      max_failures_per_address=5)
+                      max_failures_per_address=5, backoff_start=600)
     context = client_context(certificate[0])
 
     def attempt(client, password):

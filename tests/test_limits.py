@@ -4,6 +4,8 @@ per-user and global failure limits, equal work for unknown users, no AUTH in cle
 from __future__ import annotations
 
 import base64
+import select
+import smtplib
 import socket
 import statistics
 import subprocess
@@ -12,11 +14,11 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import free_port, wait_for, write_config
+from conftest import free_port, message, wait_for, write_config
 from harness import read_reply
 
 from gateway.config import AuthSettings
-from gateway.relay.smtp import check_password, hash_password
+from gateway.relay.smtp import FailureLog, check_password, hash_password
 
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
 PASSWORD = "s3cret-Passw0rd"
@@ -62,16 +64,28 @@ def test_connections_are_capped_per_address_and_in_all(make_relay, sink):
     refused = read_reply(extra)
     assert refused.startswith(b"421 4.7.0") and b"your address" in refused
     assert extra.recv(100) == b""  # and disconnected
-    others = [connect(relay.port, "127.0.0.2") for _ in range(3)]
-    assert all(read_reply(s).startswith(b"220") for s in others)
-    late = connect(relay.port, "127.0.0.3")
-    assert read_reply(late).startswith(b"421 4.7.0 Too many connections")
     for s in mine:
         s.close()
-    # the slots come back: a legitimate client is served at once
-    wait_for(lambda: read_reply(connect(relay.port, "127.0.0.4")).startswith(b"220"))
-    for s in others + [extra, late]:
+    # six addresses, one each: no address is busier than a newcomer's would be
+    others = [wait_for(lambda i=i: connect_served(relay.port, f"127.0.0.{i}"))
+              for i in range(2, 8)]
+    late = connect(relay.port, "127.0.0.8")
+    assert read_reply(late).startswith(b"421 4.7.0 Too many connections")
+    for s in others[:3]:
         s.close()
+    # the slots come back: a legitimate client is served at once
+    wait_for(lambda: connect_served(relay.port, "127.0.0.9"))
+    for s in others[3:] + [extra, late]:
+        s.close()
+
+
+def connect_served(port: int, source: str) -> socket.socket | None:
+    """A connection that got the greeting, or None (refused: closed)."""
+    sock = connect(port, source)
+    if read_reply(sock).startswith(b"220"):
+        return sock
+    sock.close()
+    return None
 
 
 def test_noop_without_progress_is_cut_off(make_relay, sink):
@@ -114,8 +128,7 @@ def test_relay_refuses_to_start_without_file_descriptors_for_its_connections(tmp
 
 
 def test_password_checks_do_not_stall_other_sessions(make_relay, sink):
-    relay = auth_relay(make_relay, max_failures_per_address=1000, max_failures_per_user=1000,
-                       max_failures_total=1000)
+    relay = auth_relay(make_relay, max_failures_per_address=1000, max_failures_per_user=1000)
     started = time.monotonic()
     check_password("wrong", hash_password(PASSWORD, **SLOW))
     hash_seconds = time.monotonic() - started
@@ -154,7 +167,7 @@ def test_password_checks_do_not_stall_other_sessions(make_relay, sink):
 
 def test_unknown_users_cost_the_same_work_as_known_ones(make_relay, sink):
     relay = auth_relay(make_relay, max_failures_per_session=100, max_failures_per_address=1000,
-                       max_failures_per_user=1000, max_failures_total=1000)
+                       max_failures_per_user=1000)
     sock = session(relay.port)
     known, unknown = [], []
     for i in range(3):
@@ -166,20 +179,66 @@ def test_unknown_users_cost_the_same_work_as_known_ones(make_relay, sink):
     assert min(unknown) > min(known) / 3, (known, unknown)
 
 
-def test_failures_are_limited_per_user_and_in_all(make_relay, sink):
-    relay = auth_relay(make_relay, max_failures_per_address=100, max_failures_per_user=3,
-                       max_failures_total=5)
-    for i in range(3):  # three addresses, one guess each, for the same user
-        sock = session(relay.port, f"127.0.0.{20 + i}")
-        assert command(sock, plain("reception", f"guess-{i}")).startswith(b"535")
+def test_an_attacker_elsewhere_cannot_lock_a_user_or_everyone_out(make_relay, sink):
+    relay = auth_relay(make_relay, max_failures_per_address=4, max_failures_per_user=2,
+                       backoff_start=600)
+    for a in range(4):  # four addresses guess for the user, and for other users, past
+        for name in ("reception", "reception", f"user{a}", f"user{a}"):  # every limit
+            sock = session(relay.port, f"127.0.0.{20 + a}")
+            assert command(sock, plain(name, "guess"))[:3] in (b"535", b"454", b"421")
+            sock.close()
+        sock = session(relay.port, f"127.0.0.{20 + a}")
+        assert command(sock, plain("reception", PASSWORD)).startswith(b"421 4.7.0")
         sock.close()
-    sock = session(relay.port, "127.0.0.30")  # a fresh address, the right password
-    assert command(sock, plain("reception", PASSWORD)).startswith(b"454 4.7.0")
-    for i in range(2):  # two more failures for other names: five in all
-        assert command(sock, plain(f"user{i}", "guess")).startswith(b"535")
+    sock = session(relay.port, "127.0.0.30")  # the user at their own address
+    assert command(sock, plain("reception", PASSWORD)).startswith(b"235")
     sock.close()
-    sock = session(relay.port, "127.0.0.31")
-    assert command(sock, plain("someone", "guess")).startswith(b"454 4.7.0")
+
+
+def test_a_source_that_failed_is_backed_off_for_that_user(make_relay, sink):
+    relay = auth_relay(make_relay, max_failures_per_user=2, backoff_start=600)
+    sock = session(relay.port, "127.0.0.40")
+    for _ in range(2):
+        assert command(sock, plain("reception", "guess")).startswith(b"535")
+    sock.close()
+    sock = session(relay.port, "127.0.0.40")  # the right password, too late from there
+    assert command(sock, plain("reception", PASSWORD)).startswith(b"454 4.7.0")
+    sock.close()
+
+
+def test_back_off_doubles_with_each_failure_up_to_its_cap():
+    log = FailureLog(window=3600, start=100, cap=300)
+    assert log.wait("k", allowed=2) == 0
+    log.add("k")
+    assert log.wait("k", allowed=2) == 0  # under the limit: no wait
+    log.add("k")
+    assert 99 < log.wait("k", allowed=2) <= 100
+    log.add("k")
+    assert 199 < log.wait("k", allowed=2) <= 200
+    log.add("k")
+    assert 299 < log.wait("k", allowed=2) <= 300  # 400, capped
+
+
+def test_idle_connections_from_a_few_addresses_cannot_shut_out_another(make_relay, sink):
+    relay = make_relay(server={"max_connections": 6, "max_connections_per_address": 2})
+    idle = [connect(relay.port, f"127.0.0.{50 + i // 2}") for i in range(6)]  # 3 x 2
+    assert all(read_reply(s).startswith(b"220") for s in idle)  # all slots taken, silent
+    with smtplib.SMTP("127.0.0.1", relay.port, timeout=30,
+                      source_address=("127.0.0.60", 0)) as client:
+        assert client.sendmail("a@glowclinic.example", ["b@example.com"], message()) == {}
+    wait_for(lambda: sink.messages)
+    closed = [s for s in idle if select.select([s], [], [], 0)[0]]
+    assert len(closed) == 1 and read_reply(closed[0]).startswith(b"421 4.7.0")
+    for s in idle:
+        s.close()
+
+
+def test_a_client_that_says_nothing_is_dropped_before_the_session_timeout(make_relay, sink):
+    relay = make_relay(server={"first_command_timeout": 0.5})  # timeout stays 300 s
+    sock = connect(relay.port)
+    assert read_reply(sock).startswith(b"220")
+    assert read_reply(sock).startswith(b"421 4.4.2")  # within the socket's 30 s
+    assert sock.recv(100) == b""
     sock.close()
 
 

@@ -12,7 +12,11 @@ deleting the bytes from `held_body` in the same transaction.
 - A claim is a conditional UPDATE (`... WHERE dispatched_at IS NULL AND the lease is free
   or ran out`) that sets a lease (`cluster.lease_seconds`) and a new random `claim_id`; on
   PostgreSQL the candidates are read with `FOR UPDATE SKIP LOCKED`, so nodes never wait on
-  each other's rows. The spool copy carries the claim_id in its envelope.
+  each other's rows. The spool copy carries the claim_id in its envelope. A node claiming a
+  row it holds already renews the lease and keeps the claim_id: a copy left in its spool
+  by a database error between the copy and the mark is marked at the next poll, instead of
+  being made stale by a new claim and dropped (and the release then waiting for the
+  deliverer's next look).
 - Marking the row dispatched needs its claim_id: only the copy of the latest claim can, and
   the bytes leave the database only then. Before delivering a released message, the
   deliverer asks `confirm()`: a copy whose claim is not the row's (its node hung or died
@@ -29,7 +33,7 @@ import secrets
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import case, literal, select, text, update
 
 from gateway.quarantine.store import HeldBody, HeldMessage, Store, utcnow
 from gateway.relay.spool import Spool, SpoolEntry
@@ -97,15 +101,14 @@ class Dispatcher:
 
     def dispatch(self, limit: int = 20) -> list[str]:
         """Take released mail into this node's spool; the ids now in outgoing/."""
-        claim, ids = self.claim(limit)
         done = []
-        for msg_id in ids:
+        for msg_id, claim in self.claim(limit).items():
             try:
                 if not self._copy(msg_id, claim):
                     continue
             except Exception:
                 log.exception("%s: could not copy the released message into the spool; "
-                              "it is taken again when the lease runs out", msg_id)
+                              "this node takes it again at its next look", msg_id)
                 continue
             if self._mark(msg_id, claim):
                 log.info("%s released: queued for delivery on %s", msg_id, self.node)
@@ -114,32 +117,35 @@ class Dispatcher:
                 self._drop(msg_id, "outgoing")
         return done
 
-    def claim(self, limit: int = 20) -> tuple[str, list[str]]:
-        """Claim up to `limit` released messages no spool has taken; (claim id, ids)."""
+    def claim(self, limit: int = 20) -> dict[str, str]:
+        """Claim up to `limit` released messages no spool has taken; {id: claim id}. A row
+        this node holds already keeps its claim id (module docstring)."""
         t = HeldMessage.__table__
         now = utcnow()
-        claim = secrets.token_hex(8)
+        ours = t.c.lease_owner == self.node
         claimable = ((t.c.status == "released") & t.c.dispatched_at.is_(None)
-                     & (t.c.lease_until.is_(None) | (t.c.lease_until < now)
-                        | (t.c.lease_owner == self.node)))
-        lease = {"lease_owner": self.node, "lease_until": now + self.lease, "claim_id": claim}
+                     & (t.c.lease_until.is_(None) | (t.c.lease_until < now) | ours))
+        lease = {"lease_owner": self.node, "lease_until": now + self.lease,
+                 "claim_id": case((ours & t.c.claim_id.is_not(None), t.c.claim_id),
+                                  else_=literal(secrets.token_hex(8)))}
         candidates = select(t.c.id).where(claimable).order_by(t.c.decided_at).limit(limit)
         engine = self.store.engine
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 ids = list(conn.execute(candidates.with_for_update(skip_locked=True)).scalars())
-                if ids:
-                    conn.execute(update(t).where(t.c.id.in_(ids)).values(**lease))
-            return claim, ids
+                if not ids:
+                    return {}
+                return dict(conn.execute(update(t).where(t.c.id.in_(ids)).values(**lease)
+                                         .returning(t.c.id, t.c.claim_id)).all())
         with engine.connect() as conn:  # SQLite: one writer at a time; each claim alone
             ids = list(conn.execute(candidates).scalars())
-        claimed = []
+        claimed = {}
         for msg_id in ids:
             with engine.begin() as conn:
-                if conn.execute(update(t).where(t.c.id == msg_id, claimable)
-                                .values(**lease)).rowcount == 1:
-                    claimed.append(msg_id)
-        return claim, claimed
+                claimed.update(conn.execute(update(t).where(t.c.id == msg_id, claimable)
+                                            .values(**lease).returning(t.c.id, t.c.claim_id))
+                               .all())
+        return claimed
 
     def confirm(self, msg_id: str, claim: str) -> bool:
         """May this node send the released message `msg_id`, whose spool copy came from
@@ -152,10 +158,16 @@ class Dispatcher:
         return row.dispatched_at is not None or self._mark(msg_id, claim)
 
     def _copy(self, msg_id: str, claim: str) -> bool:
-        if any(self.spool.path(q, msg_id).exists() for q in ("outgoing", "sending")):
-            # a copy from before a crash: delivery confirms or drops it by its claim, and
-            # a dropped one is claimed and copied again
-            return False
+        """Put the released message into outgoing/ under `claim`; whether this claim's copy
+        is now in the spool (to be marked)."""
+        for queue in ("outgoing", "sending"):
+            if self.spool.path(queue, msg_id).exists():
+                # a copy from before a crash or a database error: this claim's is marked
+                # now; an older claim's is dropped by delivery, then claimed and copied again
+                try:
+                    return self.spool.read_envelope(queue, msg_id).release_claim == claim
+                except (OSError, ValueError):
+                    return False  # moved on meanwhile: look again at the next poll
         row = self.store.held(msg_id)
         body = self.store.body(msg_id)
         if row is None or body is None:

@@ -27,6 +27,11 @@ from gateway.relay.spool import Spool, SpoolEntry, new_id, out_of_space
 log = logging.getLogger("mailscreen.delivery")
 
 
+# seconds before asking again whether a released copy may be sent, when the database
+# could not answer (the release loop's own wait after a database error is 5 s)
+CONFIRM_RETRY = 5.0
+
+
 class DeliveryError(Exception):
     def __init__(self, code: int, reason: str):
         super().__init__(f"{code} {reason}")
@@ -384,12 +389,19 @@ class Deliverer:
 
     def deliver(self, msg_id: str) -> Outcome:
         env = self.spool.read_envelope("sending", msg_id)
-        if env.verdict == "released" and self.confirm_release is not None \
-                and not self.confirm_release(msg_id, env.release_claim):
-            log.warning("%s: released through another claim or node; dropping this copy",
-                        msg_id)
-            self.spool.remove("sending", msg_id)
-            return Outcome([], [], [])
+        if env.verdict == "released" and self.confirm_release is not None:
+            try:
+                confirmed = self.confirm_release(msg_id, env.release_claim)
+            except Exception as e:  # noqa: BLE001 - the database, for a moment: a minute is long
+                log.error("%s: cannot confirm the release now (%s); asking again in %g s",
+                          msg_id, type(e).__name__, CONFIRM_RETRY)
+                self._put_back(msg_id, delay=CONFIRM_RETRY)
+                return Outcome([], [], [])
+            if not confirmed:
+                log.warning("%s: released through another claim or node; dropping this copy",
+                            msg_id)
+                self.spool.remove("sending", msg_id)
+                return Outcome([], [], [])
         raw = self.spool.message_path("sending", msg_id).read_bytes()
         trace = [received_header(env, self.hostname)] if env.kind != "notice" else []
         data = tag(raw, trace + [tuple(h) for h in env.add_headers], env.subject_prefix)

@@ -29,9 +29,8 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
     the original header block only, as the sender wrote it, whatever RET asked: the body may
     hold patient data."""
     if action == "delayed":
-        hours = delayed_for / 3600
         lines = [f"Your message (queue id {msg_id}) has not been delivered yet after "
-                 f"{hours:g} hour{'s' if hours != 1 else ''}. mailscreen is still trying; "
+                 f"{duration(delayed_for)}. mailscreen is still trying; "
                  "you do not need to send it again.", "", "Still waiting for:", ""]
     else:
         lines = [f"Your message (queue id {msg_id}) could not be delivered to:", ""]
@@ -54,11 +53,10 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
             block["Original-Recipient"] = orcpt[rcpt]
         block["Final-Recipient"] = f"rfc822; {rcpt}"
         block["Action"] = action
-        block["Status"] = enhanced_status(code, reason)
-        if action == "delayed":
-            block["Status"] = "4.0.0"
-            if retry_until:
-                block["Will-Retry-Until"] = email.utils.formatdate(retry_until)
+        # one Status per recipient (RFC 3464 2.3.4): a delay is 4.0.0 whatever the reply
+        block["Status"] = "4.0.0" if action == "delayed" else enhanced_status(code, reason)
+        if action == "delayed" and retry_until:
+            block["Will-Retry-Until"] = email.utils.formatdate(retry_until)
         block["Diagnostic-Code"] = f"smtp; {code} {reason}"
         blocks.append(block)
     status = MIMEBase("message", "delivery-status")
@@ -79,6 +77,14 @@ def build_dsn(hostname: str, to: str, msg_id: str, raw: bytes,
     report["Auto-Submitted"] = "auto-replied"
     return report.as_bytes(policy=email.policy.SMTP)
 
+def duration(seconds: float) -> str:
+    """"20 seconds", "5 minutes", "4 hours", "2 days": what a sender reads in a notice."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size or seconds == size:
+            n = round(seconds / size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    n = round(seconds)
+    return f"{n} second{'s' if n != 1 else ''}"
 
 
 ENHANCED = re.compile(r"^5\.(\d{1,3})\.(\d{1,3})(?!\S)")

@@ -36,6 +36,8 @@ EXTRA_EHLO = ("PIPELINING", "ENHANCEDSTATUSCODES", "DSN")
 # DSN parameters (RFC 3461): RET and ENVID on MAIL, NOTIFY and ORCPT on RCPT
 DSN_PARAM = re.compile(r"\s+(RET|ENVID|NOTIFY|ORCPT)=(\S+)", re.IGNORECASE)
 NOTIFY_WORDS = {"SUCCESS", "FAILURE", "DELAY"}
+# a Received: header field at the start of a line (a folded line starts with white space)
+RECEIVED = re.compile(rb"^received[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 
 def hash_password(password: str, *, n: int = 2 ** 14, r: int = 8, p: int = 1) -> str:
@@ -71,16 +73,23 @@ MAX_PENDING_CHECKS = 32  # password checks waiting for a thread; past it: 454 at
 
 
 class FailureLog:
-    """Failure times by key within a sliding window."""
+    """Failure times by key within a sliding window, and the back-off they earn: past
+    `allowed` failures a key waits `start` seconds after its last failure, doubling with
+    each further failure up to `cap`."""
 
-    def __init__(self, window: float):
-        self.window = window
-        self._times: dict[str, list[float]] = {}
+    MAX_KEYS = 10000  # past it, keys with no failure left in the window are forgotten
 
-    def add(self, key: str) -> None:
+    def __init__(self, window: float, start: float, cap: float):
+        self.window, self.start, self.cap = window, start, cap
+        self._times: dict[object, list[float]] = {}
+
+    def add(self, key) -> None:
+        if len(self._times) >= self.MAX_KEYS:
+            for old in list(self._times):
+                self.count(old)
         self._times.setdefault(key, []).append(time.monotonic())
 
-    def count(self, key: str) -> int:
+    def count(self, key) -> int:
         cutoff = time.monotonic() - self.window
         recent = [t for t in self._times.get(key, []) if t > cutoff]
         if recent:
@@ -88,6 +97,14 @@ class FailureLog:
         else:
             self._times.pop(key, None)
         return len(recent)
+
+    def wait(self, key, allowed: int) -> float:
+        """Seconds `key` must still wait (0: it may try)."""
+        n = self.count(key)
+        if n < allowed:
+            return 0.0
+        delay = min(self.cap, self.start * 2.0 ** (n - allowed))
+        return max(0.0, self._times[key][-1] + delay - time.monotonic())
 
 
 class RelayHandler:
@@ -97,37 +114,60 @@ class RelayHandler:
         self.spool = spool
         self.on_accept = on_accept
         self.networks = [ipaddress.ip_network(n, strict=False) for n in settings.relay_networks]
-        window = settings.auth.failure_window
-        self._failures = FailureLog(window)  # by client address
-        self._user_failures = FailureLog(window)  # by user name, and "*" for all
+        auth = settings.auth
+        # by client address, and by (user name, client address)
+        self._failures = FailureLog(auth.failure_window, auth.backoff_start, auth.backoff_max)
         self._hashing = ThreadPoolExecutor(max_workers=settings.auth.hash_threads,
                                            thread_name_prefix="auth")
         self._pending_checks = 0
         self._dummy_hash = dummy_hash(settings.auth.users) if settings.auth.users else ""
         self.connections: Counter[str] = Counter()  # client address -> open sessions
+        self.sessions: list[RelaySMTP] = []  # the admitted ones, oldest first
 
     def close(self) -> None:
         self._hashing.shutdown(wait=False, cancel_futures=True)
 
     # -- connections -----------------------------------------------------------------------
 
-    def admit(self, peer: str) -> str | None:
-        """Count a new connection in; a 421 reply if it is over a cap (then not counted)."""
-        if sum(self.connections.values()) >= self.settings.max_connections:
-            log.warning("connection from %s refused: %d connections open (max_connections)",
-                        peer, self.settings.max_connections)
-            return "421 4.7.0 Too many connections, try again later"
+    def admit(self, peer: str, session: RelaySMTP) -> str | None:
+        """Count a new connection in; a 421 reply if it is over a cap (then not counted).
+
+        At the global cap, a client from an address with fewer sessions open takes the
+        place of the idlest session of the address with the most: idle connections from
+        a few addresses cannot shut every other client out."""
         if self.connections[peer] >= self.settings.max_connections_per_address:
             log.warning("connection from %s refused: %d open from that address "
                         "(max_connections_per_address)", peer, self.connections[peer])
             return "421 4.7.0 Too many connections from your address, try again later"
+        if sum(self.connections.values()) >= self.settings.max_connections \
+                and not self._evict_for(peer):
+            log.warning("connection from %s refused: %d connections open (max_connections)",
+                        peer, self.settings.max_connections)
+            return "421 4.7.0 Too many connections, try again later"
         self.connections[peer] += 1
+        self.sessions.append(session)
         return None
 
-    def release(self, peer: str) -> None:
+    def _evict_for(self, peer: str) -> bool:
+        """Close the idlest session, outside a transaction, of an address with more
+        sessions than `peer` would have; whether one was closed."""
+        mine = self.connections[peer] + 1
+        idle = [s for s in self.sessions if self.connections[s.admitted] > mine
+                and not (s.envelope is not None and s.envelope.rcpt_tos)]
+        if not idle:
+            return False
+        victim = max(idle, key=lambda s: (self.connections[s.admitted], s._commands == 0,
+                                          -s.last_active))
+        log.warning("connection from %s: closing an idle session from %s to make room "
+                    "(max_connections)", peer, victim.admitted)
+        victim.evict()
+        return True
+
+    def release(self, peer: str, session: RelaySMTP) -> None:
         self.connections[peer] -= 1
         if self.connections[peer] <= 0:
             del self.connections[peer]
+        self.sessions.remove(session)
 
     # -- access ----------------------------------------------------------------------------
 
@@ -145,25 +185,24 @@ class RelayHandler:
     async def authenticate(self, server, session, mechanism, auth_data) -> AuthResult:
         """Check a user's password in the hashing threads, never on the event loop.
 
-        Failures are counted per session, per client address, per user name and in all:
-        past the session or address limit the client gets 421 and is disconnected; past
-        the user or global limit AUTH gets 454 without a password being checked. An unknown
-        user costs the same scrypt work as a known one. Passwords are never logged."""
+        Failures are counted per session, per client address, and per user name from one
+        client address, never per user name alone nor in all: those would let an attacker
+        anywhere lock a user (or everyone) out. Past the session limit the client gets 421
+        and is disconnected; past the address limit the address is backed off (421, for a
+        time that doubles with each further failure); past the limit for a user from one
+        address, AUTH for that user from there gets 454 for a doubling time, without a
+        password being checked. An unknown user costs the same scrypt work as a known one.
+        Passwords are never logged."""
         peer = session.peer[0] if session.peer else "?"
         auth = self.settings.auth
-        if self._failures.count(peer) >= auth.max_failures_per_address:
+        if self._failures.wait(peer, auth.max_failures_per_address):
             return self._lock_out(server, peer, "address")
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         user = auth_data.login.decode("utf-8", "replace")
-        if self._user_failures.count("*") >= auth.max_failures_total:
-            log.warning("AUTH refused for %r from %s: too many failures for all users "
-                        "(max_failures_total)", user[:64], peer)
-            return AuthResult(success=False, handled=False,
-                              message="454 4.7.0 Temporary authentication failure")
-        if self._user_failures.count(user) >= auth.max_failures_per_user:
-            log.warning("AUTH refused for %r from %s: too many failures for that user "
-                        "(max_failures_per_user)", user[:64], peer)
+        if self._failures.wait((user, peer), auth.max_failures_per_user):
+            log.warning("AUTH refused for %r from %s: backing off after failures for that "
+                        "user from that address (max_failures_per_user)", user[:64], peer)
             return AuthResult(success=False, handled=False,
                               message="454 4.7.0 Temporary authentication failure")
         if self._pending_checks >= MAX_PENDING_CHECKS:
@@ -183,11 +222,10 @@ class RelayHandler:
             return AuthResult(success=True, handled=False, auth_data=user)
         session.auth_failures = getattr(session, "auth_failures", 0) + 1
         self._failures.add(peer)
-        self._user_failures.add(user)
-        self._user_failures.add("*")
+        self._failures.add((user, peer))
         if session.auth_failures >= auth.max_failures_per_session:
             return self._lock_out(server, peer, "session")
-        if self._failures.count(peer) >= auth.max_failures_per_address:
+        if self._failures.wait(peer, auth.max_failures_per_address):
             return self._lock_out(server, peer, "address")
         return AuthResult(success=False, handled=False)
 
@@ -271,12 +309,25 @@ class RelayHandler:
         return f"250 2.0.0 Ok: queued as {msg_id}"
 
     def _refusal(self, raw: bytes) -> str | None:
+        """Why the message is refused at DATA, or None. A refusal here is the sending MTA's
+        to report (a permanent one makes it bounce to the sender); nothing is queued, and
+        we never write a bounce for mail we cannot know the sender of."""
         if BARE_LINE_ENDING.search(raw):
             return "550 5.6.11 Bare CR or LF in message data is not allowed (RFC 5321 2.3.8)"
         if b"\x00" in raw:  # some MTAs drop NULs, which would turn "\r\n\x00.\r\n" into an end
             return "550 5.6.0 NUL byte in message data is not allowed"
-        if header_block_size(raw) > self.settings.max_header_size:
+        end = header_block_size(raw)
+        if end > self.settings.max_header_size:
             return "552 5.3.4 Message header block too large"
+        # A mail loop (an upstream that relays back to us): each pass adds a Received:
+        # line (ours at delivery, see delivery.received_header). Refused past the limit,
+        # like Postfix's hopcount_limit, rather than accepted and bounced by us: the loop
+        # stops at once, and the bounce comes from the MTA that holds the message.
+        hops = len(RECEIVED.findall(raw, 0, end))
+        if hops > self.settings.max_hops:
+            log.warning("message refused: %d Received: headers (server.max_hops %d), "
+                        "a mail loop?", hops, self.settings.max_hops)
+            return "554 5.4.6 Too many hops"
         return None
 
 
@@ -348,10 +399,11 @@ class RelaySMTP(SMTP):
     def __init__(self, handler: RelayHandler, **kwargs):
         super().__init__(handler, **kwargs)
         self.relay = handler
-        self._admitted: str | None = None
+        self.admitted: str | None = None  # the client address counted in by admit()
         self._refusal: str | None = None
         self._commands = 0
         self._idle = 0
+        self.last_active = time.monotonic()
         self._smtp_methods = {name: self._counted(name, method)
                               for name, method in self._smtp_methods.items()}
 
@@ -359,16 +411,30 @@ class RelaySMTP(SMTP):
         if self.transport is None:  # the first call; the second one follows STARTTLS
             peername = transport.get_extra_info("peername")
             peer = peername[0] if peername else "?"
-            self._refusal = self.relay.admit(peer)
+            self._refusal = self.relay.admit(peer, self)
             if self._refusal is None:
-                self._admitted = peer
+                self.admitted = peer
+            super().connection_made(transport)
+            # a client that has said nothing yet gets less time than one in a session
+            self._reset_timeout(self.relay.settings.first_command_timeout)
+            return
         super().connection_made(transport)
 
     def connection_lost(self, error) -> None:
-        if self._admitted is not None:
-            self.relay.release(self._admitted)
-            self._admitted = None
+        self._let_go()
         super().connection_lost(error)
+
+    def _let_go(self) -> None:
+        if self.admitted is not None:
+            self.relay.release(self.admitted, self)
+            self.admitted = None
+
+    def evict(self) -> None:
+        """Make room for a client from a quieter address (RelayHandler.admit)."""
+        self._let_go()
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"421 4.7.0 Too many connections, closing idle session\r\n")
+            self.transport.close()
 
     async def _handle_client(self):
         if self._refusal is not None:
@@ -382,6 +448,7 @@ class RelaySMTP(SMTP):
 
         async def command(arg):
             self._commands += 1
+            self.last_active = time.monotonic()
             self._idle = 0 if name in PROGRESS else self._idle + 1
             if self._commands > settings.max_commands or self._idle > settings.max_idle_commands:
                 peer = self.session.peer[0] if self.session and self.session.peer else "?"
