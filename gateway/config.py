@@ -8,12 +8,15 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import ipaddress
+import logging
 import os
 import socket
 import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+
+log = logging.getLogger("mailscreen.config")
 
 ACTIONS = ("pass", "tag", "hold")
 SEVERITIES = ("low", "medium", "high")
@@ -374,6 +377,14 @@ def load_config(path: str | os.PathLike | None) -> Settings:
     return _validate(settings, str(path))
 
 
+# Keys an older release read: an upgrade with one of them in its config still starts, and
+# says what replaced it, rather than refusing the whole file as it does an unknown key.
+RETIRED = {
+    "server.auth.max_failures_total": "AUTH failures are counted per address and per user "
+                                      "at an address, with back-off (server.auth.backoff_*)",
+}
+
+
 def _build(cls, table, prefix: str, source: str, base=None):
     """`cls` from a TOML table, merged key by key over `base` (the defaults): a key the
     file sets replaces the default, a key it does not set keeps it, and a table of tables
@@ -386,6 +397,10 @@ def _build(cls, table, prefix: str, source: str, base=None):
     kwargs = {}
     for key, value in table.items():
         name = f"{prefix}{key}"
+        if name in RETIRED:
+            log.warning("%s: '%s' is no longer used and is ignored: %s", source, name,
+                        RETIRED[name])
+            continue
         if key not in known:
             raise ConfigError(f"{source}: unknown key '{name}'")
         kwargs[key] = _coerce(hints[key], value, name, source, getattr(base, key))

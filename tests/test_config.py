@@ -66,6 +66,15 @@ def test_bad_config_is_refused_naming_the_key(tmp_path, text, named):
     assert named in str(e.value) and "mailscreen.toml" in str(e.value)
 
 
+def test_a_retired_key_is_ignored_with_a_warning_not_refused(tmp_path, caplog):
+    """An upgrade keeps starting: a key an older release read is named and ignored."""
+    settings = load_config(write(tmp_path, "[server.auth]\nmax_failures_total = 100\n"))
+    assert settings.server.auth.max_failures_per_address == Settings().server.auth.max_failures_per_address
+    assert "server.auth.max_failures_total" in caplog.text and "ignored" in caplog.text
+    with pytest.raises(ConfigError, match="unknown key 'server.auth.max_failures_totl'"):
+        load_config(write(tmp_path, "[server.auth]\nmax_failures_totl = 100\n"))
+
+
 def test_partial_default_table_keeps_the_other_severities(tmp_path):
     settings = load_config(write(tmp_path, "[policy.default]\nmedium = \"hold\"\n"))
     assert settings.policy.default == {"low": "pass", "medium": "hold", "high": "hold"}
