@@ -52,8 +52,10 @@ def store_or_exit(settings: Settings):
     from gateway.quarantine.store import Store
 
     try:
-        return audit.configure(Store(settings.db_url).create(), settings.key_path,
-                               settings.anchor_path)
+        store = audit.configure(Store(settings.db_url).create(), settings.key_path,
+                                settings.anchor_path, node=settings.node_name)
+        audit.check_key(store)
+        return store
     except KeyFileError as e:
         fail(str(e))
 

@@ -8,6 +8,7 @@ import typer
 
 from cli.common import ConfigOption, fail, settings_or_exit, setup_logging
 from gateway.config import ConfigError, config_path, missing_files, unknown_rules
+from gateway.keys import KeyFileError
 from gateway.relay.smtp import hash_password as make_hash
 from scanners import registry
 
@@ -32,6 +33,8 @@ def serve(config: Path = ConfigOption) -> None:
         app = App(settings, config_path=config_path(config))
     except OSError as e:
         fail(f"cannot open the data directory {settings.data_dir}: {e.strerror}")
+    except KeyFileError as e:  # a key file other than the other nodes' (one key a cluster)
+        fail(str(e))
     try:
         app.run()
     except OSError as e:

@@ -23,7 +23,7 @@ from gateway.metrics import Metrics
 from gateway.quarantine import audit
 from gateway.quarantine.dispatch import Dispatcher, ReleaseSignal
 from gateway.quarantine.moderation import Moderator
-from gateway.quarantine.store import HeldMessage, Store, as_utc
+from gateway.quarantine.store import WAL_LIMIT, HeldMessage, Store, as_utc, sqlite_path
 from gateway.relay.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
 from gateway.relay.sandbox import Sandbox, SandboxConfig
 from gateway.relay.smtp import RelayController, RelayHandler
@@ -121,6 +121,20 @@ def check_upstream(settings: Settings) -> None:
                 f"on (with Postfix, its second instance, e.g. port 10026).")
 
 
+def database_headroom(settings: Settings, spool: Spool) -> int:
+    """Room an SQLite database on the spool's file system needs beyond the spool's reserve:
+    its write log up to WAL_LIMIT, and the largest message twice over (a held message's
+    bytes go through the log into the database file). Without it, accepted mail could take
+    the last bytes and leave the screener unable to record anything."""
+    db = sqlite_path(settings.db_url)
+    try:
+        if db is None or db.parent.stat().st_dev != spool.root.stat().st_dev:
+            return 0
+    except OSError:
+        return 0
+    return WAL_LIMIT + 2 * settings.server.max_message_size
+
+
 def build_transport(settings: Settings) -> Transport:
     if settings.upstream.host:
         return SmtpTransport(settings.upstream, settings.server.hostname)
@@ -135,8 +149,10 @@ class App:
         settings.data_path.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(settings.data_path, 0o700)
         self.spool = Spool(settings.data_path / "spool").create()
+        self.spool.keep_free = database_headroom(settings, self.spool)
         self.store = audit.configure(Store(settings.db_url).create(), settings.key_path,
-                                     settings.anchor_path)
+                                     settings.anchor_path, node=settings.node_name)
+        audit.check_key(self.store)  # one key for every node on the database, else no start
         self.transport = transport or build_transport(settings)
         self.metrics = Metrics()
         self.dispatcher = Dispatcher(self.store, self.spool, settings.node_name,
@@ -286,6 +302,7 @@ class App:
             try:
                 msg_id = self.spool.claim("incoming", "active", self._screenable())
                 if msg_id is None:
+                    self.store.checkpoint(over=WAL_LIMIT)  # idle: the write log back in bounds
                     self._wait(self._screen_wake, 1.0)
                     continue
                 screener.screen(msg_id)
@@ -295,7 +312,12 @@ class App:
                 log.error("database unavailable while screening %s: %s", msg_id, e.orig)
                 if msg_id:
                     self._screen_failed(msg_id)
-                time.sleep(5.0)
+                if "full" in str(e.orig):  # the write log may be what fills it: cut it back
+                    try:
+                        self.store.checkpoint()
+                    except OperationalError:
+                        pass
+                self._stopping.wait(5.0)
             except OSError as e:  # disk full, I/O error: the entry waits in incoming/
                 log.error("screening %s could not be recorded (%s); it stays queued and is "
                           "tried again", msg_id, e)

@@ -6,6 +6,9 @@ One line a key, `<id> <64 hex characters>`; the last line is the current key. Ro
 appends a new key and keeps the old ones, so rows signed before still check out. Each use
 gets its own subkey (HMAC of the key with the purpose's name), so the audit chain and the
 patient register never share one.
+
+Nodes on one database must share the key file: the database keeps each key's fingerprint
+(gateway/quarantine/audit.py check_key), and a node whose file differs refuses to start.
 """
 from __future__ import annotations
 
@@ -18,6 +21,10 @@ from pathlib import Path
 
 class KeyFileError(Exception):
     """The key file is missing, unreadable or malformed."""
+
+
+class KeyMismatch(KeyFileError):
+    """The key file is not the one the other nodes on the database use."""
 
 
 class Keyring:
@@ -81,6 +88,11 @@ class Keyring:
         except KeyError:
             raise KeyFileError(f"{self.path}: no key {kid} (was the key file replaced?)") from None
         return hmac.new(key, purpose.encode(), hashlib.sha256).digest()
+
+    def fingerprint(self, kid: int) -> str:
+        """What the database keeps of a key (an HMAC of a fixed label): enough to tell two
+        key files apart, nothing to sign or test a register hash with."""
+        return self.subkey("key-fingerprint", kid).hex()
 
     def sign(self, purpose: str, data: bytes, kid: int | None = None) -> str:
         """`k<id>:<hex HMAC-SHA256>` of `data` under the subkey for `purpose`."""

@@ -55,3 +55,10 @@ def free_text(text: str) -> str:
     digits, and e-mail addresses lose their local part."""
     text = _EMAIL.sub(r"***@\1", text)
     return _LONG_NUMBER.sub(lambda m: digits(m.group(0), keep=2), text)
+
+
+def masked(text: str) -> str:
+    """Text shown to people other than its writer (the weekly report's backlog subjects,
+    which may be mailed on): as evidence snippets are, every number but a price, the local
+    part of e-mail addresses and capitalised words (names, most often) masked."""
+    return _WS.sub(" ", _mask(text)).strip()

@@ -176,3 +176,44 @@ def test_an_envelope_whose_message_vanished_is_dropped_not_retried_for_ever(rela
     wait_for(lambda: logged(caplog, f"{msg_id}: its message is gone"))
     wait_for(relay.idle)
     assert relay.queue("corrupt") == [] and not logged(caplog, "queued again in a minute")
+
+
+def test_the_reserve_keeps_room_for_the_databases_write_log(tmp_path, sink):
+    """Issue 23, finding 6: the SQLite database and its write log (-wal) share the spool's
+    file system. New mail gets 452 while the free space would not leave the database room
+    for its write log and a held message's copy, so what was accepted can always be
+    recorded; when space returns mail is taken again, and the write log is checkpointed
+    back to nothing."""
+    data = tmp_path / "data"
+    data.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs",
+                              str(data)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"needs root to mount a small tmpfs: {mounted.stderr.decode().strip()}")
+    relay = None
+    try:
+        settings = relay_settings(tmp_path, sink.port)
+        settings = dataclasses.replace(settings, server=dataclasses.replace(
+            settings.server, spool_reserve_mb=1, max_message_size=1024 * 1024))
+        relay = Relay(settings).start()
+        st = os.statvfs(data)
+        free = st.f_bavail * st.f_frsize
+        filler = data / "filler"  # another writer leaves 4 MiB: more than the 1 MiB reserve,
+        with open(filler, "wb") as f:  # less than the reserve and the database's headroom
+            f.write(b"\0" * (free - 4 * 1024 * 1024))
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+            with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
+                client.sendmail(SENDER, ["sam.patel@example.com"], message())
+        assert refused.value.smtp_code == 452
+        filler.unlink()
+        for i in range(3):  # room again: taken, screened, recorded, delivered
+            with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as client:
+                client.sendmail(SENDER, ["sam.patel@example.com"], message(subject=f"Hi {i}"))
+        wait_for(lambda: len(sink.messages) == 3 and relay.idle())
+        wal = data / "mailscreen.db-wal"
+        assert wal.exists()  # the write log is cut back to nothing on a checkpoint
+        wait_for(lambda: relay.app.store.checkpoint() and wal.stat().st_size == 0)
+    finally:
+        if relay is not None:
+            relay.stop()
+        subprocess.run(["umount", "-l", str(data)], check=False)

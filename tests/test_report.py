@@ -245,3 +245,22 @@ def test_mail_to_sends_the_html_report_through_the_relay(tmp_path, sink, db_url)
         assert b"Content-Type: text/html" in mail and b"multipart/alternative" in mail
     finally:
         relay.stop()
+
+
+def test_backlog_subjects_show_no_names_or_numbers_in_any_format(config):
+    """Issue 23: the report goes beyond the reviewing admins (it is mailed), so a held
+    subject's patient name, phone number and treatment brand are masked in every format."""
+    store = Store(load_config(config).db_url)
+    with store.session() as s:
+        row = s.get(HeldMessage, "h4")
+        row.subject = "Jane Doe 07700 900123 - Botox review, lip filler £250"
+        s.add(row)
+        s.commit()
+    store.dispose()
+    for fmt in ("table", "csv", "json", "html"):
+        out = report(config, "--format", fmt)
+        for leak in ("Jane", "Doe", "900123", "Botox review"):
+            assert leak not in out, (fmt, leak)
+    (item,) = [b for b in json.loads(report(config, "--format", "json"))["backlog"]
+               if b["id"] == "h4"]
+    assert item["subject"] == "J*** D** ##### ###### - B**** review, lip filler £250"

@@ -3,6 +3,9 @@ decided, and how often each rule's holds turned out to be false positives.
 
 Weeks are ISO weeks in UTC (Monday 00:00 to Monday 00:00). The numbers come from the
 screening log (one row per message) and the quarantine rows; nothing here formats them.
+The report is read, and mailed, beyond the admins who review held mail: the backlog's
+subjects show no names or numbers (the stored subject has only long numbers masked, as
+the sender's own notice has).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import select
 
 from gateway.quarantine.store import HeldMessage, ScreeningLog, Store, as_utc
+from scanners import redact
 
 TOP = 10
 TREND_WEEKS = 8
@@ -63,7 +67,7 @@ class BacklogItem:
     age_hours: float
     top_rule: str
     sender: str
-    subject: str = ""  # as stored: already redacted
+    subject: str = ""  # names and numbers masked (scanners/redact.py masked)
 
 
 @dataclass
@@ -147,7 +151,7 @@ def weekly(store: Store, week: str | None = None, now: datetime | None = None,
 
     as_of = min(end, now or datetime.now(timezone.utc))  # the current week: ages up to now
     backlog = [BacklogItem(r.id, round((as_of - as_utc(r.held_at)).total_seconds() / 3600, 1),
-                           r.top_rule, r.mail_from, r.subject)
+                           r.top_rule, r.mail_from, redact.masked(r.subject))
                for r in open_at_end
                if r.status == "held" or (r.decided_at and as_utc(r.decided_at) >= end)]
     backlog.sort(key=lambda b: b.age_hours, reverse=True)

@@ -109,11 +109,14 @@ class AuditEvent(SQLModel, table=True):
     detail: str = ""  # JSON object with anything else worth keeping (reason code, counts)
     prev_hash: str = GENESIS
     hash: str = ""
+    node: str = ""  # the node that wrote it ("" before revision 0004)
 
     def body(self) -> bytes:
-        """What the row's hash covers: every field but the hash, the row before's included."""
-        return json.dumps([self.id, as_utc(self.at).isoformat(), self.user, self.action,
-                           self.message_ids, self.reason, self.detail, self.prev_hash],
+        """What the row's hash covers: every field but the hash, the row before's included
+        (the node only when there is one, so rows written before it still check out)."""
+        fields = [self.id, as_utc(self.at).isoformat(), self.user, self.action,
+                  self.message_ids, self.reason, self.detail, self.prev_hash]
+        return json.dumps(fields + [self.node] if self.node else fields,
                           ensure_ascii=True, separators=(",", ":")).encode()
 
     def digest(self) -> str:
@@ -121,9 +124,37 @@ class AuditEvent(SQLModel, table=True):
         return hashlib.sha256(self.body()).hexdigest()
 
 
+class AuditHead(SQLModel, table=True):
+    """The head of the audit chain as each node last appended to it, signed with the key:
+    removing a node's last rows is seen by every node (gateway/quarantine/audit.py)."""
+    __tablename__ = "audit_head"
+    node: str = Field(primary_key=True)
+    last_id: int
+    hash: str
+    signature: str = ""
+    at: datetime = Field(default_factory=utcnow)
+
+
+class KeyFingerprint(SQLModel, table=True):
+    """The fingerprint of each key in the key file (gateway/keys.py), never the key: every
+    node on one database must hold the same keys, and one that does not refuses to start."""
+    __tablename__ = "key_fingerprint"
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # key id
+    fingerprint: str
+    node: str = ""  # who added it: where to copy the key file from
+    host: str = ""
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+# The SQLite write log (-wal) is cut back to this after each checkpoint, and checkpointed
+# whole when it grows past it; the spool's reserve counts it (gateway/app.py).
+WAL_LIMIT = 4 * 1024 * 1024
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
@@ -161,6 +192,7 @@ class Store:
         # configure()); without them the chain is plain SHA-256, as before
         self.keyring = None
         self.anchor = None
+        self.node = ""  # this node's name in the audit chain's rows and heads
 
     def create(self) -> "Store":
         """Bring the schema to the current revision (gateway/migrations)."""
@@ -168,6 +200,22 @@ class Store:
 
         migrations.upgrade(self.engine)
         return self
+
+    def checkpoint(self, over: int = 0) -> bool:
+        """SQLite: copy the write log into the database and truncate it, if it is larger
+        than `over` bytes (a reader may hold it back: then it is tried again later).
+        Whether it ran; other databases manage their own logs."""
+        path = sqlite_path(self.url)
+        if path is None:
+            return False
+        try:
+            if Path(f"{path}-wal").stat().st_size <= over:
+                return False
+        except FileNotFoundError:
+            return False
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return True
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False, info={"store": self})
@@ -184,6 +232,12 @@ class Store:
             self._upsert(conn, HeldBody(id=held.id, raw=raw, envelope=envelope.decode()),
                          replace=False)
             self._upsert(conn, entry)
+
+    def add_new(self, *rows: SQLModel) -> None:
+        """Insert rows whose id is not there yet; one already there stands."""
+        with self.engine.begin() as conn:
+            for row in rows:
+                self._upsert(conn, row, replace=False)
 
     def _upsert(self, conn, row: SQLModel, replace: bool = True) -> None:
         """Insert, or (`replace`) overwrite the row with the same id (a message screened

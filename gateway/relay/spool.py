@@ -131,6 +131,9 @@ def _write_file(path: Path, data: bytes) -> None:
 class Spool:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+        # bytes the file system must keep for others before the spool counts free space:
+        # an SQLite database beside it (its write log, a held message's copy), set by the app
+        self.keep_free = 0
 
     def create(self) -> "Spool":
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -298,8 +301,10 @@ class Spool:
             counts["dropped"] += 1
 
     def free_bytes(self) -> int:
+        """Free space for mail: the file system's, less what the database beside it needs
+        (so new mail gets 452 before the database cannot write: issue 23, finding 6)."""
         st = os.statvfs(self.root)
-        return st.f_bavail * st.f_frsize
+        return max(0, st.f_bavail * st.f_frsize - self.keep_free)
 
     def counts(self) -> dict[str, int]:
         return {q: len(self.list(q)) for q in QUEUES}
