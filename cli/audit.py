@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, settings_or_exit, store_or_exit
+from cli import common
+from cli.common import ConfigOption, Output, fail, say_config, settings_or_exit, store_or_exit
 from cli.timefmt import parse_since
 from gateway.control import ControlError, relay_socket, request
 from gateway.quarantine import audit
@@ -37,7 +37,7 @@ def show(ctx: typer.Context,
         except ControlError as e:
             fail(str(e))
     else:
-        rows = audit.events(store_or_exit(settings), since_dt)
+        rows = audit.events(store_or_exit(settings, write=False), since_dt)
     if as_json:
         for r in rows:
             typer.echo(json.dumps({"id": r.id, "at": r.at.isoformat(), "user": r.user,
@@ -45,6 +45,7 @@ def show(ctx: typer.Context,
                                    "reason": r.reason, "detail": json.loads(r.detail or "{}"),
                                    "hash": r.hash}))
         return
+    say_config()
     table = Table(title=f"{len(rows)} audit row(s)")
     for column in ("#", "time (UTC)", "user", "action", "messages", "reason", "detail"):
         table.add_column(column, overflow="fold")
@@ -53,7 +54,7 @@ def show(ctx: typer.Context,
         table.add_row(str(r.id), f"{r.at:%Y-%m-%d %H:%M:%S}", r.user, r.action,
                       ", ".join(ids[:5]) + (f" +{len(ids) - 5}" if len(ids) > 5 else ""),
                       r.reason, " ".join(f"{k}={v}" for k, v in json.loads(r.detail or "{}").items()))
-    Console().print(table)
+    Output().print(table)
 
 
 @app.command()
@@ -67,8 +68,8 @@ def verify(config=ConfigOption) -> None:
         except ControlError as e:
             fail(str(e))
     else:
-        check = audit.verify(store_or_exit(settings))
+        check = audit.verify(store_or_exit(settings, write=False))
     if check.ok:
-        typer.echo(f"audit chain OK: {check.rows} row(s)")
+        typer.echo(f"audit chain OK: {check.rows} row(s) (config: {common.used})")
         return
     fail(f"audit chain broken at row {check.first_broken}: {check.why}")

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, settings_or_exit, store_or_exit
+from cli.common import ConfigOption, Output, fail, say_config, settings_or_exit, store_or_exit
 from cli.timefmt import age, parse_duration, parse_since
 from gateway.config import CATEGORIES
 from gateway.control import RemoteModerator, owns_data, relay_socket
@@ -27,7 +27,7 @@ from gateway.relay.spool import Spool
 from scanners import registry
 
 app = typer.Typer(no_args_is_help=True, help="Review and decide on held mail.")
-console = Console()
+console = Output()
 
 CategoryOpt = typer.Option(None, "--category", help="Only this category (patient_data, ...).")
 SenderOpt = typer.Option(None, "--sender", help="Only senders containing this text.")
@@ -50,7 +50,7 @@ def moderator(config, write: bool = False) -> Moderator | RemoteModerator:
     if write and not owns_data(settings):
         fail(f"the relay is not running (no admin socket at {settings.admin.socket}); "
              f"start it (systemctl start mailscreen), or run this as the service user")
-    store = store_or_exit(settings)
+    store = store_or_exit(settings, write)
     spool = Spool(settings.data_path / "spool")
     m = Moderator(settings, store, spool)
     if write:
@@ -121,6 +121,7 @@ def list_held(category: str = CategoryOpt, sender: str = SenderOpt, since: str =
         for row in rows:
             typer.echo(json.dumps(row_json(row), ensure_ascii=False))
         return
+    say_config()
     pages = max(1, -(-len(rows) // limit))
     shown = rows[(page - 1) * limit: page * limit]
     console.print(held_table(shown, f"{len(rows)} message(s), {status}" +
@@ -145,6 +146,7 @@ def show(message_id: str = typer.Argument(..., metavar="ID"),
     except ModerationError as e:
         fail(str(e))
     rules = registry.rule_descriptions()
+    say_config()
     console.print(f"[bold]{row.id}[/bold]  {row.status}"
                   + (f" by {row.decided_by} ({row.reason_code or '-'}): {row.reason}"
                      if row.decided_by else ""))

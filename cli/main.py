@@ -1,12 +1,30 @@
 """The `mailscreen` command: mounts the commands, holds no logic of its own."""
+import os
 import sys
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from cli import audit, held, keys, patients, queue, report, scan, serve, staff, status, works
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+
+class Commands(TyperGroup):
+    """Every command, run so that output piped into `head` ends quietly."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # the reader of stdout left (`mailscreen held list | head -1`): stop as a
+            # program killed by SIGPIPE does, with no traceback and nothing more written
+            # (the recipe of Python's signal docs; the admin socket never raises this here)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
+
+
+app = typer.Typer(cls=Commands, no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False,
                   help="mailscreen: outbound mail screening gateway for aesthetics clinics.")
 app.command("serve")(serve.serve)
 app.command("check-config")(serve.check_config)

@@ -6,27 +6,36 @@ import time
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, settings_or_exit
+from cli.common import (
+    ConfigOption,
+    Output,
+    data_or_exit,
+    fail,
+    open_store,
+    say_config,
+    settings_or_exit,
+)
 from gateway.quarantine import audit
-from gateway.quarantine.store import Store
 from gateway.relay.queues import SHOWN, QueuedMessage, QueueError, Queues
 from gateway.relay.spool import Spool
 
 app = typer.Typer(no_args_is_help=True,
                   help="Mail waiting in the spool: list, show, flush, delete, hold, release.")
-console = Console()
+console = Output()
 
 
-def queues(config) -> tuple[Queues, object]:
+def queues(config, write: bool = True) -> tuple[Queues, object]:
+    """The relay's spool; there must be one (a look never makes it)."""
     settings = settings_or_exit(config)
-    return Queues(Spool(settings.data_path / "spool").create()), settings
+    data_or_exit(settings)
+    spool = Spool(settings.data_path / "spool")
+    return Queues(spool.create() if write else spool), settings
 
 
 def _audit(settings, action: str, ids: list[str], reason: str = "") -> None:
-    store = Store(settings.db_url).create()
+    store = open_store(settings)
     try:
         audit.record(store, action, ids, reason)
     finally:
@@ -57,12 +66,13 @@ def list_queue(queue: str = typer.Option(None, "--queue",
     corrupt entries included."""
     if queue is not None and queue not in SHOWN:
         fail(f"--queue must be one of {', '.join(SHOWN)}")
-    q, _ = queues(config)
+    q, _ = queues(config, write=False)
     entries = q.list((queue,) if queue else SHOWN)
     if as_json:
         for m in entries:
             typer.echo(json.dumps(m.to_json(), ensure_ascii=False))
         return
+    say_config()
     wide = console.width >= 120
     table = Table(title=f"{len(entries)} message(s) in the queue", box=box.SIMPLE_HEAD,
                   pad_edge=False)
@@ -87,7 +97,7 @@ def show(message_id: str = typer.Argument(..., metavar="ID"),
          as_json: bool = typer.Option(False, "--json", help="As one JSON object."),
          config=ConfigOption) -> None:
     """One queued message: its envelope and delivery state (never the body)."""
-    q, _ = queues(config)
+    q, _ = queues(config, write=False)
     try:
         m = q.get(message_id)
     except QueueError as e:

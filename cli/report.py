@@ -12,15 +12,22 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from cli import report_html
-from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit
+from cli.common import (
+    ConfigOption,
+    Output,
+    data_or_exit,
+    fail,
+    open_store,
+    owner_or_exit,
+    say_config,
+    settings_or_exit,
+)
 from gateway.quarantine.report import WeeklyReport
 from gateway.quarantine.report import weekly as build_weekly
-from gateway.quarantine.store import Store
 from gateway.relay.delivery import queue_notice
 from gateway.relay.spool import Spool
 from scanners import registry
@@ -71,7 +78,8 @@ def as_csv(r: WeeklyReport) -> str:
 
 
 def print_table(r: WeeklyReport) -> None:
-    console = Console()
+    console = Output()
+    say_config()
     console.print(f"[bold]Screening report {r.week}[/bold] "
                   f"({r.start:%d %b} to {r.end - timedelta(days=1):%d %b %Y}, UTC)")
     sections: dict[str, list] = {}
@@ -153,8 +161,9 @@ def weekly(week: str = typer.Option(None, "--week", help="ISO week, e.g. 2026-W4
     if fmt == "table" and output:
         fail("the table is for the terminal: use --format html, csv or json with --output")
     settings = settings_or_exit(config)
+    data_or_exit(settings)
     try:
-        report = build_weekly(Store(settings.db_url).create(), week,
+        report = build_weekly(open_store(settings), week,
                               corrupt=Spool(settings.data_path / "spool").list("corrupt"))
     except ValueError as e:
         fail(str(e))

@@ -1,13 +1,23 @@
 """`mailscreen serve`, `check-config` and `hash-password`: running the relay."""
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import typer
 
+from cli import common
 from cli.common import ConfigOption, fail, settings_or_exit, setup_logging
-from gateway.config import ConfigError, config_path, missing_files, unknown_rules
+from gateway.config import (
+    DEFAULT_HOSTNAME,
+    ConfigError,
+    config_path,
+    missing_files,
+    shown_url,
+    unknown_rules,
+)
+from gateway.control import user_name
 from gateway.keys import KeyFileError
 from gateway.relay.smtp import hash_password as make_hash
 from scanners import registry
@@ -42,8 +52,9 @@ def serve(config: Path = ConfigOption) -> None:
 
 
 def check_config(config: Path = ConfigOption) -> None:
-    """Validate the config file and every file it names, and reach the database, without
-    starting anything."""
+    """Validate the config file and every file it names, resolve the upstream, check that
+    this user can make and write data_dir, and reach the database, without starting
+    anything. Run it as the service user (the unit's ExecStartPre does)."""
     from gateway.app import check_upstream
 
     settings = settings_or_exit(config)
@@ -52,19 +63,62 @@ def check_config(config: Path = ConfigOption) -> None:
         check_upstream(settings)
     except ConfigError as e:
         fail(str(e), code=2)
+    _check_upstream(settings)
+    _check_data_dir(settings)
     _check_scanners(settings)
     schema = _check_database(settings)
-    where = config or "built-in defaults"
+    for warning in _notice_sender(settings):
+        typer.echo(f"mailscreen: warning: {warning}", err=True)
     upstream = (f"{settings.upstream.host}:{settings.upstream.port}" if settings.upstream.host
                 else f"Maildir outbox {settings.data_path / 'outbox'}")
-    typer.echo(f"{where}: OK (listen {settings.server.host}:{settings.server.port}, "
+    typer.echo(f"{common.used}: OK (listen {settings.server.host}:{settings.server.port}, "
                f"deliver to {upstream}, data in {settings.data_dir}; database "
-               f"{_shown_url(settings.db_url)}: {schema})")
+               f"{shown_url(settings.db_url)}: {schema})")
+
+
+def _check_upstream(settings) -> None:
+    """A smart host whose name does not exist would defer every message for days."""
+    host = settings.upstream.host
+    if not host:
+        return
+    try:
+        socket.getaddrinfo(host, settings.upstream.port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        if e.errno == socket.EAI_AGAIN:  # DNS not answering yet (at boot): mail waits
+            typer.echo(f"mailscreen: warning: 'upstream.host' {host} cannot be resolved "
+                       f"now: {e.strerror}", err=True)
+            return
+        fail(f"'upstream.host' {host} does not resolve: {e.strerror}", code=2)
+
+
+def _check_data_dir(settings) -> None:
+    """The relay makes data_dir at first start and writes it ever after: this user (the
+    service user, under the unit's sandbox) must be able to."""
+    path = Path(os.path.abspath(settings.data_dir))
+    existing = path
+    while not os.path.lexists(existing):
+        existing = existing.parent
+    if not existing.is_dir():
+        fail(f"'data_dir' {path} cannot be made: {existing} is not a directory", code=2)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        what = "is" if existing == path else f"cannot be made: {existing} is"
+        fail(f"'data_dir' {path} {what} not writable by {user_name()}", code=2)
+
+
+def _notice_sender(settings) -> list[str]:
+    """Held and expiry notices and bounces come from postmaster@ and MAILER-DAEMON@
+    server.hostname; a domain that does not exist gets them refused by most receivers."""
+    name = settings.server.hostname
+    if name != DEFAULT_HOSTNAME and "." in name.strip("."):
+        return []
+    fqdn = socket.getfqdn()
+    hint = f' (this host is {fqdn}: hostname = "{fqdn}"?)' if "." in fqdn else ""
+    return [f"notices and bounces come from postmaster@{name}, a domain receivers will "
+            f"refuse: set [server] hostname to this relay's own name in DNS{hint}"]
 
 
 def _check_database(settings) -> str:
     """Connect and read the schema revision; never creates or changes anything."""
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from gateway import migrations
@@ -77,18 +131,12 @@ def _check_database(settings) -> str:
     try:
         return migrations.check(engine)
     except migrations.SchemaError as e:
-        fail(f"database {_shown_url(url)}: {e}", code=2)
+        fail(f"database {shown_url(url)}: {e}", code=2)
     except SQLAlchemyError as e:
-        fail(f"cannot reach the database {make_url(url).render_as_string(hide_password=True)}: "
+        fail(f"cannot reach the database {shown_url(url)}: "
              f"{' '.join(str(getattr(e, 'orig', None) or e).split())}")
     finally:
         engine.dispose()
-
-
-def _shown_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def hash_password(password: str = typer.Option(..., prompt=True, hide_input=True,

@@ -10,10 +10,9 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, register_store
+from cli.common import ConfigOption, Output, fail, register_store
 from gateway.registers import staff as register
 
 app = typer.Typer(no_args_is_help=True, help="The staff register (not patients).")
@@ -57,7 +56,7 @@ def list_staff(as_json: bool = typer.Option(False, "--json", help="One JSON obje
     for p in rows:
         table.add_row(str(p.id), p.name, p.role, p.registration, p.phone_key,
                       "yes" if p.photo_hash else "")
-    Console().print(table)
+    Output().print(table)
 
 
 @app.command()

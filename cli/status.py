@@ -11,17 +11,17 @@ import time
 from datetime import timedelta
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlmodel import func, select
 
-from cli.common import ConfigOption, settings_or_exit
+from cli import common
+from cli.common import ConfigOption, Output, data_or_exit, open_store, say_config, settings_or_exit
 from cli.queue import age
-from gateway.quarantine.store import HeldMessage, ScreeningLog, Store, as_utc, utcnow
+from gateway.quarantine.store import HeldMessage, ScreeningLog, as_utc, utcnow
 from gateway.relay.queues import Queues
 from gateway.relay.spool import Spool
 
-console = Console()
+console = Output()
 
 
 def banner(host: str, port: int, timeout: float = 3.0) -> str:
@@ -44,7 +44,8 @@ def banner(host: str, port: int, timeout: float = 3.0) -> str:
 
 
 def gather(settings) -> dict:
-    spool = Spool(settings.data_path / "spool").create()
+    data_or_exit(settings)
+    spool = Spool(settings.data_path / "spool")
     entries = Queues(spool).list()
     now = time.time()
     queues: dict[str, dict] = {}
@@ -58,7 +59,7 @@ def gather(settings) -> dict:
     relay = banner(host, settings.server.port)
     up = settings.upstream
     upstream = banner(up.host, up.port) if up.host else f"Maildir outbox {settings.data_path / 'outbox'}"
-    store = Store(settings.db_url).create()
+    store = open_store(settings)
     try:
         with store.session() as s:
             held = s.exec(select(func.count(), func.min(HeldMessage.held_at))
@@ -70,6 +71,7 @@ def gather(settings) -> dict:
         store.dispose()
     oldest_held = as_utc(held[1])
     report = {
+        "config": common.used,
         "relay": {"address": f"{settings.server.host}:{settings.server.port}",
                   "greeting": relay, "up": relay.startswith("220")},
         "upstream": {"address": f"{up.host}:{up.port}" if up.host else "",
@@ -103,12 +105,14 @@ def gather(settings) -> dict:
 
 def status(as_json: bool = typer.Option(False, "--json", help="As one JSON object."),
            config=ConfigOption) -> None:
-    """Health at a glance: relay, upstream, queues, held mail, the last 24 hours."""
+    """Health at a glance: which config, relay, upstream, queues, held mail, the last 24
+    hours. Exit 1 when something needs a person, the relay not answering included."""
     settings = settings_or_exit(config)
     report = gather(settings)
     if as_json:
         typer.echo(json.dumps(report))
         raise typer.Exit(1 if report["problems"] else 0)
+    say_config(console)
     ok = "[green]up[/green]"
     r, u = report["relay"], report["upstream"]
     console.print(f"[bold]relay[/bold]     {r['address']}  {ok if r['up'] else '[red]DOWN[/red]'}"

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from cli.common import ConfigOption, fail, register_store
+from cli.common import ConfigOption, Output, fail, register_store
 from gateway.registers import works
 
 app = typer.Typer(no_args_is_help=True, help="The protected works register (copyright).")
@@ -75,7 +75,7 @@ def list_works(as_json: bool = typer.Option(False, "--json", help="One JSON obje
     for w in rows:
         table.add_row(str(w.id), w.title, w.filename, f"{w.words:,}",
                       f"{w.added_at:%Y-%m-%d %H:%M}", w.added_by)
-    Console().print(table)
+    Output().print(table)
 
 
 @app.command()

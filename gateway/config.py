@@ -16,9 +16,12 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 log = logging.getLogger("mailscreen.config")
 
 ACTIONS = ("pass", "tag", "hold")
+DEFAULT_HOSTNAME = "mailscreen.localdomain"
 SEVERITIES = ("low", "medium", "high")
 CATEGORIES = ("patient_data", "copyright", "language", "advertising", "attachment")
 
@@ -65,7 +68,9 @@ class AuthSettings:
 class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 2525
-    hostname: str = "mailscreen.localdomain"
+    # also the domain of the notices' sender (postmaster@, MAILER-DAEMON@): receivers
+    # refuse mail from a domain that does not exist, so set it (check-config warns)
+    hostname: str = DEFAULT_HOSTNAME
     relay_networks: list[str] = field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     max_message_size: int = 25 * 1024 * 1024
     max_recipients: int = 100
@@ -349,12 +354,45 @@ class Settings:
         return self.cluster.node_name or f"{socket.gethostname()}:{self.data_path}"
 
 
+# the installed config (issue 23): found without --config or $MAILSCREEN_CONFIG, which
+# sudo drops, as Postfix finds /etc/postfix/main.cf
+SYSTEM_CONFIG = Path("/etc/mailscreen/mailscreen.toml")
+
+
 def config_path(explicit: str | os.PathLike | None) -> Path | None:
-    """The config file to read: the option, else $MAILSCREEN_CONFIG, else none (defaults)."""
+    """The config file to read: the option, else $MAILSCREEN_CONFIG, else SYSTEM_CONFIG
+    when it exists, else none (the built-in defaults, for a checkout)."""
     if explicit:
         return Path(explicit)
     env = os.environ.get("MAILSCREEN_CONFIG")
-    return Path(env) if env else None
+    if env:
+        return Path(env)
+    try:
+        SYSTEM_CONFIG.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        pass  # there but unreadable: load_config says so, rather than use the defaults
+    return SYSTEM_CONFIG
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit for a message or a log: the password left out."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def database_unavailable(url: str, error: Exception) -> str:
+    """What an admin is told when the database cannot be reached (down, or a file that
+    cannot be opened): the driver's own words, never the statement or its parameters."""
+    reason = " ".join(str(getattr(error, "orig", None) or error).split())
+    return f"database unavailable: {shown_url(url)}: {reason}"
+
+
+def describe(path: Path | None) -> str:
+    """Which config a command uses, in words."""
+    if path is not None:
+        return str(Path(path).absolute())
+    return f"built-in defaults (no --config, $MAILSCREEN_CONFIG or {SYSTEM_CONFIG})"
 
 
 def load_config(path: str | os.PathLike | None) -> Settings:
@@ -370,6 +408,12 @@ def load_config(path: str | os.PathLike | None) -> Settings:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    upstream = data.get("upstream")
+    if isinstance(upstream, dict) and "host" not in upstream:
+        # a table written for a smart host, its host forgotten, must not mean "keep the
+        # mail here": only no [upstream] at all, or host = "" on purpose, is the Maildir
+        raise ConfigError(f"{path}: '[upstream]' has no 'host': name the smart host, or set "
+                          f"host = \"\" for the Maildir outbox under data_dir")
     settings = _build(Settings, data, "", str(path), Settings())
     if not Path(settings.data_dir).is_absolute():
         settings = dataclasses.replace(

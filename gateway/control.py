@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from gateway.config import Settings
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from gateway.config import Settings, database_unavailable
 from gateway.quarantine import audit
 from gateway.quarantine.moderation import Filters, ModerationError, Moderator
 from gateway.quarantine.store import HeldMessage, Store
@@ -128,6 +130,10 @@ class Control:
             return {"ok": True, "result": method(moderator, **args)}
         except ModerationError as e:
             return {"ok": False, "error": str(e)}
+        except (OperationalError, InterfaceError) as e:  # the database is down: say so
+            error = database_unavailable(self.settings.db_url, e)
+            log.error("admin socket: %s: %s", op, error)
+            return {"ok": False, "error": error}
         except TypeError as e:
             return {"ok": False, "error": f"bad request {op!r}: {e}"}
 
@@ -195,7 +201,11 @@ class _Handler(socketserver.StreamRequestHandler):
             except Exception:  # the relay keeps running; the admin sees one line
                 log.exception("admin socket: %s failed", request.get("op"))
                 reply = {"ok": False, "error": "internal error in the relay; see its log"}
-        self.wfile.write(json.dumps(reply, default=str).encode() + b"\n")
+        try:
+            self.wfile.write(json.dumps(reply, default=str).encode() + b"\n")
+        except (BrokenPipeError, ConnectionResetError):
+            # the admin's command went away first (Ctrl-C, a pipe into `head`): normal
+            log.info("admin socket: the client left before the answer")
 
 
 class ControlServer:
@@ -270,9 +280,12 @@ def request(path: str | os.PathLike, op: str, timeout: float = 3600.0, **args):
             sock.connect(str(path))
         except OSError as e:
             raise ControlError(f"cannot reach the relay on {path}: {e.strerror or e}") from None
-        sock.sendall(json.dumps({"op": op, "args": args}, default=str).encode() + b"\n")
-        with sock.makefile("rb") as f:
-            line = f.readline()
+        try:
+            sock.sendall(json.dumps({"op": op, "args": args}, default=str).encode() + b"\n")
+            with sock.makefile("rb") as f:
+                line = f.readline()
+        except OSError as e:  # never mistaken for the admin's own stdout closing
+            raise ControlError(f"no answer from the relay on {path}: {e.strerror or e}") from None
     finally:
         sock.close()
     if not line:
