@@ -12,6 +12,7 @@ import email.message
 import re
 
 from gateway.content.archives import _safe_member_name, open_listed, read_member
+from gateway.content.headers import header_text
 from gateway.content.html import html_to_text
 from gateway.content.isolate import run_isolated
 from gateway.content.metadata import labelled, xmp_fields
@@ -69,8 +70,6 @@ class _TooMuch(Exception):
 # -- mail -----------------------------------------------------------------------------------------
 
 def _headers_text(msg: email.message.Message) -> str:
-    from gateway.content.parse import header_text  # parse.py imports extract: import late
-
     return "\n".join(f"{h}: {header_text(v)}" for h in _HEADER_NAMES
                      for v in (msg.get_all(h) or []))
 

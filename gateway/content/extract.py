@@ -44,7 +44,6 @@ import gzip
 import hashlib
 import logging
 import lzma
-from typing import TYPE_CHECKING
 
 import magic
 
@@ -53,15 +52,13 @@ from gateway.content.archives import _check_listing, _stream_member, _tar_member
 from gateway.content.html import html_to_text
 from gateway.content.images import image_content
 from gateway.content.legacy import legacy_content
+from gateway.content.limits import Limits
 from gateway.content.metadata import image_metadata
 from gateway.content.office import ODF_PREFIX, OOXML, office_content, office_kind
 from gateway.content.pdf import pdf_content
 from gateway.content import tables
 from gateway.content.result import Budget, Content, Reading
 from scanners.base import Attachment
-
-if TYPE_CHECKING:
-    from gateway.content.limits import Limits
 
 logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
 logging.getLogger("PIL").setLevel(logging.CRITICAL + 1)
@@ -90,7 +87,7 @@ TEXT_TYPES = {"application/json", "application/xml", "application/csv", "applica
 NO_TEXT_PREFIXES = ("image/", "audio/", "video/", "font/")
 
 
-def extract(name: str, declared: str, data: bytes, limits: "Limits",
+def extract(name: str, declared: str, data: bytes, limits: Limits,
             reading: Reading | None = None) -> list[Attachment]:
     """The attachment, then every archive member inside it, depth first. `reading` is what
     the message may still spend on image OCR (parse.py keeps one per message)."""

@@ -13,6 +13,7 @@ import re
 import struct
 
 from gateway.content import active, tables
+from gateway.content.embedded import read_outlook
 from gateway.content.isolate import run_isolated
 from gateway.content.result import Content
 
@@ -44,7 +45,6 @@ def _read(data: bytes) -> Content:
     try:
         streams = {"/".join(e).lower() for e in ole.listdir(streams=True, storages=True)}
         if "__substg1.0_001a001f" in streams or "__substg1.0_001a001e" in streams:
-            from gateway.content.embedded import read_outlook
             return read_outlook(data)  # an Outlook message libmagic did not name
         if any(s.split("/")[-1] in ("vba", "_vba_project_cur", "macros") for s in streams):
             content.active = ["macros"]

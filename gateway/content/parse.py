@@ -12,12 +12,10 @@ import binascii
 import email
 import email.message
 import email.utils
-import logging
 import re
 
-from mailparser.utils import decode_header_part
-
 from gateway.content.extract import extract
+from gateway.content.headers import CONTROL, header_text
 from gateway.content.html import html_to_text
 from gateway.content.limits import Limits
 from gateway.content.result import Reading
@@ -25,10 +23,6 @@ from gateway.content.tables import html_tables
 from scanners import redact
 from scanners.base import Attachment, ParsedMessage, Table, TextPart
 
-# mail-parser logs undecodable headers verbatim; headers can carry patient data.
-logging.getLogger("mailparser").setLevel(logging.CRITICAL + 1)
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]+")
 _MIME_NOTICE = re.compile(r"(?i)this is a multi-?part message in mime format\.?")
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
@@ -86,12 +80,8 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     )
 
 
-def header_text(value) -> str:
-    return _CONTROL.sub(" ", decode_header_part(str(value) if value is not None else ""))
-
-
 def _one_line(text: str) -> str:
-    return _BLANKS.sub(" ", _CONTROL.sub(" ", text)).strip()
+    return _BLANKS.sub(" ", CONTROL.sub(" ", text)).strip()
 
 
 def _addresses(values) -> list[str]:
