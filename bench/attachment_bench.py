@@ -33,7 +33,7 @@ import documents as docs  # noqa: E402  (tests/documents.py: fpdf2 PDFs, mails)
 import prose  # noqa: E402
 
 from gateway.content.parse import parse  # noqa: E402
-from gateway.quarantine.store import Store  # noqa: E402
+from gateway.database.store import Store  # noqa: E402
 from gateway.registers import works  # noqa: E402
 from scanners import fingerprint  # noqa: E402
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gateway.content.parse import parse  # noqa: E402
-from gateway.quarantine.store import Store  # noqa: E402
+from gateway.database.store import Store  # noqa: E402
 from gateway.registers import patients as register  # noqa: E402
 from scanners import people  # noqa: E402
 from scanners.base import Attachment, ParsedMessage, TextPart  # noqa: E402

@@ -7,11 +7,18 @@ import typer
 from rich.table import Table
 
 from cli import common
-from cli.common import ConfigOption, Output, fail, say_config, settings_or_exit, store_or_exit
+from cli.common import (
+    ConfigOption,
+    Output,
+    fail,
+    say_config,
+    settings_or_exit,
+    store_or_exit,
+)
 from cli.timefmt import parse_since
 from gateway.control import ControlError, relay_socket, request
-from gateway.quarantine import audit
-from gateway.quarantine.store import AuditEvent
+from gateway.database import audit
+from gateway.database.store import AuditEvent
 
 app = typer.Typer(help="The tamper-evident audit log of admin actions.")
 

@@ -50,7 +50,7 @@ def data_or_exit(settings: Settings) -> None:
     """Commands that only look never make the data directory, database or key: from the
     wrong directory or with the wrong config they would report an empty new install while
     the real one holds mail (issue 23). They stop here and say why."""
-    from gateway.quarantine.store import sqlite_path
+    from gateway.database.store import sqlite_path
 
     sqlite = sqlite_path(settings.db_url)
     try:
@@ -70,7 +70,7 @@ def open_store(settings: Settings):
     clear line, its password left out."""
     from sqlalchemy.exc import InterfaceError, OperationalError
 
-    from gateway.quarantine.store import Store
+    from gateway.database.store import Store
 
     try:
         return Store(settings.db_url).create()
@@ -102,8 +102,8 @@ def owner_or_exit(settings: Settings) -> None:
 def store_or_exit(settings: Settings, write: bool = True):
     """The database, with the audit key and anchor (gateway/keys.py, audit.configure); only
     a command that writes may make a missing key."""
+    from gateway.database import audit
     from gateway.keys import KeyFileError
-    from gateway.quarantine import audit
 
     if not write:
         data_or_exit(settings)

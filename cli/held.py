@@ -12,17 +12,24 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from cli.common import ConfigOption, Output, fail, say_config, settings_or_exit, store_or_exit
+from cli.common import (
+    ConfigOption,
+    Output,
+    fail,
+    say_config,
+    settings_or_exit,
+    store_or_exit,
+)
 from cli.timefmt import age, parse_duration, parse_since
 from gateway.config import CATEGORIES
 from gateway.control import RemoteModerator, owns_data, relay_socket
+from gateway.database.store import HeldMessage
 from gateway.quarantine.moderation import (
     REASON_CODES,
     Filters,
     ModerationError,
     Moderator,
 )
-from gateway.quarantine.store import HeldMessage
 from gateway.relay.spool import Spool
 from scanners import registry
 

@@ -3,9 +3,15 @@ from __future__ import annotations
 
 import typer
 
-from cli.common import ConfigOption, fail, owner_or_exit, settings_or_exit, store_or_exit
+from cli.common import (
+    ConfigOption,
+    fail,
+    owner_or_exit,
+    settings_or_exit,
+    store_or_exit,
+)
+from gateway.database import audit
 from gateway.keys import KeyFileError
-from gateway.quarantine import audit
 
 app = typer.Typer(no_args_is_help=True,
                   help="The secret keys of the audit chain and the patient register.")

@@ -17,7 +17,7 @@ from cli.common import (
     say_config,
     settings_or_exit,
 )
-from gateway.quarantine import audit
+from gateway.database import audit
 from gateway.relay.queues import SHOWN, QueuedMessage, QueueError, Queues
 from gateway.relay.spool import Spool
 

@@ -122,7 +122,7 @@ def _check_database(settings) -> str:
     from sqlalchemy.exc import SQLAlchemyError
 
     from gateway import migrations
-    from gateway.quarantine.store import make_engine
+    from gateway.database.store import make_engine
 
     url = settings.db_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():

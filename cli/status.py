@@ -15,9 +15,16 @@ from rich.table import Table
 from sqlmodel import func, select
 
 from cli import common
-from cli.common import ConfigOption, Output, data_or_exit, open_store, say_config, settings_or_exit
+from cli.common import (
+    ConfigOption,
+    Output,
+    data_or_exit,
+    open_store,
+    say_config,
+    settings_or_exit,
+)
 from cli.queue import age
-from gateway.quarantine.store import HeldMessage, ScreeningLog, as_utc, utcnow
+from gateway.database.store import HeldMessage, ScreeningLog, as_utc, utcnow
 from gateway.relay.queues import Queues
 from gateway.relay.spool import Spool
 

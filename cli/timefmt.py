@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from gateway.quarantine.store import as_utc
+from gateway.database.store import as_utc
 
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "w": "weeks"}
 

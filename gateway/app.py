@@ -17,13 +17,13 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.config import ConfigError, Settings, load_config
 from gateway.content.limits import Limits
-from gateway.decision.audience import ClinicIdentity
 from gateway.control import Control, ControlServer
+from gateway.database import audit
+from gateway.database.store import WAL_LIMIT, HeldMessage, Store, as_utc, sqlite_path
+from gateway.decision.audience import ClinicIdentity
 from gateway.metrics import Metrics
-from gateway.quarantine import audit
 from gateway.quarantine.dispatch import Dispatcher, ReleaseSignal
 from gateway.quarantine.moderation import Moderator
-from gateway.quarantine.store import WAL_LIMIT, HeldMessage, Store, as_utc, sqlite_path
 from gateway.relay.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
 from gateway.relay.sandbox import Sandbox, SandboxConfig
 from gateway.relay.smtp import RelayController, RelayHandler

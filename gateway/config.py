@@ -337,7 +337,7 @@ class Settings:
 
     @property
     def anchor_path(self) -> Path:
-        """The audit chain's head, outside the database (gateway/quarantine/audit.py)."""
+        """The audit chain's head, outside the database (gateway/database/audit.py)."""
         return self.data_path / "audit-anchor.log"
 
     @property

@@ -31,9 +31,9 @@ from pathlib import Path
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from gateway.config import Settings, database_unavailable
-from gateway.quarantine import audit
+from gateway.database import audit
+from gateway.database.store import HeldMessage, Store
 from gateway.quarantine.moderation import Filters, ModerationError, Moderator
-from gateway.quarantine.store import HeldMessage, Store
 from gateway.relay.spool import Spool
 
 log = logging.getLogger("mailscreen.control")

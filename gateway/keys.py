@@ -8,7 +8,7 @@ gets its own subkey (HMAC of the key with the purpose's name), so the audit chai
 patient register never share one.
 
 Nodes on one database must share the key file: the database keeps each key's fingerprint
-(gateway/quarantine/audit.py check_key), and a node whose file differs refuses to start.
+(gateway/database/audit.py check_key), and a node whose file differs refuses to start.
 """
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ import email.utils
 import time
 from dataclasses import dataclass, field
 
+from gateway import roles
 from gateway.content.limits import Limits
 from gateway.content.parse import ParseLimitError, parse
-from gateway.decision import roles
 from gateway.rawmail import header_block_size
 from scanners import text
 from scanners.base import Finding, ParsedMessage, Scanner, Severity
@@ -32,7 +32,7 @@ class ScanResult:
     # To/Cc as (display name, address): who the sender shows they write to
     named: list[tuple[str, str]] = field(default_factory=list)
     # the roles a reader sees in To/Cc, from the address, the display name and the sender's
-    # own words (gateway/decision/roles.py), as (address, role, cue); no other text is kept
+    # own words (gateway/roles.py), as (address, role, cue); no other text is kept
     roles: list[tuple[str, str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:

@@ -9,7 +9,7 @@ import threading
 
 from gateway.config import AdminSettings, Settings
 from gateway.control import Control, ControlServer
-from gateway.quarantine.store import Store
+from gateway.database.store import Store
 from gateway.relay.spool import Spool
 
 

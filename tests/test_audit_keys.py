@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from gateway.config import load_config
-from gateway.quarantine.store import GENESIS, AuditEvent
+from gateway.database.store import GENESIS, AuditEvent
 from scanners import patient_keys
 
 REGISTER = ROOT / "tests" / "data" / "patient_eval" / "register.csv"

@@ -11,12 +11,12 @@ from conftest import message, wait_for
 
 from gateway.config import AudienceSettings, BulkSettings, Settings, load_config
 from gateway.content.parse import html_to_text, parse
+from gateway.database.store import Store
 from gateway.decision import context
 from gateway.decision.judge import OfflineEnvelope, judge
 from gateway.decision.policy import Action
-from gateway.pipeline import ScanResult
 from gateway.decision.repetition import Repetition
-from gateway.quarantine.store import Store
+from gateway.pipeline import ScanResult
 from scanners import lexicon, text
 from scanners.advertising import AdvertisingScanner
 from scanners.base import Finding, ParsedMessage, Severity, TextPart

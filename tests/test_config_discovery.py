@@ -20,7 +20,7 @@ from cli.main import app
 from gateway import config as config_module
 from gateway.config import ConfigError, Settings, config_path, load_config
 from gateway.control import Control, ControlError, ControlServer, request
-from gateway.quarantine.store import Store
+from gateway.database.store import Store
 from gateway.relay.spool import Spool
 
 pytestmark = pytest.mark.slow  # starts relays and `mailscreen` processes

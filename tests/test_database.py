@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from cli.main import app
 from gateway import migrations
 from gateway.config import Settings, load_config
-from gateway.quarantine import audit
+from gateway.database import audit
+from gateway.database.store import Store
 from gateway.quarantine.moderation import Moderator
-from gateway.quarantine.store import Store
 from gateway.relay.spool import Spool, SpoolEntry
 
 

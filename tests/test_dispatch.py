@@ -13,8 +13,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from gateway.config import DeliverySettings, Settings
+from gateway.database.store import HeldMessage, ScreeningLog, Store
 from gateway.quarantine.dispatch import Dispatcher
-from gateway.quarantine.store import HeldMessage, ScreeningLog, Store
 from gateway.relay.delivery import Deliverer, MaildirTransport
 from gateway.relay.spool import Spool, SpoolEntry
 

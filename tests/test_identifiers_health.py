@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.quarantine.store import Store
+from gateway.database.store import Store
 from gateway.registers import patients as register
 from scanners import identifiers, lexicon, patient_keys, tables
 from scanners.base import ParsedMessage, Severity, Table, TextPart

@@ -15,31 +15,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("gateway", "scanners", "cli")
 
-# Imports between folders that close a circle today: they are being broken under issue 23
-# ("No circles in the house"). A circle fails unless every import in it is listed here, so
-# any new circle fails; take an entry out when its import no longer closes a circle
-# (test_known_circles_still_exist names it).
-KNOWN_FOLDER_IMPORTS = {
-    # issue 23: relay/ and quarantine/ import each other (a hold protocol that app.py
-    # injects into the worker): relay/worker.py holds through quarantine/store.py, ...
-    ("gateway.relay", "gateway.quarantine"),
-    # ... and quarantine/ spools, notifies and delivers through relay/
-    ("gateway.quarantine", "gateway.relay"),
-    # issue 23: registers/ and quarantine/ import each other (one place that opens the
-    # database): registers/ open the database and audit through quarantine/, ...
-    ("gateway.registers", "gateway.quarantine"),
-    # ... and quarantine/moderation.py reads registers/patients.py
-    ("gateway.quarantine", "gateway.registers"),
-    # issue 23: relay/sandbox.py loads the registers; with the two circles above it closes
-    # relay -> registers -> quarantine -> relay
-    ("gateway.relay", "gateway.registers"),
-    # issue 23 (found by this test, not named in the issue): decision/ takes ScanResult
-    # from pipeline.py, which calls decision/roles.py
-    ("gateway.decision", "gateway.pipeline"),
-    ("gateway.pipeline", "gateway.decision"),
-}
-
-
 def modules(root: Path) -> dict[str, tuple[Path, bool]]:
     """Dotted name -> (file, is a package's __init__) for every module of the packages."""
     found = {}
@@ -135,11 +110,9 @@ def in_circles(graph: dict[str, dict[str, str]]) -> set[tuple[str, str]]:
             for b in graph.get(a, ()) if b in component}
 
 
-def circles(graph: dict[str, dict[str, str]], known=frozenset()) -> list[str]:
-    """One circle, named import by import, for each import that closes a circle and is not
-    in `known`."""
-    return [_name(graph, [a] + _path(graph, b, a))
-            for a, b in sorted(in_circles(graph) - set(known))]
+def circles(graph: dict[str, dict[str, str]]) -> list[str]:
+    """One circle, named import by import, for each import that closes a circle."""
+    return [_name(graph, [a] + _path(graph, b, a)) for a, b in sorted(in_circles(graph))]
 
 
 def _path(graph, start: str, goal: str) -> list[str]:
@@ -170,13 +143,7 @@ def test_no_module_imports_itself_back():
 
 
 def test_no_folder_imports_itself_back():
-    assert circles(folders(imports(modules(ROOT))), KNOWN_FOLDER_IMPORTS) == []
-
-
-def test_known_circles_still_exist():
-    """An entry of KNOWN_FOLDER_IMPORTS that no longer closes a circle is taken out."""
-    gone = KNOWN_FOLDER_IMPORTS - in_circles(folders(imports(modules(ROOT))))
-    assert gone == set(), "no longer in a circle: take out of KNOWN_FOLDER_IMPORTS"
+    assert circles(folders(imports(modules(ROOT)))) == []
 
 
 def test_an_import_inside_a_function_closes_a_circle(tmp_path):
@@ -199,6 +166,4 @@ def test_an_import_inside_a_function_closes_a_circle(tmp_path):
         "gateway.content.embedded", "gateway.content.parse", "gateway.content.extract",
         "gateway.content.embedded"]
     assert "gateway/content/embedded.py:2" in named
-    # a known import does not hide the others of its circle
-    assert len(circles(graph, {("gateway.content.embedded", "gateway.content.parse")})) == 2
 

@@ -32,8 +32,8 @@ from conftest import (
 from sqlalchemy import text
 
 from gateway.config import load_config
-from gateway.quarantine import audit
-from gateway.quarantine.store import Store
+from gateway.database import audit
+from gateway.database.store import Store
 
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
 SENDER = "reception@glowclinic.example"

@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from gateway.config import load_config
+from gateway.database import audit
+from gateway.database.store import Store
 from gateway.keys import KeyMismatch
-from gateway.quarantine import audit
-from gateway.quarantine.store import Store
 
 pytestmark = pytest.mark.both_databases
 

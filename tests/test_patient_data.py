@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 from cli.main import app
 from gateway.config import PatientDataPolicy, PolicySettings
 from gateway.content.parse import parse
+from gateway.database.store import Store
 from gateway.decision.policy import Action, decide
-from gateway.quarantine.store import Store
 from gateway.registers import patients as register
 from scanners import identifiers, patient_keys
 from scanners.base import Finding, ParsedMessage, Severity, TextPart
@@ -198,6 +198,7 @@ def test_a_labelled_mc_or_o_surname_is_read_whole():
 
 def test_the_note_says_how_the_patient_is_known_and_a_greeting_alone_gives_none():
     from dataclasses import replace
+
     from scanners.base import address_tag
     base = Finding("patient_data", "jigsaw_identification", Severity.HIGH, "body", "S**** J****")
     tag = address_tag("sj@example.com")
@@ -323,7 +324,7 @@ def test_patients_cli_import_count_clear(tmp_path):
     cleared = runner.invoke(app, ["patients", "clear", "--reason", "test", "--yes", "-c",
                                   str(config)])
     assert cleared.exit_code == 0 and "10 patients removed" in cleared.output
-    from gateway.quarantine import audit
+    from gateway.database import audit
     actions = [e.action for e in audit.events(Store(f"sqlite:///{tmp_path / 'data' / 'mailscreen.db'}"))]
     assert actions == ["patients_import", "patients_clear"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gateway.content.parse import parse
-from gateway.quarantine.store import Store
+from gateway.database.store import Store
 from gateway.registers import patients as register
 from scanners.base import ParsedMessage, Severity, TextPart
 from scanners.patient_data import PatientDataScanner

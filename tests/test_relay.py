@@ -10,7 +10,7 @@ import stat
 import pytest
 from conftest import Sink, message, wait_for
 
-from gateway.quarantine.store import HeldMessage
+from gateway.database.store import HeldMessage
 
 pytestmark = pytest.mark.both_databases
 NHS_BODY = ("Dear colleague,\r\n\r\nPlease see our patient Jane Doe, NHS number 999 000 0018, "

@@ -10,7 +10,7 @@ from conftest import Sink, free_port, message, wait_for, write_config
 from test_crash import Process
 
 from gateway.config import load_config
-from gateway.quarantine.store import Store
+from gateway.database.store import Store
 
 # to a colleague: profanity inside the clinic is medium (tag) until the policy says hold
 SWEARY = message(subject="Rota", body="This bloody rota is a shit show, sort it out.",

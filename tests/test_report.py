@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from gateway.config import load_config
-from gateway.quarantine.store import HeldMessage, ScreeningLog, Store
+from gateway.database.store import HeldMessage, ScreeningLog, Store
 
 WEEK = "2026-W47"  # Monday 16 to Monday 23 November 2026
 

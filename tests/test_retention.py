@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from gateway.config import load_config
-from gateway.quarantine import audit
+from gateway.database import audit
+from gateway.database.store import utcnow
 from gateway.quarantine.moderation import Moderator
-from gateway.quarantine.store import utcnow
 
 REGISTER = ROOT / "tests" / "data" / "patient_eval" / "register.csv"
 SENDER = "reception@glowclinic.example"

@@ -1,4 +1,4 @@
-"""Recipient roles from what a person would read (gateway/decision/roles.py, issue 22): each
+"""Recipient roles from what a person would read (gateway/roles.py, issue 22): each
 role from the domain, from the address's own words (local part, display name), and from the
 greeting and the words of the mail; and the hard negatives, which matter as much, since a
 role unlocks the disclosure of patient data: patients called Mr Coroner, threats to call the
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.config import HEALTH_SERVICE_DOMAINS
-from gateway.decision.roles import (
+from gateway.roles import (
     ROLES,
     Recipient,
     RoleMatch,

@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from documents import mail
 from PIL import Image, ImageOps
 from typer.testing import CliRunner
 
 from cli.main import app
-from documents import mail
 from scanners import photos
 
 skdata = pytest.importorskip("skimage.data")
@@ -125,7 +125,7 @@ def test_staff_cli_lists_refuses_a_missing_photo_and_clears_with_an_audit_trail(
     assert refused.exit_code == 1 and "missing.jpg" in refused.output
     cleared = runner.invoke(app, ["staff", "clear", "--reason", "left", "-c", str(registered)])
     assert cleared.exit_code == 0 and "2 removed" in cleared.output
-    from gateway.quarantine import audit
-    from gateway.quarantine.store import Store
+    from gateway.database import audit
+    from gateway.database.store import Store
     events = audit.events(Store(f"sqlite:///{tmp_path / 'data' / 'mailscreen.db'}"))
     assert [e.action for e in events] == ["staff_import", "staff_clear"]

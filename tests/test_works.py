@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from gateway.content.parse import parse
-from gateway.quarantine import audit
-from gateway.quarantine.store import Store
+from gateway.database import audit
+from gateway.database.store import Store
 from gateway.registers import works
 from scanners import fingerprint
 from scanners.base import Finding, Severity

@@ -8,7 +8,7 @@ The scanners never look at recipients; the decision step asks this picture inste
     it is inside the clinic (at its domains, and not a list address there such as
     newsletter@), a personal webmail address, shown in To/Cc or blind (Bcc), and the role a
     person would read in the address, the display name and the words of the mail
-    (gateway/decision/roles.py: police, coroner, medical defence, solicitor, ...);
+    (gateway/roles.py: police, coroner, medical defence, solicitor, ...);
   * whether the audience is wide (`[audience]` max_recipients, max_bcc): more people outside
     the clinic than a conversation has, or people hidden from each other.
 
@@ -22,11 +22,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Protocol
 
+from gateway import roles
 from gateway.config import AudienceSettings, Settings
-from gateway.decision import roles
 from gateway.pipeline import ScanResult
 from scanners import lexicon
-
 
 # Consumer mail providers: a sender on one of these is a person, not an organisation, so
 # other people at the same provider are not their colleagues. Matched on the first label

@@ -1,1 +1,2 @@
-"""The admin store: held mail, the screening log, moderation, audit and reports."""
+"""The quarantine: held mail, moderation, release dispatch and reports (the tables and
+the audit chain they write are gateway/database/)."""

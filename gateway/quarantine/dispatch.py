@@ -35,7 +35,7 @@ from datetime import timedelta
 
 from sqlalchemy import case, literal, select, text, update
 
-from gateway.quarantine.store import HeldBody, HeldMessage, Store, utcnow
+from gateway.database.store import HeldBody, HeldMessage, Store, utcnow
 from gateway.relay.spool import Spool, SpoolEntry
 
 log = logging.getLogger("mailscreen.dispatch")

@@ -24,9 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from gateway.config import Settings
-from gateway.quarantine import audit
-from gateway.quarantine.dispatch import notify_release
-from gateway.quarantine.store import (
+from gateway.database import audit
+from gateway.database.store import (
     AuditEvent,
     HeldBody,
     HeldMessage,
@@ -35,6 +34,8 @@ from gateway.quarantine.store import (
     as_utc,
     utcnow,
 )
+from gateway.quarantine.dispatch import notify_release
+from gateway.registers import patients
 from gateway.relay import notices
 from gateway.relay.delivery import queue_notice
 from gateway.relay.spool import Spool
@@ -254,8 +255,6 @@ class Moderator:
         where it is a recipient or the sender, their audit rows, screening log rows it sent,
         whether the patient register holds it, and with `raw` (raw-access group only) the
         quarantined messages themselves."""
-        from gateway.registers import patients
-
         address = address.strip().lower()
         with self.store.session() as s:
             held = [r for r in s.exec(select(HeldMessage).order_by(HeldMessage.held_at)).all()

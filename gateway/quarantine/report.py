@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from gateway.quarantine.store import HeldMessage, ScreeningLog, Store, as_utc
+from gateway.database.store import HeldMessage, ScreeningLog, Store, as_utc
 from scanners import redact
 
 TOP = 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from gateway.quarantine.store import make_engine, sqlite_path
+from gateway.database.store import make_engine, sqlite_path
 
 
 class RegisterLoader:

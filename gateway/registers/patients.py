@@ -41,9 +41,9 @@ from pathlib import Path
 from sqlalchemy import BigInteger, delete, text
 from sqlmodel import Field, SQLModel, select
 
-from gateway.keys import Keyring, KeyFileError
-from gateway.quarantine import audit
-from gateway.quarantine.store import Store, utcnow
+from gateway.database import audit
+from gateway.database.store import Store, utcnow
+from gateway.keys import KeyFileError, Keyring
 from gateway.registers.loader import RegisterLoader
 from scanners import patient_keys
 

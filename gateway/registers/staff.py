@@ -26,8 +26,8 @@ from pathlib import Path
 from sqlalchemy import delete, func
 from sqlmodel import Field, Session, SQLModel, select
 
-from gateway.quarantine import audit
-from gateway.quarantine.store import Store, utcnow
+from gateway.database import audit
+from gateway.database.store import Store, utcnow
 from gateway.registers.loader import RegisterLoader
 from scanners import patient_keys, photos
 

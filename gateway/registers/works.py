@@ -22,8 +22,8 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from gateway.content.extract import extract
 from gateway.content.limits import Limits
-from gateway.quarantine import audit
-from gateway.quarantine.store import Store, utcnow
+from gateway.database import audit
+from gateway.database.store import Store, utcnow
 from gateway.registers.loader import RegisterLoader
 from scanners import fingerprint
 

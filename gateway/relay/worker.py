@@ -12,11 +12,11 @@ import time
 from datetime import datetime, timezone
 
 from gateway.config import Settings
+from gateway.database.store import HeldMessage, ScreeningLog, Store
 from gateway.decision.judge import judge
 from gateway.decision.policy import Action, Verdict
 from gateway.decision.repetition import Repetition
 from gateway.pipeline import ScanResult
-from gateway.quarantine.store import HeldMessage, ScreeningLog, Store
 from gateway.relay import notices
 from gateway.relay.delivery import queue_notice
 from gateway.relay.sandbox import Sandbox

@@ -126,7 +126,7 @@ class AuditEvent(SQLModel, table=True):
 
 class AuditHead(SQLModel, table=True):
     """The head of the audit chain as each node last appended to it, signed with the key:
-    removing a node's last rows is seen by every node (gateway/quarantine/audit.py)."""
+    removing a node's last rows is seen by every node (gateway/database/audit.py)."""
     __tablename__ = "audit_head"
     node: str = Field(primary_key=True)
     last_id: int
@@ -188,7 +188,7 @@ class Store:
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.engine = make_engine(url)
-        # the audit key and the anchor file outside the database (gateway/quarantine/audit.py
+        # the audit key and the anchor file outside the database (gateway/database/audit.py
         # configure()); without them the chain is plain SHA-256, as before
         self.keyring = None
         self.anchor = None

@@ -37,14 +37,14 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from gateway.keys import KeyMismatch, Keyring, is_signature
-from gateway.quarantine.store import (
+from gateway.database.store import (
     GENESIS,
     AuditEvent,
     AuditHead,
     KeyFingerprint,
     Store,
 )
+from gateway.keys import KeyMismatch, Keyring, is_signature
 
 log = logging.getLogger("mailscreen.audit")
 SYSLOG = "/dev/log"  # the system log's socket; without it the heads go to the anchor only
