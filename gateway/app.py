@@ -45,6 +45,7 @@ def sandbox_config(settings: Settings) -> SandboxConfig:
         limits=Limits(**{f.name: getattr(scan, f.name) for f in dataclasses.fields(Limits)}),
         max_header_size=settings.server.max_header_size,
         memory_limit_mb=scan.memory_limit_mb, time_budget=scan.time_budget,
+        max_use=scan.max_use, max_rss_mb=scan.max_rss_mb,
         scanners=scan.scanners,
         scanner_options={"copyright": {"own_names": clinic.names,
                                        "own_domains": tuple(sorted(clinic.domains))},

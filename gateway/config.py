@@ -102,6 +102,10 @@ class ScanSettings:
     workers: int = 2
     time_budget: float = 30.0
     memory_limit_mb: int = 2048
+    # a scan process is replaced after this many messages, or when its resident memory
+    # after one is above max_rss_mb (0: no limit); keep it well below memory_limit_mb
+    max_use: int = 500
+    max_rss_mb: int = 768
     max_pdf_pages: int = 500
     max_parts: int = 500
     max_depth: int = 20
@@ -571,6 +575,8 @@ def _validate(s: Settings, source: str) -> Settings:
                 "archive_max_ratio", "image_seconds", "ocr_seconds"):
         if getattr(s.scan, key) <= 0:
             fail(f"scan.{key}", "must be positive")
+    if s.scan.max_use < 0 or s.scan.max_rss_mb < 0 or s.scan.memory_limit_mb < 0:
+        fail("scan", "max_use, max_rss_mb and memory_limit_mb must not be negative (0: no limit)")
     if s.scan.archive_max_depth < 0 or s.scan.ocr_max_pages < 0 or s.scan.ocr_max_images < 0:
         fail("scan", "archive_max_depth, ocr_max_pages and ocr_max_images must not be negative")
     if s.delivery.workers < 1:

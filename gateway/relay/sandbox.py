@@ -1,13 +1,18 @@
 """A scan process that can be killed: parsing and scanning run here, never in the relay.
 
 The child has a memory cap (RLIMIT_AS) and the parent a wall-clock budget per message.
-A child that runs over time is killed; one that dies (PDFium abort, out of memory) is
-replaced. Either way the message gets a `scan_failed` finding and is held.
+A child that runs over time is killed and the message held (`scan_failed`). One that dies
+(PDFium abort, the OOM killer) or runs out of memory may be spent rather than the message
+at fault, so the message is tried once more in a fresh process, and held only if that one
+gives out too. A child lives for `max_use` messages, or until its resident memory after a
+message is above `max_rss_mb` (Postfix's max_use, amavis's max_requests): whatever a long
+life accumulates is given back before it reaches the cap.
 """
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import resource
 import time
 from dataclasses import dataclass, field
@@ -16,6 +21,7 @@ from gateway.content.limits import Limits
 from gateway.pipeline import ScanResult, examine, failed_result
 
 log = logging.getLogger("mailscreen.sandbox")
+EXHAUSTED = 75  # exit status of a scan process that ran out of memory
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["gateway.relay.sandbox", "scanners.registry",
                                   "scanners.classifier_preload"])
@@ -27,6 +33,10 @@ class SandboxConfig:
     max_header_size: int = 100 * 1024
     memory_limit_mb: int = 2048
     time_budget: float = 30.0
+    # a child is replaced after this many messages, or when its resident memory after one
+    # is above max_rss_mb (0: no limit)
+    max_use: int = 500
+    max_rss_mb: int = 768
     scanners: dict[str, bool] = field(default_factory=dict)
     # keyword arguments of a scanner's constructor, by scanner name (plain data only)
     scanner_options: dict[str, dict] = field(default_factory=dict)
@@ -37,12 +47,10 @@ class SandboxConfig:
     key_file: str = ""
 
 
-def _child(conn, config: SandboxConfig) -> None:
+def build_scanners(config: SandboxConfig) -> list:
+    """The scanners a scan process runs, registers included (bench/ measures with these)."""
     from scanners import registry
 
-    if config.memory_limit_mb > 0:
-        cap = config.memory_limit_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     options = {name: dict(kw) for name, kw in config.scanner_options.items()}
     if config.database_url:  # both registers: read here once, again only when they change
         from gateway.registers.patients import Loader as RegisterLoader
@@ -52,7 +60,14 @@ def _child(conn, config: SandboxConfig) -> None:
         options.setdefault("patient_data", {})["register"] = RegisterLoader(
             config.database_url, config.key_file or None)
         options["patient_data"]["staff"] = StaffLoader(config.database_url)
-    scanners = registry.build(config.scanners, options)
+    return registry.build(config.scanners, options)
+
+
+def _child(conn, config: SandboxConfig) -> None:
+    if config.memory_limit_mb > 0:
+        cap = config.memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    scanners = build_scanners(config)
     while True:
         try:
             path = conn.recv()
@@ -64,10 +79,29 @@ def _child(conn, config: SandboxConfig) -> None:
                 raw = f.read()
             result = examine(raw, scanners, config.limits, config.max_header_size)
         except MemoryError:
-            result = failed_result("out of memory while scanning", time.monotonic() - started)
+            os._exit(EXHAUSTED)
         except Exception as e:
             result = failed_result(f"scan error: {type(e).__name__}", time.monotonic() - started)
+        if _out_of_memory(result):
+            os._exit(EXHAUSTED)  # spent: the parent tries the message in a fresh process
         conn.send(result.to_dict())
+
+
+def _out_of_memory(result: ScanResult) -> bool:
+    """Whether a MemoryError was caught on the way: the pipeline turns one in a scanner into
+    `scan_failed` ("scanner language failed: MemoryError"), the attachment readers into
+    `attachment_unreadable` ("out of memory while reading")."""
+    return any(f.evidence.endswith("MemoryError") or f.evidence.startswith("out of memory")
+               for f in result.findings if f.rule in ("scan_failed", "attachment_unreadable"))
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MiB (0 where /proc cannot tell)."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 class Sandbox:
@@ -78,6 +112,12 @@ class Sandbox:
         self._pending: SandboxConfig | None = None
         self._proc = None
         self._conn = None
+        self._used = 0  # messages the current child has scanned
+
+    @property
+    def pid(self) -> int | None:
+        """The current scan process (a new one after each replacement)."""
+        return self._proc.pid if self._proc is not None else None
 
     def start(self) -> "Sandbox":
         """Start the child now rather than on the first message."""
@@ -92,6 +132,7 @@ class Sandbox:
         self._proc.start()
         child.close()
         self._conn = parent
+        self._used = 0
 
     def _kill(self) -> None:
         if self._proc is not None:
@@ -109,22 +150,51 @@ class Sandbox:
         if pending is not None and pending != self.config:
             self._kill()
             self.config = pending
+        result, spent = self._attempt(path)
+        if spent:  # the process gave out, maybe not for this message: once more, afresh
+            log.warning("scan of %s: trying again in a fresh scan process", path)
+            result, spent = self._attempt(path)
+        self._renew()
+        return result
+
+    def _attempt(self, path: str) -> tuple[ScanResult, bool]:
+        """The result of one try, and whether the process gave out (died, out of memory)."""
         if self._proc is None or not self._proc.is_alive():
             self._kill()
             self._start()
         started = time.monotonic()
+        self._used += 1
+        spent = False
         try:
             self._conn.send(str(path))
             if self._conn.poll(self.config.time_budget):
-                return ScanResult.from_dict(self._conn.recv())
+                return ScanResult.from_dict(self._conn.recv()), False
             reason = f"scan over the time budget of {self.config.time_budget:g} s"
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self._proc.join(1)
             code = self._proc.exitcode
-            reason = f"scan process died (exit code {code})"
+            reason = "out of memory while scanning" if code == EXHAUSTED else \
+                f"scan process died (exit code {code})"
+            spent = True
         log.warning("scan of %s failed: %s", path, reason)
         self._kill()
-        return failed_result(reason, time.monotonic() - started)
+        return failed_result(reason, time.monotonic() - started), spent
+
+    def _renew(self) -> None:
+        """Replace the process after max_use messages or above max_rss_mb, between messages."""
+        if self._proc is None:
+            return
+        c, rss = self.config, rss_mb(self._proc.pid)
+        if c.max_use and self._used >= c.max_use:
+            log.info("scan process replaced after %d messages (scan.max_use)", self._used)
+        elif c.max_rss_mb and rss > c.max_rss_mb:
+            log.log(logging.WARNING if self._used == 1 else logging.INFO,
+                    "scan process replaced at %.0f MB resident after %d messages "
+                    "(scan.max_rss_mb = %d)", rss, self._used, c.max_rss_mb)
+        else:
+            return
+        self._kill()
+        self._start()
 
     def close(self) -> None:
         self._kill()
