@@ -7,7 +7,11 @@ A worker that "has grown" is made real: its address-space limit is lowered from 
 at the cap."""
 from __future__ import annotations
 
+import dataclasses
+import os
 import random
+import signal
+import threading
 import resource
 import smtplib
 import textwrap
@@ -153,3 +157,29 @@ def test_a_clean_message_is_delivered_when_its_worker_gives_out(make_relay, sink
     wait_for(lambda: len(sink.messages) == 2, timeout=60)
     assert relay.queue("hold") == []
     assert relay.app._sandboxes[0].pid != worker
+
+
+@pytest.mark.slow
+def test_a_scan_that_waits_for_the_cpu_is_not_held_for_it(sandbox, tmp_path):
+    """The budget counts the scan process's CPU seconds: on a busy machine a message waits
+    for the CPU longer than its budget in wall-clock time, and is screened all the same.
+    The wait is made real: the process is stopped (SIGSTOP) for twice its budget."""
+    sb = sandbox(max_use=0, max_rss_mb=0)
+    sb.config = dataclasses.replace(sb.config, time_budget=1.0)
+    assert "scan_failed" not in _rules(sb.scan(_msg(tmp_path, 0)))  # warm
+    os.kill(sb.pid, signal.SIGSTOP)
+    threading.Timer(2.0, os.kill, (sb.pid, signal.SIGCONT)).start()
+    assert "scan_failed" not in _rules(sb.scan(_msg(tmp_path, 1)))
+
+
+@pytest.mark.slow
+def test_a_scan_process_that_never_answers_is_stopped_and_the_message_held(sandbox, tmp_path):
+    """A process that spends no CPU and never answers (blocked, stopped) is not waited for
+    for ever: after WALL_FACTOR budgets of wall-clock time the message is held."""
+    sb = sandbox(max_use=0, max_rss_mb=0)
+    sb.config = dataclasses.replace(sb.config, time_budget=0.5)
+    assert "scan_failed" not in _rules(sb.scan(_msg(tmp_path, 0)))
+    os.kill(sb.pid, signal.SIGSTOP)
+    result = sb.scan(_msg(tmp_path, 1))
+    assert any(f.rule == "scan_failed" and "time budget" in f.evidence for f in result.findings)
+    assert "scan_failed" not in _rules(sb.scan(_msg(tmp_path, 2)))  # a fresh process

@@ -1,7 +1,10 @@
 """A scan process that can be killed: parsing and scanning run here, never in the relay.
 
-The child has a memory cap (RLIMIT_AS) and the parent a wall-clock budget per message.
-A child that runs over time is killed and the message held (`scan_failed`). One that dies
+The child has a memory cap (RLIMIT_AS) and the parent a budget per message, counted in
+the child's CPU seconds (its own and its finished helpers', such as Tesseract), so that a
+busy machine never holds a message a quiet one would pass; a child that sits without
+spending CPU (blocked) is given WALL_FACTOR times the budget in wall-clock time. A child
+over either is killed and the message held (`scan_failed`). One that dies
 (PDFium abort, the OOM killer) or runs out of memory may be spent rather than the message
 at fault, so the message is tried once more in a fresh process, and held only if that one
 gives out too. A child lives for `max_use` messages, or until its resident memory after a
@@ -95,6 +98,22 @@ def _out_of_memory(result: ScanResult) -> bool:
                for f in result.findings if f.rule in ("scan_failed", "attachment_unreadable"))
 
 
+# a child that spends no CPU yet does not answer (blocked on a pipe, stopped) is killed
+# after this many budgets of wall-clock time
+WALL_FACTOR = 4
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process and its waited-for children have used (0 where /proc cannot
+    tell): utime, stime, cutime and cstime of /proc/<pid>/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process, in MiB (0 where /proc cannot tell)."""
     try:
@@ -167,7 +186,7 @@ class Sandbox:
         spent = False
         try:
             self._conn.send(str(path))
-            if self._conn.poll(self.config.time_budget):
+            if self._answered(started):
                 return ScanResult.from_dict(self._conn.recv()), False
             reason = f"scan over the time budget of {self.config.time_budget:g} s"
         except (EOFError, OSError):
@@ -179,6 +198,18 @@ class Sandbox:
         log.warning("scan of %s failed: %s", path, reason)
         self._kill()
         return failed_result(reason, time.monotonic() - started), spent
+
+    def _answered(self, started: float) -> bool:
+        """Wait for the child's answer while it is within its budget of CPU seconds (and
+        WALL_FACTOR budgets of wall-clock time); False when it ran over."""
+        budget, pid = self.config.time_budget, self._proc.pid
+        cpu_at_start = cpu_seconds(pid)
+        while True:
+            if self._conn.poll(min(budget, 0.5)):
+                return True
+            if (cpu_seconds(pid) - cpu_at_start > budget
+                    or time.monotonic() - started > WALL_FACTOR * budget):
+                return self._conn.poll(0)
 
     def _renew(self) -> None:
         """Replace the process after max_use messages or above max_rss_mb, between messages."""
