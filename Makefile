@@ -5,7 +5,7 @@ VENV ?= .venv
 CONFIG ?= $(or $(MAILSCREEN_CONFIG),)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench check-config clean
+.PHONY: run test bench check-config clean install uninstall
 
 # One build at a time: `make run` and `make test` started together in a fresh clone both
 # want .venv; the second waits for the lock, then finds it built (flock: util-linux).
@@ -30,3 +30,11 @@ check-config: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The system install (README "Running it as a service"), as root; `make uninstall PURGE=1`
+# also removes the config, the data, the service user and the admin group.
+install:
+	install/install.sh
+
+uninstall:
+	install/uninstall.sh $(if $(PURGE),--purge,)

@@ -49,7 +49,7 @@ def chain(tmp_path_factory):
         " -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters"
         " -o smtpd_client_restrictions= -o mynetworks=127.0.0.0/8",
         "mailscreen unix - - n - 4 smtp -o smtp_send_xforward_command=no"
-        " -o smtp_tls_security_level=none -o disable_dns_lookups=yes",
+        " -o smtp_tls_security_level=none -o smtp_dns_support_level=disabled",
     ]).start()
     front = Postfix(root, "front", {"relayhost": f"[127.0.0.1]:{mailscreen_port}",
                                     "smtp_tls_security_level": "none"},
