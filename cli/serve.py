@@ -1,6 +1,7 @@
 """`mailscreen serve`, `check-config` and `hash-password`: running the relay."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 from pathlib import Path
@@ -28,6 +29,13 @@ def serve(config: Path = ConfigOption) -> None:
     from gateway.app import App, check_file_limit, check_upstream
 
     settings = settings_or_exit(config)
+    if not os.access(".", os.X_OK):
+        # started from a folder the service user cannot enter (root's home, a 0700 clone):
+        # the scan processes, which start in the relay's folder, would all die. A daemon's
+        # folder is / (systemd's default); the data directory keeps its absolute place.
+        settings = dataclasses.replace(settings, data_dir=os.path.abspath(settings.data_dir))
+        config = os.path.abspath(config) if config else config
+        os.chdir("/")
     _check_files(settings)
     _check_port(settings.server.host, settings.server.port, "server.port")
     if settings.metrics.port:

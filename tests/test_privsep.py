@@ -155,10 +155,13 @@ users = {{ {users['carol']} = "{SENDER}" }}
 """)
         os.chmod(config, 0o644)
         log = open(base / "relay.log", "wb")
-        # from /, as systemd starts it: the scan processes go back to the relay's directory,
-        # which the service user may not enter (a checkout in a 0700 folder)
+        # from a folder the service user may not enter (an admin's home, a 0700 clone): the
+        # scan processes start in the relay's folder, so the relay must leave it for /
+        closed = base / "closed"
+        closed.mkdir(mode=0o700)
         relay = subprocess.Popen(["runuser", "-u", svc, "--", mailscreen, "serve", "--config",
-                                  str(config)], stdout=log, stderr=subprocess.STDOUT, cwd="/")
+                                  str(config)], stdout=log, stderr=subprocess.STDOUT,
+                                 cwd=closed)
 
         def listening():
             assert relay.poll() is None, (base / "relay.log").read_text()
@@ -214,6 +217,11 @@ class Site:
 def test_admins_use_the_cli_as_themselves_and_the_relay_does_the_work(site, sink):
     """Finding 1: group members can use the CLI at all; what root or an admin decides is
     carried out by the relay, so the envelope and notices stay readable and are sent."""
+    with smtplib.SMTP("127.0.0.1", site.port, timeout=30) as client:  # screened, not held
+        client.sendmail(SENDER, ["clean@example.com"],
+                        message(subject="Rota", body="The rota for next week is attached.",
+                                to="clean@example.com"))
+    wait_for(lambda: sink.handler.to("clean@example.com"), timeout=60)
     a, b = site.hold(2)
     listed = site.cli("alice", "held", "list", "--json")
     assert listed.returncode == 0, listed.stderr
