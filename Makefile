@@ -1,11 +1,12 @@
-# mailscreen: `make run` starts the relay on 127.0.0.1:2525, `make test` runs the tests.
+# mailscreen: `make run` starts the relay on 127.0.0.1:2525, `make test` runs the tests
+# (`make check-model`: the committed sentence heads are exactly what training gives here).
 # Both create .venv as needed (Python 3.11+, libmagic1 from the system).
 PYTHON ?= python3
 VENV ?= .venv
 CONFIG ?= $(or $(MAILSCREEN_CONFIG),)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench check-config clean install uninstall
+.PHONY: run test check-model bench check-config clean install uninstall
 
 # One build at a time: `make run` and `make test` started together in a fresh clone both
 # want .venv; the second waits for the lock, then finds it built (flock: util-linux).
@@ -19,8 +20,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/mailscreen serve $(if $(CONFIG),--config $(CONFIG),)
 
+# ARGS go to pytest: `make test ARGS='-m "not slow" -x'` runs the unit tier
 test: $(STAMP)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q $(ARGS)
+
+# retrains the sentence heads and compares them with the committed ones exactly (minutes;
+# not part of `make test`, which allows another CPU's last bits)
+check-model: $(STAMP)
+	$(VENV)/bin/python tests/check_model.py
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/relay_bench.py

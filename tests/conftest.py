@@ -11,7 +11,10 @@ with bench/.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -40,8 +43,18 @@ from gateway.config import (
 
 
 # Tests that start processes, servers or read the corpora: the `slow` tier. The unit tier
-# (`pytest -m "not slow"`) runs the scanners, parser and policy in well under a minute.
-SLOW_FIXTURES = {"sink", "relay", "make_relay", "results"}
+# (`pytest -m "not slow"`) runs the scanners, parser and policy in under two minutes on two
+# cores. A test is slow for its reason, found at collection: a fixture that starts a server,
+# the `model` marker (the real sentence network), the `ocr` marker (Tesseract on pictures),
+# or a call that starts a process (in its own body or in a helper of its module: `mailscreen
+# scan`, subprocess, a harness server); the modules listed are slow throughout.
+SLOW_FIXTURES = {"sink", "relay", "make_relay", "results", "cluster"}
+SLOW_MARKERS = {"model", "ocr"}
+STARTS_PROCESS = re.compile(
+    r"\bsubprocess\.|\bMAILSCREEN\b|\bmailscreen_command\(|\bos\.fork\(|"
+    r"\b(Relay|RelayProcess|Sink)\(|"  # the harness's servers, started by hand
+    r"\b(rd|reading)\.scan\(")  # tests/reading.py: `mailscreen scan` in a process
+READING_SCAN = re.compile(r"(?<![\w.])(?<!def )scan\(")  # `from reading import scan`
 SLOW_MODULES = {"test_crash", "test_faults", "test_soak", "test_corpus", "test_pdf_corpus",
                 "test_hardening_smtp", "test_admin_cli", "test_reload", "test_relay",
                 "test_report", "test_config", "test_queue", "test_metrics", "test_postfix",
@@ -105,10 +118,42 @@ def drop_pg_database(url: str) -> None:
     # left behind on the test server: harmless, and never a reason to fail a test
 
 
+def _source(obj) -> str:
+    try:
+        return inspect.getsource(obj)
+    except (OSError, TypeError):
+        return ""
+
+
+def _starts_process(module, source: str) -> bool:
+    own_scan = inspect.isfunction(getattr(module, "scan", None)) and \
+        module.scan.__module__ == module.__name__  # a module's own `scan` is not reading's
+    return bool(STARTS_PROCESS.search(source) or
+                (not own_scan and READING_SCAN.search(source)))
+
+
+@functools.cache
+def _process_helpers(module) -> frozenset[str]:
+    """Names of the module's own functions that start a process."""
+    return frozenset(name for name, obj in vars(module).items()
+                     if inspect.isfunction(obj) and obj.__module__ == module.__name__
+                     and not name.startswith("test_") and _starts_process(module, _source(obj)))
+
+
+def starts_process(item) -> bool:
+    if item.module is None:
+        return False
+    body = _source(getattr(item, "function", None))
+    return _starts_process(item.module, body) or any(
+        re.search(rf"\b{name}\(", body) for name in _process_helpers(item.module))
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__ if item.module else ""
-        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if (module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+                or any(item.get_closest_marker(m) for m in SLOW_MARKERS)
+                or starts_process(item)):
             item.add_marker(pytest.mark.slow)
 
 

@@ -17,6 +17,7 @@ from gateway.content.parse import parse
 from scanners.base import Severity
 from scanners.copyright import CopyrightScanner
 
+pytestmark = pytest.mark.ocr  # every picture here is read by Tesseract: the slow tier
 needs_ocr = pytest.mark.skipif(shutil.which("tesseract") is None,
                                reason="tesseract-ocr is not installed")
 

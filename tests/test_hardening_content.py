@@ -4,7 +4,6 @@ other sessions keep sending."""
 from __future__ import annotations
 
 import smtplib
-import statistics
 import threading
 import time
 from pathlib import Path
@@ -112,18 +111,17 @@ def test_other_sessions_keep_flowing_while_one_scan_uses_its_whole_budget(make_r
     for i in range(10):  # 5 to 60 s of text extraction each: well over the 20 s budget
         slow.add_attachment(CORPUS_PAGES.read_bytes(), maintype="application", subtype="pdf",
                             filename=f"big{i}.pdf")
-    started = time.monotonic()
     send(relay.port, slow.as_bytes(policy=slow.policy.clone(linesep="\r\n")))
-    latencies: list[float] = []
+    sent: dict[int, int] = {}  # messages each client had accepted while the big scan ran
     errors: list[BaseException] = []
+    held = threading.Event()
 
     def client(k: int) -> None:
         try:
-            with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as c:
-                while time.monotonic() - started < 18:
-                    t = time.monotonic()
+            with smtplib.SMTP("127.0.0.1", relay.port, timeout=60) as c:  # 60 s: a hang only
+                while not held.is_set():
                     c.sendmail(SENDER, [f"client{k}@example.com"], message())
-                    latencies.append(time.monotonic() - t)
+                    sent[k] = sent.get(k, 0) + 1
                     time.sleep(0.2)
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
@@ -131,15 +129,17 @@ def test_other_sessions_keep_flowing_while_one_scan_uses_its_whole_budget(make_r
     threads = [threading.Thread(target=client, args=(k,)) for k in range(20)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    try:
+        held_id = wait_for(lambda: relay.queue("hold"), timeout=120)[0]
+    finally:
+        held.set()
+        for t in threads:
+            t.join()
     assert not errors
-    held_id = wait_for(lambda: relay.queue("hold"), timeout=40)[0]
-    elapsed = time.monotonic() - started
     row = relay.app.store.held(held_id)
     assert row.top_rule == "scan_failed" and "time budget" in row.findings
-    assert 19 < elapsed < 40
-    assert len(latencies) > 200
-    assert statistics.median(latencies) < 0.5 and max(latencies) < 5.0
-    wait_for(lambda: len([m for m in sink.messages if m[0] == SENDER]) >= len(latencies) - 5,
-             timeout=60)
+    # every client went on sending while one scan used its whole budget: a relay that waited
+    # for that scan would have accepted at most one message from each
+    assert len(sent) == 20 and min(sent.values()) >= 3, sent
+    wait_for(lambda: len([m for m in sink.messages if m[0] == SENDER]) >= sum(sent.values()),
+             timeout=120)

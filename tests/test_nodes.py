@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -173,20 +172,18 @@ def settled(store: Store, msg_id: str, *nodes: Node) -> bool:
     return bool(row.dispatched_by) and all(n.idle() for n in nodes)
 
 
-def test_held_on_one_node_released_from_the_other_arrives_once_within_seconds(cluster):
+def test_held_on_one_node_released_from_the_other_arrives_once_without_a_poll(cluster):
     store, sink, make_nodes = cluster
-    # polling every 30 s: only the release's NOTIFY can make it leave within seconds
-    node1, node2 = make_nodes("node1", "node2", release_poll=30.0)
+    # polling every hour: only the release's NOTIFY can make it leave within the test
+    node1, node2 = make_nodes("node1", "node2", release_poll=3600.0)
     node1.send(NHS_BODY, "friend@example.com")
     (msg_id,) = held(store, 1)
     assert node1.idle() and node2.idle()  # held: the bytes are in the database, no spool
 
-    started = time.monotonic()
     code, out, err = node2.run("held", "release", msg_id, "--reason-code", "consent_on_file",
                                "--reason", "patient asked")
     assert code == 0, err
-    wait_for(lambda: delivered_to(sink, "friend@example.com"), timeout=10)
-    assert time.monotonic() - started < 10
+    wait_for(lambda: delivered_to(sink, "friend@example.com"), timeout=120)  # a hang only
     wait_for(lambda: settled(store, msg_id, node1, node2))
     assert delivered_to(sink, "friend@example.com") == 1
     assert b"999 000 0018" in sink.handler.to("friend@example.com")[0]

@@ -13,12 +13,14 @@ import io
 import pytest
 from PIL import Image
 
+from gateway.content.limits import Limits
 from gateway.content.parse import parse
 from scanners import photos
 from scanners.base import Severity
 from scanners.patient_data import PatientDataScanner
 
 skdata = pytest.importorskip("skimage.data")
+NO_OCR = Limits(ocr=False)
 
 
 def picture(name: str, fmt: str = "JPEG", camera: bool = False, gps: bool = False) -> bytes:
@@ -53,7 +55,9 @@ def mail(*attachments: tuple[str, str, bytes], body: str = "Photos attached.") -
 
 
 def photo_findings(raw: bytes):
-    return [f for f in PatientDataScanner().scan(parse(raw)) if f.rule == "patient_photo"]
+    """Without OCR: faces, EXIF, names and the mail's words make a patient photo, never text
+    Tesseract reads in it (a process for each picture; tests/test_reading_images.py reads)."""
+    return [f for f in PatientDataScanner().scan(parse(raw, NO_OCR)) if f.rule == "patient_photo"]
 
 
 def test_the_cascade_finds_the_face_in_a_portrait_and_none_in_a_cup_or_a_cat():

@@ -12,8 +12,6 @@ import pytest
 from scanners.sentences import model as sm
 from scanners.sentences import select, split_sentences, worth_scoring
 
-pytestmark = pytest.mark.model
-
 SENTENCES = {
     "threat": [
         "Carry on posting about me and you'll find your shop door kicked in one morning.",
@@ -212,6 +210,7 @@ def model():
     return m
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("label", [k for k in SENTENCES if k != "benign"])
 def test_own_sentences_are_classified(model, label):
     got = [lab for lab, _ in model.classify(SENTENCES[label], recall=True)]
@@ -227,11 +226,13 @@ def test_own_sentences_are_classified(model, label):
     assert right >= 7, list(zip(SENTENCES[label], got))
 
 
+@pytest.mark.model
 def test_benign_is_not_flagged(model):
     got = model.flags(SENTENCES["benign"])
     assert got == [], [(SENTENCES["benign"][i], lab, p) for i, lab, p in got]
 
 
+@pytest.mark.model
 def test_strict_thresholds_flag_fewer(model):
     everything = [s for k, v in SENTENCES.items() if k not in ("benign", "quoted_report") for s in v]
     strict = len(model.flags(everything))
@@ -239,6 +240,7 @@ def test_strict_thresholds_flag_fewer(model):
     assert 0 < strict <= loose
 
 
+@pytest.mark.model
 def test_score_shape_and_api(model):
     p = model.score(["Lovely to see you today.", "I'll smash your windows in."])
     assert p.shape == (2, len(sm.LABELS)) and np.allclose(p.sum(axis=1), 1, atol=1e-4)
@@ -246,6 +248,7 @@ def test_score_shape_and_api(model):
     assert model.classify([]) == []
 
 
+@pytest.mark.model
 def test_gate_clears_only_what_it_is_sure_of(model):
     """The lexical gate skips the network for sentences it is sure are benign; every other
     sentence gets exactly what the full model gives it."""
@@ -298,25 +301,64 @@ def test_missing_package_falls_back(monkeypatch, caplog):
     assert "not installed" in caplog.text
 
 
-@pytest.mark.timeout(1200)
-def test_committed_heads_are_what_training_produces():
+class Remembered:
+    """The encoder, embedding each list of sentences once: training and both sets of heads
+    read the same vectors (the network's own floating point is not what is compared)."""
+
+    def __init__(self, encoder):
+        self.encoder, self.seen = encoder, {}
+
+    def __getattr__(self, name):
+        return getattr(self.encoder, name)
+
+    def embed(self, sentences, *args, **kw):
+        key = tuple(sentences)
+        if key not in self.seen:
+            self.seen[key] = self.encoder.embed(sentences, *args, **kw)
+        return self.seen[key]
+
+
+# Training on another CPU (another BLAS, other vector instructions) sums in another order:
+# L-BFGS then stops a few float32 steps away, and a threshold placed on a training score may
+# move to its neighbour. Weights agree within WEIGHT_ATOL (an embedding logit then moves by
+# at most 2e-3 x sqrt(384), about 0.04, for a unit-length embedding), the gate within
+# one of its 0.01 steps, and the decisions on a fixed set of sentences agree but for the few
+# whose probability sits on a threshold. `make check-model` checks that this machine
+# reproduces the committed heads exactly.
+WEIGHT_ATOL = 2e-3
+GATE_STEP = 0.01
+DECISIONS_MAY_DIFFER = 0.005
+
+
+@pytest.mark.model
+@pytest.mark.timeout(3600)  # a hang only: 20 min on a loaded two-core machine
+def test_committed_heads_are_what_training_produces_within_a_tolerance():
     train = pytest.importorskip("scanners.sentences.train")
     pytest.importorskip("sklearn")
     if not train.DEVSET.is_file():
         pytest.skip(f"{train.DEVSET} is absent: the committed heads were trained with it")
-    produced = train.train()
+    encoder = Remembered(sm.load_encoder())
+    produced = train.train(encoder=encoder)
     with np.load(sm.HEADS, allow_pickle=False) as z:
         committed = {k: z[k] for k in z.files}
     assert set(produced) == set(committed)
     assert [str(x) for x in committed["labels"]] == list(sm.LABELS)
-    assert str(committed["backend"]) == str(produced["backend"])
+    for k in ("backend", "pooling"):
+        assert str(committed[k]) == str(produced[k]), k
+    # the lexical buckets are counted from the text: integers, the same on any machine
     assert np.array_equal(committed["lex_ids"], produced["lex_ids"])
     for k in ("W", "W_lex", "b", "G_lex", "G_b"):
-        assert np.allclose(committed[k], produced[k], atol=2e-3), k
-    assert str(committed["pooling"]) == str(produced["pooling"])
-    assert float(committed["gate"]) == float(produced["gate"])
-    for k in ("thresholds", "thresholds_recall"):
-        assert np.allclose(committed[k], produced[k], atol=2e-3), k
+        assert np.allclose(committed[k], produced[k], rtol=0, atol=WEIGHT_ATOL), k
+    assert abs(float(committed["gate"]) - float(produced["gate"])) <= GATE_STEP + 1e-6
+
+    fixed = sorted({r["text"] for r in train.corpus()} | {s for v in SENTENCES.values()
+                                                          for s in v})
+    ours, theirs = (sm.SentenceModel(encoder, heads) for heads in (committed, produced))
+    p_ours, p_theirs = ours.score(fixed), theirs.score(fixed)
+    for recall in (False, True):
+        a, b = ours.decide(p_ours, recall=recall), theirs.decide(p_theirs, recall=recall)
+        differ = [t for t, (x, _), (y, _) in zip(fixed, a, b) if x != y]
+        assert len(differ) <= DECISIONS_MAY_DIFFER * len(fixed), (recall, differ[:10])
 
 
 def test_devset_split_is_fixed_and_disjoint():
@@ -389,6 +431,7 @@ class _CountingEncoder:
         return self.encoder.embed(sentences, batch)
 
 
+@pytest.mark.model
 def test_token_budget_reads_the_most_suspicious_sentences_first(model):
     """With a budget of word pieces the network reads the sentences the lexical head finds
     least benign, as many as fit; the others keep the lexical head's probabilities, and a
