@@ -3,9 +3,11 @@ built here, sent through the real relay to a real sink; plus the extraction modu
 own (office formats, archives, PDFium crashes and hangs isolated in a child process)."""
 from __future__ import annotations
 
+import bz2
 import dataclasses
 import gzip
 import json
+import lzma
 import os
 import shutil
 import smtplib
@@ -13,6 +15,7 @@ import time
 import tracemalloc
 
 import documents as docs
+import pytest
 from conftest import wait_for
 
 from gateway.content import metadata, pdf
@@ -205,6 +208,20 @@ def test_a_compression_bomb_is_refused_before_it_is_unpacked():
         tracemalloc.stop()
     assert "unpacks to over 2,097,152 bytes" in att.over_limit and att.pages == ()
     assert peak < 16 << 20, f"peak {peak:,} bytes while refusing a 64 MiB bomb"
+
+
+@pytest.mark.parametrize("compress, name", [(gzip.compress, "notes.txt.gz"),
+                                            (bz2.compress, "notes.txt.bz2"),
+                                            (lzma.compress, "notes.txt.xz")])
+def test_every_stream_of_a_compressed_file_is_read(compress, name):
+    """Streams one after another (`cat a.gz b.gz`, pigz, pbzip2) unpack as one file, as
+    gzip -dc shows them: the part after the first is read too; zero padding is no error."""
+    data = compress(b"Clinic rota for Tuesday.\n") + compress(
+        b"Patient Jane Doe, NHS number 999 000 0018.\n") + bytes(512)
+    (top, inner) = attachments_of(docs.mail("gz", attachments=[
+        (name, "application/octet-stream", data)]))
+    assert not top.error and not top.over_limit
+    assert "Clinic rota" in inner.pages[0] and "999 000 0018" in inner.pages[0]
 
 
 def test_pdfium_crash_loses_only_that_attachment(monkeypatch):

@@ -103,18 +103,25 @@ def _tar_members(data: bytes, limits, budget: Budget):
 
 
 def _stream_member(name: str, data: bytes, decompress, limits, budget: Budget):
-    """A gzip/bzip2/xz file holds one stream: inflate it in bounded steps."""
+    """A gzip/bzip2/xz file: inflate it in bounded steps. One file may hold several streams
+    one after another (`cat a.gz b.gz`, pigz, pbzip2); gzip(1) unpacks them all into one
+    file, and so does this, or a part after the first would go unread."""
     cap = budget.size
+    opener = {gzip.decompress: lambda f: gzip.GzipFile(fileobj=f),
+              bz2.decompress: bz2.BZ2File}.get(decompress, lzma.LZMAFile)
+    if opener is lzma.LZMAFile:
+        data = data.rstrip(b"\0")  # stream padding (an xz stream never ends in a zero)
+    parts, size = [], 0
     try:
-        if decompress is gzip.decompress:
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            body = inflater.decompress(data, cap + 1)
-        elif decompress is bz2.decompress:
-            body = bz2.BZ2Decompressor().decompress(data, cap + 1)
-        else:
-            body = lzma.LZMADecompressor().decompress(data, cap + 1)
-    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as e:
+        with opener(io.BytesIO(data)) as stream:  # reads its input a buffer at a time
+            while size <= cap and (part := stream.read(min(1 << 16, cap + 1 - size))):
+                parts.append(part)
+                size += len(part)
+    except EOFError:
+        pass  # cut short: what came before the cut is read, as gzip -dc shows it
+    except (OSError, zlib.error, lzma.LZMAError, ValueError) as e:
         return [], "", f"compressed file could not be read: {type(e).__name__}"
+    body = b"".join(parts)
     if len(body) > cap:
         return [], f"compressed file unpacks to over {limits.archive_max_size:,} bytes", ""
     if len(body) > 1024 * 1024 and len(body) / max(len(data), 1) > limits.archive_max_ratio:
