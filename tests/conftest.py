@@ -39,6 +39,7 @@ from gateway.config import (
     ServerSettings,
     Settings,
     UpstreamSettings,
+    config_path,
 )
 
 
@@ -71,6 +72,22 @@ def pytest_generate_tests(metafunc):
     if "db_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
             "both_databases"):
         metafunc.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _not_the_installed_config(tmp_path_factory):
+    """A mailscreen installed on this machine (/etc/mailscreen/mailscreen.toml, or
+    $MAILSCREEN_CONFIG in the shell) is not the tests' config: commands they run without
+    --config read an empty file, that is the built-in defaults (the discovery tests set
+    their own)."""
+    if config_path(None) is None:
+        yield
+        return
+    empty = tmp_path_factory.mktemp("defaults") / "mailscreen.toml"
+    empty.write_text("")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MAILSCREEN_CONFIG", str(empty))
+        yield
 
 
 @pytest.fixture
