@@ -204,8 +204,11 @@ def test_held_mail_expires_after_hold_days_with_a_notice(env, sink):
 
 def test_a_second_relay_never_takes_over_a_running_relays_admin_socket(env, tmp_path, sink):
     config, relay = env()
+    # another node on the same database (PostgreSQL): its own data directory, the one key
+    admin = dataclasses.replace(relay.settings.admin, key_file=str(relay.settings.key_path))
     second = Relay(dataclasses.replace(relay.settings, server=dataclasses.replace(
-        relay.settings.server, port=free_port()), data_dir=str(tmp_path / "data2"))).start()
+        relay.settings.server, port=free_port()), data_dir=str(tmp_path / "data2"),
+        admin=admin)).start()
     try:
         assert second.app.control is None  # refused, logged; the second relay still relays
         assert cli(config, "held", "list").exit_code == 0  # answered by the first relay
