@@ -15,10 +15,10 @@ from cli.common import (
     settings_or_exit,
     store_or_exit,
 )
-from cli.timefmt import parse_since
 from gateway.control import ControlError, relay_socket, request
 from gateway.database import audit
 from gateway.database.store import AuditEvent
+from gateway.timefmt import parse_since
 
 app = typer.Typer(help="The tamper-evident audit log of admin actions.")
 

@@ -20,9 +20,8 @@ from cli.common import (
     settings_or_exit,
     store_or_exit,
 )
-from cli.timefmt import age, parse_duration, parse_since
-from gateway.config import CATEGORIES
-from gateway.control import RemoteModerator, owns_data, relay_socket
+from gateway import control
+from gateway.control import RemoteModerator
 from gateway.database.store import HeldMessage
 from gateway.quarantine.moderation import (
     REASON_CODES,
@@ -30,7 +29,7 @@ from gateway.quarantine.moderation import (
     ModerationError,
     Moderator,
 )
-from gateway.relay.spool import Spool
+from gateway.timefmt import age, parse_duration, parse_since
 from scanners import registry
 
 app = typer.Typer(no_args_is_help=True, help="Review and decide on held mail.")
@@ -45,40 +44,23 @@ StatusOpt = typer.Option("held", "--status", help="held, released, rejected or a
 
 
 def moderator(config, write: bool = False) -> Moderator | RemoteModerator:
-    """The relay does the work when it is running: the CLI sends the request over the
-    admin socket and the relay acts under the identity the kernel gives it. Without a
-    relay, only the service user (the owner of the data) may decide on mail here, so that
-    nothing is left that the relay cannot read; anyone who can read the database may
-    still look."""
-    settings = settings_or_exit(config)
-    path = relay_socket(settings)
-    if path is not None:
-        return RemoteModerator(settings, path)
-    if write and not owns_data(settings):
-        fail(f"the relay is not running (no admin socket at {settings.admin.socket}); "
-             f"start it (systemctl start mailscreen), or run this as the service user")
-    store = store_or_exit(settings, write)
-    spool = Spool(settings.data_path / "spool")
-    m = Moderator(settings, store, spool)
-    if write:
-        spool.create()
-        m.reconcile()
-    return m
+    """gateway.control.moderator: the relay over its admin socket when it runs."""
+    try:
+        return control.moderator(settings_or_exit(config), store_or_exit, write)
+    except ModerationError as e:
+        fail(str(e))
 
 
 def filters(status, category, sender, since, rule, recipient=None) -> Filters:
     if status not in ("held", "released", "rejected", "all"):
         fail("--status must be held, released, rejected or all")
-    if category and category not in CATEGORIES:
-        fail(f"unknown --category {category!r}: use one of {', '.join(CATEGORIES)}")
-    if rule and rule not in registry.rule_descriptions():
-        fail(f"unknown --rule {rule!r}: docs/rules.md lists the rule ids")
     try:
         since_dt = parse_since(since) if since else None
-    except ValueError as e:
+        return Filters(status=None if status == "all" else status, category=category,
+                       sender=sender, rule=rule, since=since_dt,
+                       recipient=recipient).check(registry.rule_descriptions())
+    except (ValueError, ModerationError) as e:
         fail(str(e))
-    return Filters(status=None if status == "all" else status, category=category,
-                   sender=sender, rule=rule, since=since_dt, recipient=recipient)
 
 
 def row_json(row: HeldMessage) -> dict:

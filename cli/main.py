@@ -6,7 +6,21 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from cli import audit, held, keys, patients, queue, report, scan, serve, staff, status, works
+from cli import (
+    admin,
+    audit,
+    held,
+    keys,
+    patients,
+    queue,
+    report,
+    scan,
+    serve,
+    staff,
+    status,
+    web,
+    works,
+)
 
 
 class Commands(TyperGroup):
@@ -39,6 +53,8 @@ app.add_typer(report.app, name="report")
 app.add_typer(works.app, name="works")
 app.add_typer(patients.app, name="patients")
 app.add_typer(staff.app, name="staff")
+app.add_typer(admin.app, name="admin")
+app.command("web")(web.web)
 
 
 

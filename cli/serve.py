@@ -20,7 +20,7 @@ from gateway.config import (
 )
 from gateway.control import user_name
 from gateway.keys import KeyFileError
-from gateway.relay.smtp import hash_password as make_hash
+from gateway.passwords import hash_password as make_hash
 from scanners import registry
 
 

@@ -167,6 +167,19 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    # the review console (`mailscreen web`): keep it on loopback behind a TLS reverse proxy
+    host: str = "127.0.0.1"
+    port: int = 8025
+    # a session not used for this long must log in again
+    session_idle_minutes: float = 30.0
+    # the session cookie is sent over HTTPS only; false only to try it without a proxy
+    cookie_secure: bool = True
+    # user names that may look at held mail in the console but not decide on it
+    readonly_users: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class TagSettings:
     subject_prefix: str = ""  # off by default: changing the subject breaks DKIM
     # X-Mailscreen-Findings (rule names and where they hit) also on mail to recipients
@@ -328,6 +341,7 @@ class Settings:
     bulk: BulkSettings = field(default_factory=BulkSettings)
     copyright: CopyrightSettings = field(default_factory=CopyrightSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
 
     @property
@@ -630,6 +644,10 @@ def _validate(s: Settings, source: str) -> Settings:
         fail("metrics.port", "must be between 1 and 65535 (0: off)")
     if s.metrics.port and s.metrics.port == s.server.port:
         fail("metrics.port", "must differ from server.port")
+    if not 0 < s.web.port < 65536:
+        fail("web.port", "must be between 1 and 65535")
+    if s.web.session_idle_minutes <= 0:
+        fail("web.session_idle_minutes", "must be more than 0")
     if s.log_format not in ("text", "json"):
         fail("log_format", "must be text or json")
     if not s.db_url.startswith(("sqlite:///", "postgresql+psycopg://")):

@@ -58,21 +58,32 @@ class Peer:
         pid, uid, gid = struct.unpack("3i", sock.getsockopt(
             socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
         try:
-            entry = pwd.getpwuid(uid)
-            name = entry.pw_name
-            gids = os.getgrouplist(name, entry.pw_gid)
+            name = pwd.getpwuid(uid).pw_name
         except KeyError:
-            name, gids = f"uid{uid}", [gid]
-        groups = set()
-        for g in gids:
-            try:
-                groups.add(grp.getgrgid(g).gr_name)
-            except KeyError:
-                continue
-        return cls(uid, gid, pid, name, frozenset(groups))
+            return cls(uid, gid, pid, f"uid{uid}", _group_names([gid]))
+        return cls(uid, gid, pid, name, user_groups(name))
 
     def member_of(self, group: str) -> bool:
         return self.uid == 0 or group in self.groups
+
+
+def _group_names(gids) -> frozenset[str]:
+    names = set()
+    for g in gids:
+        try:
+            names.add(grp.getgrgid(g).gr_name)
+        except KeyError:
+            continue
+    return frozenset(names)
+
+
+def user_groups(name: str) -> frozenset[str]:
+    """The groups of a user by name, its primary group included, as the system says (the
+    review console checks a person who logs in as the admin socket checks a peer)."""
+    try:
+        return _group_names(os.getgrouplist(name, pwd.getpwnam(name).pw_gid))
+    except KeyError:
+        return frozenset()
 
 
 def user_name() -> str:
@@ -122,9 +133,22 @@ class Control:
         method = getattr(self, "op_" + str(op).replace(".", "_"), None)
         if method is None:
             return {"ok": False, "error": f"unknown request {op!r}"}
+        service = peer.uid in (0, os.geteuid())
+        name = peer.name
         raw_allowed = peer.member_of(self.settings.admin.raw_access_group) or \
             peer.uid == os.geteuid()
-        moderator = Moderator(self.settings, self.store, self.spool, user=peer.name,
+        acting = request.get("as")
+        if acting is not None:
+            # the review console (gateway/web) runs as the service user and acts for the
+            # person logged in to it: only root and the service user may say so
+            if not service:
+                return {"ok": False, "error": f"{peer.name} may not act for another user"}
+            name, raw_allowed = str(acting), False
+        if op == "web.password" and not service:
+            return {"ok": False, "error": "only the review console reads password hashes"}
+        if op == "web.set_password" and not service and args.get("user") != name:
+            return {"ok": False, "error": f"{name} may set only their own password"}
+        moderator = Moderator(self.settings, self.store, self.spool, user=name,
                               raw_allowed=raw_allowed)
         try:
             return {"ok": True, "result": method(moderator, **args)}
@@ -172,6 +196,12 @@ class Control:
 
     def op_held_retain(self, m: Moderator) -> dict:
         return m.retain()
+
+    def op_web_password(self, m: Moderator, user: str) -> str | None:
+        return m.password_hash(user)
+
+    def op_web_set_password(self, m: Moderator, user: str, hashed: str) -> None:
+        m.set_password(user, hashed)
 
     def op_whoami(self, m: Moderator) -> str:
         return m.user
@@ -271,8 +301,10 @@ class ControlServer:
 # -- the CLI's side ----------------------------------------------------------------------
 
 
-def request(path: str | os.PathLike, op: str, timeout: float = 3600.0, **args):
-    """Send one request to the relay; its result, or ControlError with its refusal."""
+def request(path: str | os.PathLike, op: str, timeout: float = 3600.0,
+            as_user: str | None = None, **args):
+    """Send one request to the relay; its result, or ControlError with its refusal.
+    `as_user`: the person the service user acts for (the review console)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
@@ -281,7 +313,8 @@ def request(path: str | os.PathLike, op: str, timeout: float = 3600.0, **args):
         except OSError as e:
             raise ControlError(f"cannot reach the relay on {path}: {e.strerror or e}") from None
         try:
-            sock.sendall(json.dumps({"op": op, "args": args}, default=str).encode() + b"\n")
+            body = {"op": op, "args": args} | ({"as": as_user} if as_user else {})
+            sock.sendall(json.dumps(body, default=str).encode() + b"\n")
             with sock.makefile("rb") as f:
                 line = f.readline()
         except OSError as e:  # never mistaken for the admin's own stdout closing
@@ -299,19 +332,28 @@ def request(path: str | os.PathLike, op: str, timeout: float = 3600.0, **args):
 class RemoteModerator:
     """The Moderator's interface for the CLI, carried out by the relay over the socket."""
 
-    def __init__(self, settings: Settings, path: str | os.PathLike):
+    def __init__(self, settings: Settings, path: str | os.PathLike, user: str | None = None):
+        """`user`: the person the review console acts for (the relay accepts it only from
+        the service user); without it, whoever the kernel says this process is."""
         self.settings = settings
         self.path = path
+        self.acting_as = user
 
     def _call(self, op: str, **args):
         try:
-            return request(self.path, op, **args)
+            return request(self.path, op, as_user=self.acting_as, **args)
         except ControlError as e:
             raise ModerationError(str(e)) from None
 
     @property
     def user(self) -> str:
         return self._call("whoami")
+
+    def password_hash(self, user: str) -> str | None:
+        return self._call("web.password", user=user)
+
+    def set_password(self, user: str, hashed: str) -> None:
+        self._call("web.set_password", user=user, hashed=hashed)
 
     def find(self, filters: Filters = Filters()) -> list[HeldMessage]:
         args = dataclasses.asdict(filters)
@@ -355,6 +397,28 @@ def relay_socket(settings: Settings) -> Path | None:
         return path if path.is_socket() else None
     except OSError:
         return None
+
+
+def moderator(settings: Settings, open_store, write: bool = False,
+              user: str | None = None) -> Moderator | RemoteModerator:
+    """The relay does the work when it is running: the request goes over the admin socket
+    and the relay acts under the identity the kernel gives it (or, for the review console,
+    the person it names). Without a relay, only the service user (the owner of the data)
+    may decide on mail, so that nothing is left that the relay cannot read; anyone who can
+    read the database may still look. `open_store(settings, write)` gives the Store."""
+    path = relay_socket(settings)
+    if path is not None:
+        return RemoteModerator(settings, path, user)
+    if write and not owns_data(settings):
+        raise ModerationError(f"the relay is not running (no admin socket at "
+                              f"{settings.admin.socket}); start it (systemctl start "
+                              f"mailscreen), or run this as the service user")
+    spool = Spool(settings.data_path / "spool")
+    m = Moderator(settings, open_store(settings, write), spool, user=user)
+    if write:
+        spool.create()
+        m.reconcile()
+    return m
 
 
 def owns_data(settings: Settings) -> bool:

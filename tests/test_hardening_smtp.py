@@ -15,7 +15,7 @@ from conftest import message, wait_for
 from harness import read_reply
 
 from gateway.config import AuthSettings, TlsSettings
-from gateway.relay.smtp import hash_password
+from gateway.passwords import hash_password
 
 PASSWORD = "s3cret-Passw0rd"
 

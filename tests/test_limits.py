@@ -17,7 +17,7 @@ from harness import read_reply
 
 from gateway.config import AuthSettings
 from gateway.relay import smtp
-from gateway.relay.smtp import FailureLog, check_password, hash_password
+from gateway.passwords import FailureLog, check_password, hash_password
 
 MAILSCREEN = str(Path(sys.executable).with_name("mailscreen"))
 PASSWORD = "s3cret-Passw0rd"

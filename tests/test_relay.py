@@ -249,7 +249,7 @@ def test_authenticated_user_may_relay_from_anywhere_after_starttls(make_relay, s
     import ssl
     import subprocess
 
-    from gateway.relay.smtp import hash_password
+    from gateway.passwords import hash_password
 
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",

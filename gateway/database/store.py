@@ -146,6 +146,14 @@ class KeyFingerprint(SQLModel, table=True):
     added_at: datetime = Field(default_factory=utcnow)
 
 
+class WebPassword(SQLModel, table=True):
+    """A person's password for the review console (gateway/web), as an scrypt hash."""
+    __tablename__ = "web_password"
+    user: str = Field(primary_key=True)
+    hash: str
+    set_at: datetime = Field(default_factory=utcnow)
+
+
 # The SQLite write log (-wal) is cut back to this after each checkpoint, and checkpointed
 # whole when it grows past it; the spool's reserve counts it (gateway/app.py).
 WAL_LIMIT = 4 * 1024 * 1024

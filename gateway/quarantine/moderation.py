@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
-from gateway.config import Settings
+from gateway.config import CATEGORIES, Settings
 from gateway.database import audit
 from gateway.database.store import (
     AuditEvent,
@@ -31,6 +31,7 @@ from gateway.database.store import (
     HeldMessage,
     ScreeningLog,
     Store,
+    WebPassword,
     as_utc,
     utcnow,
 )
@@ -66,6 +67,16 @@ class Filters:
         if self.since:
             q = q.where(HeldMessage.held_at >= self.since)
         return q
+
+    def check(self, rules) -> "Filters":
+        """Itself, or ModerationError for a category or rule id that does not exist (a typo
+        would match nothing and look like an empty quarantine); `rules`: the known ids."""
+        if self.category and self.category not in CATEGORIES:
+            raise ModerationError(f"unknown category {self.category!r}: use one of "
+                                  f"{', '.join(CATEGORIES)}")
+        if self.rule and self.rule not in rules:
+            raise ModerationError(f"unknown rule {self.rule!r}: docs/rules.md lists the rule ids")
+        return self
 
     def matches(self, row: HeldMessage) -> bool:
         if self.category and self.category not in row.categories.split(","):
@@ -307,6 +318,21 @@ class Moderator:
                     self.spool.remove(queue, msg_id)
                 moved += 1
         return moved
+
+    # -- the review console's passwords (gateway/web) --------------------------------------
+
+    def password_hash(self, user: str) -> str | None:
+        with self.store.session() as s:
+            row = s.get(WebPassword, user)
+        return row.hash if row else None
+
+    def set_password(self, user: str, hashed: str) -> None:
+        """Store an scrypt hash (never the password), audited under who set it."""
+        with self.store.session() as s:
+            s.merge(WebPassword(user=user, hash=hashed, set_at=utcnow()))
+            audit.append(s, "web_password", [], f"review console password set for {user}",
+                         user=self.user)
+            s.commit()
 
     # -- internals -------------------------------------------------------------------------
 

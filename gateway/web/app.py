@@ -1,0 +1,235 @@
+"""The review console's pages: log in, held mail, one message, and the decisions on it.
+
+Every read and decision goes through gateway.control.moderator (the relay over its admin
+socket, or the Moderator itself where the console owns the data), as the CLI's, and is
+made in the name of the person logged in: four eyes, "not your own mail" and the audit log
+see them, not the service user the console runs as. The console keeps no state but its
+sessions and its failed-login counts.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from gateway import control
+from gateway.config import CATEGORIES, Settings
+from gateway.database import audit
+from gateway.database.store import Store
+from gateway.passwords import FailureLog, check_password, hash_password
+from gateway.quarantine.moderation import REASON_CODES, Filters, ModerationError
+from gateway.timefmt import age
+from gateway.web.sessions import Session, Sessions, same
+from scanners import redact, registry
+
+log = logging.getLogger("mailscreen.web")
+HERE = Path(__file__).resolve().parent
+COOKIE = "mailscreen_session"
+LOGIN_COOKIE = "mailscreen_login"  # the login form's CSRF token, before there is a session
+HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+           "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+           "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "
+                                      "form-action 'self'"}
+
+
+class Console:
+    def __init__(self, settings: Settings, clock=time.monotonic):
+        self.settings = settings
+        self.sessions = Sessions(settings.web.session_idle_minutes * 60, clock)
+        auth = settings.server.auth  # the same limits and back-off as SMTP AUTH
+        self.failures = FailureLog(auth.failure_window, auth.backoff_start, auth.backoff_max)
+        self._dummy = hash_password(secrets.token_urlsafe(16))  # unknown users cost the same
+        self._store: Store | None = None
+        self.templates = Jinja2Templates(directory=HERE / "templates")
+        self.templates.env.globals.update(categories=CATEGORIES, reason_codes=REASON_CODES,
+                                          age=age, redact=redact.free_text)
+        self.templates.env.filters["fromjson"] = json.loads
+
+    # -- the quarantine API ----------------------------------------------------------------
+
+    def moderator(self, user: str | None, write: bool = False):
+        return control.moderator(self.settings, self._open_store, write, user)
+
+    def _open_store(self, settings: Settings, write: bool) -> Store:
+        """Only without a running relay, for a console run as the service user."""
+        if self._store is None:
+            store = audit.configure(Store(settings.db_url).create(), settings.key_path,
+                                    settings.anchor_path, create=write, node=settings.node_name)
+            audit.check_key(store)
+            self._store = store
+        return self._store
+
+    def role(self, user: str) -> str | None:
+        """"readonly" for web.readonly_users, "admin" for the members of admin.group (the
+        admins of the CLI), else nobody the console lets in."""
+        if user in self.settings.web.readonly_users:
+            return "readonly"
+        if self.settings.admin.group in control.user_groups(user):
+            return "admin"
+        return None
+
+    # -- responses -------------------------------------------------------------------------
+
+    def page(self, request: Request, name: str, status: int = 200, **context) -> Response:
+        response = self.templates.TemplateResponse(request, name, context, status_code=status)
+        response.headers.update(HEADERS)
+        return response
+
+    def refuse(self, why: str, status: int = 403) -> Response:
+        return Response(why + "\n", status_code=status, media_type="text/plain",
+                        headers=HEADERS)
+
+    def cookie(self, response: Response, name: str, value: str) -> None:
+        response.set_cookie(name, value, httponly=True, samesite="strict", path="/",
+                            secure=self.settings.web.cookie_secure)
+
+    def session(self, request: Request) -> Session | None:
+        return self.sessions.get(request.cookies.get(COOKIE))
+
+    # -- logging in ------------------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self.login_page(request)
+        form = await request.form()
+        if not same(form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
+            return self.refuse("the login form has expired: load the page again")
+        user, password = str(form.get("user", "")).strip(), str(form.get("password", ""))
+        peer = request.client.host if request.client else "?"
+        auth = self.settings.server.auth
+        wait = max(self.failures.wait(peer, auth.max_failures_per_address),
+                   self.failures.wait((user, peer), auth.max_failures_per_user))
+        if wait:  # backed off: no password is checked
+            log.warning("console login for %r from %s refused: backing off after failures",
+                        user[:64], peer)
+            return self.login_page(request, f"Too many failed logins: try again in "
+                                            f"{int(wait) + 1} seconds.", 429)
+        try:
+            role = await run_in_threadpool(self._check, user, password)
+        except ModerationError as e:
+            return self.login_page(request, f"The console cannot reach the quarantine: {e}", 503)
+        if role is None:
+            self.failures.add(peer)
+            self.failures.add((user, peer))
+            log.info("console login failed for %r from %s", user[:64], peer)
+            return self.login_page(request, "Wrong user name or password.", 401)
+        log.info("console login of %s (%s) from %s", user, role, peer)
+        response = RedirectResponse("/", status_code=303, headers=HEADERS)
+        self.cookie(response, COOKIE, self.sessions.start(user, role == "readonly"))
+        response.delete_cookie(LOGIN_COOKIE, path="/")
+        return response
+
+    def _check(self, user: str, password: str) -> str | None:
+        """The person's role if the password is theirs; an unknown user costs the same."""
+        role = self.role(user) if user else None
+        stored = self.moderator(None).password_hash(user) if role else None
+        ok = check_password(password, stored or self._dummy)
+        return role if ok and stored else None
+
+    def login_page(self, request: Request, error: str = "", status: int = 200) -> Response:
+        token = secrets.token_urlsafe(32)
+        response = self.page(request, "login.html", status, csrf=token, error=error)
+        self.cookie(response, LOGIN_COOKIE, token)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        session = self.session(request)
+        form = await request.form()
+        if session is None or not same(form.get("csrf"), session.csrf):
+            return self.refuse("missing or wrong form token")
+        self.sessions.end(request.cookies.get(COOKIE))
+        response = RedirectResponse("/login", status_code=303, headers=HEADERS)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    # -- pages -----------------------------------------------------------------------------
+
+    async def held_list(self, request: Request) -> Response:
+        session = self.session(request)
+        if session is None:
+            return RedirectResponse("/login", status_code=303, headers=HEADERS)
+        q = request.query_params
+        chosen = {k: q.get(k) or None for k in ("category", "rule", "sender")}
+        oldest = q.get("sort") == "oldest"
+        rules = registry.rule_descriptions()
+        status = 400  # a filter nobody knows, else the quarantine cannot be reached
+        try:
+            filters = Filters(status="held", **chosen).check(rules)
+            status = 503
+            rows = await run_in_threadpool(lambda: self.moderator(session.user).find(filters))
+        except ModerationError as e:
+            return self.page(request, "list.html", status, session=session, rows=[],
+                             error=str(e), chosen=chosen, oldest=oldest, rules=sorted(rules))
+        if oldest:
+            rows.reverse()
+        return self.page(request, "list.html", session=session, rows=rows, error="",
+                         chosen=chosen, oldest=oldest, rules=sorted(rules))
+
+    async def message(self, request: Request, error: str = "", status: int = 200) -> Response:
+        session = self.session(request)
+        if session is None:
+            return RedirectResponse("/login", status_code=303, headers=HEADERS)
+        ref = request.path_params["ref"]
+        try:
+            row = await run_in_threadpool(lambda: self.moderator(session.user).get(ref))
+        except ModerationError as e:
+            return self.page(request, "error.html", 404, session=session, error=str(e))
+        return self.page(request, "message.html", status, session=session, row=row,
+                         rules=registry.rule_descriptions(), error=error,
+                         done=request.query_params.get("done", ""))
+
+    async def decide(self, request: Request) -> Response:
+        """Approve, release or reject: a logged-in admin (not a read-only one), with the
+        form's token of their session; a refusal of the Moderator is shown on the page."""
+        session = self.session(request)
+        form = await request.form()
+        if session is None:
+            return self.refuse("not logged in")
+        if not same(form.get("csrf"), session.csrf):
+            return self.refuse("missing or wrong form token")
+        if session.readonly:
+            return self.refuse(f"{session.user} may look at held mail but not decide on it")
+        ref, action = request.path_params["ref"], request.path_params["action"]
+        if action not in ("approve", "release", "reject"):
+            return self.refuse(f"no such action {action!r}", 404)
+        reason = str(form.get("reason", "")).strip()
+
+        def act():
+            m = self.moderator(session.user, write=True)
+            if action == "approve":
+                return m.approve(ref, reason)
+            if action == "release":
+                return m.release(ref, str(form.get("reason_code", "")), reason)
+            return m.reject(ref, reason, notify=form.get("notify") == "on")
+
+        try:
+            row = await run_in_threadpool(act)
+        except ModerationError as e:
+            return await self.message(request, str(e), 409)
+        log.info("console: %s %s %s", session.user, action, row.id)
+        return RedirectResponse(f"/held/{row.id}?done={action}", status_code=303,
+                                headers=HEADERS)
+
+
+def create_app(settings: Settings, clock=time.monotonic) -> Starlette:
+    console = Console(settings, clock)
+    routes = [
+        Route("/", console.held_list),
+        Route("/login", console.login, methods=["GET", "POST"]),
+        Route("/logout", console.logout, methods=["POST"]),
+        Route("/held/{ref}", console.message),
+        Route("/held/{ref}/{action:str}", console.decide, methods=["POST"]),
+        Route("/style.css", lambda _: FileResponse(HERE / "style.css", headers=HEADERS)),
+    ]
+    app = Starlette(routes=routes)
+    app.state.console = console
+    return app
