@@ -15,7 +15,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli import report_html
 from cli.common import (
     ConfigOption,
     Output,
@@ -27,6 +26,7 @@ from cli.common import (
     settings_or_exit,
 )
 from gateway.quarantine.report import WeeklyReport
+from gateway.quarantine import report_html
 from gateway.quarantine.report import weekly as build_weekly
 from gateway.relay.delivery import queue_notice
 from gateway.relay.spool import Spool

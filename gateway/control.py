@@ -32,7 +32,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from gateway.config import Settings, database_unavailable
 from gateway.database import audit
-from gateway.database.store import HeldMessage, Store
+from gateway.database.store import AuditEvent, HeldMessage, Store
 from gateway.quarantine.moderation import Filters, ModerationError, Moderator
 from gateway.relay.spool import Spool
 
@@ -84,6 +84,12 @@ def user_groups(name: str) -> frozenset[str]:
         return _group_names(os.getgrouplist(name, pwd.getpwnam(name).pw_gid))
     except KeyError:
         return frozenset()
+
+
+def raw_access(settings: Settings, name: str) -> bool:
+    """Whether the person the review console acts for may read quarantined mail: a member
+    of admin.raw_access_group, as a peer of the admin socket must be for `held show --raw`."""
+    return settings.admin.raw_access_group in user_groups(name)
 
 
 def user_name() -> str:
@@ -143,7 +149,8 @@ class Control:
             # person logged in to it: only root and the service user may say so
             if not service:
                 return {"ok": False, "error": f"{peer.name} may not act for another user"}
-            name, raw_allowed = str(acting), False
+            name = str(acting)
+            raw_allowed = raw_access(self.settings, name)
         if op == "web.password" and not service:
             return {"ok": False, "error": "only the review console reads password hashes"}
         if op == "web.set_password" and not service and args.get("user") != name:
@@ -211,7 +218,14 @@ class Control:
         return [json.loads(r.model_dump_json()) for r in rows]
 
     def op_audit_verify(self, m: Moderator) -> dict:
-        return dataclasses.asdict(audit.verify(self.store))
+        return dataclasses.asdict(m.audit_verify())
+
+    def op_report_weekly_html(self, m: Moderator, week: str | None = None) -> str:
+        return m.weekly_report_html(week)
+
+    def op_audit_page(self, m: Moderator, before: int | None = None,
+                      limit: int = 50) -> list[dict]:
+        return [json.loads(r.model_dump_json()) for r in m.audit_page(before, limit)]
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -369,6 +383,16 @@ class RemoteModerator:
     def approve(self, ref: str, reason: str) -> HeldMessage:
         return HeldMessage.model_validate(self._call("held.approve", ref=ref, reason=reason))
 
+    def audit_page(self, before: int | None = None, limit: int = 50) -> list[AuditEvent]:
+        return [AuditEvent.model_validate(r)
+                for r in self._call("audit.page", before=before, limit=limit)]
+
+    def audit_verify(self) -> audit.ChainCheck:
+        return audit.ChainCheck(**self._call("audit.verify"))
+
+    def weekly_report_html(self, week: str | None = None) -> str:
+        return self._call("report.weekly_html", week=week)
+
     def release(self, ref: str, reason_code: str, reason: str) -> HeldMessage:
         return HeldMessage.model_validate(self._call(
             "held.release", ref=ref, reason_code=reason_code, reason=reason))
@@ -414,7 +438,8 @@ def moderator(settings: Settings, open_store, write: bool = False,
                               f"{settings.admin.socket}); start it (systemctl start "
                               f"mailscreen), or run this as the service user")
     spool = Spool(settings.data_path / "spool")
-    m = Moderator(settings, open_store(settings, write), spool, user=user)
+    m = Moderator(settings, open_store(settings, write), spool, user=user,
+                  raw_allowed=raw_access(settings, user) if user else None)
     if write:
         spool.create()
         m.reconcile()

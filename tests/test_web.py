@@ -15,6 +15,7 @@ import os
 import shutil
 import smtplib
 import threading
+from datetime import datetime, timezone
 
 import pytest
 import uvicorn
@@ -94,7 +95,7 @@ def test_console_in_a_browser_releases_held_mail_to_the_upstream(console, sink, 
             screenshot(page, "login", tmp_path)
             log_in(page, url, "daemon")
             assert page.locator("p.count").inner_text() == "2 message(s) held"
-            senders = "table.held tbody tr td:nth-child(2)"
+            senders = "table.held tbody tr td:nth-child(3)"  # after the box to tick
             assert page.locator(senders).all_inner_texts() == [
                 "nurse@glowclinic.example", "reception@glowclinic.example"]  # newest first
             page.select_option("select[name=sort]", "oldest")
@@ -166,5 +167,48 @@ def test_console_in_a_browser_releases_held_mail_to_the_upstream(console, sink, 
             log_in(guesser, url, "daemon")
             assert "Too many failed logins" in guesser.content()
             assert guesser.url.endswith("/login")
+
+            # bulk: a third message; alice approves both left; ticked, they go with one reason
+            with smtplib.SMTP("127.0.0.1", relay.port, timeout=10) as client:
+                client.sendmail("reception@glowclinic.example", ["kim@example.com"],
+                                message(subject="Referral for kim", body=NHS,
+                                        sender="reception@glowclinic.example",
+                                        to="kim@example.com"))
+            wait_for(lambda: len(relay.queue("hold")) == 2)
+            alice = RemoteModerator(relay.settings, relay.settings.admin.socket, user="alice")
+            left = alice.find(Filters(status="held"))
+            for row in left:
+                alice.approve(row.id, "checked with the clinic")
+            page.goto(url)
+            for row in left:
+                page.check(f"input[name=id][value='{row.id}']")
+            page.select_option("fieldset.bulk select[name=action]", "release")
+            page.select_option("fieldset.bulk select[name=reason_code]", "consent_on_file")
+            page.fill("fieldset.bulk input[name=reason]", "consent is on file")
+            page.click("fieldset.bulk button[type=submit]")
+            assert page.locator("p.done").inner_text().startswith("2 message(s) decided")
+            assert page.locator("p.count").inner_text() == "0 message(s) held"
+            wait_for(lambda: sink.handler.to("sam@example.com")
+                     and sink.handler.to("kim@example.com"))
+
+            # the raw message: daemon is an admin, not in the raw-access group
+            page.goto(f"{url}/held/{held_id}")
+            assert page.locator("p.raw").count() == 0
+            assert page.request.get(f"{url}/held/{held_id}/raw").status == 403
+
+            # the audit log: the releases just made, newest first, and the chain verifies
+            page.goto(f"{url}/audit")
+            first = page.locator("table.audit tbody tr").first.inner_text()
+            assert "daemon" in first and "release" in first and "consent is on file" in first
+            page.click("form.verify button")
+            assert page.locator(".verify-result").inner_text().startswith("Audit chain OK")
+            screenshot(page, "audit", tmp_path)
+
+            # the weekly report of this week: the rule's decisions and false-positive rate
+            year, week, _ = datetime.now(timezone.utc).isocalendar()
+            page.goto(f"{url}/report?week={year}-W{week:02d}")
+            assert page.locator("h1").inner_text().startswith(f"Screening report {year}-W")
+            assert "uk_nhs_number" in page.locator("table#rules").inner_text()
+            screenshot(page, "report", tmp_path)
         finally:
             browser.close()

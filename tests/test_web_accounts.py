@@ -7,10 +7,15 @@ The admins are the members of admin.group: here the system group `daemon`, whose
 `daemon` every Debian has; `bin` is a read-only user; `nobody` is neither."""
 from __future__ import annotations
 
+import base64
+import dataclasses
+import json
 import os
 import re
+from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import update as sql_update
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -18,9 +23,10 @@ from cli.main import app as cli_app
 from gateway.config import load_config
 from gateway.control import Control, Peer
 from gateway.database import audit
-from gateway.database.store import Store
+from gateway.database.store import AuditEvent, HeldMessage, Store
 from gateway.passwords import check_password, hash_password
 from gateway.relay.spool import Spool
+from gateway.web import app as web_app
 from gateway.web.app import COOKIE, create_app
 from gateway.web.sessions import Sessions, same
 
@@ -186,3 +192,162 @@ def test_only_the_service_user_may_act_for_someone_or_read_password_hashes(confi
     assert ctl.handle(service, {"op": "web.password", "args": {"user": "alice"}})["result"] == own
     assert "alice" in [e.user for e in audit.events(store)
                        if e.action == "web_password"]
+    newest = ctl.handle(alice, {"op": "audit.page", "args": {"limit": 1}})["result"]
+    assert [(e["user"], e["action"]) for e in newest] == [("alice", "web_password")]
+
+
+def hold_rows(config, *rows: tuple[str, bool]) -> Store:
+    """Held messages in the console's own store: (id, four eyes)."""
+    store = Store(load_config(config).db_url).create()
+    now = datetime.now(timezone.utc)
+    with store.session() as s:
+        s.add_all([HeldMessage(id=id, received_at=now, held_at=now,
+                               mail_from="reception@glowclinic.example",
+                               rcpt_tos='["sam@example.com"]', categories="patient_data",
+                               hold_rules="uk_nhs_number", top_rule="uk_nhs_number",
+                               four_eyes=four_eyes) for id, four_eyes in rows])
+        s.commit()
+    return store
+
+
+def test_ticked_messages_are_decided_one_by_one_and_a_refused_one_is_named(config):
+    store = hold_rows(config, ("m-one", False), ("m-two", False), ("m-four-eyes", True))
+    c = client(config)
+    assert login(c, "daemon").status_code == 303
+    page = c.get("/")
+    assert page.text.count('type="checkbox" name="id"') == 3
+    token = csrf(c)
+    form = {"csrf": token, "action": "release", "reason_code": "false_positive",
+            "id": ["m-one", "m-two", "m-four-eyes"]}
+    assert c.post("/held", data={**form, "reason": ""}).status_code == 400  # reason required
+    assert store.held_ids("held") == {"m-one", "m-two", "m-four-eyes"}
+    assert c.post("/held", data={**form, "reason": "fine", "csrf": ""}).status_code == 403
+    done = c.post("/held", data={**form, "reason": "no patient named"})
+    assert done.status_code == 409  # one of them could not be decided
+    assert "2 message(s) decided" in done.text
+    assert "<strong>m-four-eyes</strong>" in done.text and "needs four eyes" in done.text
+    assert store.held_ids("held") == {"m-four-eyes"}
+    for id in ("m-one", "m-two"):
+        row = store.held(id)
+        assert (row.status, row.decided_by, row.reason_code) == \
+            ("released", "daemon", "false_positive")
+    assert {i for e in audit.events(store) if e.action == "release" and e.user == "daemon"
+            for i in json.loads(e.message_ids)} == {"m-one", "m-two"}
+
+
+def test_a_read_only_user_has_no_boxes_to_tick_and_cannot_decide_many(config):
+    store = hold_rows(config, ("m-one", False))
+    c = client(config)
+    assert login(c, "bin").status_code == 303
+    assert 'name="id"' not in c.get("/").text
+    refused = c.post("/held", data={"csrf": csrf(c), "action": "reject", "reason": "no",
+                                    "id": ["m-one"]})
+    assert refused.status_code == 403 and store.held_ids("held") == {"m-one"}
+
+
+RAW = b"From: reception@glowclinic.example\r\nSubject: referral\r\n\r\nNHS number 999 000 0018\r\n"
+
+
+def test_attachments_show_their_findings_and_only_the_raw_access_group_downloads(config):
+    store = hold_rows(config, ("m-one", False))
+    findings = [{"category": "patient_data", "rule": "uk_nhs_number", "severity": "high",
+                 "where": w, "evidence": f"NHS number [{w}]"}
+                for w in ("body", "attachment:list.xlsx#sheet=Clients", "attachment:list.xlsx")]
+    attachments = [{"name": "list.xlsx", "real_type": "xlsx", "size": 9000},
+                   {"name": "logo.png", "real_type": "png", "size": 300}]
+    with store.session() as s:
+        row = s.get(HeldMessage, "m-one")
+        row.findings, row.attachments = json.dumps(findings), json.dumps(attachments)
+        s.add(row)
+        s.commit()
+    store.keep_body("m-one", RAW, b"{}")
+    c = client(config)
+    assert login(c, "daemon").status_code == 303
+    page = c.get("/held/m-one").text
+    cells = re.findall(r'<tr><td>([^<]+)</td>.*?<td class="found">(.*?)</td></tr>', page, re.S)
+    assert [name for name, _ in cells] == ["list.xlsx", "logo.png"]
+    assert "[attachment:list.xlsx#sheet=Clients]" in cells[0][1] and "(sheet=Clients)" in \
+        cells[0][1] and "[attachment:list.xlsx]" in cells[0][1] and "[body]" not in cells[0][1]
+    assert cells[1][1] == "nothing"
+    # daemon is an admin, but not in the raw-access group (mailscreen-admin)
+    assert "/held/m-one/raw" not in page
+    refused = c.get("/held/m-one/raw")
+    assert refused.status_code == 403 and "mailscreen-admin" in refused.text
+    assert RAW not in refused.content
+
+    config.write_text(config.read_text().replace('group = "daemon"\n',
+                                                 'group = "daemon"\nraw_access_group = "daemon"\n'))
+    c = client(config)
+    assert login(c, "daemon").status_code == 303
+    assert "/held/m-one/raw" in c.get("/held/m-one").text
+    raw = c.get("/held/m-one/raw")
+    assert raw.status_code == 200 and raw.content == RAW
+    assert raw.headers["content-disposition"] == 'attachment; filename="m-one.eml"'
+
+
+def test_the_relay_gives_the_raw_message_to_the_console_only_for_the_raw_access_group(config):
+    """The console acts for the person over the admin socket: the relay decides raw access
+    by that person's groups, not by the service user's."""
+    hold_rows(config, ("m-one", False))
+    settings = load_config(config)
+    store = Store(settings.db_url).create()
+    store.keep_body("m-one", RAW, b"{}")
+    service = Peer(uid=os.geteuid(), gid=os.getegid(), pid=1, name="mailscreen",
+                   groups=frozenset())
+    ask = {"op": "held.raw", "args": {"ref": "m-one"}, "as": "daemon"}
+    refused = Control(settings, store, Spool(settings.data_path / "spool")).handle(service, ask)
+    assert not refused["ok"] and "mailscreen-admin" in refused["error"]
+    settings = dataclasses.replace(settings, admin=dataclasses.replace(
+        settings.admin, raw_access_group="daemon"))
+    given = Control(settings, store, Spool(settings.data_path / "spool")).handle(service, ask)
+    assert given["ok"] and base64.b64decode(given["result"]) == RAW
+
+
+def test_the_audit_log_shows_decisions_newest_first_a_page_at_a_time_and_verifies(
+        config, monkeypatch):
+    store = hold_rows(config, ("m-one", False), ("m-two", False))
+    c = client(config)
+    assert login(c, "bin").status_code == 303  # read-only: may read the log
+    assert "web_password" in c.get("/audit").text  # `admin passwd` is audited
+    assert login(c, "daemon").status_code == 303
+    assert c.post("/held", data={"csrf": csrf(c), "action": "release", "reason": "no patient",
+                                 "reason_code": "other", "id": ["m-one", "m-two"]}
+                  ).status_code == 200
+    page = c.get("/audit").text
+    assert page.index('href="/held/m-two"') < page.index('href="/held/m-one"')  # newest first
+    assert "reason_code=other" in page and "verify-result" not in page
+    monkeypatch.setattr(web_app, "AUDIT_PAGE", 1)
+    first = c.get("/audit").text
+    assert "/held/m-two" in first and "/held/m-one" not in first
+    older = re.search(r'href="(/audit\?before=\d+)" rel="next"', first).group(1)
+    second = c.get(older).text
+    assert "/held/m-one" in second and "/held/m-two" not in second
+    verified = c.get("/audit", params={"verify": "1"}).text
+    count = len(audit.events(store))
+    assert f"Audit chain OK: {count} row(s) check out." in verified
+    with store.session() as s:  # someone edits a reason in the database
+        s.exec(sql_update(AuditEvent).where(AuditEvent.reason == "no patient")
+               .values(reason="edited"))
+        s.commit()
+    broken = c.get("/audit", params={"verify": "1"}).text
+    assert "Audit chain broken at row" in broken
+
+
+def test_the_weekly_report_page_is_the_html_report_with_false_positive_rates(config):
+    hold_rows(config, ("m-one", False), ("m-two", False))
+    c = client(config)
+    assert login(c, "daemon").status_code == 303
+    c.post("/held", data={"csrf": csrf(c), "action": "release", "reason": "no patient",
+                          "reason_code": "false_positive", "id": ["m-one"]})
+    year, week, _ = datetime.now(timezone.utc).isocalendar()
+    assert c.get("/report").status_code == 200  # the last complete week: nothing decided
+    page = c.get("/report", params={"week": f"{year}-W{week:02d}"})
+    assert page.status_code == 200 and f"Screening report {year}-W{week:02d}" in page.text
+    assert "script-src" not in page.headers["content-security-policy"]
+    assert "<script" not in page.text and 'href="/"' in page.text
+    rules = re.search(r'<table id="rules">(.*?)</table>', page.text, re.S).group(1)
+    assert "uk_nhs_number" in rules and "100%" in rules  # its one decided hold: released
+    backlog = re.search(r'<table id="backlog">(.*?)</table>', page.text, re.S).group(1)
+    assert "m-two" in backlog and "m-one" not in backlog
+    bad = c.get("/report", params={"week": "last tuesday"})
+    assert bad.status_code == 400

@@ -259,6 +259,15 @@ def events(store: Store, since: datetime | None = None) -> list[AuditEvent]:
         return list(s.exec(query).all())
 
 
+def newest(store: Store, before: int | None = None, limit: int = 50) -> list[AuditEvent]:
+    """A page of rows, newest first: those with an id below `before`, if given."""
+    with store.session() as s:
+        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(AuditEvent.id < before)
+        return list(s.exec(query).all())
+
+
 @dataclass(frozen=True)
 class ChainCheck:
     rows: int

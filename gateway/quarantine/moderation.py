@@ -35,11 +35,13 @@ from gateway.database.store import (
     as_utc,
     utcnow,
 )
+from gateway.quarantine import report, report_html
 from gateway.quarantine.dispatch import notify_release
 from gateway.registers import patients
 from gateway.relay import notices
 from gateway.relay.delivery import queue_notice
 from gateway.relay.spool import Spool
+from scanners import registry
 
 REASON_CODES = ("false_positive", "approved_exception", "consent_on_file", "other")
 MIN_PREFIX = 4
@@ -147,6 +149,24 @@ class Moderator:
         where = f" (released through {row.dispatched_by})" if row.dispatched_by else ""
         raise ModerationError(f"{row.id}: the raw message is no longer kept "
                               f"(delivered or purged){where}")
+
+    # -- the audit log ---------------------------------------------------------------------
+
+    def audit_page(self, before: int | None = None, limit: int = 50) -> list[AuditEvent]:
+        return audit.newest(self.store, before, limit)
+
+    def audit_verify(self) -> audit.ChainCheck:
+        return audit.verify(self.store)
+
+    # -- the weekly report ------------------------------------------------------------------
+
+    def weekly_report_html(self, week: str | None = None) -> str:
+        """The page `mailscreen report weekly --format html` writes, for the console."""
+        try:
+            r = report.weekly(self.store, week, corrupt=self.spool.list("corrupt"))
+        except ValueError as e:  # a week that does not parse
+            raise ModerationError(str(e)) from None
+        return report_html.render(r, descriptions=registry.rule_descriptions())
 
     # -- decisions -------------------------------------------------------------------------
 

@@ -34,11 +34,14 @@ from scanners import redact, registry
 log = logging.getLogger("mailscreen.web")
 HERE = Path(__file__).resolve().parent
 COOKIE = "mailscreen_session"
+AUDIT_PAGE = 50  # audit rows a page
 LOGIN_COOKIE = "mailscreen_login"  # the login form's CSRF token, before there is a session
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "
                                       "form-action 'self'"}
+
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 class Console:
@@ -153,7 +156,8 @@ class Console:
 
     # -- pages -----------------------------------------------------------------------------
 
-    async def held_list(self, request: Request) -> Response:
+    async def held_list(self, request: Request, done: tuple = (), refused: tuple = (),
+                        status: int = 200) -> Response:
         session = self.session(request)
         if session is None:
             return RedirectResponse("/login", status_code=303, headers=HEADERS)
@@ -161,18 +165,18 @@ class Console:
         chosen = {k: q.get(k) or None for k in ("category", "rule", "sender")}
         oldest = q.get("sort") == "oldest"
         rules = registry.rule_descriptions()
-        status = 400  # a filter nobody knows, else the quarantine cannot be reached
+        shown = dict(session=session, chosen=chosen, oldest=oldest, rules=sorted(rules),
+                     done=done, refused=refused)
+        failed = 400  # a filter nobody knows, else the quarantine cannot be reached
         try:
             filters = Filters(status="held", **chosen).check(rules)
-            status = 503
+            failed = 503
             rows = await run_in_threadpool(lambda: self.moderator(session.user).find(filters))
         except ModerationError as e:
-            return self.page(request, "list.html", status, session=session, rows=[],
-                             error=str(e), chosen=chosen, oldest=oldest, rules=sorted(rules))
+            return self.page(request, "list.html", failed, rows=[], error=str(e), **shown)
         if oldest:
             rows.reverse()
-        return self.page(request, "list.html", session=session, rows=rows, error="",
-                         chosen=chosen, oldest=oldest, rules=sorted(rules))
+        return self.page(request, "list.html", status, rows=rows, error="", **shown)
 
     async def message(self, request: Request, error: str = "", status: int = 200) -> Response:
         session = self.session(request)
@@ -185,7 +189,76 @@ class Console:
             return self.page(request, "error.html", 404, session=session, error=str(e))
         return self.page(request, "message.html", status, session=session, row=row,
                          rules=registry.rule_descriptions(), error=error,
-                         done=request.query_params.get("done", ""))
+                         done=request.query_params.get("done", ""),
+                         found_in=found_in(row.finding_dicts),
+                         raw_access=control.raw_access(self.settings, session.user))
+
+    async def raw(self, request: Request) -> Response:
+        """The quarantined message as it came in, for members of admin.raw_access_group
+        only: the relay refuses it to anyone else, as it does `held show --raw`."""
+        session = self.session(request)
+        if session is None:
+            return RedirectResponse("/login", status_code=303, headers=HEADERS)
+        if not control.raw_access(self.settings, session.user):
+            return self.refuse(f"reading quarantined mail needs membership of the group "
+                               f"{self.settings.admin.raw_access_group!r}")
+        ref = request.path_params["ref"]
+
+        def read():
+            m = self.moderator(session.user)
+            row = m.get(ref)
+            return row.id, m.raw(row)
+
+        try:
+            msg_id, raw = await run_in_threadpool(read)
+        except ModerationError as e:
+            return self.refuse(str(e), 404)
+        log.info("console: %s read the raw message %s", session.user, msg_id)
+        return Response(raw, media_type="message/rfc822", headers={
+            **HEADERS, "Content-Disposition": f'attachment; filename="{msg_id}.eml"'})
+
+    async def audit_log(self, request: Request) -> Response:
+        """The audit log, newest first, PAGE rows a page (?before= the last id shown); with
+        ?verify= the chain is checked as `mailscreen audit verify` checks it."""
+        session = self.session(request)
+        if session is None:
+            return RedirectResponse("/login", status_code=303, headers=HEADERS)
+        q = request.query_params
+        before = int(q["before"]) if q.get("before", "").isdigit() else None
+
+        def read():
+            m = self.moderator(session.user)
+            rows = m.audit_page(before, AUDIT_PAGE + 1)
+            return rows, m.audit_verify() if q.get("verify") else None
+
+        try:
+            rows, check = await run_in_threadpool(read)
+        except ModerationError as e:
+            return self.page(request, "error.html", 503, session=session, error=str(e))
+        more = rows[AUDIT_PAGE - 1].id if len(rows) > AUDIT_PAGE else None
+        return self.page(request, "audit.html", session=session, rows=rows[:AUDIT_PAGE],
+                         check=check, before=before, more=more)
+
+    async def weekly_report(self, request: Request) -> Response:
+        """The weekly report as `report weekly --format html` makes it (?week=2026-W47),
+        served as it is with a link back: it is one self-contained page (inline CSS and
+        SVG, no scripts), so only inline styles are let in."""
+        session = self.session(request)
+        if session is None:
+            return RedirectResponse("/login", status_code=303, headers=HEADERS)
+        week = request.query_params.get("week") or None
+        try:
+            html = await run_in_threadpool(
+                lambda: self.moderator(session.user).weekly_report_html(week))
+        except ModerationError as e:
+            return self.page(request, "error.html", 400 if week else 503, session=session,
+                             error=str(e))
+        back = ('<form method="get" action="/report"><a href="/">← held mail</a> · '
+                '<label>week <input name="week" placeholder="2026-W47"></label> '
+                '<button type="submit">Show</button> (the last complete week unless given)'
+                '</form>')
+        return Response(html.replace("<body>", "<body>\n" + back, 1), media_type="text/html",
+                        headers={**HEADERS, "Content-Security-Policy": REPORT_CSP})
 
     async def decide(self, request: Request) -> Response:
         """Approve, release or reject: a logged-in admin (not a read-only one), with the
@@ -219,6 +292,59 @@ class Console:
         return RedirectResponse(f"/held/{row.id}?done={action}", status_code=303,
                                 headers=HEADERS)
 
+    async def decide_many(self, request: Request) -> Response:
+        """Release or reject the messages ticked on the held list, one reason for all, each
+        decided on its own in the person's name: one the Moderator refuses (four eyes, their
+        own mail, decided meanwhile) is listed with why, and the others go."""
+        session = self.session(request)
+        form = await request.form()
+        if session is None:
+            return self.refuse("not logged in")
+        if not same(form.get("csrf"), session.csrf):
+            return self.refuse("missing or wrong form token")
+        if session.readonly:
+            return self.refuse(f"{session.user} may look at held mail but not decide on it")
+        action = str(form.get("action", ""))
+        if action not in ("release", "reject"):
+            return self.refuse(f"no such action {action!r}", 400)
+        ids = [str(i) for i in form.getlist("id")]
+        reason, code = str(form.get("reason", "")).strip(), str(form.get("reason_code", ""))
+        if not ids or not reason:
+            why = "a reason is required" if ids else "no message was ticked"
+            return await self.held_list(request, refused=(("", why),), status=400)
+
+        def act():
+            m = self.moderator(session.user, write=True)
+            done, refused = [], []
+            for ref in ids:
+                try:
+                    row = m.release(ref, code, reason) if action == "release" else \
+                        m.reject(ref, reason, notify=form.get("notify") == "on")
+                    done.append(row.id)
+                except ModerationError as e:
+                    refused.append((ref, str(e)))
+            return done, refused
+
+        try:
+            done, refused = await run_in_threadpool(act)
+        except ModerationError as e:  # the quarantine cannot be reached at all
+            return await self.held_list(request, refused=(("", str(e)),), status=503)
+        log.info("console: %s %s %d message(s), %d refused", session.user, action,
+                 len(done), len(refused))
+        return await self.held_list(request, done=tuple(done), refused=tuple(refused),
+                                    status=409 if refused else 200)
+
+
+def found_in(findings: list[dict]) -> dict[str, list[dict]]:
+    """The findings of each attachment by its name: "attachment:NAME" and its pages,
+    sheets or parts ("attachment:NAME#page=2")."""
+    grouped: dict[str, list[dict]] = {}
+    for f in findings:
+        where = f.get("where", "").split("#")[0]
+        if where.startswith("attachment:"):
+            grouped.setdefault(where.removeprefix("attachment:"), []).append(f)
+    return grouped
+
 
 def create_app(settings: Settings, clock=time.monotonic) -> Starlette:
     console = Console(settings, clock)
@@ -226,7 +352,11 @@ def create_app(settings: Settings, clock=time.monotonic) -> Starlette:
         Route("/", console.held_list),
         Route("/login", console.login, methods=["GET", "POST"]),
         Route("/logout", console.logout, methods=["POST"]),
+        Route("/held", console.decide_many, methods=["POST"]),
+        Route("/audit", console.audit_log),
+        Route("/report", console.weekly_report),
         Route("/held/{ref}", console.message),
+        Route("/held/{ref}/raw", console.raw),
         Route("/held/{ref}/{action:str}", console.decide, methods=["POST"]),
         Route("/style.css", lambda _: FileResponse(HERE / "style.css", headers=HEADERS)),
     ]
