@@ -46,15 +46,17 @@ def settings_or_exit(path) -> Settings:
         fail(str(e), code=2)
 
 
-def data_or_exit(settings: Settings) -> None:
+def data_or_exit(settings: Settings, local: bool = True) -> None:
     """Commands that only look never make the data directory, database or key: from the
     wrong directory or with the wrong config they would report an empty new install while
-    the real one holds mail (issue 23). They stop here and say why."""
+    the real one holds mail (issue 23). They stop here and say why. A command that reads
+    only the database (`local` False: the report) needs no data directory when the database
+    is a server's (PostgreSQL): a reporting host may have none."""
     from gateway.database.store import sqlite_path
 
     sqlite = sqlite_path(settings.db_url)
     try:
-        if not settings.data_path.is_dir():
+        if (local or sqlite is not None) and not settings.data_path.is_dir():
             fail(f"no data directory at {os.path.abspath(settings.data_dir)}: is the relay "
                  f"installed, is this the right config? (config: {used})")
         if sqlite is not None and not sqlite.exists():

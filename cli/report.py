@@ -161,7 +161,7 @@ def weekly(week: str = typer.Option(None, "--week", help="ISO week, e.g. 2026-W4
     if fmt == "table" and output:
         fail("the table is for the terminal: use --format html, csv or json with --output")
     settings = settings_or_exit(config)
-    data_or_exit(settings)
+    data_or_exit(settings, local=False)
     try:
         report = build_weekly(open_store(settings), week,
                               corrupt=Spool(settings.data_path / "spool").list("corrupt"))

@@ -89,7 +89,7 @@ def test_a_look_from_the_wrong_place_makes_nothing_and_says_why(tmp_path, system
     monkeypatch.chdir(here)
     # a relay installed on this machine answers on the default admin socket; these
     # defaults have no relay of their own, and the look must go to their data directory
-    monkeypatch.setattr("cli.held.relay_socket", lambda settings: None)
+    monkeypatch.setattr("gateway.control.relay_socket", lambda settings: None)
     monkeypatch.setattr("cli.audit.relay_socket", lambda settings: None)
     result = invoke(*command)
     assert result.exit_code == 1
