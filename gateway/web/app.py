@@ -260,17 +260,26 @@ class Console:
         return Response(html.replace("<body>", "<body>\n" + back, 1), media_type="text/html",
                         headers={**HEADERS, "Content-Security-Policy": REPORT_CSP})
 
-    async def decide(self, request: Request) -> Response:
-        """Approve, release or reject: a logged-in admin (not a read-only one), with the
-        form's token of their session; a refusal of the Moderator is shown on the page."""
+    async def _decider(self, request: Request):
+        """(session, form, None) for a logged-in admin (not a read-only one) whose form
+        carries their session's token; else (None, None, the refusal)."""
         session = self.session(request)
         form = await request.form()
         if session is None:
-            return self.refuse("not logged in")
+            return None, None, self.refuse("not logged in")
         if not same(form.get("csrf"), session.csrf):
-            return self.refuse("missing or wrong form token")
+            return None, None, self.refuse("missing or wrong form token")
         if session.readonly:
-            return self.refuse(f"{session.user} may look at held mail but not decide on it")
+            return None, None, self.refuse(
+                f"{session.user} may look at held mail but not decide on it")
+        return session, form, None
+
+    async def decide(self, request: Request) -> Response:
+        """Approve, release or reject: a logged-in admin (not a read-only one), with the
+        form's token of their session; a refusal of the Moderator is shown on the page."""
+        session, form, refused = await self._decider(request)
+        if refused is not None:
+            return refused
         ref, action = request.path_params["ref"], request.path_params["action"]
         if action not in ("approve", "release", "reject"):
             return self.refuse(f"no such action {action!r}", 404)
@@ -296,14 +305,9 @@ class Console:
         """Release or reject the messages ticked on the held list, one reason for all, each
         decided on its own in the person's name: one the Moderator refuses (four eyes, their
         own mail, decided meanwhile) is listed with why, and the others go."""
-        session = self.session(request)
-        form = await request.form()
-        if session is None:
-            return self.refuse("not logged in")
-        if not same(form.get("csrf"), session.csrf):
-            return self.refuse("missing or wrong form token")
-        if session.readonly:
-            return self.refuse(f"{session.user} may look at held mail but not decide on it")
+        session, form, refused = await self._decider(request)
+        if refused is not None:
+            return refused
         action = str(form.get("action", ""))
         if action not in ("release", "reject"):
             return self.refuse(f"no such action {action!r}", 400)
