@@ -22,7 +22,7 @@ run: $(STAMP)
 
 # ARGS go to pytest: `make test ARGS='-m "not slow" -x'` runs the unit tier
 test: $(STAMP)
-	$(VENV)/bin/pytest -q $(ARGS)
+	$(VENV)/bin/pytest -q --durations=25 $(ARGS)
 
 # retrains the sentence heads and compares them with the committed ones exactly (minutes;
 # not part of `make test`, which allows another CPU's last bits)
