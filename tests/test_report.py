@@ -3,6 +3,8 @@ checked in all four formats, and the HTML rendered in a real headless browser.""
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 import json
 import shutil
@@ -26,8 +28,11 @@ def at(day: int, hour: int) -> datetime:
 
 
 def held(id, sender, held_at, categories, rules, status="held", decided_at=None, code=""):
+    findings = [{"category": categories, "rule": rule, "severity": "high", "where": "body",
+                 "evidence": "***"} for rule in rules.split(",")]
     return HeldMessage(id=id, received_at=held_at, held_at=held_at, mail_from=sender,
                        rcpt_tos='["x@example.com"]', categories=categories, hold_rules=rules,
+                       findings=json.dumps(findings),
                        top_rule=rules.split(",")[0], status=status, decided_at=decided_at,
                        decided_by="alice" if decided_at else "", reason_code=code)
 
@@ -122,7 +127,19 @@ def test_json_has_every_number(config):
     assert (d["released"], d["rejected"], d["expired"]) == (3, 1, 1)
     assert d["median_hours_to_decision"] == 3.0
     assert d["rules"]["uk_nhs_number"] == {"decided": 3, "released": 2, "false_positive": 2,
+                                           "sender_justified": 0, "sender_withdrew": 0,
                                            "false_positive_rate": 0.6667}
+    # added for the report read in ten seconds; the fields above keep their names
+    assert (d["held_messages"], d["findings"]) == (6, 7)
+    assert d["held_by_top_rule"] == {"uk_nhs_number": 2, "date_of_birth": 1, "pom_promotion": 1,
+                                     "copyright_rights_reserved": 1, "language_abuse": 1}
+    assert d["findings_by_category"] == {"patient_data": 4, "advertising": 1, "copyright": 1,
+                                         "language": 1}
+    assert d["released_by_reason"] == {"false_positive": 2, "approved_exception": 1}
+    assert (d["withdrawn_by_sender"], d["sender_justified"]) == (0, [])
+    assert set(d["todo"]) == {"waiting", "oldest_id", "oldest_hours", "needs_approval",
+                              "waiting_second_reviewer", "justifications_to_review"}
+    assert d["complete"] is True and "so_far" in d
     assert [(b["id"], b["age_hours"]) for b in d["backlog"]] == [("h4", 86.0), ("h5", 62.0)]
     assert d["backlog_count"] == 2
 
@@ -139,9 +156,13 @@ def test_html_has_every_number(config):
     html = report(config, "--format", "html")
     assert html.startswith("<!DOCTYPE html>") and "<script" not in html and "http" not in html
     for needle in ('data-label="pass" data-value="50"', 'data-label="hold" data-value="6"',
-                   'data-label="patient_data" data-value="3"', '<span class="change">+16</span>',
+                   'data-label="patient_data" data-value="4"', '<span class="change">+16</span>',
                    '<span class="up">+3</span>',  # only more held mail is a warning
                    "<td>released</td><td class=n>3</td>", "<td>expired undecided</td><td class=n>1</td>",
+                   "<td class=indent>as false positive</td><td class=n>2</td>",
+                   "<td>decided in all</td><td class=n>5</td>",
+                   "Released on the sender's justification: 0",
+                   "Messages held: <b>6</b>. Findings that held them:\n<b>7</b> in those 6",
                    "<td class=n>3 h</td>", "67%", "Still held at the end of the week: 2",
                    "<code>h4</code></td><td class=n>3.6 d",
                    'data-week="2026-W46" data-action="pass" data-value="40"',
@@ -179,11 +200,11 @@ def test_html_report_renders_in_a_real_browser_with_the_right_bars(config, tmp_p
 
             def bars(chart):
                 return page.eval_on_selector_all(
-                    f"#{chart} rect.bar", "els => els.map(e => [e.dataset.label, "
+                    f"#{chart} .bar", "els => els.map(e => [e.dataset.label, "
                     "Number(e.dataset.value), e.getBoundingClientRect().width])")
 
             def labels(chart):
-                return page.eval_on_selector_all(f"#{chart} text.value",
+                return page.eval_on_selector_all(f"#{chart} .value",
                                                  "els => els.map(e => e.textContent)")
 
             actions = bars("chart-actions")
@@ -194,16 +215,21 @@ def test_html_report_renders_in_a_real_browser_with_the_right_bars(config, tmp_p
                 assert width == pytest.approx(widest * value / 50, abs=1.0)
             assert labels("chart-actions") == ["50", "8", "6"]
 
-            category = bars("chart-held-category")
+            category = bars("chart-findings-category")
             assert [(l, v) for l, v, _ in category] == [
-                ("patient_data", 3), ("advertising", 1), ("copyright", 1), ("language", 1)]
-            assert category[1][2] == pytest.approx(category[0][2] / 3, abs=1.0)
+                ("patient_data", 4), ("advertising", 1), ("copyright", 1), ("language", 1)]
+            assert category[1][2] == pytest.approx(category[0][2] / 4, abs=1.0)
+            # the sum, beneath the parts; and no bar anywhere stands at 0
+            assert page.inner_text("#chart-findings-category tr.total") == "all findings\t7"
+            assert all(v > 0 and w >= 1 for _, v, w in bars("chart-findings-rule") +
+                       bars("chart-held-rule") + bars("chart-fp-rate") + actions)
 
             rates = dict((l, v) for l, v, _ in bars("chart-fp-rate"))
-            assert rates == {"date_of_birth": 0.0, "pom_promotion": 0.0, "uk_nhs_number": 0.6667}
+            assert rates == {"uk_nhs_number": 0.6667}  # 0% is in the table, not a bar
             assert "67%" in labels("chart-fp-rate")
             totals = page.inner_text("#totals")
             assert "64" in totals and "+16" in totals
+            assert page.inner_text("#todo").startswith("Needs doing now")
 
             # the trend: 8 weeks of stacked columns, drawn to scale, this week last
             trend = page.eval_on_selector_all(
@@ -223,7 +249,8 @@ def test_html_report_renders_in_a_real_browser_with_the_right_bars(config, tmp_p
             # each rule with the sentence an admin reads, not only its id
             rules = page.inner_text("#rules")
             assert "uk_nhs_number" in rules and "A valid NHS number" in rules
-            assert "A prescription-only medicine" in page.inner_text("#held-rules")
+            assert "A prescription-only medicine" in page.inner_text("#chart-held-rule")
+            assert "A prescription-only medicine" in page.inner_text("#glossary")
             page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         finally:
             browser.close()
@@ -237,12 +264,35 @@ def test_mail_to_sends_the_html_report_through_the_relay(tmp_path, sink, db_url)
         path = tmp_path / "mailscreen.toml"
         path.write_text(f'data_dir = "data"\ndatabase_url = "{db_url}"\n'
                         f'[server]\nport = {relay.port}\n')
+        # what the manager must see: one message waiting for a second reviewer, and one
+        # released on its sender's justification, whose names and numbers stay masked
+        store = Store(load_config(path).db_url)
+        with store.session() as s:
+            s.add_all([held("w1", A, at(20, 9), "patient_data", "uk_nhs_number"),
+                       held("j1", B, at(18, 9), "advertising", "pom_promotion", "released",
+                            at(18, 10), "sender_justified")])
+            s.commit()
+            s.get(HeldMessage, "w1").four_eyes = True
+            s.get(HeldMessage, "w1").approved_by = "alice"
+            s.get(HeldMessage, "j1").reason = "Jane Doe asked for the price list, 07700 900123"
+            s.commit()
+        store.dispose()
         result = CliRunner().invoke(app, ["report", "weekly", "--week", WEEK, "--config",
                                           str(path), "--mail-to", "manager@glowclinic.example"])
         assert result.exit_code == 0, result.output
-        (mail,) = wait_for(lambda: sink.handler.to("manager@glowclinic.example"))
-        assert b"Subject: mailscreen screening report 2026-W47" in mail
-        assert b"Content-Type: text/html" in mail and b"multipart/alternative" in mail
+        (raw,) = wait_for(lambda: sink.handler.to("manager@glowclinic.example"))
+        assert b"Subject: mailscreen screening report 2026-W47" in raw
+        assert b"Content-Type: text/html" in raw and b"multipart/alternative" in raw
+        mail = email.message_from_bytes(raw, policy=email.policy.default)
+        text = mail.get_body(("plain",)).get_content()
+        assert text.startswith("waiting for a decision: 1, the oldest for ")
+        assert "waiting for a second reviewer: 1; needing a first approval: 0" in text
+        page = mail.get_body(("html",)).get_content()
+        assert page.index('id="todo"') < page.index('id="totals"') < page.index('id="glossary"')
+        assert "<b>1</b> waits for a second reviewer" in page
+        assert "Released on the sender's justification: 1" in page
+        assert "J*** D** asked for the price list, ##### ######" in page
+        assert "Jane" not in page and "900123" not in page and "<script" not in page
     finally:
         relay.stop()
 

@@ -204,11 +204,26 @@ def test_console_in_a_browser_releases_held_mail_to_the_upstream(console, sink, 
             assert page.locator(".verify-result").inner_text().startswith("Audit chain OK")
             screenshot(page, "audit", tmp_path)
 
-            # the weekly report of this week: the rule's decisions and false-positive rate
+            # the weekly report of this week: what needs doing first, messages and findings
+            # apart, the decisions as the sum of their parts, the rule's false-positive rate
             year, week, _ = datetime.now(timezone.utc).isocalendar()
-            page.goto(f"{url}/report?week={year}-W{week:02d}")
-            assert page.locator("h1").inner_text().startswith(f"Screening report {year}-W")
-            assert "uk_nhs_number" in page.locator("table#rules").inner_text()
+            this_week = f"{year}-W{week:02d}"
+            page.goto(f"{url}/report?week={this_week}")
+            assert page.locator("h1").inner_text() == f"Screening report {this_week} (so far)"
+            assert page.locator("#todo-waiting").inner_text() == "Nothing waits for a decision."
+            assert page.locator("#held-summary").inner_text().startswith(
+                "Messages held: 3. Findings that held them:")
+            decisions = page.locator("#decisions").inner_text()
+            for line in ("released\t3", "as false positive\t1", "as consent on file\t2",
+                         "decided in all\t3"):
+                assert line in decisions, line
+            assert "A valid NHS number" in page.locator("table#rules").inner_text()
+            assert "uk_nhs_number" in page.locator("#glossary").inner_text()
             screenshot(page, "report", tmp_path)
+            # with no week: the last complete one, and this week so far beside it
+            page.goto(f"{url}/report")
+            header = page.locator("#totals tr").nth(0).inner_text()
+            assert header.split("\t")[-1] == f"{this_week} so far"
+            assert page.locator("#totals tr", has_text="held").inner_text().split("\t")[-1] == "3"
         finally:
             browser.close()
