@@ -144,6 +144,9 @@ def show(message_id: str = typer.Argument(..., metavar="ID"),
     console.print(f"to        {', '.join(row.recipients)}")
     console.print(f"subject   {row.subject}")
     console.print(f"size      {row.size:,} bytes")
+    if row.justification:
+        console.print(f"justified by the sender: {row.justification}", markup=False,
+                      highlight=False)
     if row.four_eyes:
         console.print("four eyes " + (f"approved by {row.approved_by}" if row.approved_by
                                       else "needs approval by one admin, release by another"))

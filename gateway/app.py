@@ -23,6 +23,7 @@ from gateway.database.store import WAL_LIMIT, HeldMessage, Store, as_utc, sqlite
 from gateway.decision.audience import ClinicIdentity
 from gateway.metrics import Metrics
 from gateway.quarantine.dispatch import Dispatcher, ReleaseSignal
+from gateway.quarantine.justify import Replies
 from gateway.quarantine.moderation import Moderator
 from gateway.relay.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
 from gateway.relay.sandbox import Sandbox, SandboxConfig
@@ -187,7 +188,8 @@ class App:
         for i in range(self.settings.scan.workers):
             sandbox = Sandbox(sandbox_config(self.settings)).start()
             self._sandboxes.append(sandbox)
-            screener = Screener(self.spool, self.store, sandbox, self.settings, self.metrics)
+            screener = Screener(self.spool, self.store, sandbox, self.settings, self.metrics,
+                                replies=Replies(self.store, self.spool))
             self._screeners.append(screener)
             self._spawn(f"screen-{i}", self._screen_loop, screener)
         for i in range(self.settings.delivery.workers):

@@ -177,6 +177,26 @@ class WebSettings:
     cookie_secure: bool = True
     # user names that may look at held mail in the console but not decide on it
     readonly_users: list[str] = field(default_factory=list)
+    # the console's address as senders reach it through the proxy (https://mail.clinic.example):
+    # hold notices link to its justification page; "" = notices carry no link
+    public_url: str = ""
+
+
+@dataclass(frozen=True)
+class JustifySettings:
+    # a sender whose mail is held may withdraw it or justify it, on the console's page
+    # (the link in the hold notice) or by replying to the notice (README, "Sender
+    # justification"); false: notices carry neither, and a reply is ordinary mail
+    enabled: bool = True
+    # days the notice's link and reply address stay valid
+    valid_days: float = 7.0
+    # longest justification accepted, in characters
+    max_chars: int = 1000
+    # category -> the most severe hold a justification releases at once; holds in other
+    # categories, more severe ones, and those under four eyes get the justification
+    # attached for an admin to read ("": never releases)
+    release: dict[str, str] = field(
+        default_factory=lambda: {"advertising": "medium", "language": "medium"})
 
 
 @dataclass(frozen=True)
@@ -342,6 +362,7 @@ class Settings:
     copyright: CopyrightSettings = field(default_factory=CopyrightSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    justify: JustifySettings = field(default_factory=JustifySettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
 
     @property
@@ -648,6 +669,16 @@ def _validate(s: Settings, source: str) -> Settings:
         fail("web.port", "must be between 1 and 65535")
     if s.web.session_idle_minutes <= 0:
         fail("web.session_idle_minutes", "must be more than 0")
+    if s.web.public_url and not s.web.public_url.startswith(("https://", "http://")):
+        fail("web.public_url", "must start with https:// (or http://)")
+    for cat, sev in s.justify.release.items():
+        if cat not in CATEGORIES:
+            fail(f"justify.release.{cat}", f"is not a category ({', '.join(CATEGORIES)})")
+        if sev not in ("",) + SEVERITIES:
+            fail(f"justify.release.{cat}", f"must be one of {', '.join(SEVERITIES)} "
+                                           f"(\"\": never)")
+    if s.justify.valid_days <= 0 or s.justify.max_chars < 1:
+        fail("justify", "valid_days and max_chars must be positive")
     if s.log_format not in ("text", "json"):
         fail("log_format", "must be text or json")
     if not s.db_url.startswith(("sqlite:///", "postgresql+psycopg://")):

@@ -190,6 +190,17 @@ class Control:
         self.wake()
         return row
 
+    def op_justify_look(self, m: Moderator, token: str) -> dict:
+        return _held_json(m.by_token(token))
+
+    def op_justify_justify(self, m: Moderator, token: str, text: str) -> dict:
+        row = _held_json(m.justify(token, text))
+        self.wake()
+        return row
+
+    def op_justify_withdraw(self, m: Moderator, token: str) -> dict:
+        return _held_json(m.withdraw(token))
+
     def op_held_expire(self, m: Moderator) -> list[str]:
         expired = m.expire()
         self.wake()
@@ -400,6 +411,15 @@ class RemoteModerator:
     def reject(self, ref: str, reason: str, notify: bool = False) -> HeldMessage:
         return HeldMessage.model_validate(self._call(
             "held.reject", ref=ref, reason=reason, notify=notify))
+
+    def by_token(self, token: str) -> HeldMessage:
+        return HeldMessage.model_validate(self._call("justify.look", token=token))
+
+    def justify(self, token: str, text: str) -> HeldMessage:
+        return HeldMessage.model_validate(self._call("justify.justify", token=token, text=text))
+
+    def withdraw(self, token: str) -> HeldMessage:
+        return HeldMessage.model_validate(self._call("justify.withdraw", token=token))
 
     def expire(self) -> list[str]:
         return self._call("held.expire")

@@ -29,7 +29,7 @@ def _toml_keys(table, prefix=""):
     for k, v in table.items():
         if isinstance(v, dict) and f"{prefix}{k}" not in ("server.auth.users", "scan.scanners",
                                                           "policy.rules", "policy.default",
-                                                          "admin.users"):
+                                                          "admin.users", "justify.release"):
             yield from _toml_keys(v, f"{prefix}{k}.")
         else:
             yield f"{prefix}{k}"

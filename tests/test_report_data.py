@@ -183,8 +183,6 @@ def test_what_needs_doing_now_is_at_the_top(store):
     assert section(page, "todo-approval") == "1 needs a first approval (four eyes)."
 
 
-@pytest.mark.skipif(not hasattr(HeldMessage, "justification"),
-                    reason="HeldMessage.justification comes with sender justification")
 def test_justifications_waiting_for_review_are_counted(store):
     with store.session() as s:
         for id, text in (("m7", "the patient asked for it"), ("m9", "")):

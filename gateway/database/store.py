@@ -60,6 +60,8 @@ class HeldMessage(SQLModel, table=True):
     decided_by: str = ""
     reason_code: str = ""  # release: false_positive, approved_exception, consent_on_file, other
     reason: str = ""
+    # what the sender wrote to justify it (gateway/quarantine/justify.py), for the admin
+    justification: str = ""
     raw_purged_at: datetime | None = None
     # a released message on its way into one node's spool (gateway/quarantine/dispatch.py)
     lease_owner: str = ""  # the node that claimed it, until lease_until
@@ -152,6 +154,16 @@ class WebPassword(SQLModel, table=True):
     user: str = Field(primary_key=True)
     hash: str
     set_at: datetime = Field(default_factory=utcnow)
+
+
+class JustifyToken(SQLModel, table=True):
+    """A sender's link or reply token once it is spent (withdrawn, justified): single use
+    on every node, as the database is shared."""
+    __tablename__ = "justify_token"
+    id: str = Field(primary_key=True)  # the token's signature
+    message_id: str = Field(index=True)
+    action: str  # withdraw, release, attach
+    used_at: datetime = Field(default_factory=utcnow)
 
 
 # The SQLite write log (-wal) is cut back to this after each checkpoint, and checkpointed

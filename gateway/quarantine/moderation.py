@@ -20,15 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import select
 
-from gateway.config import CATEGORIES, Settings
+from gateway.config import CATEGORIES, SEVERITIES, Settings
 from gateway.database import audit
 from gateway.database.store import (
     AuditEvent,
     HeldBody,
     HeldMessage,
+    JustifyToken,
     ScreeningLog,
     Store,
     WebPassword,
@@ -44,6 +45,9 @@ from gateway.relay.spool import Spool
 from scanners import registry
 
 REASON_CODES = ("false_positive", "approved_exception", "consent_on_file", "other")
+# what the sender's own say leaves in reason_code (the weekly report counts them); never
+# an admin's to choose
+JUSTIFIED, WITHDREW = report.SENDER_JUSTIFIED, report.SENDER_WITHDREW
 MIN_PREFIX = 4
 
 
@@ -339,6 +343,85 @@ class Moderator:
                 moved += 1
         return moved
 
+    # -- the sender's own say: the link and the reply in the hold notice ------------------
+
+    def by_token(self, token: str, sender: str | None = None) -> HeldMessage:
+        """The held message a sender's token names (gateway/relay/notices.py), while the
+        token is ours, unexpired and unspent and the message is still held; else
+        ModerationError saying why. `sender`: the address a reply came from, which must
+        be the held message's envelope sender."""
+        return self._token_row(token, sender)[0]
+
+    def withdraw(self, token: str, sender: str | None = None) -> HeldMessage:
+        """The sender takes their message back: rejected, reason code sender_withdrew."""
+        row, signature = self._token_row(token, sender)
+        self._by_sender(row, signature, "withdraw", "withdrawn by the sender",
+                        status="rejected", decided_at=utcnow(), decided_by=_sender(row),
+                        reason_code=WITHDREW, reason="withdrawn by the sender")
+        return self.get(row.id)
+
+    def justify(self, token: str, text: str, sender: str | None = None) -> HeldMessage:
+        """The sender's business justification: it releases the message where the policy
+        says so (justify_releases), else it is attached for an admin (audit: justify)."""
+        text = (text or "").strip()
+        if not text:
+            raise ModerationError("a justification is required")
+        if len(text) > self.settings.justify.max_chars:
+            raise ModerationError(f"a justification may be at most "
+                                  f"{self.settings.justify.max_chars} characters")
+        row, signature = self._token_row(token, sender)
+        if justify_releases(self.settings, row):
+            self._by_sender(row, signature, "release", text, justification=text,
+                            status="released", decided_at=utcnow(), decided_by=_sender(row),
+                            reason_code=JUSTIFIED, reason=text)
+        else:
+            self._by_sender(row, signature, "justify", text, justification=text)
+        return self.get(row.id)
+
+    def _token_row(self, token: str, sender: str | None) -> tuple[HeldMessage, str]:
+        if not self.settings.justify.enabled or self.store.keyring is None:
+            raise ModerationError("senders may not justify held mail here")
+        try:
+            msg_id, signature, _ = notices.read_token(self.store.keyring, token)
+        except notices.TokenError as e:
+            raise ModerationError(str(e)) from None
+        with self.store.session() as s:
+            row = s.get(HeldMessage, msg_id)
+            spent = s.get(JustifyToken, signature)
+        if row is None:
+            raise ModerationError("the message of this link is no longer kept")
+        if sender is not None and sender.strip().lower() != row.mail_from.lower():
+            raise ModerationError("only the address that sent the held message may answer "
+                                  "for it")
+        if spent is not None or row.justification:
+            raise ModerationError("this link was already used: it works once")
+        if row.status != "held":
+            raise ModerationError(f"the message was already {row.status}")
+        return row, signature
+
+    def _by_sender(self, row: HeldMessage, signature: str, action: str, said: str,
+                   **values) -> None:
+        """Spend the token and decide, in one transaction: a second use, on any node,
+        finds the token spent (its primary key) or the row changed, and changes nothing."""
+        with self.store.session() as s:
+            s.add(JustifyToken(id=signature, message_id=row.id, action=action))
+            try:
+                s.flush()
+            except IntegrityError:
+                s.rollback()
+                raise ModerationError("this link was already used: it works once") from None
+            result = s.exec(update(HeldMessage).where(
+                HeldMessage.id == row.id, HeldMessage.status == "held",
+                HeldMessage.justification == "").values(**values))
+            if result.rowcount != 1:
+                s.rollback()
+                raise ModerationError("the message was decided meanwhile")
+            detail = {"reason_code": values["reason_code"]} if values.get("reason_code") else {}
+            audit.append(s, action, [row.id], said, user=_sender(row), **detail)
+            if action == "release":
+                notify_release(s.connection(), row.id)
+            s.commit()
+
     # -- the review console's passwords (gateway/web) --------------------------------------
 
     def password_hash(self, user: str) -> str | None:
@@ -408,3 +491,20 @@ class Moderator:
             [c for c in row.categories.split(",") if c],
             [r for r in row.hold_rules.split(",") if r], reason)
         queue_notice(self.spool, self.settings.server.hostname, row.mail_from, notice)
+
+
+def justify_releases(settings: Settings, row: HeldMessage) -> bool:
+    """Whether a sender's justification releases `row` at once: no four eyes, and every
+    finding that held it is in a category of justify.release, no more severe than it says
+    (the policy is that table; the console shows the sender what to expect)."""
+    rank = {sev: n for n, sev in enumerate(SEVERITIES)}
+    limits = settings.justify.release
+    held = [f for f in row.finding_dicts if f["rule"] in row.hold_rules.split(",")]
+    return not row.four_eyes and bool(held) and all(
+        limits.get(f["category"]) and rank[f["severity"]] <= rank[limits[f["category"]]]
+        for f in held)
+
+
+def _sender(row: HeldMessage) -> str:
+    """Who decided, in the audit log and the row, when the sender did."""
+    return f"sender:{row.mail_from}"

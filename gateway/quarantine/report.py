@@ -39,9 +39,6 @@ CATEGORY_MEANINGS = {
 # Decisions a sender made from the hold notice (sender justification), not an admin: kept
 # out of the admins' false-positive rates and shown apart.
 SENDER_JUSTIFIED, SENDER_WITHDREW = "sender_justified", "sender_withdrew"
-# A sender's justification waiting for an admin is HeldMessage.justification, the column
-# sender justification adds (issue 24); until that is merged none can be waiting.
-JUSTIFICATION = getattr(HeldMessage, "justification", None)
 
 
 def week_bounds(week: str | None, now: datetime | None = None) -> tuple[str, datetime, datetime]:
@@ -286,8 +283,8 @@ def todo(store: Store, now: datetime) -> ToDo:
                                               HeldMessage.approved_by == "")).one(),
             waiting_second_reviewer=s.exec(count.where(HeldMessage.four_eyes,
                                                        HeldMessage.approved_by != "")).one(),
-            justifications_to_review=s.exec(count.where(JUSTIFICATION != "")).one()
-            if JUSTIFICATION is not None else 0)
+            justifications_to_review=s.exec(
+                count.where(HeldMessage.justification != "")).one())
 
 
 def trend(store: Store, start: datetime, weeks: int = TREND_WEEKS) -> list[TrendWeek]:

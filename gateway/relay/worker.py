@@ -38,8 +38,11 @@ def verdict_headers(verdict: Verdict) -> list[tuple[str, str]]:
 
 class Screener:
     def __init__(self, spool: Spool, store: Store, sandbox: Sandbox, settings: Settings,
-                 metrics=None):
+                 metrics=None, replies=None):
+        """`replies(env, raw, settings)`: what the quarantine does with a sender's reply to
+        a hold notice (gateway/quarantine/justify.py; given by gateway/app.py)."""
         self.spool = spool
+        self.replies = replies
         self.metrics = metrics  # gateway.metrics.Metrics, or None
         self.store = store
         self.sandbox = sandbox
@@ -56,6 +59,8 @@ class Screener:
             env = self.spool.read_envelope("active", msg_id)
         except ValueError as e:  # not an envelope: nothing to retry, a person must look
             self.spool.to_corrupt("active", msg_id, f"unreadable envelope: {e}")
+            return None
+        if self._answered(msg_id, env):
             return None
         result = self.sandbox.scan(str(self.spool.message_path("active", msg_id)))
         verdict = judge(result, env, self.settings, self.repetition, msg_id)
@@ -101,11 +106,34 @@ class Screener:
             self.metrics.screened(str(verdict.action), list(verdict.categories), result.seconds)
         return verdict.action
 
+    def _answered(self, msg_id: str, env: SpoolEntry) -> bool:
+        """A reply to a hold notice (to justify+TOKEN@server.hostname) is the quarantine's,
+        not mail to screen and relay: it is handed over and leaves the spool. Whether
+        nothing is left to screen (other recipients are screened as usual)."""
+        hostname = self.settings.server.hostname
+        ours = [r for r in env.rcpt_tos if notices.reply_token(r, hostname) is not None]
+        if not ours or self.replies is None or not self.settings.justify.enabled:
+            return False
+        self.replies(env, self.spool.message_path("active", msg_id).read_bytes(), self.settings)
+        env.rcpt_tos = [r for r in env.rcpt_tos if r not in ours]
+        log.info("%s from=<%s> a reply to a hold notice, answered", msg_id, env.mail_from)
+        if env.rcpt_tos:
+            self.spool.write_envelope("active", msg_id, env)
+            return False
+        self.spool.remove("active", msg_id)
+        return True
+
     def _notify_held(self, msg_id: str, env: SpoolEntry, result: ScanResult, verdict: Verdict):
         try:
             hostname = self.settings.server.hostname
+            token, link, expires = "", "", 0.0
+            if self.settings.justify.enabled and self.store.keyring is not None:
+                expires = time.time() + self.settings.justify.valid_days * 86400
+                token = notices.justify_token(self.store.keyring, msg_id, expires)
+                if self.settings.web.public_url:
+                    link = f"{self.settings.web.public_url.rstrip('/')}/justify/{token}"
             notice = notices.held_notice(hostname, env.mail_from, msg_id, result.subject,
-                                         env.rcpt_tos, verdict.categories)
+                                         env.rcpt_tos, verdict.categories, token, link, expires)
             queue_notice(self.spool, hostname, env.mail_from, notice)
         except Exception:  # the hold itself stands; only the courtesy note is lost
             log.exception("%s: could not queue the held-for-review notice", msg_id)

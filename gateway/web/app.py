@@ -26,7 +26,12 @@ from gateway.config import CATEGORIES, Settings
 from gateway.database import audit
 from gateway.database.store import Store
 from gateway.passwords import FailureLog, check_password, hash_password
-from gateway.quarantine.moderation import REASON_CODES, Filters, ModerationError
+from gateway.quarantine.moderation import (
+    REASON_CODES,
+    Filters,
+    ModerationError,
+    justify_releases,
+)
 from gateway.timefmt import age
 from gateway.web.sessions import Session, Sessions, same
 from scanners import redact, registry
@@ -36,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "mailscreen_session"
 AUDIT_PAGE = 50  # audit rows a page
 LOGIN_COOKIE = "mailscreen_login"  # the login form's CSRF token, before there is a session
+JUSTIFY_COOKIE = "mailscreen_justify"  # the sender's form token on the justification page
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "
@@ -338,6 +344,59 @@ class Console:
         return await self.held_list(request, done=tuple(done), refused=tuple(refused),
                                     status=409 if refused else 200)
 
+    # -- the sender's page: no login, only the token of the hold notice's link ----------
+
+    async def justify(self, request: Request) -> Response:
+        """What was found (redacted, as the message page shows it) and the sender's two
+        choices. Looking spends nothing; the token is spent by the action (the Moderator
+        checks it again then). The form carries its own token, matched by a cookie."""
+        token = request.path_params["token"]
+        if request.method == "POST":
+            return await self.justify_act(request, token)
+        try:
+            row = await run_in_threadpool(lambda: self.moderator(None).by_token(token))
+        except ModerationError as e:
+            return self.page(request, "justify.html", 403, row=None, error=str(e))
+        return self.justify_page(request, row)
+
+    def justify_page(self, request: Request, row, error: str = "",
+                     status: int = 200) -> Response:
+        csrf = secrets.token_urlsafe(32)
+        response = self.page(request, "justify.html", status, row=row, error=error, csrf=csrf,
+                             rules=registry.rule_descriptions(), done="",
+                             releases=justify_releases(self.settings, row),
+                             max_chars=self.settings.justify.max_chars)
+        self.cookie(response, JUSTIFY_COOKIE, csrf)
+        return response
+
+    async def justify_act(self, request: Request, token: str) -> Response:
+        form = await request.form()
+        if not same(form.get("csrf"), request.cookies.get(JUSTIFY_COOKIE)):
+            return self.refuse("the form has expired: load the page again")
+        action, text = str(form.get("action", "")), str(form.get("justification", ""))
+        if action not in ("justify", "withdraw"):
+            return self.refuse(f"no such action {action!r}", 400)
+
+        def act():
+            m = self.moderator(None, write=True)
+            return m.justify(token, text) if action == "justify" else m.withdraw(token)
+
+        try:
+            row = await run_in_threadpool(act)
+        except ModerationError as e:
+            try:  # still usable (a justification too long, or empty): the form again
+                row = await run_in_threadpool(lambda: self.moderator(None).by_token(token))
+            except ModerationError:
+                return self.page(request, "justify.html", 409, row=None, error=str(e))
+            return self.justify_page(request, row, str(e), 409)
+        done = "withdrawn" if action == "withdraw" else \
+            "released" if row.status == "released" else "attached"
+        log.info("console: %s %s by its sender", row.id, done)
+        response = self.page(request, "justify.html", row=row, error="", done=done,
+                             rules=registry.rule_descriptions())
+        response.delete_cookie(JUSTIFY_COOKIE, path="/")
+        return response
+
 
 def found_in(findings: list[dict]) -> dict[str, list[dict]]:
     """The findings of each attachment by its name: "attachment:NAME" and its pages,
@@ -362,6 +421,7 @@ def create_app(settings: Settings, clock=time.monotonic) -> Starlette:
         Route("/held/{ref}", console.message),
         Route("/held/{ref}/raw", console.raw),
         Route("/held/{ref}/{action:str}", console.decide, methods=["POST"]),
+        Route("/justify/{token}", console.justify, methods=["GET", "POST"]),
         Route("/style.css", lambda _: FileResponse(HERE / "style.css", headers=HEADERS)),
     ]
     app = Starlette(routes=routes)
