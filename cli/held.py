@@ -101,19 +101,21 @@ def list_held(category: str = CategoryOpt, sender: str = SenderOpt, since: str =
               limit: int = typer.Option(50, "--limit", min=1, help="Rows a page."),
               page: int = typer.Option(1, "--page", min=1, help="Page to show."),
               config=ConfigOption) -> None:
-    """Held messages, newest first."""
+    """Held messages, newest first (with --json all of them, else a page)."""
+    wanted = filters(status, category, sender, since, rule, recipient)
+    m = moderator(config)
     try:
-        rows = moderator(config).find(filters(status, category, sender, since, rule, recipient))
+        if as_json:
+            for row in m.find(wanted):
+                typer.echo(json.dumps(row_json(row), ensure_ascii=False))
+            return
+        total = m.count(wanted)  # then only the page is read
+        shown = m.find(wanted, limit, (page - 1) * limit)
     except ModerationError as e:
         fail(str(e))
-    if as_json:
-        for row in rows:
-            typer.echo(json.dumps(row_json(row), ensure_ascii=False))
-        return
     say_config()
-    pages = max(1, -(-len(rows) // limit))
-    shown = rows[(page - 1) * limit: page * limit]
-    console.print(held_table(shown, f"{len(rows)} message(s), {status}" +
+    pages = max(1, -(-total // limit))
+    console.print(held_table(shown, f"{total} message(s), {status}" +
                              (f", page {page} of {pages}" if pages > 1 else ""),
                              with_status=status == "all"))
     if page < pages:

@@ -112,7 +112,7 @@ def _filters(args: dict) -> Filters:
     return Filters(status=args.get("status"), category=args.get("category"),
                    sender=args.get("sender"), rule=args.get("rule"),
                    since=datetime.fromisoformat(since) if since else None,
-                   recipient=args.get("recipient"))
+                   recipient=args.get("recipient"), oldest=bool(args.get("oldest")))
 
 
 class Control:
@@ -168,8 +168,12 @@ class Control:
         except TypeError as e:
             return {"ok": False, "error": f"bad request {op!r}: {e}"}
 
-    def op_held_find(self, m: Moderator, **filters) -> list[dict]:
-        return [_held_json(r) for r in m.find(_filters(filters))]
+    def op_held_find(self, m: Moderator, limit: int | None = None, offset: int = 0,
+                     **filters) -> list[dict]:
+        return [_held_json(r) for r in m.find(_filters(filters), limit, offset)]
+
+    def op_held_count(self, m: Moderator, **filters) -> int:
+        return m.count(_filters(filters))
 
     def op_held_get(self, m: Moderator, ref: str) -> dict:
         return _held_json(m.get(ref))
@@ -380,10 +384,13 @@ class RemoteModerator:
     def set_password(self, user: str, hashed: str) -> None:
         self._call("web.set_password", user=user, hashed=hashed)
 
-    def find(self, filters: Filters = Filters()) -> list[HeldMessage]:
-        args = dataclasses.asdict(filters)
-        args["since"] = filters.since.isoformat() if filters.since else None
-        return [HeldMessage.model_validate(r) for r in self._call("held.find", **args)]
+    def find(self, filters: Filters = Filters(), limit: int | None = None,
+             offset: int = 0) -> list[HeldMessage]:
+        return [HeldMessage.model_validate(r) for r in self._call(
+            "held.find", limit=limit, offset=offset, **_filter_args(filters))]
+
+    def count(self, filters: Filters = Filters()) -> int:
+        return self._call("held.count", **_filter_args(filters))
 
     def get(self, ref: str) -> HeldMessage:
         return HeldMessage.model_validate(self._call("held.get", ref=ref))
@@ -432,6 +439,12 @@ class RemoteModerator:
 
     def export(self, address: str, raw: bool = False) -> dict:
         return self._call("held.export", address=address, raw=raw)
+
+
+def _filter_args(filters: Filters) -> dict:
+    args = dataclasses.asdict(filters)
+    args["since"] = filters.since.isoformat() if filters.since else None
+    return args
 
 
 def relay_socket(settings: Settings) -> Path | None:

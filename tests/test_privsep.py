@@ -282,6 +282,9 @@ def test_raw_mail_only_for_the_raw_access_group(site, sink):
     assert shown.returncode == 0 and "NHS *** *** 0018" in shown.stdout
     raw = site.cli("bob", "held", "show", held, "--raw")
     assert raw.returncode == 0 and "999 000 0018" in raw.stdout
+    trail = [json.loads(line) for line in site.cli("root", "audit", "--json").stdout.splitlines()]
+    assert [(e["action"], e["user"], e["message_ids"]) for e in trail] == [
+        ("read_raw", site.users["bob"], [held])]  # who read it; the refused read is not there
 
 
 def test_without_the_relay_admins_cannot_decide(site, sink):

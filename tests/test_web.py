@@ -186,8 +186,12 @@ def test_console_in_a_browser_releases_held_mail_to_the_upstream(console, sink, 
             page.select_option("fieldset.bulk select[name=reason_code]", "consent_on_file")
             page.fill("fieldset.bulk input[name=reason]", "consent is on file")
             page.click("fieldset.bulk button[type=submit]")
+            # Post/Redirect/Get: the browser lands on the list, which shows the outcome once
+            assert page.url == f"{url}/"
             assert page.locator("p.done").inner_text().startswith("2 message(s) decided")
             assert page.locator("p.count").inner_text() == "0 message(s) held"
+            page.reload()  # no "resubmit the form?": a plain GET, deciding nothing again
+            assert page.locator("p.done").count() == 0
             wait_for(lambda: sink.handler.to("sam@example.com")
                      and sink.handler.to("kim@example.com"))
 

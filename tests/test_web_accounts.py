@@ -15,7 +15,9 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy import update as sql_update
+from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -219,14 +221,20 @@ def test_ticked_messages_are_decided_one_by_one_and_a_refused_one_is_named(confi
     token = csrf(c)
     form = {"csrf": token, "action": "release", "reason_code": "false_positive",
             "id": ["m-one", "m-two", "m-four-eyes"]}
-    assert c.post("/held", data={**form, "reason": ""}).status_code == 400  # reason required
+    bare = c.post("/held", data={**form, "reason": ""})  # the reason is required
+    assert bare.status_code == 303 and "a reason is required" in c.get("/").text
     assert store.held_ids("held") == {"m-one", "m-two", "m-four-eyes"}
     assert c.post("/held", data={**form, "reason": "fine", "csrf": ""}).status_code == 403
-    done = c.post("/held", data={**form, "reason": "no patient named"})
-    assert done.status_code == 409  # one of them could not be decided
-    assert "2 message(s) decided" in done.text
-    assert "<strong>m-four-eyes</strong>" in done.text and "needs four eyes" in done.text
+    # Post/Redirect/Get: the answer is a redirect to the list, which shows the outcome once
+    done = c.post("/held", data={**form, "reason": "no patient named",
+                                 "back": "https://elsewhere.example/?rule=uk_nhs_number"})
+    assert done.status_code == 303 and done.headers["location"] == "/?rule=uk_nhs_number"
+    shown = c.get(done.headers["location"]).text
+    assert "2 message(s) decided" in shown
+    assert "<strong>m-four-eyes</strong>" in shown and "needs four eyes" in shown
     assert store.held_ids("held") == {"m-four-eyes"}
+    again = c.get(done.headers["location"]).text  # a reload decides nothing, shows nothing
+    assert "decided" not in again and "needs four eyes" not in again
     for id in ("m-one", "m-two"):
         row = store.held(id)
         assert (row.status, row.decided_by, row.reason_code) == \
@@ -280,9 +288,41 @@ def test_attachments_show_their_findings_and_only_the_raw_access_group_downloads
     c = client(config)
     assert login(c, "daemon").status_code == 303
     assert "/held/m-one/raw" in c.get("/held/m-one").text
+    assert not [e for e in audit.events(store) if e.action == "read_raw"]  # refused: none
     raw = c.get("/held/m-one/raw")
     assert raw.status_code == 200 and raw.content == RAW
     assert raw.headers["content-disposition"] == 'attachment; filename="m-one.eml"'
+    # who read patient data is in the audit log, in their name
+    assert [(e.user, json.loads(e.message_ids)) for e in audit.events(store)
+            if e.action == "read_raw"] == [("daemon", ["m-one"])]
+
+
+def test_held_show_raw_is_audited_in_the_readers_name(config):
+    """The CLI's path: `held show --raw` (here without a relay, as the owner of the data)
+    and the relay's answer to an admin asking over the admin socket."""
+    store = hold_rows(config, ("m-one", False))
+    store.keep_body("m-one", RAW, b"{}")
+    shown = CliRunner().invoke(cli_app, ["held", "show", "m-one", "--raw",
+                                         "--config", str(config)])
+    assert shown.exit_code == 0 and shown.stdout_bytes == RAW
+    settings = load_config(config)
+    store = audit.configure(store, settings.key_path, settings.anchor_path)  # as the relay's
+    alice = Peer(uid=os.geteuid() + 4242, gid=4242, pid=1, name="alice",
+                 groups=frozenset({"daemon", settings.admin.raw_access_group}))
+    asked = Control(settings, store, Spool(settings.data_path / "spool")).handle(
+        alice, {"op": "held.raw", "args": {"ref": "m-one"}})
+    assert asked["ok"] and base64.b64decode(asked["result"]) == RAW
+    assert [(e.user, json.loads(e.message_ids)) for e in audit.events(store)
+            if e.action == "read_raw"] == [(audit.current_user(), ["m-one"]), ("alice", ["m-one"])]
+    assert CliRunner().invoke(cli_app, ["audit", "verify", "--config", str(config)]).exit_code == 0
+
+    with store.engine.begin() as conn:  # the audit log cannot take a row: fail closed
+        conn.exec_driver_sql("CREATE TRIGGER no_audit BEFORE INSERT ON audit_event "
+                             "BEGIN SELECT RAISE(ABORT, 'no more rows'); END")
+    refused = CliRunner().invoke(cli_app, ["held", "show", "m-one", "--raw",
+                                           "--config", str(config)])
+    assert refused.exit_code == 1 and RAW not in refused.stdout_bytes
+    assert "audit log cannot record who reads it" in refused.output
 
 
 def test_the_relay_gives_the_raw_message_to_the_console_only_for_the_raw_access_group(config):
@@ -301,6 +341,7 @@ def test_the_relay_gives_the_raw_message_to_the_console_only_for_the_raw_access_
         settings.admin, raw_access_group="daemon"))
     given = Control(settings, store, Spool(settings.data_path / "spool")).handle(service, ask)
     assert given["ok"] and base64.b64decode(given["result"]) == RAW
+    assert [e.user for e in audit.events(store) if e.action == "read_raw"] == ["daemon"]
 
 
 def test_the_audit_log_shows_decisions_newest_first_a_page_at_a_time_and_verifies(
@@ -312,7 +353,7 @@ def test_the_audit_log_shows_decisions_newest_first_a_page_at_a_time_and_verifie
     assert login(c, "daemon").status_code == 303
     assert c.post("/held", data={"csrf": csrf(c), "action": "release", "reason": "no patient",
                                  "reason_code": "other", "id": ["m-one", "m-two"]}
-                  ).status_code == 200
+                  ).status_code == 303
     page = c.get("/audit").text
     assert page.index('href="/held/m-two"') < page.index('href="/held/m-one"')  # newest first
     assert "reason_code=other" in page and "verify-result" not in page
@@ -351,3 +392,44 @@ def test_the_weekly_report_page_is_the_html_report_with_false_positive_rates(con
     assert "m-two" in backlog and "m-one" not in backlog
     bad = c.get("/report", params={"week": "last tuesday"})
     assert bad.status_code == 400
+
+
+def test_the_held_list_is_read_a_page_at_a_time_from_the_database(config):
+    """300 held: the list shows one page, says which of how many, and links to the next
+    with its filters and order kept; every query that reads held rows asks the database for
+    one page (LIMIT), so 10,000 held cost what 50 do; the admin socket answers a page too."""
+    store = hold_rows(config, *((f"m-{i:03d}", False) for i in range(300)))
+    c = client(config)
+    assert login(c, "daemon").status_code == 303
+    reads = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM held_message" in statement and "count(" not in statement:
+            reads.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        page = c.get("/", params={"rule": "uk_nhs_number", "sort": "oldest"}).text
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert reads and all("LIMIT" in q for q in reads)
+    ticks = re.findall(r'name="id" value="([^"]+)"', page)
+    assert ticks == [f"m-{i:03d}" for i in range(web_app.HELD_PAGE)]
+    assert "300 message(s) held" in page and "page 1 of 6" in page
+    following = re.search(r'href="([^"]+)" rel="next"', page).group(1).replace("&amp;", "&")
+    assert following == "/?rule=uk_nhs_number&sort=oldest&page=2"
+    second = c.get(following).text
+    assert re.findall(r'name="id" value="([^"]+)"', second)[0] == "m-050"
+    assert "page 2 of 6" in second and 'rel="prev"' in second
+    assert 'rel="next"' not in c.get("/", params={"page": "6"}).text
+
+    settings = load_config(config)
+    service = Peer(uid=os.geteuid(), gid=os.getegid(), pid=1, name="mailscreen",
+                   groups=frozenset())
+    ctl = Control(settings, store, Spool(settings.data_path / "spool"))
+    found = ctl.handle(service, {"op": "held.find", "as": "daemon", "args": {
+        "status": "held", "oldest": True, "limit": 50, "offset": 250}})["result"]
+    assert [r["id"] for r in found] == [f"m-{i:03d}" for i in range(250, 300)]
+    assert ctl.handle(service, {"op": "held.count", "args": {"status": "held",
+                                                             "rule": "uk_nhs_number"}}) == \
+        {"ok": True, "result": 300}

@@ -42,7 +42,7 @@ class HeldMessage(SQLModel, table=True):
     __tablename__ = "held_message"
     id: str = Field(primary_key=True)
     received_at: datetime = Field(index=True)
-    held_at: datetime = Field(default_factory=utcnow)
+    held_at: datetime = Field(default_factory=utcnow)  # indexed for the held list (revision 0007)
     mail_from: str = Field(index=True)
     rcpt_tos: str  # JSON list
     subject: str = ""

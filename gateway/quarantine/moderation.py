@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, literal, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import select
 
@@ -57,22 +57,39 @@ class ModerationError(Exception):
 
 @dataclass(frozen=True)
 class Filters:
+    """Which quarantine rows, in which order: all of it in SQL, so that a page of a large
+    quarantine reads only its own rows (the review console lists 50 of 10,000)."""
     status: str | None = "held"
     category: str | None = None
     sender: str | None = None
     rule: str | None = None
     since: datetime | None = None
     recipient: str | None = None  # envelope recipients containing this text
+    oldest: bool = False  # oldest first; else newest first
 
-    def query(self):
-        q = select(HeldMessage).order_by(HeldMessage.held_at.desc(), HeldMessage.id.desc())
+    def where(self, q):
         if self.status:
             q = q.where(HeldMessage.status == self.status)
         if self.sender:
-            q = q.where(HeldMessage.mail_from.contains(self.sender.lower()))
+            q = q.where(HeldMessage.mail_from.contains(self.sender.lower(), autoescape=True))
         if self.since:
             q = q.where(HeldMessage.held_at >= self.since)
+        # categories and hold_rules are comma-separated: ",a,b," holds ",a," exactly
+        if self.category:
+            q = q.where((literal(",") + HeldMessage.categories + ",").contains(
+                f",{self.category},", autoescape=True))
+        if self.rule:
+            q = q.where((literal(",") + HeldMessage.hold_rules + ",").contains(
+                f",{self.rule},", autoescape=True))
+        if self.recipient:  # rcpt_tos is a JSON list: look for the text as JSON writes it
+            q = q.where(func.lower(HeldMessage.rcpt_tos).contains(
+                json.dumps(self.recipient.lower())[1:-1], autoescape=True))
         return q
+
+    def query(self):
+        order = (HeldMessage.held_at, HeldMessage.id) if self.oldest else \
+            (HeldMessage.held_at.desc(), HeldMessage.id.desc())
+        return self.where(select(HeldMessage)).order_by(*order)
 
     def check(self, rules) -> "Filters":
         """Itself, or ModerationError for a category or rule id that does not exist (a typo
@@ -83,14 +100,6 @@ class Filters:
         if self.rule and self.rule not in rules:
             raise ModerationError(f"unknown rule {self.rule!r}: docs/rules.md lists the rule ids")
         return self
-
-    def matches(self, row: HeldMessage) -> bool:
-        if self.category and self.category not in row.categories.split(","):
-            return False
-        if self.recipient and not any(self.recipient.lower() in r.lower()
-                                      for r in row.recipients):
-            return False
-        return not self.rule or self.rule in row.hold_rules.split(",")
 
 
 def may_read_raw(group: str) -> bool:
@@ -116,9 +125,15 @@ class Moderator:
 
     # -- finding messages ------------------------------------------------------------------
 
-    def find(self, filters: Filters = Filters()) -> list[HeldMessage]:
+    def find(self, filters: Filters = Filters(), limit: int | None = None,
+             offset: int = 0) -> list[HeldMessage]:
+        """The matching rows in the filters' order; with `limit`, that many from `offset`."""
         with self.store.session() as s:
-            return [r for r in s.exec(filters.query()).all() if filters.matches(r)]
+            return list(s.exec(filters.query().offset(offset).limit(limit)).all())
+
+    def count(self, filters: Filters = Filters()) -> int:
+        with self.store.session() as s:
+            return s.exec(filters.where(select(func.count()).select_from(HeldMessage))).one()
 
     def get(self, ref: str) -> HeldMessage:
         """By full id, or by a unique beginning or end of one (at least 4 characters: ids
@@ -138,6 +153,18 @@ class Moderator:
         return row
 
     def raw(self, row: HeldMessage) -> bytes:
+        """The message as it came in, patient data and all: who read it is audited (action
+        read_raw, in the person's name) before the bytes are given, or they are not."""
+        body = self._raw(row)
+        try:
+            audit.record(self.store, "read_raw", [row.id], "the raw message was read",
+                         user=self.user)
+        except SQLAlchemyError as e:
+            raise ModerationError(f"{row.id}: the raw message is not shown: the audit log "
+                                  f"cannot record who reads it ({type(e).__name__})") from None
+        return body
+
+    def _raw(self, row: HeldMessage) -> bytes:
         allowed = self.raw_allowed if self.raw_allowed is not None else \
             may_read_raw(self.settings.admin.raw_access_group)
         if not allowed:
@@ -313,7 +340,7 @@ class Moderator:
             result["raw_messages"] = {}
             for row in held:
                 try:
-                    result["raw_messages"][row.id] = base64.b64encode(self.raw(row)).decode()
+                    result["raw_messages"][row.id] = base64.b64encode(self._raw(row)).decode()
                 except ModerationError as e:
                     if "needs root" in str(e):
                         raise

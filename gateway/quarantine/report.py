@@ -13,13 +13,16 @@ the sender's own notice has).
 """
 from __future__ import annotations
 
+import json
+
 import re
 import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlmodel import func, or_, select
+from sqlalchemy import func
+from sqlmodel import select
 
 from gateway.database.store import HeldMessage, ScreeningLog, Store, as_utc
 from scanners import redact
@@ -181,10 +184,11 @@ class WeeklyReport:
 
 def _totals(store: Store, start: datetime, end: datetime) -> Totals:
     with store.session() as s:
-        actions = s.exec(select(ScreeningLog.action).where(
-            ScreeningLog.screened_at >= start, ScreeningLog.screened_at < end)).all()
-    counts = Counter(actions)
-    return Totals(len(actions), counts["pass"], counts["tag"], counts["hold"])
+        counts = dict(s.exec(select(ScreeningLog.action, func.count()).where(
+            ScreeningLog.screened_at >= start, ScreeningLog.screened_at < end)
+            .group_by(ScreeningLog.action)).all())
+    return Totals(sum(counts.values()), counts.get("pass", 0), counts.get("tag", 0),
+                  counts.get("hold", 0))
 
 
 def _split(value: str) -> list[str]:
@@ -195,18 +199,21 @@ def weekly(store: Store, week: str | None = None, now: datetime | None = None,
            corrupt: list[str] | None = None) -> WeeklyReport:
     now = now or datetime.now(timezone.utc)
     name, start, end = week_bounds(week, now)
+    m = HeldMessage  # only the columns counted (not the findings), only the rows that count
     with store.session() as s:
-        held = s.exec(select(HeldMessage).where(HeldMessage.held_at >= start,
-                                                HeldMessage.held_at < end)).all()
-        decided = s.exec(select(HeldMessage).where(HeldMessage.decided_at >= start,
-                                                   HeldMessage.decided_at < end)).all()
-        open_at_end = s.exec(select(HeldMessage).where(  # the backlog at the week's end
-            HeldMessage.held_at < end,
-            or_(HeldMessage.status == "held", HeldMessage.decided_at >= end))).all()
+        # in time order, so that equal counts rank the same way every time
+        held = s.exec(select(m.categories, m.hold_rules, m.mail_from, m.top_rule, m.findings)
+                      .where(m.held_at >= start, m.held_at < end)
+                      .order_by(m.held_at, m.id)).all()
+        decided = s.exec(select(m.id, m.status, m.reason_code, m.reason, m.hold_rules,
+                                m.top_rule, m.mail_from, m.held_at, m.decided_at)
+                         .where(m.decided_at >= start, m.decided_at < end)).all()
+        open_at_end = s.exec(select(m.id, m.held_at, m.top_rule, m.mail_from, m.subject).where(
+            m.held_at < end, (m.status == "held") | (m.decided_at >= end))).all()
     by_category = Counter(c for row in held for c in _split(row.categories))
     by_rule = Counter(r for row in held for r in _split(row.hold_rules))
     senders = Counter(row.mail_from for row in held)
-    holding = [f for row in held for f in row.finding_dicts
+    holding = [f for row in held for f in json.loads(row.findings)
                if f["rule"] in _split(row.hold_rules)]  # the findings that held them
 
     human = [r for r in decided if r.reason_code != "expired"]

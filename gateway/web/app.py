@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -40,6 +41,7 @@ log = logging.getLogger("mailscreen.web")
 HERE = Path(__file__).resolve().parent
 COOKIE = "mailscreen_session"
 AUDIT_PAGE = 50  # audit rows a page
+HELD_PAGE = 50  # held messages a page
 LOGIN_COOKIE = "mailscreen_login"  # the login form's CSRF token, before there is a session
 JUSTIFY_COOKIE = "mailscreen_justify"  # the sender's form token on the justification page
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
@@ -58,6 +60,7 @@ class Console:
         self.failures = FailureLog(auth.failure_window, auth.backoff_start, auth.backoff_max)
         self._dummy = hash_password(secrets.token_urlsafe(16))  # unknown users cost the same
         self._store: Store | None = None
+        self.rules = registry.rule_descriptions()  # rule id: its sentence (docs/rules.md)
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.templates.env.globals.update(categories=CATEGORIES, reason_codes=REASON_CODES,
                                           age=age, redact=redact.free_text)
@@ -162,27 +165,41 @@ class Console:
 
     # -- pages -----------------------------------------------------------------------------
 
-    async def held_list(self, request: Request, done: tuple = (), refused: tuple = (),
-                        status: int = 200) -> Response:
+    async def held_list(self, request: Request) -> Response:
+        """Held mail, HELD_PAGE rows a page (?page=N), filtered, sorted and cut in SQL; the
+        outcome of a bulk decision, if one just redirected here, shown once."""
         session = self.session(request)
         if session is None:
             return RedirectResponse("/login", status_code=303, headers=HEADERS)
+        done, refused = session.flash or ((), ())
+        session.flash = None
         q = request.query_params
         chosen = {k: q.get(k) or None for k in ("category", "rule", "sender")}
         oldest = q.get("sort") == "oldest"
-        rules = registry.rule_descriptions()
-        shown = dict(session=session, chosen=chosen, oldest=oldest, rules=sorted(rules),
-                     done=done, refused=refused)
+        number = page_number(q.get("page", ""))
+        shown = dict(session=session, chosen=chosen, oldest=oldest, rules=sorted(self.rules),
+                     done=done, refused=refused, number=number, pages=1, total=0,
+                     back=list_url(chosen, oldest, number),
+                     link=lambda n: list_url(chosen, oldest, n))
         failed = 400  # a filter nobody knows, else the quarantine cannot be reached
         try:
-            filters = Filters(status="held", **chosen).check(rules)
+            filters = Filters(status="held", oldest=oldest, **chosen).check(self.rules)
             failed = 503
-            rows = await run_in_threadpool(lambda: self.moderator(session.user).find(filters))
+
+            def read():
+                m = self.moderator(session.user)
+                total = m.count(filters)
+                last = max(1, -(-total // HELD_PAGE))
+                offset = (min(number, last) - 1) * HELD_PAGE
+                return total, last, m.find(filters, HELD_PAGE, offset)
+
+            total, pages, rows = await run_in_threadpool(read)
         except ModerationError as e:
             return self.page(request, "list.html", failed, rows=[], error=str(e), **shown)
-        if oldest:
-            rows.reverse()
-        return self.page(request, "list.html", status, rows=rows, error="", **shown)
+        number = min(number, pages)
+        shown.update(total=total, pages=pages, number=number,
+                     back=list_url(chosen, oldest, number))
+        return self.page(request, "list.html", rows=rows, error="", **shown)
 
     async def message(self, request: Request, error: str = "", status: int = 200) -> Response:
         session = self.session(request)
@@ -194,7 +211,7 @@ class Console:
         except ModerationError as e:
             return self.page(request, "error.html", 404, session=session, error=str(e))
         return self.page(request, "message.html", status, session=session, row=row,
-                         rules=registry.rule_descriptions(), error=error,
+                         rules=self.rules, error=error,
                          done=request.query_params.get("done", ""),
                          found_in=found_in(row.finding_dicts),
                          raw_access=control.raw_access(self.settings, session.user))
@@ -310,7 +327,9 @@ class Console:
     async def decide_many(self, request: Request) -> Response:
         """Release or reject the messages ticked on the held list, one reason for all, each
         decided on its own in the person's name: one the Moderator refuses (four eyes, their
-        own mail, decided meanwhile) is listed with why, and the others go."""
+        own mail, decided meanwhile) is listed with why, and the others go. The answer is
+        a redirect to the list the form came from (Post/Redirect/Get: reloading the page
+        decides nothing again), which shows the outcome once, from the session."""
         session, form, refused = await self._decider(request)
         if refused is not None:
             return refused
@@ -319,9 +338,9 @@ class Console:
             return self.refuse(f"no such action {action!r}", 400)
         ids = [str(i) for i in form.getlist("id")]
         reason, code = str(form.get("reason", "")).strip(), str(form.get("reason_code", ""))
-        if not ids or not reason:
-            why = "a reason is required" if ids else "no message was ticked"
-            return await self.held_list(request, refused=(("", why),), status=400)
+        back = dict(parse_qsl(urlsplit(str(form.get("back", ""))).query))
+        back = list_url({k: back.get(k) for k in ("category", "rule", "sender")},
+                        back.get("sort") == "oldest", page_number(back.get("page", "")))
 
         def act():
             m = self.moderator(session.user, write=True)
@@ -335,14 +354,19 @@ class Console:
                     refused.append((ref, str(e)))
             return done, refused
 
-        try:
-            done, refused = await run_in_threadpool(act)
-        except ModerationError as e:  # the quarantine cannot be reached at all
-            return await self.held_list(request, refused=(("", str(e)),), status=503)
-        log.info("console: %s %s %d message(s), %d refused", session.user, action,
-                 len(done), len(refused))
-        return await self.held_list(request, done=tuple(done), refused=tuple(refused),
-                                    status=409 if refused else 200)
+        if not ids or not reason:
+            done, refused = [], [("", "a reason is required" if ids else
+                                  "no message was ticked")]
+        else:
+            try:
+                done, refused = await run_in_threadpool(act)
+            except ModerationError as e:  # the quarantine cannot be reached at all
+                done, refused = [], [("", str(e))]
+            log.info("console: %s %s %d message(s), %d refused", session.user, action,
+                     len(done), len(refused))
+        session.flash = (tuple(done), tuple(refused))
+        return RedirectResponse(back, status_code=303, headers=HEADERS)
+
 
     # -- the sender's page: no login, only the token of the hold notice's link ----------
 
@@ -396,6 +420,18 @@ class Console:
                              rules=registry.rule_descriptions())
         response.delete_cookie(JUSTIFY_COOKIE, path="/")
         return response
+
+
+def page_number(value: str) -> int:
+    return max(1, int(value)) if value.isdigit() and len(value) < 10 else 1
+
+
+def list_url(chosen: dict, oldest: bool, number: int) -> str:
+    """The held list with these filters, order and page (never another site)."""
+    query = urlencode({k: v for k, v in chosen.items() if v} |
+                      ({"sort": "oldest"} if oldest else {}) |
+                      ({"page": number} if number > 1 else {}))
+    return f"/?{query}" if query else "/"
 
 
 def found_in(findings: list[dict]) -> dict[str, list[dict]]:

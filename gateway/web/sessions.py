@@ -20,6 +20,7 @@ class Session:
     readonly: bool
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     seen: float = 0.0
+    flash: tuple | None = None  # (done, refused) of a bulk decision, for the list to show once
 
 
 def same(a: str | None, b: str | None) -> bool:
