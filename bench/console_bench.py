@@ -144,7 +144,10 @@ def fill(settings, held: int, rnd: random.Random) -> str:
                  "categories": "", "rules": "", "scan_seconds": 0.05, "size": 4000}
                 for i in range(held * 6)]
     with store.engine.begin() as conn:
-        conn.execute(insert(HeldMessage.__table__), waiting + done)
+        # apart: one executemany takes its columns from the first row, and the waiting
+        # have no decided_at
+        conn.execute(insert(HeldMessage.__table__), waiting)
+        conn.execute(insert(HeldMessage.__table__), done)
         conn.execute(insert(ScreeningLog.__table__), screened)
     with store.session() as s:  # the audit log of those decisions, a chain as the relay writes
         for row in done[:2000]:

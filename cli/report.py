@@ -63,7 +63,7 @@ def rows(r: WeeklyReport):
     for w in r.trend:
         for key in ("screened", "passed", "tagged", "held"):
             yield f"trend_{key}", w.week, getattr(w, key)
-    yield "backlog", "count", len(r.backlog)
+    yield "backlog", "count", r.backlog_count
     for b in r.backlog:
         yield "backlog_age_hours", b.id, b.age_hours
     # added with the report a practice manager reads in ten seconds (issue 24)
@@ -154,7 +154,7 @@ def print_table(r: WeeklyReport) -> None:
     for j in r.sender_justified:
         console.print(f"  {j.id}  {j.sender}  {j.top_rule}  {j.justification}",
                       markup=False, highlight=False)
-    console.print(f"still held at the end of the week: {len(r.backlog)}" +
+    console.print(f"still held at the end of the week: {r.backlog_count}" +
                   (f", oldest {r.backlog[0].age_hours:g} h ({r.backlog[0].id})" if r.backlog else ""))
     for b in r.backlog[:10]:
         console.print(f"  {b.id}  {report_html.duration(b.age_hours):>8}  {b.top_rule}  "
@@ -194,7 +194,7 @@ def mail(r: WeeklyReport, settings, to: str) -> str:
     t = r.totals
     msg.set_content("\n".join(todo_lines(r)) + "\n\n"
                     f"Screening report {r.week}: {t.screened} screened, {t.passed} passed, "
-                    f"{t.tagged} tagged, {t.held} held; {len(r.backlog)} still held.\n"
+                    f"{t.tagged} tagged, {t.held} held; {r.backlog_count} still held.\n"
                     f"Open the HTML part for the full report.\n")
     msg.add_alternative(report_html.render(r, descriptions=registry.rule_descriptions()),
                         subtype="html")
@@ -217,9 +217,11 @@ def weekly(week: str = typer.Option(None, "--week", help="ISO week, e.g. 2026-W4
         fail("the table is for the terminal: use --format html, csv or json with --output")
     settings = settings_or_exit(config)
     data_or_exit(settings, local=False)
-    try:
+    try:  # the CSV and JSON list every message still held; the page and table the oldest
         report = build_weekly(open_store(settings), week,
-                              corrupt=Spool(settings.data_path / "spool").list("corrupt"))
+                              corrupt=Spool(settings.data_path / "spool").list("corrupt"),
+                              backlog_limit=None if fmt in ("csv", "json")
+                              else report_html.BACKLOG_SHOWN)
     except ValueError as e:
         fail(str(e))
     if mail_to:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from html import unescape
 
 import pytest
+from sqlalchemy import event
 
 from gateway.config import load_config
 from gateway.database.store import HeldMessage, ScreeningLog, Store
@@ -261,3 +262,70 @@ def test_an_empty_week_reads_as_nothing_to_do(tmp_path, db_url):
     assert section(page, "todo-waiting") == "Nothing waits for a decision."
     assert 'class="bar"' not in page
     assert section(page, "chart-actions") == "Messages by action, 2026-W48: none."
+
+
+def test_the_page_reads_the_oldest_still_held_and_counts_the_rest_in_the_database(store):
+    """However many wait, the page (and the mail) reads and masks the 20 oldest subjects
+    and asks the database for the count; the totals, the week before, the week so far and
+    the trend are one query of the screening log. The CSV and JSON (no limit) list all."""
+    with store.session() as s:  # 30 more waiting since 2026-W46, after m9
+        s.add_all([row(f"w{i:02d}", A, at(10, 0, i), [NHS], [NHS]) for i in range(30)])
+        s.commit()
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        r = weekly(store, now=NOW, backlog_limit=report_html.BACKLOG_SHOWN)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert r.backlog_count == 33  # m7, m8, m9 and the 30
+    assert [b.id for b in r.backlog] == ["m9"] + [f"w{i:02d}" for i in range(19)]
+    subjects = [q for q in statements if "held_message.subject" in q]
+    assert len(subjects) == 1 and "LIMIT" in subjects[0]
+    assert len([q for q in statements if "FROM screening_log" in q]) == 1
+    assert [w.held for w in r.trend[-2:]] == [1, 8] and r.so_far.held == 1
+
+    page = html(r)
+    assert "Still held at the end of the week: 33" in page
+    listed = re.findall(r"<tr><td><code>(\w+)</code>", page[page.index('id="backlog"'):])
+    assert listed == [b.id for b in r.backlog]
+
+    every = weekly(store, now=NOW)
+    assert every.backlog_count == len(every.backlog) == 33
+    assert every.to_dict()["backlog_count"] == 33
+    assert every.backlog[:20] == r.backlog
+
+
+def test_a_settled_week_is_counted_once_and_a_week_just_ended_each_time(store):
+    """An hour after its end a week's rows no longer change: its numbers are kept, and a
+    second look reads none of its rows. Until then (a message screened as the week ended
+    may still be written) every look counts them again."""
+    just_ended = datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc)  # W47 ended at 0:00
+    before = weekly(store, now=just_ended)
+    late = datetime(2026, 11, 22, 23, 59, tzinfo=timezone.utc)
+    with store.session() as s:
+        s.add_all([row("late", A, late, [NHS], [NHS]),
+                   ScreeningLog(id="late", screened_at=late, sender=A, recipient_count=1,
+                                action="hold")])
+        s.commit()
+    after = weekly(store, now=just_ended)
+    assert (after.held_messages, after.totals.held) == (before.held_messages + 1,
+                                                        before.totals.held + 1)
+
+    settled = weekly(store, now=NOW)
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        again = weekly(store, now=NOW)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert again == settled and again.held_messages == 9
+    assert not [q for q in statements if "held_message.findings" in q  # its holds
+                or "held_message.reason_code" in q]  # its decisions
+    # the week so far is counted again: the only look at the screening log
+    assert len([q for q in statements if "FROM screening_log" in q]) == 1

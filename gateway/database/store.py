@@ -56,7 +56,7 @@ class HeldMessage(SQLModel, table=True):
     status: str = Field(default="held", index=True)  # held, released, rejected
     approved_by: str = ""
     approved_at: datetime | None = None
-    decided_at: datetime | None = None
+    decided_at: datetime | None = None  # indexed for the weekly report (revision 0008)
     decided_by: str = ""
     reason_code: str = ""  # release: false_positive, approved_exception, consent_on_file, other
     reason: str = ""

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-HEAD = "0007"
+HEAD = "0008"
 HERE = Path(__file__).resolve().parent
 # pg_advisory_xact_lock key: "mailscreen migrate" (any fixed 64-bit number works)
 MIGRATE_LOCK = 0x6D61696C6D696772

@@ -194,7 +194,8 @@ class Moderator:
     def weekly_report_html(self, week: str | None = None) -> str:
         """The page `mailscreen report weekly --format html` writes, for the console."""
         try:
-            r = report.weekly(self.store, week, corrupt=self.spool.list("corrupt"))
+            r = report.weekly(self.store, week, corrupt=self.spool.list("corrupt"),
+                              backlog_limit=report_html.BACKLOG_SHOWN)
         except ValueError as e:  # a week that does not parse
             raise ModerationError(str(e)) from None
         return report_html.render(r, descriptions=registry.rule_descriptions())

@@ -10,6 +10,7 @@ from html import escape
 from gateway.quarantine.report import CATEGORY_MEANINGS, WeeklyReport
 
 BAR_WIDTH = 300  # pixels for the largest value of a chart
+BACKLOG_SHOWN = 20  # the oldest still held, listed; the rest are counted (weekly's limit)
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
 max-width:60em;color:#222;padding:0 1em}
@@ -142,7 +143,7 @@ def short_name(rule: str, descriptions: dict[str, str]) -> str:
 def glossary_rules(r: WeeklyReport) -> list[str]:
     """Every rule the report names."""
     return sorted({*r.held_by_rule, *r.held_by_top_rule, *r.findings_by_rule, *r.rules,
-                   *(b.top_rule for b in r.backlog[:20]),
+                   *(b.top_rule for b in r.backlog[:BACKLOG_SHOWN]),
                    *(j.top_rule for j in r.sender_justified)} - {""})
 
 
@@ -259,7 +260,7 @@ def render(r: WeeklyReport, clinic: str = "", descriptions: dict[str, str] | Non
         f"<tr><td><code>{escape(b.id)}</code></td><td class=n>{duration(b.age_hours)}</td>"
         f"{_rule_cell(b.top_rule, descriptions)}<td>{escape(b.sender)}</td>"
         f"<td>{escape(b.subject) or '<span class=muted>(no subject)</span>'}</td></tr>"
-        for b in r.backlog[:20]) or '<tr><td class=muted colspan=5>nothing is held</td></tr>'
+        for b in r.backlog[:BACKLOG_SHOWN]) or '<tr><td class=muted colspan=5>nothing is held</td></tr>'
     fp_rates = {rule: o.false_positive_rate for rule, o in r.rules.items()
                 if o.false_positive_rate}  # a rule with none is in the table, not a 0% bar
     so_far = (f"; {r.so_far.week} so far: to {r.so_far.until:%a %d %b %H:%M}"
@@ -299,7 +300,7 @@ releases and withdrawals are counted apart.</p>
 <th>withdrawn by the sender</th></tr>{rule_rows}</table>
 {bar_chart("chart-fp-rate", "False-positive rate by rule (rules with none left out)",
            fp_rates, _percent, "#a6c", labels=words)}
-<h2>Still held at the end of the week: {len(r.backlog)}</h2>
+<h2>Still held at the end of the week: {r.backlog_count}</h2>
 <table id="backlog"><tr><th>id</th><th>age</th><th>rule</th><th>sender</th><th>subject</th></tr>{backlog}</table>
 {glossary(r, descriptions)}
 </body></html>
