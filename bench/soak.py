@@ -11,8 +11,16 @@ a 250 (so a message whose 250 was lost to a kill may arrive twice, as SMTP allow
 At the end every message that got a 250 must be in the upstream sink or in quarantine
 (counted by Message-ID): lost must be 0. Duplicates are counted and reported.
 
+Memory: the resident size (RSS) of every process of the relay (the relay itself with its
+screening and delivery threads, its SMTP listeners with `--listeners`, the fork server,
+each scan worker) at the start, when a tenth of the messages are accepted (warm: the
+scanners' models loaded), when half are, and at the end after the queue has drained.
+Run without kills (`--kills 0`) to follow the same processes throughout; scan workers
+are replaced after scan.max_use messages by design.
+
     .venv/bin/python bench/soak.py                      # 10,000 messages, 20 clients, 5 kills
     .venv/bin/python bench/soak.py -n 1000 --kills 2    # the CI size (tests/test_soak.py)
+    .venv/bin/python bench/soak.py -n 2000 --kills 0    # memory of each process, flat?
 """
 from __future__ import annotations
 
@@ -29,7 +37,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -83,17 +91,68 @@ class Result:
     lost: int
     duplicates: int
     seconds: float
+    # phase (start, warm, middle, end) -> process -> resident MiB
+    rss: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.lost == 0 and self.accepted == self.messages
 
 
+def _proc(pid: int) -> tuple[int, int, str, float] | None:
+    """(parent, process group, name, resident MiB) of a living process, from /proc; the
+    name is "forkserver" or "resource_tracker" for those of multiprocessing."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            head, _, rest = f.read().rpartition(")")
+        with open(f"/proc/{pid}/statm") as f:
+            pages = int(f.read().split()[1])
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read()
+    except (OSError, ValueError, IndexError):
+        return None
+    fields = rest.split()
+    if fields[0] == "Z":
+        return None
+    name = head.partition("(")[2]
+    for helper in ("forkserver", "resource_tracker"):
+        if helper.encode() in cmdline and name != "mailscreen-smtp":
+            name = helper
+    return int(fields[1]), int(fields[2]), name, pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def resident(group: int) -> dict[str, float]:
+    """Resident MiB of each process of the relay (its process group), by role: the relay,
+    multiprocessing's fork server, and the fork server's children, each a listener
+    (named mailscreen-smtp) or a scan worker."""
+    found = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit() and (info := _proc(int(name))) and info[1] == group:
+            found[int(name)] = info
+    servers = {pid for pid, (ppid, _, name, _) in found.items()
+               if ppid == group and name == "forkserver"}
+    out, counts = {}, Counter()
+    for pid, (ppid, _, name, mib) in sorted(found.items()):
+        if pid == group:
+            role = "relay"
+        elif ppid in servers:
+            role = "listener" if name == "mailscreen-smtp" else "scan worker"
+        else:
+            role = name  # forkserver, resource_tracker
+        counts[role] += 1
+        out[f"{role} {counts[role]}" if role in ("listener", "scan worker") else role] = \
+            round(mib, 1)
+    return out
+
+
 class Relay(RelayProcess):
-    def __init__(self, workdir: Path, port: int, sink_port: int):
+    def __init__(self, workdir: Path, port: int, sink_port: int, listeners: int | None = None):
         config = write_config(workdir, port, sink_port, log_level="WARNING", scan_workers=2,
                               delivery_workers=2, retry_delays="[0.5, 1.0]",
                               extra="[admin]\nnotify_on_hold = false\n")
+        if listeners is not None:  # else the relay's default
+            config.write_text(config.read_text().replace(
+                "[server]\n", f"[server]\nlisteners = {listeners}\n", 1))
         super().__init__(config, port)
         self.data = workdir / "data"
 
@@ -131,12 +190,13 @@ def make_message(n: int, run: str) -> bytes:
 
 
 def soak(messages: int = 10_000, clients: int = 20, kills: int = 5, seed: int = 1,
-         settle: float = 180.0, verbose: bool = True) -> Result:
+         settle: float = 180.0, verbose: bool = True, listeners: int | None = None) -> Result:
     rng = random.Random(seed)
     run = f"{os.getpid()}-{seed}"
     workdir = Path(tempfile.mkdtemp(prefix="mailscreen-soak-"))
     sink = FlakySink(free_port())
-    relay = Relay(workdir, free_port(), sink.port)
+    relay = Relay(workdir, free_port(), sink.port, listeners)
+    rss: dict[str, dict[str, float]] = {}
     accepted: set[str] = set()
     lock = threading.Lock()
     todo = list(range(messages))
@@ -191,6 +251,8 @@ def soak(messages: int = 10_000, clients: int = 20, kills: int = 5, seed: int = 
     try:
         sink.up()
         relay.start()
+        time.sleep(1.0)  # the scan workers loaded
+        rss["start"] = resident(relay.proc.pid)
         threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
         for t in threads:
             t.start()
@@ -199,6 +261,16 @@ def soak(messages: int = 10_000, clients: int = 20, kills: int = 5, seed: int = 
         killed = 0
         # kill points spread over the whole run: when so many messages have been accepted
         points = sorted(rng.sample(range(messages // 20, messages - messages // 20), kills))
+        def middle() -> None:
+            while "middle" not in rss and any(t.is_alive() for t in threads):
+                if "warm" not in rss and len(accepted) >= messages // 10:
+                    rss["warm"] = resident(relay.proc.pid)
+                if len(accepted) >= messages // 2:
+                    rss["middle"] = resident(relay.proc.pid)
+                time.sleep(0.1)
+
+        watcher = threading.Thread(target=middle, daemon=True)
+        watcher.start()
         while killed < kills and any(t.is_alive() for t in threads):
             time.sleep(rng.uniform(0.05, 0.3))
             if len(accepted) < points[killed]:
@@ -218,6 +290,8 @@ def soak(messages: int = 10_000, clients: int = 20, kills: int = 5, seed: int = 
         while time.monotonic() < deadline and relay.queued():
             time.sleep(0.2)
         time.sleep(1.0)
+        watcher.join()
+        rss["end"] = resident(relay.proc.pid)
         relay.stop()
         held = relay.held_ids()
         arrived = sink.arrived
@@ -225,7 +299,7 @@ def soak(messages: int = 10_000, clients: int = 20, kills: int = 5, seed: int = 
         dups = sum(max(0, arrived[m] + held[m] - 1) for m in accepted)
         result = Result(messages, len(accepted), killed, sum(1 for m in accepted if arrived[m]),
                         sum(1 for m in accepted if held[m]), len(lost), dups,
-                        round(time.monotonic() - started, 1))
+                        round(time.monotonic() - started, 1), rss)
         if lost:
             say(f"LOST {len(lost)}, e.g. {lost[:5]}; still queued: {relay.queued()}; "
                 f"workdir kept: {workdir}")
@@ -237,21 +311,36 @@ def soak(messages: int = 10_000, clients: int = 20, kills: int = 5, seed: int = 
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def rss_table(rss: dict[str, dict[str, float]]) -> str:
+    """Resident MiB of each process at each phase (a process that was not there: -)."""
+    phases = [p for p in ("start", "warm", "middle", "end") if p in rss]
+    names = list(dict.fromkeys(n for p in phases for n in rss[p]))
+    lines = [f"{'RSS MiB':<16}" + "".join(f"{p:>10}" for p in phases)]
+    for name in names:
+        lines.append(f"{name:<16}" + "".join(
+            f"{rss[p][name]:>10.1f}" if name in rss[p] else f"{'-':>10}" for p in phases))
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--messages", type=int, default=10_000)
     parser.add_argument("-c", "--clients", type=int, default=20)
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--listeners", type=int, default=None,
+                        help="server.listeners (the relay's default)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = soak(args.messages, args.clients, args.kills, args.seed)
+    result = soak(args.messages, args.clients, args.kills, args.seed,
+                  listeners=args.listeners)
     if args.json:
         print(json.dumps(asdict(result)))
     else:
         print(f"messages {result.messages}, accepted {result.accepted}, kills {result.kills}, "
               f"delivered {result.delivered}, held {result.held}, lost {result.lost}, "
               f"duplicates {result.duplicates}, {result.seconds} s")
+        print(rss_table(result.rss))
     return 0 if result.ok else 1
 
 

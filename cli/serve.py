@@ -56,7 +56,7 @@ def serve(config: Path = ConfigOption) -> None:
     try:
         app.run()
     except OSError as e:
-        fail(f"cannot listen on {settings.server.host}:{settings.server.port}: {e.strerror}")
+        fail(f"cannot listen on {settings.server.host}:{settings.server.port}: {e.strerror or e}")
 
 
 def check_config(config: Path = ConfigOption) -> None:

@@ -26,6 +26,7 @@ from gateway.quarantine.dispatch import Dispatcher, ReleaseSignal
 from gateway.quarantine.justify import Replies
 from gateway.quarantine.moderation import Moderator
 from gateway.relay.delivery import Deliverer, MaildirTransport, SmtpTransport, Transport
+from gateway.relay.listeners import Listeners
 from gateway.relay.sandbox import Sandbox, SandboxConfig
 from gateway.relay.smtp import RelayController, RelayHandler
 from gateway.relay.spool import Spool, SpoolEntry
@@ -171,6 +172,7 @@ class App:
         self._screeners: list[Screener] = []
         self._errors: dict[str, tuple[int, float]] = {}  # id -> (failures, retry at)
         self.controller: RelayController | None = None
+        self.listeners: Listeners | None = None
         self.control: ControlServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -201,10 +203,16 @@ class App:
         self._start_control()
         if smtp:
             check_file_limit(self.settings)
-            handler = RelayHandler(self.settings.server, self.spool, self._screen_wake.put)
-            self.controller = RelayController(handler, self.settings.server)
-            self.controller.start()
-            log.info("listening on %s:%d", self.settings.server.host, self.settings.server.port)
+            server = self.settings.server
+            if server.listeners:
+                self.listeners = Listeners(server, self.spool, server.listeners,
+                                           self._screen_wake.put).start()
+            else:
+                handler = RelayHandler(server, self.spool, self._screen_wake.put)
+                self.controller = RelayController(handler, server)
+                self.controller.start()
+            log.info("listening on %s:%d%s", server.host, server.port,
+                     f" ({server.listeners} SMTP processes)" if server.listeners else "")
 
     def _start_control(self) -> None:
         """The admin socket; without it the relay still relays, and the log says why."""
@@ -233,6 +241,9 @@ class App:
             self.controller.stop()
             self.controller.handler.close()
             self.controller = None
+        if self.listeners is not None:
+            self.listeners.stop()
+            self.listeners = None
         self.metrics.stop()
         if self.control is not None:
             self.control.stop()

@@ -186,7 +186,9 @@ def relay_settings(tmp_path: Path, upstream_port: int, database_url: str = "",
     return Settings(
         data_dir=str(tmp_path / "data"),
         database_url=database_url,
-        server=ServerSettings(port=free_port(), **server),
+        # the SMTP front in the test's own process (server.listeners = 0), where tests
+        # patch its handler and spool; make_relay(server={"listeners": N}) for processes
+        server=ServerSettings(port=free_port(), **{"listeners": 0, **server}),
         scan=ScanSettings(workers=1, time_budget=20),
         upstream=UpstreamSettings(host="127.0.0.1", port=upstream_port, starttls=False,
                                   timeout=5),

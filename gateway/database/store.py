@@ -213,6 +213,7 @@ class Store:
         self.keyring = None
         self.anchor = None
         self.node = ""  # this node's name in the audit chain's rows and heads
+        self._upserts: dict = {}  # (table, replace) -> the statement, built once
 
     def create(self) -> "Store":
         """Bring the schema to the current revision (gateway/migrations)."""
@@ -240,18 +241,26 @@ class Store:
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False, info={"store": self})
 
-    def log(self, entry: ScreeningLog) -> None:
+    def log(self, entry: ScreeningLog, conn=None) -> None:
+        """The log line, in `conn`'s transaction if given (the screener's, with the
+        message's bulk-repetition row: one commit a message)."""
+        if conn is not None:
+            return self._upsert(conn, entry)
         with self.engine.begin() as conn:
             self._upsert(conn, entry)
 
-    def hold(self, held: HeldMessage, entry: ScreeningLog, raw: bytes, envelope: bytes) -> None:
-        """The held row, its bytes and the log line in one transaction. Screened again
-        after a crash, the first hold stands (an admin may have decided on it meanwhile)."""
-        with self.engine.begin() as conn:
-            self._upsert(conn, held, replace=False)
-            self._upsert(conn, HeldBody(id=held.id, raw=raw, envelope=envelope.decode()),
-                         replace=False)
-            self._upsert(conn, entry)
+    def hold(self, held: HeldMessage, entry: ScreeningLog, raw: bytes, envelope: bytes,
+             conn=None) -> None:
+        """The held row, its bytes and the log line in one transaction (`conn`'s, if
+        given). Screened again after a crash, the first hold stands (an admin may have
+        decided on it meanwhile)."""
+        if conn is None:
+            with self.engine.begin() as conn:
+                return self.hold(held, entry, raw, envelope, conn)
+        self._upsert(conn, held, replace=False)
+        self._upsert(conn, HeldBody(id=held.id, raw=raw, envelope=envelope.decode()),
+                     replace=False)
+        self._upsert(conn, entry)
 
     def add_new(self, *rows: SQLModel) -> None:
         """Insert rows whose id is not there yet; one already there stands."""
@@ -261,21 +270,23 @@ class Store:
 
     def _upsert(self, conn, row: SQLModel, replace: bool = True) -> None:
         """Insert, or (`replace`) overwrite the row with the same id (a message screened
-        again after a crash). A single statement, without the ORM: this runs once per
-        message."""
+        again after a crash). A single statement, without the ORM, built once and given
+        the values as parameters: this runs once per message, and compiling a statement
+        with its values in it cost more CPU than the rest of the bookkeeping."""
         table = row.__table__
         values = {c.name: getattr(row, c.name) for c in table.columns}
         dialect = self.engine.dialect.name
         if dialect in ("sqlite", "postgresql"):
-            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-            stmt = insert(table).values(**values)
-            if replace:
+            stmt = self._upserts.get((table.name, replace))
+            if stmt is None:
+                stmt = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[table.c.id],
-                    set_={k: v for k, v in values.items() if k != "id"})
-            else:
-                stmt = stmt.on_conflict_do_nothing(index_elements=[table.c.id])
-            conn.execute(stmt)
+                    set_={c.name: stmt.excluded[c.name] for c in table.columns
+                          if c.name != "id"}) if replace else \
+                    stmt.on_conflict_do_nothing(index_elements=[table.c.id])
+                self._upserts[(table.name, replace)] = stmt
+            conn.execute(stmt, values)
         else:
             with Session(bind=conn) as s:
                 if replace or s.get(type(row), row.id) is None:

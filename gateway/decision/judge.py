@@ -40,12 +40,14 @@ class OfflineEnvelope:
 
 
 def judge(result: ScanResult, envelope: Envelope, settings: Settings,
-          repetition: Repetition | None = None, msg_id: str = "") -> Verdict:
+          repetition: Repetition | None = None, msg_id: str = "", conn=None) -> Verdict:
+    """`conn`: the transaction the repetition row joins (the relay's, with the log line)."""
     audience = Audience.of(result, envelope, ClinicIdentity.of(settings), settings.audience)
     findings, caps = context.apply(result.findings, audience, settings.audience)
     if repetition is not None and envelope.kind != "notice":
         findings = findings + repetition.check(msg_id, result.fingerprint, result.body_chars,
-                                               envelope.mail_from, len(envelope.rcpt_tos))
+                                               envelope.mail_from, len(envelope.rcpt_tos),
+                                               conn=conn)
     verdict = decide(findings, envelope.rcpt_tos, settings.policy, audience.internal, caps)
     verdict = dataclasses.replace(verdict, outside=bool(audience.outside))
     if verdict.action is Action.HOLD:

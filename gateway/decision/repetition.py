@@ -14,9 +14,10 @@ Rows are keyed by spool id, so screening a message again after a crash counts it
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import bindparam, case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
@@ -37,6 +38,19 @@ class RecentBody(SQLModel, table=True):
     seen_at: datetime = Field(index=True)
 
 
+_TABLE = RecentBody.__table__
+# built once with parameters: compiling them afresh for every message cost more CPU than
+# running them
+_PRUNE = delete(_TABLE).where(_TABLE.c.seen_at < bindparam("since"))
+_COUNT = select(
+    func.count(), func.coalesce(func.sum(_TABLE.c.recipients), 0),
+    func.coalesce(func.sum(case((_TABLE.c.sender == bindparam("sender"), 1), else_=0)), 0),
+).where((_TABLE.c.fingerprint == bindparam("fingerprint"))
+        & (_TABLE.c.seen_at >= bindparam("since")))
+_INSERT = {name: insert(_TABLE).on_conflict_do_nothing()
+           for name, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
+
+
 class Repetition:
     def __init__(self, engine, settings: BulkSettings):
         self.engine = engine
@@ -48,32 +62,29 @@ class Repetition:
         return self
 
     def check(self, msg_id: str, fingerprint: str, chars: int, sender: str,
-              recipients: int, now: datetime | None = None) -> list[Finding]:
-        """Record this message and return a bulk_repetition finding if it is over a limit."""
+              recipients: int, now: datetime | None = None, conn=None) -> list[Finding]:
+        """Record this message and return a bulk_repetition finding if it is over a limit;
+        in `conn`'s transaction if given (the screener's, with the message's log line)."""
         s = self.settings
         if not s.enabled or not fingerprint or chars < s.min_chars:
             return []
         now = now or datetime.now(timezone.utc)
         since = now - timedelta(seconds=s.window)
         sender = sender.lower()
-        table = RecentBody.__table__
-        with self.engine.begin() as conn:  # one transaction, one commit
+        table = _TABLE
+        with nullcontext(conn) if conn is not None else self.engine.begin() as conn:
             if now.timestamp() - self._pruned > PRUNE_EVERY:
-                conn.execute(delete(table).where(table.c.seen_at < since))
+                conn.execute(_PRUNE, {"since": since})
                 self._pruned = now.timestamp()
             row = dict(id=msg_id, fingerprint=fingerprint, sender=sender,
                        recipients=recipients, seen_at=now)
             dialect = self.engine.dialect.name
-            if dialect in ("sqlite", "postgresql"):  # screened again after a crash: once
-                insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-                conn.execute(insert(table).values(**row).on_conflict_do_nothing())
+            if dialect in _INSERT:  # screened again after a crash: once
+                conn.execute(_INSERT[dialect], row)
             elif not conn.execute(select(table.c.id).where(table.c.id == msg_id)).first():
                 conn.execute(table.insert().values(**row))
-            same = (table.c.fingerprint == fingerprint) & (table.c.seen_at >= since)
-            messages, total, from_sender = conn.execute(select(
-                func.count(), func.coalesce(func.sum(table.c.recipients), 0),
-                func.coalesce(func.sum(case((table.c.sender == sender, 1), else_=0)), 0),
-            ).where(same)).one()
+            messages, total, from_sender = conn.execute(_COUNT, {
+                "sender": sender, "fingerprint": fingerprint, "since": since}).one()
         hours = f"{s.window / 3600:g} h"
         if total > s.max_recipients:
             why = f"same body to {total} recipients in {messages} messages within {hours}"

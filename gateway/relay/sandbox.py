@@ -27,7 +27,7 @@ log = logging.getLogger("mailscreen.sandbox")
 EXHAUSTED = 75  # exit status of a scan process that ran out of memory
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["gateway.relay.sandbox", "scanners.registry",
-                                  "scanners.classifier_preload"])
+                                  "scanners.classifier_preload", "gateway.relay.listeners"])
 
 
 @dataclass(frozen=True)

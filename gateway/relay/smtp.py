@@ -447,10 +447,14 @@ class RelaySMTP(SMTP):
 
 
 class RelayController(Controller):
-    """aiosmtpd's Controller with our limits, TLS and AUTH switched on from the settings."""
+    """aiosmtpd's Controller with our limits, TLS and AUTH switched on from the settings.
+    `reuse_port`: one of several processes listening on the same port (SO_REUSEPORT,
+    gateway/relay/listeners.py)."""
 
-    def __init__(self, handler: RelayHandler, settings: ServerSettings):
+    def __init__(self, handler: RelayHandler, settings: ServerSettings,
+                 reuse_port: bool = False):
         self.server_settings = settings
+        self.reuse_port = reuse_port
         tls = tls_context(settings)
         super().__init__(
             handler, hostname=settings.host, port=settings.port, ready_timeout=10,
@@ -470,3 +474,16 @@ class RelayController(Controller):
     def factory(self):
         return RelaySMTP(self.handler, **self.SMTP_kwargs)
 
+
+    def _create_server(self):
+        if not self.reuse_port:
+            return super()._create_server()
+        return self.loop.create_server(self._factory_invoker, host=self.hostname,
+                                       port=self.port, ssl=self.ssl_context, reuse_port=True)
+
+    def _trigger_server(self):
+        """aiosmtpd connects to itself to build a first session; on a shared port that
+        connection may reach another listener, so the session is built here directly."""
+        if not self.reuse_port:
+            return super()._trigger_server()
+        self._factory_invoker()

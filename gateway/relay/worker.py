@@ -63,31 +63,35 @@ class Screener:
         if self._answered(msg_id, env):
             return None
         result = self.sandbox.scan(str(self.spool.message_path("active", msg_id)))
-        verdict = judge(result, env, self.settings, self.repetition, msg_id)
-        result.findings = verdict.findings
-        entry = ScreeningLog(
-            id=msg_id, sender=env.mail_from, recipient_count=len(env.rcpt_tos),
-            action=str(verdict.action), categories=",".join(verdict.categories),
-            rules=",".join(sorted({f.rule for f in result.findings})),
-            scan_seconds=round(result.seconds, 4), size=env.size)
+        # the bulk-repetition row and the log line (with a hold: the held row and bytes)
+        # in one transaction, one commit, then out of active/: a crash in between screens
+        # it again, the repetition row counts once and the first hold stands
+        with self.store.engine.begin() as conn:
+            verdict = judge(result, env, self.settings, self.repetition, msg_id, conn=conn)
+            result.findings = verdict.findings
+            entry = ScreeningLog(
+                id=msg_id, sender=env.mail_from, recipient_count=len(env.rcpt_tos),
+                action=str(verdict.action), categories=",".join(verdict.categories),
+                rules=",".join(sorted({f.rule for f in result.findings})),
+                scan_seconds=round(result.seconds, 4), size=env.size)
+            if verdict.action is Action.HOLD:
+                row = self._held_row(msg_id, env, result, verdict)
+                row.four_eyes = verdict.four_eyes
+                raw = self.spool.message_path("active", msg_id).read_bytes()
+                self.store.hold(row, entry, raw, env.to_json(), conn)
+            else:
+                self.store.log(entry, conn)
         for f, action in verdict.decisions:
             log.info("%s finding %s/%s %s at %s -> %s", msg_id, f.category, f.rule, f.severity,
                      f.where, action)
         for note in verdict.notes:
             log.info("%s note %s", msg_id, note)
         if verdict.action is Action.HOLD:
-            row = self._held_row(msg_id, env, result, verdict)
-            row.four_eyes = verdict.four_eyes
-            raw = self.spool.message_path("active", msg_id).read_bytes()
-            # row, bytes and log in one transaction, then out of the spool: a crash in
-            # between screens it again, and the first hold stands
-            self.store.hold(row, entry, raw, env.to_json())
             self.spool.remove("active", msg_id)
             if self.settings.admin.notify_on_hold and env.mail_from \
                     and env.kind != "notice":
                 self._notify_held(msg_id, env, result, verdict)
         else:
-            self.store.log(entry)
             if verdict.action is Action.TAG:
                 env.add_headers = verdict_headers(verdict)
                 if not self.settings.tag.external_headers and verdict.outside:
