@@ -44,13 +44,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from scanners import copying, model_findings, redact, watermarks
+from scanners import copying, model_findings, prefilter, redact, watermarks
 from scanners.base import Attachment, Finding, ParsedMessage, Severity
 
 CATEGORY = "copyright"
 DATA = Path(__file__).parent / "data" / "publishers.txt"
+# every pattern below behind one automaton: a text is read once for their words
+_P = prefilter.Group()
 
-_RESERVED = re.compile(
+_RESERVED = _P.compile(
     r"all rights reserved|no part of this (?:publication|book|work|article|manual|document|"
     r"material)s? may be (?:reproduced|copied|distributed|transmitted)|may not be "
     r"(?:reproduced|copied|distributed|shared)(?: in any form)?(?: without| in whole)|"
@@ -60,13 +62,13 @@ _RESERVED = re.compile(
     # Welsh: all rights reserved, copying (sharing, reproducing) is not permitted
     r"cedwir pob hawl|pob hawl wedi(?:['’]i| ei) (?:chadw|gadw)|"
     r"ni (?:chaniateir|ellir) (?:copïo|copio|atgynhyrchu|rhannu|dosbarthu)", re.IGNORECASE)
-_NOTICE = re.compile(
+_NOTICE = _P.compile(
     r"(?:©|\([cC]\)|\b(?i:copyright|hawlfraint)\b\s*(?:©|\([cC]\))?)[ \t]*"
     r"(?P<year>(?:19|20)\d{2}(?:\s*[-–,]\s*(?:19|20)?\d{2,4})*)?[ \t,]*(?:(?i:by)\s+)?"
     r"(?P<holder>[A-Z][\w&'’ .-]{1,80})?")
 # Licence and access terms that restrict a document to its buyer: a third-party document
 # carrying them and sent outside the clinic breaches the licence.
-_RESTRICTED = re.compile(
+_RESTRICTED = _P.compile(
     r"licen[sc]ed (?:to|for the (?:sole|exclusive) use of)\s+\S|single[- ]user(?: licen[sc]e| "
     r"copy| access| subscription)?|(?:for|restricted to) (?:registered )?delegates(?: only)?|"
     r"delegate (?:pack|copy|use|only|materials?)|not for (?:re)?distribution|"
@@ -86,7 +88,7 @@ _RESTRICTED = re.compile(
     re.IGNORECASE)
 # The e-mail disclaimer ("if you are not the intended recipient, do not copy or forward
 # it") restricts nothing the clinic bought: a term in such a sentence does not count.
-_DISCLAIMER = re.compile(r"intended recipient|addressee|received (?:this|it) (?:e-?mail |message )?"
+_DISCLAIMER = _P.compile(r"intended recipient|addressee|received (?:this|it) (?:e-?mail |message )?"
                          r"in error|by mistake|this (?:e-?mail|message|communication)|"
                          r"trwy gamgymeriad|derbynnydd bwriadedig|y neges hon|yr e-bost hwn|"
                          r"confidential and (?:may be )?(?:privileged|legally)", re.IGNORECASE)
@@ -94,51 +96,51 @@ _DISCLAIMER = re.compile(r"intended recipient|addressee|received (?:this|it) (?:
 # "password: x", or without a colon ("password Glow2026!", "pw is X9k!") a word that looks
 # like one (a digit or a symbol in it), so "your password is reset" is no password
 _SECRET = r"(?:\s*[:=-]\s*\S+|\s+(?:is\s+)?(?=\S*[\d!@#$%^&*?])\S{4,})"
-_LOGIN = re.compile(r"\b(?:(?:user(?: ?name| id)?|username|login|log-in|email|account)" + _SECRET
+_LOGIN = _P.compile(r"\b(?:(?:user(?: ?name| id)?|username|login|log-in|email|account)" + _SECRET
                     + r"|(?:user ?name|user id|login id)\s+(?:is\s+)?\S+)", re.IGNORECASE)
-_PASSWORD = re.compile(r"\b(?:password|passcode|pass word|pw|pwd|cyfrinair)" + _SECRET,
+_PASSWORD = _P.compile(r"\b(?:password|passcode|pass word|pw|pwd|cyfrinair)" + _SECRET,
                        re.IGNORECASE)
-_PAID = re.compile(r"\b(?:portal|course|subscription|membership|member|library|platform|"
+_PAID = _P.compile(r"\b(?:portal|course|subscription|membership|member|library|platform|"
                    r"e-?learning|cpd|academy|journal|account|modules?|webinars?)\b", re.IGNORECASE)
-_DOI = re.compile(r"\b(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9})/[^\s\"<>,;]+",
+_DOI = _P.compile(r"\b(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9})/[^\s\"<>,;]+",
                   re.IGNORECASE)
-_ISBN = re.compile(r"\bISBN(?:-1[03])?:?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dX])\b", re.IGNORECASE)
-_JOURNAL = re.compile(
+_ISBN = _P.compile(r"\bISBN(?:-1[03])?:?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dX])\b", re.IGNORECASE)
+_JOURNAL = _P.compile(
     r"\bVol(?:ume|\.)?\s*\d{1,4}\s*[,(]?\s*(?:No\.?|Issue|Iss\.?|\()\s*\d{1,4}|"
     r"\b(?:19|20)\d{2}\s*;\s*\d{1,4}\s*(?:\(\s*\d{1,4}\s*\))?\s*:\s*[a-z]?\d{1,6}\s*[-–]\s*[a-z]?\d{1,6}|"
     r"\bReceived:?\s+\d{1,2}\s+\w+\s+(?:19|20)\d{2}.{0,40}?\bAccepted|"
     r"\bJournal of [A-Z][a-z]+", re.DOTALL)
-_CC = re.compile(
+_CC = _P.compile(
     r"\bCC[ -]?(?P<v1>BY(?:[ -](?:NC|SA|ND)){0,2})(?:[ -]?(?P<n1>\d\.\d))?\b|"
     r"\bCreative\s+Commons\s+(?P<v2>Attribution(?:[ -](?:Non-?Commercial|Share-?Alike|"
     r"No-?Deriv(?:ative)?s|No-?Derivatives)){0,2})(?:[ -]+(?P<n2>\d\.\d))?|"
     r"creativecommons\.org/licenses/(?P<v3>by(?:-nc)?(?:-sa|-nd)?)/(?P<n3>\d\.\d)",
     re.IGNORECASE)
-_CC0 = re.compile(r"\bCC0\b|creativecommons\.org/publicdomain/zero|"
+_CC0 = _P.compile(r"\bCC0\b|creativecommons\.org/publicdomain/zero|"
                   r"\b(?:is|are|in|into|dedicated to|released (?:in)?to) the public domain\b|"
                   r"\bpublic domain (?:work|image|document|mark)\b", re.IGNORECASE)
-_OGL = re.compile(r"\bOpen\s+Government\s+Licen[cs]e(?:\s+(?:for\s+public\s+sector\s+information\s+)?"
+_OGL = _P.compile(r"\bOpen\s+Government\s+Licen[cs]e(?:\s+(?:for\s+public\s+sector\s+information\s+)?"
                   r"v?(?P<n>\d\.\d))?", re.IGNORECASE)
-_CREATIVE_COMMONS = re.compile(r"\bcreative\s+commons\b", re.IGNORECASE)
-_GENERIC_PUBLISHER = re.compile(r"\b(?:[A-Z][\w&-]+ ){1,4}(?:Publishing|Publishers|Press)\b")
-_MARKETING = re.compile(r"\bunsubscribe\b|\b(?:special |limited[- ]time )?offers?\b|"
+_CREATIVE_COMMONS = _P.compile(r"\bcreative\s+commons\b", re.IGNORECASE)
+_GENERIC_PUBLISHER = _P.compile(r"\b(?:[A-Z][\w&-]+ ){1,4}(?:Publishing|Publishers|Press)\b")
+_MARKETING = _P.compile(r"\bunsubscribe\b|\b(?:special |limited[- ]time )?offers?\b|"
                         r"\bdiscount|% off\b|\bbook (?:now|today|your)\b|\bsale\b|\bnewsletter\b",
                         re.IGNORECASE)
 # What shows a photographed or scanned page comes from a book: its numbering of chapters,
 # tables and figures, page numbers, an edition, a source line; two different ones together
-_BOOK = re.compile(r"\b(?:Chapter|CHAPTER|Chap\.)\s+\d{1,3}\b|\b(?:Table|Figure|Fig\.|Box)\s+"
+_BOOK = _P.compile(r"\b(?:Chapter|CHAPTER|Chap\.)\s+\d{1,3}\b|\b(?:Table|Figure|Fig\.|Box)\s+"
                    r"\d{1,3}\.\d{1,3}\b|\b\d(?:st|nd|rd|th)\s+(?:edn|ed\.|edition)\b|"
                    r"(?<![\w.])pp?\.\s*\d{1,4}\b|\b(?:Reproduced|Adapted|Redrawn) from\b")
 # What a document is headed as when it is the record of a purchase, not a work: its rights
 # footer ("© 2025 Supplier Ltd. All rights reserved.") is the seller's page furniture
 # (as a heading: at the start of one of the first lines, not "receipt of consent" in a text)
-_TRANSACTIONAL = re.compile(
+_TRANSACTIONAL = _P.compile(
     r"^[ \t]*(?:[\w&.,' -]{0,40}[ \t]+)?(?:licen[sc]e (?:confirmation|certificate|receipt)|"
     r"proof of licen[sc]e|(?:tax |vat )?invoice|receipt|order confirmation|purchase "
     r"confirmation|statement of account|remittance advice|credit note|delivery note)"
     r"(?:[ \t]*[:#-].*|[ \t]+(?:no\.?|number)\b.*)?[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 # The mail says pictures are pages of a book (someone else's: "our" book is not)
-_BOOK_TALK = re.compile(
+_BOOK_TALK = _P.compile(
     r"\b(?:text)?book pages\b|"
     r"\b(?:pages?|chapters?|photos?|pics?|pictures?|scans?|snaps?|figures?|diagrams?|tables?|"
     r"illustrations?)(?:\s+\d{1,4}(?:[.\s]*[-–.]\s*\d{1,4})?)?\s+(?:of|from|out of|in)\s+"
@@ -149,21 +151,21 @@ _BOOK_TALK = re.compile(
     r"\b(?:scanned|photographed|photocopied)\s+(?:in\s+)?(?:some|a few|the|these|two|three|"
     r"\d+)\s+(?:\w+\s+)?pages\b", re.IGNORECASE)
 # A picture's licence fields that keep it off paper: web or editorial use only, not for print
-_NOT_FOR_PRINT = re.compile(
+_NOT_FOR_PRINT = _P.compile(
     r"\b(?:for\s+)?(?:web(?:\s?site)?|online|digital|internet|on-?screen|social media)\s+"
     r"(?:use\s+)?only\b|\b(?:web|online|digital)[- ]only\b|\beditorial\s+(?:use\s+)?only\b|"
     r"\bnot\s+(?:licen[sc]ed\s+)?(?:for\s+)?print(?:ed|ing)?\b|\bno\s+print(?:ed|ing)?\s+"
     r"(?:use|rights|reproduction)\b|\bprint(?:ed|ing)?\s+(?:use\s+|rights\s+)?(?:is\s+|are\s+)?"
     r"not\s+(?:permitted|allowed|licen[sc]ed|included)\b", re.IGNORECASE)
-_PRINT_WORD = re.compile(r"\b(?:re)?print(?:ed|ing)?\b", re.IGNORECASE)
+_PRINT_WORD = _P.compile(r"\b(?:re)?print(?:ed|ing)?\b", re.IGNORECASE)
 _TERMS = ("usage_terms", "rights", "licence", "instructions", "web_statement", "description")
 # The mail says the picture goes to print
-_TO_PRINT = re.compile(r"\b(?:(?:re)?print(?:ed|ing|ers?|s)?|flyers?|fliers?|leaflets?|posters?|"
+_TO_PRINT = _P.compile(r"\b(?:(?:re)?print(?:ed|ing|ers?|s)?|flyers?|fliers?|leaflets?|posters?|"
                        r"banners?|magazines?|brochures?|billboards?|newspapers?|pull-?ups?)\b",
                        re.IGNORECASE)
-_NOT_BEFORE = re.compile(r"\bnot\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_NOT_BEFORE = _P.compile(r"\bnot\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 # ... or on the clinic's own material: our flyer, our website, with our logo
-_OUR_MATERIAL = re.compile(
+_OUR_MATERIAL = _P.compile(
     r"\b(?:our|my)\s+(?:[\w-]+\s+){0,2}?(?:flyers?|fliers?|leaflets?|posters?|banners?|"
     r"brochures?|adverts?|ads?|web\s?site|web ?page|instagram|insta|facebook|tiktok|socials?|"
     r"newsletter|menu|price ?list|window|campaign)\b|"
@@ -189,7 +191,7 @@ def _load_publishers() -> _Publishers:
         for prefix in (cols[2].split(",") if len(cols) > 2 and cols[2] else []):
             doi.setdefault(prefix.strip(), cols[0])
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return _Publishers(names, doi, re.compile(rf"\b(?:{alternatives})\b"))
+    return _Publishers(names, doi, _P.compile(rf"\b(?:{alternatives})\b"))
 
 
 @dataclass
@@ -672,7 +674,7 @@ def _marketing(msg: ParsedMessage) -> bool:
     return any(_MARKETING.search(part.text) for part in msg.body_parts)
 
 
-_ORG_WORDS = re.compile(r"\b(?:academy|clinic|aesthetics?|training|institute|college|school|"
+_ORG_WORDS = _P.compile(r"\b(?:academy|clinic|aesthetics?|training|institute|college|school|"
                         r"ltd|limited|llp|plc|group|pharmacy|supplies|surgery|dental|skin)\b",
                         re.IGNORECASE)
 

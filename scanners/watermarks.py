@@ -16,30 +16,31 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from scanners import redact
+from scanners import prefilter, redact
 from scanners.base import Attachment, Finding, Severity
 
 CATEGORY = "copyright"
 DATA = Path(__file__).parent / "data" / "stock.txt"
+_P = prefilter.Group()  # the patterns below behind one automaton
 
 # A stock library's watermark across a picture (read by OCR), or its file name: a library's
 # name (scanners/data/stock.txt), or a preview word together with a stock cue.
-PREVIEW = re.compile(r"\b(?:unlicen[sc]ed|watermark(?:ed)?|preview|comp|sample)\b",
+PREVIEW = _P.compile(r"\b(?:unlicen[sc]ed|watermark(?:ed)?|preview|comp|sample)\b",
                       re.IGNORECASE)
-_STOCK_CUE = re.compile(
+_STOCK_CUE = _P.compile(
     r"\bstock\b|\b[\w-]*stock[\w-]*\.[a-z]{2,}\b|"
     r"\b(?:image|photo|picture|asset|item|file)\s*(?:id|#|no\.?|number)\s*[:#]?\s*[A-Z0-9-]{5,}|"
     r"\blicen[sc]e (?:required|needed)|©|\(c\)|\bcopyright\b|"
     r"\b(?:buy|purchase) (?:a |the |this )?licen[sc]e|\bnot licen[sc]ed", re.IGNORECASE)
 # The sender wants a watermark gone or ignored (theirs is "our watermark")
-_REMOVE_WATERMARK = re.compile(
+_REMOVE_WATERMARK = _P.compile(
     r"\b(?:crop|cut|remove|edit|take|rub|clone|photoshop|get rid of|erase|blur|hide)\w*"
     r"(?:\s+(?!our\b|my\b)\w+){0,4}?\s+(?:the\s+|that\s+|this\s+|its\s+|their\s+)?"
     r"watermarks?\b|\bwatermarks?\s+(?:\w+\s+){0,2}?(?:removed|cropped|off)\b|"
     r"\bignor(?:e|ing)\s+(?:the\s+|that\s+|its\s+)?watermark|\bwatermarks?\s+(?:is\s+|are\s+)?"
     r"still\b|\bstill\s+(?:has|have|got|shows?)\s+(?:the|a|its|that)\s+watermark", re.IGNORECASE)
 # The message says the picture is licensed (a licence bought, its confirmation attached)
-_LICENSED = re.compile(
+_LICENSED = _P.compile(
     r"\blicen[sc]e (?:confirmation|agreement|certificate|number|no\.?|id|key|purchased|bought|"
     r"paid|attached|is attached)|\b(?:standard|extended|enhanced|royalty[- ]free|editorial|"
     r"commercial|web) licen[sc]e\b|\b(?:bought|purchased|paid for|downloaded) (?:the |a )?"
@@ -80,11 +81,11 @@ def findings(att: Attachment, shown, licensed: bool, remove, is_own) -> Iterator
                       cue[:120])
 
 
-def _stock_names() -> re.Pattern:
+def _stock_names() -> prefilter.Gated:
     names = [n.strip() for n in DATA.read_text(encoding="utf-8").splitlines()
              if n.strip() and not n.startswith("#")]
     names.sort(key=len, reverse=True)
-    return re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, names)), re.IGNORECASE)
+    return _P.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, names)), re.IGNORECASE)
 
 
 _NAMES = _stock_names()

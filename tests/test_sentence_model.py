@@ -469,3 +469,33 @@ def _gate_logits(model, sentences):
     rows, cols, vals = sm.lexical_rows(sentences, model.lex_ids)
     np.add.at(g, rows, (model.G_lex[:, cols] * vals.astype(np.float32)).T)
     return g
+
+
+class _CountingSession:
+    """An ONNX session that counts the sentences it is given."""
+
+    def __init__(self, session):
+        self.session, self.rows = session, 0
+
+    def run(self, outputs, feed):
+        self.rows += len(feed["input_ids"])
+        return self.session.run(outputs, feed)
+
+
+@pytest.mark.model
+def test_a_sentence_is_read_once_and_its_vector_does_not_depend_on_its_batch(model):
+    """Every scanner of a message asks for the same sentences' vectors (the model's reading,
+    the quotation check): the network reads each once, and what it gives a sentence is the
+    same bits alone, in any batch, or remembered."""
+    backend = model.encoder.backend
+    encoder = sm.Encoder(backend, sm.model_file(backend), model.encoder.pooling)
+    sentences = [s for label in ("threat", "benign", "bullying") for s in SENTENCES[label][:4]]
+    alone = np.vstack([encoder._embed([s], 16) for s in sentences])
+    assert np.array_equal(encoder._embed(sentences, 16), alone)
+    assert np.array_equal(encoder._embed(sentences[::-1], 5)[::-1], alone)
+    encoder.session = counting = _CountingSession(encoder.session)
+    assert np.array_equal(encoder.embed(sentences[:5]), alone[:5])
+    assert counting.rows == 5
+    assert np.array_equal(encoder.embed(sentences + sentences[:2]),
+                          np.vstack([alone, alone[:2]]))
+    assert counting.rows == len(sentences)  # the first five were not read again

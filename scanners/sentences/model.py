@@ -185,6 +185,8 @@ def model_file(backend: Backend) -> Path | None:
 
 
 POOLINGS = ("mean", "mean+max")
+# sentences whose vectors an encoder keeps (3 KB each): a message's, several times over
+RECENT_VECTORS = 256
 DEFAULT_POOLING = "mean+max"
 
 
@@ -214,15 +216,37 @@ class Encoder:
         self.pooling = pooling
         self.width = 384  # the network's token states
         self.dim = self.width * (2 if pooling == "mean+max" else 1)
+        self._recent: dict[str, np.ndarray] = {}  # the last RECENT_VECTORS sentences read
 
     def token_counts(self, sentences: list[str]) -> list[int]:
         """Word pieces per sentence as the network reads them (truncated at MAX_TOKENS)."""
         return [len(e.ids) for e in self.tokenizer.encode_batch(list(sentences))]
 
     def embed(self, sentences: list[str], batch: int = 16) -> np.ndarray:
+        """Vectors [n, dim] of the sentences; one the network read for this or a recent
+        message is not read again (every scanner asks for the same sentence's vector in one
+        message: the model's own reading, the quotation check)."""
         out = np.zeros((len(sentences), self.dim), dtype=np.float32)
-        if not sentences:
-            return out
+        todo: dict[str, list[int]] = {}
+        for i, sentence in enumerate(sentences):
+            vector = self._recent.get(sentence)
+            if vector is None:
+                todo.setdefault(sentence, []).append(i)
+            else:
+                out[i] = vector
+        if todo:
+            vectors = self._embed(list(todo), batch)
+            for (sentence, rows), vector in zip(todo.items(), vectors):
+                out[rows] = vector
+                if len(self._recent) >= RECENT_VECTORS:
+                    self._recent.pop(next(iter(self._recent)))
+                self._recent[sentence] = vector.copy()
+        return out
+
+    def _embed(self, sentences: list[str], batch: int) -> np.ndarray:
+        """What the network reads for each sentence; a sentence's vector does not depend
+        on the others in its batch (padding is masked out: tests/test_sentence_model.py)."""
+        out = np.zeros((len(sentences), self.dim), dtype=np.float32)
         encs = self.tokenizer.encode_batch(list(sentences))
         # batches of similar length waste little on padding; the order is restored below
         order = sorted(range(len(encs)), key=lambda i: (len(encs[i].ids), i))
