@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import uvicorn
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,3 +235,26 @@ def decided(raw: bytes, rcpts: list[str] | None = None, settings=None):
     envelope = OfflineEnvelope(result.sender,
                                rcpts or list(dict.fromkeys(result.recipients + result.bcc)))
     return judge(result, envelope, settings)
+
+
+@contextlib.contextmanager
+def serving(app, port: int):
+    """`mailscreen web`'s application served by uvicorn on 127.0.0.1:port in a thread, for
+    as long as the block runs; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def screenshot(page, name: str, tmp_path) -> None:
+    """A page's picture: into docs/console with MAILSCREEN_SCREENSHOTS=1, else tmp_path."""
+    folder = ROOT / "docs" / "console" if os.environ.get("MAILSCREEN_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)

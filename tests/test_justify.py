@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
-import os
 import re
 import shutil
 import smtplib
@@ -20,9 +19,8 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-import uvicorn
 from conftest import free_port, message, wait_for
-from harness import ROOT
+from harness import screenshot, serving
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -265,20 +263,9 @@ def console(make_relay, tmp_path):
                             "public_url": f"http://127.0.0.1:{port}/"})
     RemoteModerator(relay.settings, relay.settings.admin.socket).set_password(
         "daemon", hash_password(PASSWORD))
-    server = uvicorn.Server(uvicorn.Config(create_app(relay.settings), host="127.0.0.1",
-                                           port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started)
-    yield relay, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(relay.settings), port) as url:
+        yield relay, url
 
-
-def screenshot(page, name: str, tmp_path) -> None:
-    folder = ROOT / "docs" / "console" if os.environ.get("MAILSCREEN_SCREENSHOTS") else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs "

@@ -11,16 +11,13 @@ set they are written to docs/console/ (the README shows them)."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 import smtplib
-import threading
 from datetime import datetime, timezone
 
 import pytest
-import uvicorn
 from conftest import free_port, message, wait_for
-from harness import ROOT
+from harness import screenshot, serving
 
 from gateway.config import AuthSettings
 from gateway.control import RemoteModerator
@@ -56,20 +53,9 @@ def console(make_relay, tmp_path):
     nurse = alice.find(Filters(sender="nurse@"))[0]
     assert nurse.four_eyes
     alice.approve(nurse.id, "checked with the clinic")
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started)
-    yield relay, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(settings), port) as url:
+        yield relay, url
 
-
-def screenshot(page, name: str, tmp_path) -> None:
-    folder = ROOT / "docs" / "console" if os.environ.get("MAILSCREEN_SCREENSHOTS") else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def log_in(page, url: str, user: str, password: str = PASSWORD) -> None:
