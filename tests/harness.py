@@ -258,3 +258,10 @@ def screenshot(page, name: str, tmp_path) -> None:
     folder = ROOT / "docs" / "console" if os.environ.get("MAILSCREEN_SCREENSHOTS") else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def chromium(playwright, executable: str):
+    """Debian's chromium, headless, without the network chatter of a desktop browser."""
+    return playwright.chromium.launch(executable_path=executable, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"])

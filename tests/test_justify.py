@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 import pytest
 from conftest import free_port, message, wait_for
-from harness import screenshot, serving
+from harness import chromium, screenshot, serving
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -282,9 +282,7 @@ def test_the_notice_links_to_a_page_where_the_sender_justifies_or_withdraws(
     kim = link_of(hold_notice(sink, "Prices for Kim"))
     assert advert.startswith(f"{url}/justify/")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = chromium(p, CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 760})
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from harness import chromium
 
 from cli.main import app
 from gateway.config import load_config
@@ -190,9 +191,7 @@ def test_html_report_renders_in_a_real_browser_with_the_right_bars(config, tmp_p
     page_file = tmp_path / "report.html"
     report(config, "--format", "html", "--output", str(page_file))
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = chromium(p, CHROMIUM)
         try:
             page = browser.new_page()
             page.goto(page_file.as_uri())

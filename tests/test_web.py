@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 import pytest
 from conftest import free_port, message, wait_for
-from harness import screenshot, serving
+from harness import chromium, screenshot, serving
 
 from gateway.config import AuthSettings
 from gateway.control import RemoteModerator
@@ -71,9 +71,7 @@ def test_console_in_a_browser_releases_held_mail_to_the_upstream(console, sink, 
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
     relay, url = console
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = chromium(p, CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 800})
             page.goto(url)
