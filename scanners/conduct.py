@@ -139,10 +139,11 @@ def _disclosures(window: str) -> list[int]:
 VEILED_SENTENCES = 3  # something of theirs and a harm within this many sentences
 
 
-def veiled_threat(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
-    """(start, end, evidence) of each harm hinted at ("be a pity if it wasn't in one
-    piece") within VEILED_SENTENCES sentences of something of the addressee's (their car,
-    shop, children, school)."""
+def veiled_threat(text: str, sentences: list[tuple[int, int]]
+                  ) -> Iterator[tuple[int, int, str, tuple[int, int]]]:
+    """(start, end, evidence, the harm's own span) of each harm hinted at ("be a pity if it
+    wasn't in one piece") within VEILED_SENTENCES sentences of something of the addressee's
+    (their car, shop, children, school)."""
     def where(kind: str) -> dict[int, tuple[int, int]]:  # sentence index: its first hit
         out: dict[int, tuple[int, int]] = {}
         for hit in lexicon.matcher(FILE, kind).find(lexicon.flat(text)):
@@ -168,10 +169,10 @@ def veiled_threat(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple
             found[-1][1] = max(found[-1][1], last)
             continue
         found.append([first, last, redact.snippet(text, *theirs[near[0]], 15) + " / " +
-                      redact.snippet(text, *harms[n], 15)])
-    for first, last, evidence in found:
+                      redact.snippet(text, *harms[n], 15), harms[n]])
+    for first, last, evidence, harm in found:
         yield sentences[first][0], sentences[last][1], \
-            "harm hinted at near the addressee's own: " + evidence
+            "harm hinted at near the addressee's own: " + evidence, harm
 
 
 _BETTER = re.compile(

@@ -184,10 +184,11 @@ class LanguageScanner:
         for start, end, evidence in conduct.blackmail(seg.text, spans):
             yield finding("language_threat", Severity.HIGH, evidence, start, end), start, end
         listed = [(h.start, h.end) for h in hits if h.label == "language_threat"]
-        for start, end, evidence in conduct.veiled_threat(seg.text, spans):
+        for start, end, evidence, harm in conduct.veiled_threat(seg.text, spans):
             if not any(start <= a and b <= end for a, b in listed):  # said already
-                yield finding("language_threat", Severity.MEDIUM, evidence, start,
-                              end), start, end
+                # the harm is what is threatened: in quotation marks, it is cited
+                f = finding("language_threat", Severity.MEDIUM, evidence, *harm)
+                yield f, start, end
         for start, end in spans:
             excluded = conduct.discrimination(seg.text[start:end], *about)
             if excluded:

@@ -90,6 +90,7 @@ class _Part:
     by_kind_starts: dict[str, list[int]] = field(default_factory=dict)
     firsts: list[people.Name] = field(default_factory=list)  # first names alone, not staff
     spans: list[tuple[int, int]] = field(default_factory=list)  # signature blocks
+    subjects: list[people.Name] = field(default_factory=list)  # names weighed as patients
 
 
 class PatientDataScanner:
@@ -508,6 +509,7 @@ class PatientDataScanner:
             yield Finding(CATEGORY, rule, Severity.LOW, where, i.evidence)
         for n in part.names:
             if self._jigsaw(part, n):
+                part.subjects.append(n)
                 yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, where,
                               redact.name(n.text) + " + " + self._cue_word(part, n))
             elif document_cue and n.key:
@@ -516,11 +518,13 @@ class PatientDataScanner:
                     near = Ident("name", n.start, n.end, "", "")
                     kinds += sorted(self._others_near(part, near, STRONG + CONTACT))
                 if kinds:
+                    part.subjects.append(n)
                     yield Finding(CATEGORY, "jigsaw_identification", Severity.HIGH, where,
                                   f"{redact.name(n.text)} + {document_cue} (in the document) + "
                                   f"{', '.join(kinds)}")
         yield from self._first_names(part, document_cue)
         yield from self._descriptions(part, professional)
+        part.subjects.extend(named_patients)
         for n in named_patients:
             yield Finding(CATEGORY, "patient_name_clinical", Severity.HIGH, where,
                           "patient " + redact.name(n.text))
@@ -626,6 +630,16 @@ class PatientDataScanner:
                     return True
                 i += 1
         return False
+
+    @staticmethod
+    def _subjects(part: _Part) -> list[people.Name]:
+        """The names of `part` that data is told of: those `_weigh` found with a treatment,
+        condition or patient word (`part.subjects`), and any with an identifier within
+        CUE_WINDOW."""
+        return part.subjects + [
+            n for n in part.names if n not in part.subjects and any(
+                i.start - CUE_WINDOW <= n.end and n.start <= i.end + CUE_WINDOW
+                for i in part.idents + part.bare_health + part.all_dates)]
 
     def _cue_word(self, part: _Part, n: people.Name) -> str:
         near = []
@@ -814,17 +828,19 @@ class PatientDataScanner:
             g and (g[0] in firsts or g[-1] in surnames)
             for part in parts if part.where.startswith("body")
             for g in (patient_keys.fold(n).split() for _, _, n in people.salutation_names(part.text)))
-        # her name must be the one written ("Kevin Duncan" is not "Kirsty Duncan", however
-        # alike: mail sent to the wrong one of a family)
-        for part in parts:
-            for n in part.names:
-                if not (n.key in keys if n.key else n.surname in surnames):
-                    return ""  # someone else is named: their data may be in here
+        # her name must be the one written with the data ("Kevin Duncan" is not "Kirsty
+        # Duncan", however alike: mail sent to the wrong one of a family); a name with no
+        # treatment, condition, patient word or identifier near it carries nobody's data
+        # (the member of staff a complaint reply names, "Kayleigh at the counter")
+        subjects = [n for part in parts for n in self._subjects(part)]
+        for n in subjects:
+            if not (n.key in keys if n.key else n.surname in surnames):
+                return ""  # someone else is named with data: theirs may be in here
         if not (greeted or by_register):
             return ""
         # n: her full name is in the text or the documents; g: only the greeting is hers,
-        # and nobody else is named in full
-        named = any(n.key for part in parts for n in part.names)
+        # and nobody else is named in full with data
+        named = any(n.key for n in subjects)
         return ("r:" if by_register else "n:" if named else "g:") + address_tag(address)
 
 

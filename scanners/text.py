@@ -282,6 +282,27 @@ class Segment:
             _match((self,) if not self._group else self._group)
         return self._hits[name]
 
+    def echoed(self, start: int, end: int) -> bool:
+        """Whether the words of an attachment's text[start:end] are words the sender's own
+        message quotes (in quotation marks or a quoted reply): the screenshot or document
+        is the evidence of what the mail cites, not the sender's own saying."""
+        words = _WORDS.findall(self.text[start:end].lower())
+        if self.kind != "attachment" or not words:
+            return False
+        run = " ".join(words)
+        for seg in self._group:
+            if seg.kind == "attachment":
+                continue
+            if seg.quoted:
+                spans = [(0, len(seg.text))]
+            else:
+                seg.cited(0, 0)
+                spans = seg._cited or []
+            for s, e in spans:
+                if run in " ".join(_WORDS.findall(seg.text[s:e].lower())):
+                    return True
+        return False
+
     def cited(self, start: int, end: int, overlap: bool = False) -> bool:
         """Whether text[start:end] is inside (or, with `overlap`, touches) words the sender
         cites (scanners/quoting.py)."""
@@ -302,6 +323,7 @@ class Segment:
 
 
 _SEPARATOR = "\n\n"
+_WORDS = re.compile(r"\w+")
 
 
 def _match(segments: tuple[Segment, ...]) -> None:
@@ -409,12 +431,15 @@ def quoted_finding(seg: Segment, start: int, end: int, reporting: str,
     what its attachments say."""
     cited = not seg.quoted and end > start and seg.cited(start, end)
     # a screenshot or document sent with a message that reports it is evidence, like quoted
-    # text: the grievance to HR is not itself the abuse it attaches
-    attached = bool(reporting) and seg.kind == "attachment" and not seg.quoted
+    # text: the grievance to HR is not itself the abuse it attaches; so is one whose words
+    # the message quotes ("she called us 'butchers'", and the screenshot of her post)
+    attached = seg.kind == "attachment" and not seg.quoted and (
+        bool(reporting) or end > start and seg.echoed(start, end))
     if not (seg.quoted or cited or attached):
         return finding
     severity = Severity.LOW if reporting else finding.severity.lowered()
-    why = "quoted" if seg.quoted else "in quotation marks, cited" if cited else "attached"
+    why = "quoted" if seg.quoted else "in quotation marks, cited" if cited else \
+        "attached" if reporting else "attached, and quoted in the message"
     if reporting:
         why += f"; message reports it ({reporting})"
     return dataclasses.replace(finding, severity=severity, evidence=f"{finding.evidence} ({why})"

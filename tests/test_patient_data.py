@@ -603,6 +603,30 @@ def test_post_nominal_letters_end_a_name_so_the_senders_own_is_recognised():
         "jigsaw_identification"] is Severity.HIGH
 
 
+def test_a_reply_to_the_patient_naming_staff_without_data_is_still_to_her():
+    """A complaint reply to the patient about his own prescription names the members of
+    staff he was rude to; a name with no treatment, condition or identifier near it carries
+    nobody's data, so the mail is still about him alone (tagged, not held). Another patient
+    named with a treatment, or with a date of birth, still keeps it from being his."""
+    reply = ("Dear Mr Ormiston,\n\nThank you for your e-mail about the delay with your "
+             "prescription. I am sorry it was not ready when you were told it would be: the "
+             "wholesaler was short of one item and we should have phoned you rather than "
+             "leaving you to find out when you came in.\n\nI must also address the way you "
+             "spoke to my staff. You wrote that Mrs Mackintosh is \"useless\", and you told "
+             "Kayleigh at the counter that you would come back when it was quiet.\n\n"
+             "Yours sincerely,\nFiona Urquhart")
+    to = "Kevin Ormiston <kev.ormiston@hotmail.example>"
+    got = list(PatientDataScanner().scan(msg(reply, to=to)))
+    assert any(f.rule == "jigsaw_identification" for f in got)
+    assert all(f.addressee.startswith("g:") for f in got if f.severity > Severity.LOW)
+    assert verdict(got, ["kev.ormiston@hotmail.example"]) is Action.TAG
+    for other in ("Mrs Mackintosh had lip filler with us last week, as it happens.",
+                  "Mrs Mackintosh, DOB 12/03/1961, was on the till."):
+        got = list(PatientDataScanner().scan(msg(reply + "\n\n" + other, to=to)))
+        assert not any(f.addressee for f in got), other
+        assert verdict(got, ["kev.ormiston@hotmail.example"]) is Action.HOLD
+
+
 def test_a_number_given_as_the_clinics_own_is_not_the_patients():
     ours = found("Marnie Tolland had anti-wrinkle treatment with us last week; for questions "
                  "give us a bell on 07700 900123.")

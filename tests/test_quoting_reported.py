@@ -173,3 +173,54 @@ def test_a_quotation_below_a_lead_in_and_a_blank_line_is_cited():
     assert len(quoting.cited_spans(text)) == 1
     own = 'Our summer offer:\n\n"Anti-wrinkle injections £79, book today!"\n\nJo'
     assert quoting.cited_spans(own) == []
+
+
+# -- an attachment whose words the mail quotes ----------------------------------------------
+
+def _with_attachment(body: str, attached: str) -> bytes:
+    from email.message import EmailMessage
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = ("Ros Day <ros@meadowskin.example>",
+                                        "Helen Lowe <h.lowe@hardinglowe.example>", "The post")
+    m.set_content(body)
+    m.add_attachment(attached.encode(), maintype="text", subtype="plain",
+                     filename="post_screenshot_text.txt")
+    return m.as_bytes()
+
+
+POST = ("Meadow Skin are cowboys. They used fake Botox on my sister and covered it up. "
+        "Avoid them!")
+
+
+def test_an_attachment_whose_words_the_mail_quotes_is_the_quotations_evidence():
+    """The screenshot of a post the mail quotes ("they used 'fake Botox'") is the evidence of
+    what the sender cites, one level lower like the quotation; the same attachment sent with
+    no quotation of it is weighed as it stands, and so are words of it the mail does not
+    quote."""
+    quoting_it = ("Dear Helen,\n\nA former client's sister has posted that we \"used fake Botox\" "
+                  "and \"covered it up\". I attach the text of the post. What can we do?\n\n"
+                  "Ros")
+    def attachment_worst(raw):
+        found = [f for f in screen(parse(raw), build({}))
+                 if f.category == "language" and f.where.startswith("attachment:")]
+        return max((f.severity for f in found), default=None), found
+    cited, found = attachment_worst(_with_attachment(quoting_it, POST))
+    assert cited is not None and cited < Severity.HIGH, found
+    assert any("quoted in the message" in f.evidence for f in found)
+    plain, found = attachment_worst(_with_attachment("Dear Helen,\n\nSee attached.\n\nRos", POST))
+    assert plain is Severity.HIGH, found
+    assert not any("quoted in the message" in f.evidence for f in found)
+
+
+def test_a_threat_quoted_to_the_police_is_cited_and_the_same_threat_said_is_held():
+    """A veiled threat (harm hinted at near something of the addressee's) is cited when the
+    harm itself is in quotation marks, as a report to the police writes it down."""
+    report = ("Dear PC Harris,\n\nAs you asked, these are the messages I received from him. "
+              "On Sunday he wrote \"I know you close at 3 on Saturday and you walk to your car "
+              "alone\". Later the same day: \"Maybe your salon burns down one night, who "
+              "knows, accidents happen\".\n\nKind regards,\nAnna")
+    said = ("I know you close at 3 on Saturday and you walk to your car alone. Maybe your "
+            "salon burns down one night, who knows, accidents happen.")
+    to = "Reports <reports@cambs-police.example>"
+    assert decided(mail(report, to=to)).action is not Action.HOLD
+    assert decided(mail(said, to="Anna <anna@salon.example>")).action is Action.HOLD
