@@ -56,9 +56,10 @@ class AdvertisingScanner:
                          "be published, medium to one person: advertising it to the public "
                          "is unlawful in the UK.",
         "misleading_claim": "A claim the advertising codes forbid or require proof for "
-                            "(guaranteed results, 100% safe, no downtime, permanent, a "
-                            "treatment raffle, pressure to book); high in promotional mail "
-                            "outside the clinic, medium elsewhere.",
+                            "(guaranteed results, 100% safe, no downtime, permanent); high in "
+                            "promotional mail outside the clinic, medium elsewhere; scarcity, "
+                            "urgency and prize draws (this week only, last few slots, a "
+                            "giveaway) are medium, borderline.",
         "under18_promotion": "A treatment promoted to under-18s (prom, school leavers, sixth "
                              "form, year groups, teens); high in promotional mail: the "
                              "advertising codes forbid aiming cosmetic treatments at minors.",
@@ -72,6 +73,8 @@ class AdvertisingScanner:
         bulk = _bulk_reasons(msg, own)
         marks = {label: [h for s in own for h in s.hits("audience.txt") if h.label == label]
                  for label in ("publish", "safety", "professional")}
+        marks["publish"] += [Hit(m.start(), m.end(), m.group(0).lower(), Severity.LOW, "publish")
+                             for s in own for m in _TO_A_LIST.finditer(s.text)]
         # written for practitioners (CPD, a study club, trade prices) and not as copy to
         # publish: the readers are professionals, however many (POLICY.md: pass)
         professional = bool(marks["professional"]) and not marks["publish"]
@@ -139,12 +142,13 @@ class AdvertisingScanner:
                     add(f, ("pom_promotion", seg.where))
             priced = promotional or any(said[id(x)] for x in own)
             for claim in seg.hits("claims.txt"):
-                if claim.label == "promo" and not promotional or \
+                if claim.label in ("promo", "pressure") and not promotional or \
                         claim.label == "minors" and not priced or _claim_denied(seg.text, claim):
                     continue
                 rule = "under18_promotion" if claim.label == "minors" else "misleading_claim"
-                severity = Severity.HIGH if (priced if claim.label == "minors" else promotional) \
-                    else Severity.MEDIUM
+                # scarcity and urgency are borderline (POLICY.md), a claim is not
+                severity = Severity.HIGH if claim.label != "pressure" and (
+                    priced if claim.label == "minors" else promotional) else Severity.MEDIUM
                 f = text.quoted_finding(seg, claim.start, claim.end, views.reporting, Finding(
                     CATEGORY, rule, severity, seg.where,
                     redact.snippet(seg.text, claim.start, claim.end, 20)))
@@ -180,6 +184,21 @@ def _shown(item) -> str:
     return seg.text[hit.start:hit.end] if isinstance(hit, Hit) else hit.group(0).strip()
 
 
+# copy sent to a list: "to our whole list", "to all our clients", "bulk text", "an SMS
+# blast" (one pattern for what audience.txt would otherwise spell out list by list)
+_TO_A_LIST = re.compile(
+    r"\b(?:bulk|mass)[ -]?(?:sms|texts?|e-?mails?|messages?|mail-?outs?)\b|"
+    r"\b(?:sms|text|e-?mail)[ -]?blasts?\b|"
+    # "to our whole list", "to the client list", "to everyone on the mailing list"
+    r"\bto[ \t]+(?:(?:all|every(?:one|body))[ \t]+(?:of|on|in)[ \t]+)?(?:our|the|my)[ \t]+"
+    r"(?:(?:whole|full|entire)[ \t]+|(?:client|customer|patient|mailing|contact|sms|text|"
+    r"e-?mail|marketing)[ \t]+){1,2}(?:list|base|database)s?\b|"
+    # "send this to the list", "text it to our list", "post it to the list"
+    r"\b(?:send|text|e-?mail|message|post|push)(?:[ \t]+\w+){0,3}?[ \t]+to[ \t]+"
+    r"(?:(?:all|every(?:one|body))[ \t]+(?:of|on|in)[ \t]+)?(?:our|the|my)[ \t]+list\b|"
+    # "to all our clients", "to every one of our patients"
+    r"\bto[ \t]+(?:all|every[ \t]?one[ \t]+of|every(?:one|body)[ \t]+of)[ \t]+"
+    r"(?:our[ \t]+|the[ \t]+|my[ \t]+)?(?:clients|customers|patients)\b", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:not|don'?t|do not|does not|doesn'?t|never|no longer|cannot|"
                       r"can'?t|won'?t|will not|nor)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 

@@ -63,7 +63,7 @@ def test_every_data_file_loads_with_known_labels():
         "pom.txt": {"name", "brand", "class", "euphemism"},
         "pom_hints.txt": {"area", "hint"},
         "promo.txt": {"strong", "weak", "price"},
-        "claims.txt": {"any", "promo", "minors"},
+        "claims.txt": {"any", "promo", "minors", "pressure"},
         "quoting.txt": {"frame", "purpose", "role", "affix", "lead"},
         "audience.txt": {"header", "local", "domain", "text", "professional", "publish",
                          "safety"},
@@ -499,3 +499,36 @@ def test_a_claim_the_senders_own_sentence_denies_is_not_made():
     # "no downtime" listed among the offer's selling points is still the sender's claim
     listed = "Tear trough filler £250: no needles, no downtime, guaranteed results. Book now!"
     assert ("misleading_claim", Severity.HIGH, "body") in _found(AdvertisingScanner(), listed)
+
+
+def test_scarcity_on_a_non_prescription_offer_is_borderline_and_a_claim_is_not():
+    """POLICY.md holds misleading claims and counts scarcity as borderline: "this week only"
+    on a peel offer is tagged (medium), "no side effects" on the same offer still holds, and
+    scarcity beside a prescription-only medicine is held by pom_promotion."""
+    peel = "This week only, 15% off our at-home lactic acid peel kits. Book now!"
+    found = _found(AdvertisingScanner(), peel)
+    assert ("misleading_claim", Severity.MEDIUM, "body") in found
+    assert not [f for f in found if f[1] is Severity.HIGH], found
+    claim = "Lactic acid peel kits, 15% off: no side effects, guaranteed results. Book now!"
+    assert ("misleading_claim", Severity.HIGH, "body") in _found(AdvertisingScanner(), claim)
+    botox = "Botox from £99 this week only! Book now."
+    assert ("pom_promotion", Severity.HIGH, "body") in _found(
+        AdvertisingScanner(), botox, recipients=("newsletter@glowclinic.example",))
+
+
+@pytest.mark.parametrize("brief", [
+    "Could you send this to our whole list on Friday please? Text: 'Tox Friday! 3 areas £199, "
+    "reply TOX to book'",
+    "Bulk text for Friday: 'Tox Friday! 3 areas £199, reply TOX to book'",
+    "Please text it to everyone on the list: 'Tox Friday! 3 areas £199, reply TOX to book'",
+])
+def test_copy_sent_to_a_list_in_other_words_is_copy_to_publish(brief):
+    """One pattern with slots for mail that hands copy on to a whole list ("to our whole
+    list", "bulk text", "text it to everyone on the list"), not a list of phrasings; putting
+    someone on a waiting list or writing to one GP is no list."""
+    found = _found(AdvertisingScanner(), brief, recipients=("support@textnorth.example",))
+    assert ("pom_promotion", Severity.HIGH, "body") in found, found
+    from scanners.advertising import _TO_A_LIST
+    for ordinary in ("I have added you to the waiting list.", "We wrote to our GP colleague.",
+                     "Add her to the list for Tuesday.", "See the listing on our site."):
+        assert not _TO_A_LIST.search(ordinary), ordinary
