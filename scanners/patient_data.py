@@ -827,7 +827,8 @@ class PatientDataScanner:
         greeted = any(
             g and (g[0] in firsts or g[-1] in surnames)
             for part in parts if part.where.startswith("body")
-            for g in (patient_keys.fold(n).split() for _, _, n in people.salutation_names(part.text)))
+            for g in (patient_keys.fold(n).split()
+                      for _, _, n in people.salutation_names(part.text, opening=True)))
         # her name must be the one written with the data ("Kevin Duncan" is not "Kirsty
         # Duncan", however alike: mail sent to the wrong one of a family); a name with no
         # treatment, condition, patient word or identifier near it carries nobody's data
@@ -902,8 +903,9 @@ _STAFF_AFTER = re.compile(
     re.IGNORECASE)
 # the text calls the pictures the recipient's: "your before and after", "photos of you"
 _YOUR_PHOTO = re.compile(r"\b(?:your|ur|yr)\b[^.\n]{0,40}\b(?:photos?|photographs?|pictures?|pics?|"
-                         r"images?|befores?|afters?|results?)\b|\b(?:photos?|pictures?|pics?)"
-                         r" of you\b", re.IGNORECASE)
+                         r"images?|befores?|afters?|results?)\b|\b(?:photos?|photographs?|"
+                         r"pictures?|pics?|images?)\b[^.\n]{0,30}\bof (?:you|your)\b",
+                         re.IGNORECASE)
 # a practitioner's own picture: "my headshot", "my photo", "the photo is mine", "her profile
 # photo for the meet-the-team page"
 _OWN_PHOTO = re.compile(

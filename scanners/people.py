@@ -47,8 +47,11 @@ _SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hiya|hello|hey|heya|morning|aftern
                          r"good (?:morning|afternoon|evening)|"
                          r"annwyl|helo|shwmae|bore da|prynhawn da|noswaith dda|"  # Welsh
                          r"drog[ia]|witaj|witam|dzie[nń] dobry|cze[sś][cć])"  # Polish
-                         r",?\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?([A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?)",
+                         r",?\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?"
+                         rf"([A-Z][{_LOWER}\-]+(?:\s+[A-Z][{_LOWER}\-]+)?)",  # Gráinne, Siân
                          re.IGNORECASE | re.MULTILINE)
+# a message opened with the reader's name alone: "Noa!! Your pics are in", "Aileen,"
+_OPENING_NAME = re.compile(rf"\A[ \t\r\n]*([A-Z][{_LOWER}\-]+)[ \t]*[,!:]")
 _PRACTITIONER_BEFORE = re.compile(
     r"(?:\b(?:appointment|consultation|session|treatment|booked|book|review|clinic|slot|"
     r"appointments|consultations)\s+(?:\w+\s+){0,2}with|\b(?:treated|injected|seen|performed|"
@@ -318,9 +321,13 @@ def signature_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def salutation_names(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, name) of the names in greeting lines: 'Dear Sarah,' -> 'Sarah'."""
+def salutation_names(text: str, opening: bool = False) -> list[tuple[int, int, str]]:
+    """(start, end, name) of the names in greeting lines: 'Dear Sarah,' -> 'Sarah'; with
+    `opening`, also a name the text opens with alone ('Noa!! Your pics are in')."""
     out = []
+    m = _OPENING_NAME.match(text) if opening else None
+    if m and not _SALUTATION.match(text, m.start(1)):
+        out.append((m.start(1), m.end(1), m.group(1)))
     for m in _SALUTATION.finditer(text):
         words = [w for w in m.group(1).split() if patient_keys.fold(w) not in name_lists()[3]]
         if words:

@@ -39,7 +39,8 @@ def picture(name: str, fmt: str = "JPEG", camera: bool = False, gps: bool = Fals
     return out.getvalue()
 
 
-def mail(*attachments: tuple[str, str, bytes], body: str = "Photos attached.") -> bytes:
+def mail(*attachments: tuple[str, str, bytes], body: str = "Photos attached.",
+         to: str = "agency@example.com") -> bytes:
     boundary = "=_photo_test"
     parts = [f"--{boundary}\r\nContent-Type: text/plain\r\n\r\n{body}\r\n"]
     for name, ctype, data in attachments:
@@ -48,7 +49,7 @@ def mail(*attachments: tuple[str, str, bytes], body: str = "Photos attached.") -
         encoded = base64.encodebytes(data).decode().replace("\n", "\r\n")
         parts.append(f"--{boundary}\r\nContent-Type: {ctype}\r\nContent-Transfer-Encoding: base64"
                      f"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n{encoded}")
-    return (f"From: Glow <reception@glowclinic.example>\r\nTo: agency@example.com\r\n"
+    return (f"From: Glow <reception@glowclinic.example>\r\nTo: {to}\r\n"
             f"Subject: photos\r\nMessage-ID: <p@x>\r\nMIME-Version: 1.0\r\n"
             f"Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"
             + "".join(parts) + f"--{boundary}--\r\n").encode()
@@ -201,3 +202,23 @@ def test_before_and_after_without_a_camera_photo_or_a_treated_area_is_not():
     drawn = picture("coffee")  # no camera data: a diagram or a stock picture
     assert photo_findings(mail(("module3.jpg", "image/jpeg", drawn),
                                body="Before and after diagrams for the lips module.")) == []
+
+
+@pytest.mark.parametrize("body,prefix", [
+    ("Hi Gráinne! Here's your before and after from the peel course like you asked.",
+     "Grainne"),
+    ("Noa!! Your two-week review pics are in and the jawline has settled beautifully.", "noa"),
+    ("Dear Noa,\n\nAs you asked, here are the photos I took of your cheek today.", "cheek"),
+])
+def test_her_own_photos_to_her_alone_are_addressed_to_her(body, prefix):
+    """Her own photos sent to her alone are hers (tagged by the policy, not held): a greeting
+    with an accented name, a message opened with her name alone, "the photos I took of your
+    cheek" with nobody's name in the file names. The same mail to someone else is not
+    addressed to them."""
+    face = picture("astronaut")
+    first = "Grainne" if "Gráinne" in body else "Noa"  # headers and file names in ASCII
+    pair = ((f"{prefix}_before.jpg", "image/jpeg", face), (f"{prefix}_after.jpg", "image/jpeg", face))
+    mine = photo_findings(mail(*pair, body=body, to=f"{first} Hegarty <nh@example.net>"))
+    assert mine and all(f.addressee for f in mine), mine
+    other = photo_findings(mail(*pair, body=body, to="Karen Smith <ks@example.net>"))
+    assert other and not any(f.addressee for f in other), other
