@@ -50,8 +50,13 @@ _SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hiya|hello|hey|heya|morning|aftern
                          r",?\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?"
                          rf"([A-Z][{_LOWER}\-]+(?:\s+[A-Z][{_LOWER}\-]+)?)",  # Gráinne, Siân
                          re.IGNORECASE | re.MULTILINE)
-# a message opened with the reader's name alone: "Noa!! Your pics are in", "Aileen,"
-_OPENING_NAME = re.compile(rf"\A[ \t\r\n]*([A-Z][{_LOWER}\-]+)[ \t]*[,!:]")
+# a message opened with a name: "Noa!! Your pics are in", "Aileen,", "Kayleigh I'm going to"
+_OPENING_NAME = re.compile(rf"\A[ \t\r\n]*([A-Z][{_LOWER}\-]+)(?![{_LOWER}\-])")
+# who wrote the message quoted below: "On 3 Feb 2026, Linda Quick wrote:", "> From: Linda Quick"
+_ATTRIBUTION = re.compile(
+    rf"^[ \t>]*(?:on\b[^\n]{{0,80}}?,[ \t]*)?([A-Z][{_LOWER}\-]+(?:[ \t]+[A-Z][{_LOWER}\-]+){{0,2}})"
+    r"[ \t]*(?:<[^>\n]*>[ \t]*)?wrote:|^[ \t>]*from:[ \t]*\"?"
+    rf"([A-Z][{_LOWER}\-]+(?:[ \t]+[A-Z][{_LOWER}\-]+){{0,2}})", re.MULTILINE | re.IGNORECASE)
 _PRACTITIONER_BEFORE = re.compile(
     r"(?:\b(?:appointment|consultation|session|treatment|booked|book|review|clinic|slot|"
     r"appointments|consultations)\s+(?:\w+\s+){0,2}with|\b(?:treated|injected|seen|performed|"
@@ -109,9 +114,12 @@ def _cue_words() -> set[str]:
             if " " not in t and label not in ("detail", "body")}
 
 
+_PRONOUN = re.compile(r"I['’](?:m|ve|ll|d)", re.IGNORECASE)  # "Kayleigh I'm going to ..."
+
+
 def _ok_surname(word: str, notname: frozenset[str]) -> bool:
     w = patient_keys.fold(word)
-    return len(w) >= 2 and w not in notname
+    return len(w) >= 2 and w not in notname and not _PRONOUN.fullmatch(word)
 
 
 def _word_starts_upper(arr) -> list[int]:
@@ -323,11 +331,15 @@ def signature_spans(text: str) -> list[tuple[int, int]]:
 
 def salutation_names(text: str, opening: bool = False) -> list[tuple[int, int, str]]:
     """(start, end, name) of the names in greeting lines: 'Dear Sarah,' -> 'Sarah'; with
-    `opening`, also a name the text opens with alone ('Noa!! Your pics are in')."""
+    `opening`, also the word the text opens with ('Noa!! Your pics are in') and the writer
+    of the message it quotes ('On 3 Feb, Linda Quick wrote:'): whom a reply answers."""
     out = []
     m = _OPENING_NAME.match(text) if opening else None
     if m and not _SALUTATION.match(text, m.start(1)):
         out.append((m.start(1), m.end(1), m.group(1)))
+    for a in _ATTRIBUTION.finditer(text) if opening else ():
+        group = 1 if a.group(1) else 2
+        out.append((a.start(group), a.end(group), a.group(group)))
     for m in _SALUTATION.finditer(text):
         words = [w for w in m.group(1).split() if patient_keys.fold(w) not in name_lists()[3]]
         if words:

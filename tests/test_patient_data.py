@@ -23,7 +23,7 @@ from gateway.content.parse import parse
 from gateway.database.store import Store
 from gateway.decision.policy import Action, decide
 from gateway.registers import patients as register
-from scanners import identifiers, patient_keys
+from scanners import identifiers, patient_keys, people
 from scanners.base import Finding, ParsedMessage, Severity, TextPart
 from scanners.patient_data import PatientDataScanner
 
@@ -625,6 +625,28 @@ def test_a_reply_to_the_patient_naming_staff_without_data_is_still_to_her():
         got = list(PatientDataScanner().scan(msg(reply + "\n\n" + other, to=to)))
         assert not any(f.addressee for f in got), other
         assert verdict(got, ["kev.ormiston@hotmail.example"]) is Action.HOLD
+
+
+def test_a_reply_that_opens_with_her_name_or_quotes_her_message_is_addressed_to_her():
+    """A casual reply has no "Dear": it opens with her name ("Kayleigh I'm going to have to
+    say no"), or only the quoted message says who it answers ("On 3 Feb, Linda Quick
+    wrote:"). Either shows whom it is for; "I'm" is never a surname. The same mail to
+    someone else is not hers."""
+    hen = ("Kayleigh I'm going to have to say no on the bridesmaid bit sorry\n\nyou wrote "
+           "that her little sister is 16, can she get her lips done too. I don't do any "
+           "filler on under 18s.\n\nTam x\n\n> From: Kayleigh Marsh\n> can she get her "
+           "lips done too")
+    reply = ("thanks Linda that's fine, I'll stick to the Sunday thread then\n\njust to "
+             "check, is it ok to put a price in for facials and peels\n\nTam\n\n"
+             "> On 3 Feb 2026, Linda Quick wrote:\n> Business posts on Sundays only.")
+    for body, to in ((hen, "Kayleigh Marsh <kayleigh@hendos.example>"),
+                     (reply, "Linda Quick <linda.quick@btinternet.example>")):
+        got = list(PatientDataScanner().scan(msg(body, to=to)))
+        assert not any("I'm" in n.text for n in people.find(body))
+        high = [f for f in got if f.severity > Severity.LOW]
+        assert high and all(f.addressee for f in high), (to, got)
+        other = list(PatientDataScanner().scan(msg(body, to="Karen Smith <ks@example.net>")))
+        assert not any(f.addressee for f in other), other
 
 
 def test_a_number_given_as_the_clinics_own_is_not_the_patients():
