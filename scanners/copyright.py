@@ -697,26 +697,36 @@ def _sender_organisation(msg: ParsedMessage) -> tuple[tuple[str, ...], tuple[str
 def _abbreviates(label: str, holder: str) -> bool:
     """Whether a domain label is the holder's name written whole or shortened, word by word
     (each word whole, by its initial, or left out): "laganskin" for "Lagan Skin & Laser",
-    "nlacademy" for "Northern Lights Aesthetics Academy". At least two words must count,
-    or one whole word of five letters or more."""
-    words = [w for w in re.findall(r"[a-z0-9]+", holder.casefold())
-             if w not in ("the", "and", "of", "ltd", "limited", "llp", "plc", "uk")]
-    if not words or not label:
+    "nlacademy" for "Northern Lights Aesthetics Academy", "saltandskin" for "Salt & Skin"
+    ("&" written "and", which counts for nothing), "avongorge-aesthetics" for "Avon Gorge
+    Aesthetics Ltd" (hyphens dropped); or one of its hyphenated parts is ("jhrc" of
+    "jhrc-training" for "Jesmond Hair & Regenerative Clinic"). At least two words must
+    count, or, for the whole label, one whole word of five letters or more."""
+    words = [w for w in re.findall(r"[a-z0-9]+", holder.casefold().replace("&", " and "))
+             if w not in ("the", "of", "ltd", "limited", "llp", "plc", "uk")]
+    if not any(w != "and" for w in words) or not label or len(words) > 12:
         return False
 
-    def fits(i: int, pos: int, used: int, whole: int) -> bool:
-        if pos == len(label):
-            return used >= 2 or whole >= 5
+    def fits(text: str, i: int, pos: int, used: int, whole: int, one: bool) -> bool:
+        """`one`: a single whole word of five letters or more is enough."""
+        if pos == len(text):
+            return used >= 2 or one and whole >= 5
         if i == len(words):
             return False
         w = words[i]
-        if label.startswith(w, pos) and fits(i + 1, pos + len(w), used + 1, max(whole, len(w))):
+        count = 0 if w == "and" else 1
+        if text.startswith(w, pos) and fits(text, i + 1, pos + len(w), used + count,
+                                            max(whole, len(w) * count), one):
             return True
-        if label[pos] == w[0] and fits(i + 1, pos + 1, used + 1, whole):
+        if count and text[pos] == w[0] and fits(text, i + 1, pos + 1, used + 1, whole, one):
             return True
-        return fits(i + 1, pos, used, whole)
+        return fits(text, i + 1, pos, used, whole, one)
 
-    return len(words) <= 12 and fits(0, 0, 0, 0)
+    parts = [p for p in label.casefold().split("-") if p]
+    # a part alone must be two words or more: "aesthetics" of "avongorge-aesthetics" is
+    # in many a holder's name
+    return bool(parts) and (fits("".join(parts), 0, 0, 0, 0, True) or len(parts) > 1 and any(
+        fits(p, 0, 0, 0, 0, False) for p in parts if len(p) >= 3))
 
 
 def _shared_login(msg: ParsedMessage) -> Iterator[Finding]:

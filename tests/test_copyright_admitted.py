@@ -123,3 +123,40 @@ def test_no_attachment_no_finding():
     raw = docs.mail("Chapter", body="I've scanned the chapter so nobody needs to buy the "
                     "book; I'll bring it on a stick.")
     assert RULE not in {f.rule for f in CopyrightScanner().scan(parse(raw))}
+
+
+# -- the clinic's own notice, under its own domain ---------------------------------------------
+
+@pytest.mark.parametrize("label,holder,ours", [
+    ("avongorge-aesthetics", "Avon Gorge Aesthetics Ltd", True),  # hyphens dropped
+    ("saltandskin", "Salt & Skin Mobile Aesthetics", True),  # "&" written "and"
+    ("jhrc-training", "Jesmond Hair & Regenerative Clinic Ltd", True),  # one hyphenated part
+    ("laganskin", "Lagan Skin & Laser", True),
+    ("sand", "Salt & Skin", False),  # "and" alone counts for nothing
+    ("springer-nature", "Avon Gorge Aesthetics", False),
+    ("gc-mail", "Glow Clinic", False),  # a part of two letters is anyone's
+    ("avongorge-aesthetics", "Kingsdown Aesthetics Academy", False),  # one common word
+])
+def test_a_domain_label_is_the_holders_name_written_whole_or_shortened(label, holder, ours):
+    from scanners.copyright import _abbreviates
+    assert _abbreviates(label, holder) is ours
+
+
+def test_the_clinics_own_handbook_under_its_own_hyphenated_domain_is_not_someone_elses():
+    """A staff handbook "© Avon Gorge Aesthetics Ltd 2026. All rights reserved." sent from
+    avongorge-aesthetics.example is the sender's own; the same notice sent from another
+    organisation's domain is a rights-reserved work."""
+    handbook = docs.pdf([["Avon Gorge Aesthetics Ltd - Staff Handbook 2026",
+                          "Holiday, sickness absence and the dress code are set out below.",
+                          "© Avon Gorge Aesthetics Ltd 2026. All rights reserved."]])
+    attachment = ("Staff_Handbook_2026.pdf", "application/pdf", handbook)
+
+    def worst(sender):
+        raw = docs.mail("Your handbook", "Welcome aboard! Your handbook is attached.",
+                        [attachment], sender=sender, to="becky@outlook.example")
+        found = [f.severity for f in screen(parse(raw), build({})) if f.category == "copyright"]
+        return max(found, default=None)
+
+    ours = worst("helen.marchant@avongorge-aesthetics.example")
+    assert ours is None or ours < Severity.HIGH, ours
+    assert worst("office@springfield-hr.example") is Severity.HIGH
