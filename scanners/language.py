@@ -54,6 +54,9 @@ _NAME_VERB = re.compile(rf"\b({_CAPITALISED})\s+(?:is|was|has|had|uses|used|botc
                         rf"ripped|lied|lies|stole|steals|dilutes|diluted|waters|watered|"
                         rf"scammed|conned)\b|\b({_CAPITALISED})['’]s\b")
 _FULL_NAME = re.compile(rf"\b({_CAPITALISED})\s+({_CAPITALISED})\b")
+_IN_PLACE = re.compile(r"\b(?:in|across|around|throughout)[ \t]+$", re.IGNORECASE)
+# the capitalised words right after a name: "West Yorkshire Trading Standards"
+_FOLLOWING = re.compile(rf"[ \t]+({_CAPITALISED})(?:[ \t]+({_CAPITALISED}))?")
 _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{3,30}")
 
 
@@ -412,6 +415,13 @@ def _named_target(sentence: str, claim_at: int) -> str:
             continue
         if {first.lower(), last.lower()} & org_words or _names_one_of(never, first, last):
             continue
+        if sentence.startswith(":", m.end()):  # "Keywords: OGL\nSubject: ...": a field label
+            continue
+        if _IN_PLACE.search(sentence, max(0, m.start() - 12), m.start()):
+            continue  # "sold online in West Yorkshire": a place
+        after = _FOLLOWING.match(sentence, m.end())
+        if after and _names_one_of(never, *filter(None, after.groups())):
+            continue  # "West Yorkshire Trading Standards", "Greater Manchester Police"
         found.append((m.start(), m.end(), redact.name(f"{first} {last}")))
     for m in _NAME_VERB.finditer(sentence):
         name = m.group(1) or m.group(2)

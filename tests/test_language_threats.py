@@ -208,8 +208,16 @@ def test_a_regulator_authority_or_product_in_a_safety_warning_is_no_target():
             "anything suspicious to the MHRA Yellow Card scheme.",
             "NHS England warns that fake Ozempic pens bought online have put people in "
             "hospital.",
-            "Juvederm Voluma is not counterfeit when bought from a UK wholesaler."):
+            "Juvederm Voluma is not counterfeit when bought from a UK wholesaler.",
+            # a place or force before the authority, and a document's field labels
+            "West Yorkshire Trading Standards have seized counterfeit Botox vials sold at "
+            "home parties.",
+            "Greater Manchester Police warn that fake Ozempic pens are being sold online.",
+            "Safety warning: counterfeit Botox being sold online in West Yorkshire",
+            "Keywords: OGL\nSubject: Public safety alert\nTitle: Counterfeit botulinum toxin"):
         assert evidence(notice) == [], notice
+    # a business named with its own words after it is still the business
+    assert evidence("Sarah Jones Aesthetics sells counterfeit Botox, avoid them.")
 
 
 def test_a_named_practitioner_or_business_accused_of_fakes_is_still_held():
