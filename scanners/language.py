@@ -190,8 +190,7 @@ class LanguageScanner:
         for start, end, evidence, harm in conduct.veiled_threat(seg.text, spans):
             if not any(start <= a and b <= end for a, b in listed):  # said already
                 # the harm is what is threatened: in quotation marks, it is cited
-                f = finding("language_threat", Severity.MEDIUM, evidence, *harm)
-                yield f, start, end
+                yield finding("language_threat", Severity.MEDIUM, evidence, *harm), start, end
         for start, end in spans:
             excluded = conduct.discrimination(seg.text[start:end], *about)
             if excluded:

@@ -257,7 +257,7 @@ class Segment:
     """A run of text of one part that is either quoted or not."""
 
     __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised", "_hits", "_group",
-                 "_cited")
+                 "_cited", "_quoted_words")
 
     def __init__(self, where: str, text: str, quoted: bool, kind: str):
         self.where = where + (QUOTED if quoted else "")
@@ -269,6 +269,7 @@ class Segment:
         self._hits: dict[str, list[Hit]] | None = None
         self._group: tuple[Segment, ...] = ()  # the message's segments, matched together
         self._cited: list[tuple[int, int]] | None = None
+        self._quoted_words: str | None = None
 
     @property
     def flat(self) -> FlatView:
@@ -286,31 +287,30 @@ class Segment:
         """Whether the words of an attachment's text[start:end] are words the sender's own
         message quotes (in quotation marks or a quoted reply): the screenshot or document
         is the evidence of what the mail cites, not the sender's own saying."""
-        words = _WORDS.findall(self.text[start:end].lower())
-        if self.kind != "attachment" or not words:
-            return False
-        run = " ".join(words)
-        for seg in self._group:
-            if seg.kind == "attachment":
-                continue
-            if seg.quoted:
-                spans = [(0, len(seg.text))]
-            else:
-                seg.cited(0, 0)
-                spans = seg._cited or []
-            for s, e in spans:
-                if run in " ".join(_WORDS.findall(seg.text[s:e].lower())):
-                    return True
-        return False
+        run = " ".join(_WORDS.findall(self.text[start:end].lower()))
+        return self.kind == "attachment" and bool(run) and any(
+            run in seg.quoted_words() for seg in self._group if seg.kind != "attachment")
+
+    def quoted_words(self) -> str:
+        """The words this segment quotes, in lower case and one space apart, a line for each
+        quotation: all of it when it is quoted, else its cited spans."""
+        if self._quoted_words is None:
+            spans = [(0, len(self.text))] if self.quoted else self._cited_spans()
+            self._quoted_words = "\n".join(" ".join(_WORDS.findall(self.text[s:e].lower()))
+                                           for s, e in spans)
+        return self._quoted_words
+
+    def _cited_spans(self) -> list[tuple[int, int]]:
+        if self._cited is None:
+            self._cited = quoting.cited_spans(self.text)
+        return self._cited
 
     def cited(self, start: int, end: int, overlap: bool = False) -> bool:
         """Whether text[start:end] is inside (or, with `overlap`, touches) words the sender
         cites (scanners/quoting.py)."""
-        if self._cited is None:
-            self._cited = quoting.cited_spans(self.text)
         if overlap:
-            return any(s < end and start < e for s, e in self._cited)
-        return quoting.inside(self._cited, start, end)
+            return any(s < end and start < e for s, e in self._cited_spans())
+        return quoting.inside(self._cited_spans(), start, end)
 
     @property
     def disguised(self) -> list[Disguised]:
