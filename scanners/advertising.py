@@ -205,11 +205,14 @@ _NEGATED = re.compile(r"\b(?:not|don'?t|do not|does not|doesn'?t|never|no longer
 
 # what a clinic does with a medicine it provides: offer, provide, sell, prescribe ...
 _PROVIDE = "offer|provid|do|sell|stock|suppl|prescrib|administer|carry"
-# "we no longer offer anti-wrinkle injections": a medicine the sender does not provide
+# "we no longer offer anti-wrinkle injections", "neither of us can promote our prescription
+# weight-loss service": a medicine the sender does not provide, or says may not be advertised
 _REFUSED = re.compile(
-    r"\b(?:no longer|not|never|don'?t|do not|does not|won'?t|will not|stopp(?:ed|ing)|"
+    r"\b(?:no longer|not|never|don'?t|do not|does not|won'?t|will not|can'?t|cannot|"
+    r"(?:not|never) allowed to|neither of us can|no one can|nobody can|stopp(?:ed|ing)|"
     r"ceas(?:e|ed|ing)|discontinu(?:e|ed|ing))\s+(?:be\s+)?(?:" + _PROVIDE +
-    r"|perform|inject)\w*\s+(?:any\s+|the\s+)?$", re.IGNORECASE)
+    r"|perform|inject|promot|advertis|market)\w*\s+(?:any\s+|the\s+|our\s+|your\s+)?$",
+    re.IGNORECASE)
 
 
 # "no jabs, no pills"; "the jabs in the news. We don't offer them."

@@ -225,6 +225,15 @@ def inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
+# the sender says that something may not be advertised: a refusal or a compliance memo, not
+# an advert ("we cannot advertise Botox", "neither of us can promote", "prescription-only
+# medicines may not lawfully be advertised", "it's illegal to market them to the public")
+_NOT_TO_ADVERTISE = re.compile(
+    r"\b(?:(?:can|may|must|should)(?:\s+not|n['’]t)|cannot|(?:not|never) (?:allowed|permitted) "
+    r"to|unable to|neither of us can|no one can|nobody can|(?:illegal|unlawful) to|"
+    r"(?:banned|prohibited) from)\s+(?:\w+\s+){0,2}?(?:advertis|promot|market)\w*", re.IGNORECASE)
+
+
 def reporting(own_text: str, recipients: list[tuple[str, str]]) -> str:
     """Why the message reports or answers words it quotes ("" if it does not seem to).
     `recipients` are (display name, address) pairs of the To and Cc headers."""
@@ -236,6 +245,9 @@ def reporting(own_text: str, recipients: list[tuple[str, str]]) -> str:
     for hit in _frames().find(FlatView(own_text)):
         if hit.label == "purpose":
             return f"says {hit.entry!r}"
+    refused = _NOT_TO_ADVERTISE.search(own_text)
+    if refused:
+        return f"says {refused.group(0).lower()!r}"
     return ""
 
 
