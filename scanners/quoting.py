@@ -227,11 +227,13 @@ def inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 # the sender says that something may not be advertised: a refusal or a compliance memo, not
 # an advert ("we cannot advertise Botox", "neither of us can promote", "prescription-only
-# medicines may not lawfully be advertised", "it's illegal to market them to the public")
+# medicines may not lawfully be advertised", "it's illegal to market them to the public", "the
+# law forbids advertising it")
 _NOT_TO_ADVERTISE = re.compile(
-    r"\b(?:(?:can|may|must|should)(?:\s+not|n['’]t)|cannot|(?:not|never) (?:allowed|permitted) "
+    r"\b(?:can(?:not|['’]t|\s+not)|(?:may|must|should)(?:\s+not|n['’]t)|(?:not|never) (?:allowed|permitted) "
     r"to|unable to|neither of us can|no one can|nobody can|(?:illegal|unlawful) to|"
-    r"(?:banned|prohibited) from)\s+(?:\w+\s+){0,2}?(?:advertis|promot|market)\w*", re.IGNORECASE)
+    r"(?:banned|prohibited) from|(?:forbid|prohibit|ban|bar)(?:s|red|ed)?)\s+(?:\w+\s+){0,2}?"
+    r"(?:advertis|promot|market)\w*", re.IGNORECASE)
 
 
 def reporting(own_text: str, recipients: list[tuple[str, str]]) -> str:

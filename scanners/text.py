@@ -400,7 +400,12 @@ def build(msg: ParsedMessage) -> MessageText:
         seg._group = group
     own_text = "\n".join(s.text for s in group if not s.quoted and s.kind != "attachment")
     named = email.utils.getaddresses([msg.header("To"), msg.header("Cc")])
-    return MessageText(group, own_body or "", is_reply, quoting.reporting(own_text, named))
+    reporting = quoting.reporting(own_text, named)
+    if reporting:  # what a report or a refusal puts in quotation marks is what it reports
+        for seg in group:
+            if seg.kind == "body" and not seg.quoted:
+                seg._cited = sorted(set(seg._cited_spans()) | set(quoting.quotations(seg.text)))
+    return MessageText(group, own_body or "", is_reply, reporting)
 
 
 _FORWARD_FROM = re.compile(r"^[ \t>]*from:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
