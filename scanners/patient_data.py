@@ -807,8 +807,7 @@ class PatientDataScanner:
             return ""
         to = email.utils.getaddresses([msg.header("To")])
         to = [(n, a.lower()) for n, a in to if "@" in a]
-        cc = [a for _, a in email.utils.getaddresses([msg.header("Cc")]) if "@" in a]
-        if len(to) != 1 or cc:
+        if len(to) != 1:  # whoever else is copied in, the decision sees among the recipients
             return ""
         display, address = to[0]
         keys: set[str] = {patient_keys.name_key(display)} - {""}

@@ -6,7 +6,7 @@ For each finding, the first of these that applies gives its action:
   1a. patient data (medium or high) to more than `[policy.patient_data] max_recipients`
       envelope recipients holds;
   1b. patient data the scanner found addressed to the patient (`Finding.addressee`), sent to
-      that address alone, passes (`to_patient`) with the note `patient_herself` when the
+      that address alone (and to colleagues inside the clinic), passes (`to_patient`) with the note `patient_herself` when the
       patient register knows that address for the patient; when the To display name, the
       greeting and the name in the documents match but the register does not know the
       address, it is tagged at most, with the same note (`by_display_name`): a display name
@@ -80,11 +80,11 @@ def finding_action(finding: Finding, recipients: list[str], policy: PolicySettin
     if finding.rule == "scan_failed":
         return Action.HOLD
     if finding.category == "patient_data":
-        action = patient_data_action(finding, recipients, policy.patient_data)
+        action = patient_data_action(finding, recipients, policy.patient_data, internal)
         if action is not None:
             return action
-        if to_patient_herself(finding, recipients, policy.patient_data) in ("by name",
-                                                                            "by greeting"):
+        if to_patient_herself(finding, recipients, policy.patient_data, internal) in (
+                "by name", "by greeting"):
             return min(Action.TAG, table_action(finding, recipients, policy, internal))
     return table_action(finding, recipients, policy, internal)
 
@@ -105,22 +105,25 @@ def table_action(finding: Finding, recipients: list[str], policy: PolicySettings
     return Action.parse(policy.default.get(severity, "hold"))
 
 
-def patient_data_action(finding: Finding, recipients: list[str],
-                        rules: PatientDataPolicy) -> Action | None:
+def patient_data_action(finding: Finding, recipients: list[str], rules: PatientDataPolicy,
+                        internal: frozenset[str] = frozenset()) -> Action | None:
     """Rules 1a and 1b: bulk holds, the patient's own mail passes; None: neither applies."""
     if rules.max_recipients and finding.severity >= Severity.MEDIUM and \
             len({r.lower() for r in recipients}) > rules.max_recipients:
         return Action.HOLD
-    if to_patient_herself(finding, recipients, rules) == "by the patient register":
+    if to_patient_herself(finding, recipients, rules, internal) == "by the patient register":
         return Action.PASS
     return None
 
 
-def to_patient_herself(finding: Finding, recipients: list[str], rules: PatientDataPolicy) -> str:
-    """How the finding is known to be about its only recipient ("" if it is not): "by the
-    patient register", or "by name" (the To display name and the greeting)."""
+def to_patient_herself(finding: Finding, recipients: list[str], rules: PatientDataPolicy,
+                       internal: frozenset[str] = frozenset()) -> str:
+    """How the finding is known to be about its only recipient outside the clinic ("" if it
+    is not): "by the patient register", or "by name" (the To display name and the greeting).
+    `internal`: the recipients inside the clinic (a colleague copied in changes nothing)."""
     how, _, tag = finding.addressee.partition(":")
-    if not (rules.to_patient and _to_addressee(tag, recipients)):
+    outside = [r for r in recipients if r.lower() not in internal]
+    if not (rules.to_patient and _to_addressee(tag, outside)):
         return ""
     if how == "r":
         return "by the patient register"
@@ -141,7 +144,7 @@ def decide(findings: list[Finding], recipients: list[str], policy: PolicySetting
     for n, f in enumerate(findings):
         action = finding_action(f, recipients, policy, internal)
         herself = f.category == "patient_data" and f.severity > Severity.LOW and \
-            to_patient_herself(f, recipients, policy.patient_data)
+            to_patient_herself(f, recipients, policy.patient_data, internal)
         if herself in ("by the patient register", "by name") and action <= Action.TAG:
             notes.append(f"patient_herself: the patient the data is about is the only "
                          f"recipient ({herself})")
