@@ -810,7 +810,7 @@ class PatientDataScanner:
         if len(to) != 1:  # whoever else is copied in, the decision sees among the recipients
             return ""
         display, address = to[0]
-        keys: set[str] = {patient_keys.name_key(display)} - {""}
+        keys = patient_keys.same_person_keys(patient_keys.name_key(display))
         by_register = False
         if any(f.rule == "patient_register_match" for f in findings):
             # every registered patient named must be the one the register knows at this address

@@ -19,6 +19,7 @@ from datetime import date
 from functools import lru_cache
 
 import phonenumbers
+from nicknames import NickNamer
 
 KINDS = ("name", "dob", "email", "phone", "postcode", "nhs", "hcn", "chi")
 HASH_BYTES = 8
@@ -47,6 +48,24 @@ def name_key(name: str) -> str:
     """First given name and surname: 'Mrs Sarah Anne Jones' -> 'sarah jones'; '' if one word."""
     words = [w for w in fold(name).split() if w not in _TITLES]
     return f"{words[0]} {words[-1]}" if len(words) >= 2 else ""
+
+
+@lru_cache(maxsize=1)
+def _nicknamer() -> NickNamer:
+    return NickNamer()  # reads the package's CSV: once, on first use
+
+
+def same_person_keys(key: str) -> set[str]:
+    """`key` and the keys of the same name with the given name's usual short or full forms
+    (the nicknames package's hand-curated table): 'effie chisholm' -> also 'euphemia
+    chisholm'; 'liz hale' -> also 'elizabeth hale'. Never another given name: 'kevin duncan'
+    is not 'kirsty duncan'."""
+    if not key:
+        return set()
+    first, _, surname = key.partition(" ")
+    nn = _nicknamer()
+    return {key} | {f"{fold(alt)} {surname}" for alt in
+                    nn.nicknames_of(first) | nn.canonicals_of(first) if fold(alt)}
 
 
 def phone_key(number: str) -> str:
