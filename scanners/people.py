@@ -43,7 +43,8 @@ _CLOSING = re.compile(
     r"speak soon|take care|--|"
     r"cofion(?: cynnes| gorau| caredig)?|yn gywir(?: iawn)?|diolch(?: yn fawr)?|hwyl(?: fawr)?|"
     r"pozdrawiam|z powa[zż]aniem)\s*[,.!]?\s*$", re.IGNORECASE | re.MULTILINE)
-_SALUTATION = re.compile(r"^[ \t>]*(?:dear|hi|hiya|hello|hey|heya|morning|afternoon|evening|"
+# greetings drawn out as people type them: "hiii", "hiyaaa", "heyyy", "hellooo"
+_SALUTATION = re.compile(r"^[ \t>]*(?:dear|h+i+(?:y+a+)?|hel+o+|he+y+a*|morning|afternoon|evening|"
                          r"good (?:morning|afternoon|evening)|"
                          r"annwyl|helo|shwmae|bore da|prynhawn da|noswaith dda|"  # Welsh
                          r"drog[ia]|witaj|witam|dzie[nń] dobry|cze[sś][cć])"  # Polish
