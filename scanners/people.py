@@ -349,16 +349,28 @@ def salutation_names(text: str, opening: bool = False) -> list[tuple[int, int, s
 
 
 _BETWEEN_AFTER = re.compile(r"[\s,(\-–|/]*(?:\w+\s+){0,2}")
+# letters after a name: "Kerry Batten NIP", "Helen Gedge MRPharmS", "Graham Thackray BDS",
+# "Helen Marchant Assoc CIPD": a professional's post-nominals, each with two capitals or more
+# (up to five in capitals, nine mixed), never a record's own label ("Jane Hale DOB", "NHS")
+# nor a word shouted ("Jane Hale IS furious")
+_POST_NOMINALS = re.compile(
+    r"[ \t]*,?[ \t]+(?:Assoc[ \t]+)?(?!(?:NHS|DOB|MRN|CHI|HCN|ID|REF|PIN|TEL|MOB|OK|IS|AND|"
+    r"THE|HAS|HAD|WAS|ARE|NOT|NO|YES|TOO|NOW|ALSO|JUST|ONLY|WILL|CAN|DID|SAID|SAYS|NEEDS|"
+    r"WANTS)\b)"
+    r"(?:[A-Z]{2,5}|(?=[A-Za-z]*[a-z])(?=[A-Za-z]*[A-Z][a-z]*[A-Z])[A-Z][A-Za-z]{2,8})"
+    r"(?:\([A-Za-z]+\))?(?![\w'’-])")
 _BETWEEN_BEFORE = re.compile(r"[\s,:(]*")
 
 
 def practitioner_by_position(text: str, name: Name, staff_starts: list[int],
                              staff_ends: list[int]) -> bool:
     """A name that reads as a member of staff: a job title right before or after it ("our
-    nurse Lisa Grant", "Bethany Hale, Aesthetic Nurse"), an appointment 'with' it, or a Dr
-    before it. `staff_starts` and `staff_ends`: the job titles' offsets, each sorted."""
+    nurse Lisa Grant", "Bethany Hale, Aesthetic Nurse"), post-nominals after it ("Kerry
+    Batten NIP"), an appointment 'with' it, or a Dr before it. `staff_starts` and `staff_ends`: the job titles' offsets, each sorted."""
     if name.shape == "labelled":
         return False
+    if name.shape == "full" and _POST_NOMINALS.match(text, name.end):
+        return True
     if _PRACTITIONER_BEFORE.search(text, max(0, name.start - 60), name.start):
         return True
     i = bisect.bisect_left(staff_starts, name.end)
