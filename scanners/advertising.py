@@ -81,9 +81,10 @@ class AdvertisingScanner:
         poms = {id(s): _not_refused(s, s.hits("pom.txt") + _hinted(s))
                 for s in views.segments}
         cues = {id(s): _cues(s) for s in views.segments}
-        # the sender's own offers: not those in words cited (an advert quoted to the ASA)
+        # the sender's own offers: not those in words cited (an advert quoted to the ASA), nor
+        # in the attachments of a message that reports them (its evidence: the screenshot)
         said = {id(s): [(c, label) for c, label in cues[id(s)] if not s.cited(*_span(c))]
-                for s in own}
+                if not (views.reporting and s.kind == "attachment") else [] for s in own}
         # copy to be published (captions, a flyer, an SMS campaign) reaches the public too;
         # not a report whose own words offer nothing ("their Instagram post reads: ...")
         publish = marks["publish"] and not (views.reporting and not any(said.values()))
