@@ -252,7 +252,7 @@ class PatientDataScanner:
         sender_key = patient_keys.name_key(sender_name).split()
         initials = {(sender_key[0][:1], sender_key[-1])} if len(sender_key) >= 2 else set()
         return {"domains": domains, "keys": keys, "firsts": firsts, "contacts": contacts,
-                "shown": shown, "labels": labels, "initials": initials,
+                "shown": shown, "labels": labels, "initials": initials, "titled": set(),
                 "phones": self.own_phones | (staff.phone_keys if staff else set()),
                 "photos": staff.photo_hashes if staff else ()}
 
@@ -305,10 +305,13 @@ class PatientDataScanner:
             if a in staff_names and b not in staff_names and b.shape == "full" and \
                     _LISTED_WITH.fullmatch(text, a.end, b.start):
                 staff_names.append(b)
-        # "Jenna Moss (nurse prescriber)" once makes every "Jenna Moss" of the message staff
+        # "Jenna Moss (nurse prescriber)" once makes every "Jenna Moss" of the message staff,
+        # and "a review appointment with Mr Pennington" every "Mr Pennington"
         own["keys"].update(n.key for n in staff_names if n.key)
+        own["titled"].update(n.surname for n in staff_names)
         part.names = [n for n in part.all_names if n not in staff_names
-                      and not (n.key and n.key in own["keys"])]
+                      and not (n.key and n.key in own["keys"])
+                      and not (n.shape == "titled" and n.surname in own["titled"])]
         greeted = {patient_keys.fold(w) for _, _, g in people.salutation_names(text)
                    for w in g.split()}
         for n in firsts:
