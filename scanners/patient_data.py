@@ -180,6 +180,12 @@ class PatientDataScanner:
     def scan(self, msg: ParsedMessage, views=None) -> Iterator[Finding]:
         own = self._own_for(msg)
         parts = [self._read(p.where, p.text, own) for p in msg.texts()]
+        # the people a payroll or HR part names are staff wherever else the message names
+        # them (the fit note attached to the payroll changes)
+        staff_keys = {n.key for p in parts if _staff_record(p) for n in p.all_names if n.key}
+        for part in parts if staff_keys else ():
+            part.names = [n for n in part.names if n.key not in staff_keys]
+            part.name_starts = [n.start for n in part.names]
         findings: list[Finding] = []
         office = {p.where for p in msg.texts() if _OFFICE.match(p.content_type)
                   and "spreadsheet" not in p.content_type}
