@@ -304,6 +304,7 @@ class PatientDataScanner:
         spans = part.signature = part.spans = people.signature_spans(text)
         if "\t" in text:
             spans = sorted(spans + tables.staff_cells(text))
+        spans = sorted(spans + tables.work_contacts(text, own["domains"]))
         staff_names = [n for n in part.all_names if self._is_staff(text, n, spans, staff, own)]
         # "our nurses Sister Bernadette Quinn and Carys Pugh": a name listed with one of the
         # staff, in the same breath, is staff too

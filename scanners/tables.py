@@ -91,6 +91,30 @@ def staff_cells(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_CARD_START = re.compile(r"^Name: ", re.MULTILINE)
+_JOB_TITLE = re.compile(r"^Job title: \S", re.MULTILINE)
+
+
+def work_contacts(text: str, domains) -> list[tuple[int, int]]:
+    """(start, end) of the lines that give people's contacts for work, sorted: a sheet's row
+    with an address at one of the clinic's own `domains` (the staff contact sheet sent to a
+    locum), and a contact card with a job title (a consultant's card sent to an insurer's
+    directory). Like a signature block, the numbers and addresses there are those people's
+    own, given for work."""
+    spans = []
+    pos = 0
+    for line in text.split("\n") if "\t" in text and domains else ():
+        if "\t" in line and any(a.key.rpartition("@")[2].lower() in domains
+                                for a in identifiers.email_addresses(line)):
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    starts = [m.start() for m in _CARD_START.finditer(text)]
+    for start, end in zip(starts, starts[1:] + [len(text)]):
+        if _JOB_TITLE.search(text, start, end):
+            spans.append((start, end))
+    return sorted(spans)
+
+
 def _fold_header(cell: str) -> str:
     return re.sub(r"[_\-/]+", " ", cell.lower()).strip()
 
