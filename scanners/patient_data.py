@@ -392,7 +392,9 @@ class PatientDataScanner:
             for hit in self._cues.find(lexicon.FlatView(text[start:end])):
                 if hit.label in ("treatment", "condition") and (
                         _ORGANISATION.match(text, hit.start + start)
-                        or _PREMISES.match(text, hit.end + start)):
+                        or _PREMISES.match(text, hit.end + start)
+                        or text[hit.start + start].isupper() and _BODY_OF.search(
+                            text, max(0, hit.start + start - 80), hit.start + start)):
                     continue  # "Lagan Skin & Laser Clinic Ltd", "the treatment room"
                 cues.setdefault(hit.label, []).append(hit.start + start)
                 part.cue_words[hit.start + start] = hit.entry
@@ -865,6 +867,11 @@ _PREMISES = re.compile(r"\s+(?:rooms?|couch(?:es)?|beds?|chairs?|cupboards?|menu
                        r"trolley|area|suite)\b", re.IGNORECASE)
 
 
+# a capitalised treatment word in the name of a journal or a body: "Journal of Aesthetic
+# Injectables", "British Association of Cosmetic Nurses", "Faculty of Aesthetic Medicine"
+_BODY_OF = re.compile(r"\b(?:Journal|Society|Association|College|Academy|Institute|Faculty|"
+                      r"Federation|Council|Board|School|Register)[ \t]+(?:of|for)"
+                      r"(?:[ \t]+(?:the|&|and|[A-Z][\w'’-]*)){0,4}[ \t]+$")
 # a capitalised treatment word inside a business name: "Laser Clinic", "Botox & Filler Studio"
 _ORGANISATION = re.compile(
     r"[A-Z][\w'’-]*(?:[ \t]+(?:&|and|[A-Z][\w'’-]*)){0,3}[ \t]+(?:Clinic|Clinics|Centre|"
