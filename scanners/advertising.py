@@ -201,7 +201,9 @@ _TO_A_LIST = re.compile(
     r"\bto[ \t]+(?:all|every[ \t]?one[ \t]+of|every(?:one|body)[ \t]+of)[ \t]+"
     r"(?:our[ \t]+|the[ \t]+|my[ \t]+)?(?:clients|customers|patients)\b", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:not|don'?t|do not|does not|doesn'?t|never|no longer|cannot|"
-                      r"can'?t|won'?t|will not|nor)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+                      r"can'?t|won'?t|will not|nor)\s+(?:\w+\s+){0,2}$"
+                      # "it does not mention our clinic or any offer", "without any discount"
+                      r"|\b(?:not|never|without)\b[^.!?\n]{0,40}\bany\s+$", re.IGNORECASE)
 
 
 # what a clinic does with a medicine it provides: offer, provide, sell, prescribe ...
