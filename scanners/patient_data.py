@@ -313,9 +313,11 @@ class PatientDataScanner:
                     _LISTED_WITH.fullmatch(text, a.end, b.start):
                 staff_names.append(b)
         # "Jenna Moss (nurse prescriber)" once makes every "Jenna Moss" of the message staff,
-        # and "a review appointment with Mr Pennington" every "Mr Pennington"
+        # and "a review appointment with Mr Pennington" every "Mr Pennington" (by what is said
+        # of him: a name that only falls inside a signature block's lines is no such sign)
+        own["titled"].update(n.surname for n in staff_names if n.key in own["keys"] or
+                             people.practitioner_by_position(text, n, *staff))
         own["keys"].update(n.key for n in staff_names if n.key)
-        own["titled"].update(n.surname for n in staff_names)
         part.names = [n for n in part.all_names if n not in staff_names
                       and not (n.key and n.key in own["keys"])
                       and not (n.shape == "titled" and n.surname in own["titled"])]

@@ -213,9 +213,16 @@ def test_the_note_says_how_the_patient_is_known_and_a_greeting_alone_gives_none(
 
 def test_not_the_patient_when_the_names_differ_or_there_are_more_recipients():
     scanner = PatientDataScanner()
+    # a copy to someone else is the decision's to see among the envelope recipients; a
+    # colleague inside the clinic copied in changes nothing (issue 22)
+    findings = list(scanner.scan(msg(PATIENT_MAIL, to="Sarah Jones <sj@example.com>",
+                                     cc="Mum <mum@example.com>")))
+    assert findings and all(f.addressee.startswith("n:") for f in findings)
+    assert verdict(findings, ["sj@example.com", "mum@example.com"]) is Action.HOLD
+    assert decide(findings, ["sj@example.com", "jo@glowclinic.example"], PolicySettings(),
+                  internal=frozenset({"jo@glowclinic.example"})).action is Action.TAG
     for to, cc, body in (
             ("Sarah Jones <sj@example.com>", "", PATIENT_MAIL + "\nMrs Patel had filler too."),
-            ("Sarah Jones <sj@example.com>", "Mum <mum@example.com>", PATIENT_MAIL),
             ("Sarah Jones <sj@example.com>, Tom <t@example.com>", "", PATIENT_MAIL),
             ("Karen Smith <sj@example.com>", "", PATIENT_MAIL),
             ("sj@example.com", "", PATIENT_MAIL)):

@@ -162,3 +162,30 @@ def test_contacts_given_for_work_are_not_patients_numbers():
     assert tables.work_contacts(card, set()) == [(0, len(card))]
     assert tables.work_contacts(card.replace("Job title: Consultant Dermatologist\n", ""),
                                 set()) == []
+
+
+def test_a_treatment_word_in_the_name_of_a_journal_is_not_a_patients_treatment():
+    body = ("Hello,\n\nPlease renew our subscription to the Journal of Aesthetic Injectables. "
+            "The named users are unchanged: Graham Thackray, Imran Bashir and Bernadette "
+            "Kowalczyk.\n\nKayleigh Robinson\nBookings")
+    v = decided(mail(body, "Subscriptions <subscriptions@hmpress.example>",
+                     sender="Kayleigh Robinson <kayleigh@aireacademy.example>"))
+    assert v.action is Action.PASS, v
+    # the same names with an injectable done to them are patients
+    treated = body.replace("The named users are unchanged:", "Injectables booked for")
+    assert decided(mail(treated, "Subscriptions <subscriptions@hmpress.example>",
+                        sender="Kayleigh Robinson <kayleigh@aireacademy.example>")).action \
+        is Action.HOLD
+
+
+def test_a_safety_notice_that_offers_nothing_is_not_an_advert():
+    notice = ("Assalamu alaikum Brother Tariq,\n\nHere is a short health notice for the "
+              "newsletter. It does not mention our clinic or any offer. Several sisters became "
+              "unwell after buying so-called Ozempic pens on social media. These are "
+              "prescription-only medicines; report side effects through the MHRA Yellow Card "
+              "scheme.\n\nNasreen")
+    to = "Newsletter <newsletter@stratfordroadmasjid.example>"
+    assert decided(mail(notice, to)).action is Action.PASS
+    offer = notice.replace("It does not mention our clinic or any offer.",
+                           "Mention our clinic's offer: Ozempic from £99 a month.")
+    assert decided(mail(offer, to)).action is Action.HOLD
