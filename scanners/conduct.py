@@ -91,25 +91,58 @@ def context(own_text: str) -> tuple[bool, bool]:
     return _has(own_text, "work"), _has(own_text, "service")
 
 
+class _Whole:
+    """The hits of the list's kinds over a whole text, asked for sentence by sentence and
+    window by window without flattening each: a span that starts and ends at word edges
+    holds exactly the whole text's hits that lie inside it, in the same order (flattening
+    is character by character, and an entry matches only between word edges). A span
+    whose edges are not word edges is read on its own."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._flat = lexicon.flatten(text)
+        self._view: lexicon.FlatView | None = None
+        self._hits: dict[tuple[str, ...], tuple[list[tuple[int, int]], list[int]]] = {}
+
+    def inside(self, start: int, end: int, *kinds: str) -> list[tuple[int, int]]:
+        """(start, end) of each hit of `kinds` in text[start:end], offsets into the span,
+        in the matcher's order."""
+        flat = self._flat
+        if not (start <= 0 or flat[start - 1] == " " or flat[start:start + 1] == " ") or \
+                not (end >= len(flat) or flat[end - 1] == " " or flat[end] == " "):
+            return [(h.start, h.end) for h in lexicon.matcher(FILE, *kinds).find(
+                lexicon.flat(self.text[start:end]))]
+        if kinds not in self._hits:
+            self._view = self._view or lexicon.flat(self.text)
+            hits = [(h.start, h.end) for h in lexicon.matcher(FILE, *kinds).find(self._view)]
+            self._hits[kinds] = hits, [e for _, e in hits]  # in order of their ends
+        hits, ends = self._hits[kinds]
+        return [(s - start, e - start) for s, e in
+                hits[bisect_right(ends, start):bisect_right(ends, end)] if s >= start]
+
+
 def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) of each demand backed by a lever, over windows of two
     sentences."""
     done = -1
+    whole = _Whole(text)
     for i, (start, end) in enumerate(sentences):
         window_end = sentences[i + 1][1] if i + 1 < len(sentences) else end
-        window = text[start:window_end]
-        if start < done or not _has(window, "demand"):
+        if start < done or not whole.inside(start, window_end, "demand"):
             continue
-        conditions = [h.start for h in lexicon.matcher(FILE, "condition").find(lexicon.flat(window))]
+        conditions = [s for s, _ in whole.inside(start, window_end, "condition")]
         if not conditions:
             continue
-        levers = [h.start for h in lexicon.matcher(FILE, "lever").find(lexicon.flat(window))]
+        window = text[start:window_end]
+        levers = [s for s, _ in whole.inside(start, window_end, "lever")]
         # a third party told: in the condition's own sentence ("If not, your boss will see
         # them"), not a sentence of news after a business condition
         told = any(c < lever and not _BREAK.search(window, c, lever)
-                   for c in conditions for lever in _disclosures(window))
-        if told or _has(window, "secret") or any(c < lever for c in conditions
-                                                 for lever in levers):
+                   for c in conditions for lever in _disclosures(
+                       window, whole.inside(start, window_end, "party"),
+                       whole.inside(start, window_end, "disclose")))
+        if told or whole.inside(start, window_end, "secret") or \
+                any(c < lever for c in conditions for lever in levers):
             done = window_end
             yield start, window_end, "demand backed by a threat of disclosure: " + \
                 redact.snippet(window, 0, min(len(window), 60), 0)
@@ -118,20 +151,17 @@ def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int
 DISCLOSE_GAP = 60  # characters between a third party and a disclosure verb
 
 
-def _disclosures(window: str) -> list[int]:
+def _disclosures(window: str, parties: list[tuple[int, int]], verbs: list[tuple[int, int]]
+                 ) -> list[int]:
     """Offsets of each third party with a disclosure verb near it in its sentence ("your
-    employer will receive copies", "send them to the NMC"): a lever worded as a class."""
-    view = lexicon.flat(window)
-    parties = list(lexicon.matcher(FILE, "party").find(view))
-    if not parties:
-        return []
-    verbs = list(lexicon.matcher(FILE, "disclose").find(view))
+    employer will receive copies", "send them to the NMC"): a lever worded as a class.
+    `parties`, `verbs`: (start, end) of the window's hits of each."""
     out = []
-    for p in parties:
-        for v in verbs:
-            gap = window[min(p.end, v.end):max(p.start, v.start)]
+    for p_start, p_end in parties:
+        for v_start, v_end in verbs:
+            gap = window[min(p_end, v_end):max(p_start, v_start)]
             if len(gap) <= DISCLOSE_GAP and not _BREAK.search(gap):
-                out.append(min(p.start, v.start))
+                out.append(min(p_start, v_start))
                 break
     return out
 
@@ -197,6 +227,24 @@ def sarcasm(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) of flat praise right after a question."""
     for m in _SARCASM.finditer(text):
         yield m.start(1), m.end(1), "sarcasm: " + redact.snippet(text, m.start(1), m.end(1), 40)
+
+
+def discriminations(text: str, sentences: list[tuple[int, int]], hiring: bool, serving: bool
+                    ) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of each characteristic an instruction in one of the
+    `sentences` of `text` excludes people by (`discrimination`); a sentence that names no
+    characteristic is not read."""
+    if not (hiring or serving):
+        return
+    whole = _Whole(text)
+    kinds = ("trait", "trait_work") if hiring else ("trait",)
+    for start, end in sentences:
+        if not whole.inside(start, end, *kinds):
+            continue
+        excluded = discrimination(text[start:end], hiring, serving)
+        if excluded:
+            a, b, evidence = excluded
+            yield start + a, start + b, evidence
 
 
 def discrimination(sentence: str, hiring: bool, serving: bool) -> tuple[int, int, str] | None:

@@ -191,12 +191,9 @@ class LanguageScanner:
             if not any(start <= a and b <= end for a, b in listed):  # said already
                 # the harm is what is threatened: in quotation marks, it is cited
                 yield finding("language_threat", Severity.MEDIUM, evidence, *harm), start, end
-        for start, end in spans:
-            excluded = conduct.discrimination(seg.text[start:end], *about)
-            if excluded:
-                a, b, evidence = excluded
-                yield finding("language_discrimination", Severity.HIGH, evidence, start + a,
-                              start + b), start + a, start + b
+        for start, end, evidence in conduct.discriminations(seg.text, spans, *about):
+            yield finding("language_discrimination", Severity.HIGH, evidence, start,
+                          end), start, end
         for h in seg.hits("defamation.txt"):
             accusation = _defamation(seg.text, h)
             if not accusation:
