@@ -96,12 +96,13 @@ class _Whole:
     window by window without flattening each: a span that starts and ends at word edges
     holds exactly the whole text's hits that lie inside it, in the same order (flattening
     is character by character, and an entry matches only between word edges). A span
-    whose edges are not word edges is read on its own."""
+    whose edges are not word edges is read on its own. `view`: the text's FlatView, where
+    the caller has one (Segment.flat)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, view: lexicon.FlatView | None = None):
         self.text = text
         self._flat = lexicon.flatten(text)
-        self._view: lexicon.FlatView | None = None
+        self._view = view
         self._hits: dict[tuple[str, ...], tuple[list[tuple[int, int]], list[int]]] = {}
 
     def inside(self, start: int, end: int, *kinds: str) -> list[tuple[int, int]]:
@@ -121,11 +122,12 @@ class _Whole:
                 hits[bisect_right(ends, start):bisect_right(ends, end)] if s >= start]
 
 
-def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
+def blackmail(text: str, sentences: list[tuple[int, int]], view: lexicon.FlatView | None = None
+              ) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) of each demand backed by a lever, over windows of two
-    sentences."""
+    sentences. `view`: the text's FlatView, where the caller has one."""
     done = -1
-    whole = _Whole(text)
+    whole = _Whole(text, view)
     for i, (start, end) in enumerate(sentences):
         window_end = sentences[i + 1][1] if i + 1 < len(sentences) else end
         if start < done or not whole.inside(start, window_end, "demand"):
@@ -169,14 +171,18 @@ def _disclosures(window: str, parties: list[tuple[int, int]], verbs: list[tuple[
 VEILED_SENTENCES = 3  # something of theirs and a harm within this many sentences
 
 
-def veiled_threat(text: str, sentences: list[tuple[int, int]]
+def veiled_threat(text: str, sentences: list[tuple[int, int]],
+                  view: lexicon.FlatView | None = None
                   ) -> Iterator[tuple[int, int, str, tuple[int, int]]]:
     """(start, end, evidence, the harm's own span) of each harm hinted at ("be a pity if it
     wasn't in one piece") within VEILED_SENTENCES sentences of something of the addressee's
-    (their car, shop, children, school)."""
+    (their car, shop, children, school). `view`: the text's FlatView, where the caller has
+    one."""
+    view = view or lexicon.flat(text)
+
     def where(kind: str) -> dict[int, tuple[int, int]]:  # sentence index: its first hit
         out: dict[int, tuple[int, int]] = {}
-        for hit in lexicon.matcher(FILE, kind).find(lexicon.flat(text)):
+        for hit in lexicon.matcher(FILE, kind).find(view):
             n = bisect_right(starts, hit.start) - 1
             if n >= 0 and hit.start < sentences[n][1]:
                 out.setdefault(n, (hit.start, hit.end))
@@ -211,9 +217,11 @@ _BETTER = re.compile(
     r"(?:do|write|have\s+done|have\s+written|manage|make)\b[^.!?\n]{0,60}?\bbetter\b", re.IGNORECASE)
 
 
-def belittling(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, evidence) of each put-down of someone's competence."""
-    spans = [(h.start, h.end) for h in lexicon.matcher(FILE, "belittle").find(lexicon.flat(text))]
+def belittling(text: str, view: lexicon.FlatView | None = None) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of each put-down of someone's competence. `view`: the text's
+    FlatView, where the caller has one."""
+    spans = [(h.start, h.end) for h in
+             lexicon.matcher(FILE, "belittle").find(view or lexicon.flat(text))]
     spans += [(m.start(), m.end()) for m in _BETTER.finditer(text)]
     last_end = -1
     for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
@@ -229,14 +237,14 @@ def sarcasm(text: str) -> Iterator[tuple[int, int, str]]:
         yield m.start(1), m.end(1), "sarcasm: " + redact.snippet(text, m.start(1), m.end(1), 40)
 
 
-def discriminations(text: str, sentences: list[tuple[int, int]], hiring: bool, serving: bool
-                    ) -> Iterator[tuple[int, int, str]]:
+def discriminations(text: str, sentences: list[tuple[int, int]], hiring: bool, serving: bool,
+                    view: lexicon.FlatView | None = None) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) of each characteristic an instruction in one of the
     `sentences` of `text` excludes people by (`discrimination`); a sentence that names no
-    characteristic is not read."""
+    characteristic is not read. `view`: the text's FlatView, where the caller has one."""
     if not (hiring or serving):
         return
-    whole = _Whole(text)
+    whole = _Whole(text, view)
     kinds = ("trait", "trait_work") if hiring else ("trait",)
     for start, end in sentences:
         if not whole.inside(start, end, *kinds):
