@@ -230,8 +230,9 @@ def inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 # medicines may not lawfully be advertised", "it's illegal to market them to the public", "the
 # law forbids advertising it")
 _NOT_TO_ADVERTISE = re.compile(
-    r"\b(?:can(?:not|['’]t|\s+not)|(?:may|must|should)(?:\s+not|n['’]t)|(?:not|never) (?:allowed|permitted) "
-    r"to|unable to|neither of us can|no one can|nobody can|(?:illegal|unlawful) to|"
+    r"\b(?:can(?:not|['’]t|\s+not)|(?:may|must|should)(?:\s+not|n['’]t)|"
+    r"(?:not|never) (?:allowed|permitted) to|unable to|neither of us can|no one can|nobody can|"
+    r"(?:illegal|unlawful) to|"
     r"(?:banned|prohibited) from|(?:forbid|prohibit|ban|bar)(?:s|red|ed)?)\s+(?:\w+\s+){0,2}?"
     r"(?:advertis|promot|market)\w*", re.IGNORECASE)
 

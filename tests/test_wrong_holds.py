@@ -23,21 +23,21 @@ def mail(body: str, to: str, sender: str = "Kim Hale <kim@larchskin.example>",
             f'filename="{name}"\r\n\r\n{text}\r\n--b--\r\n').encode()
 
 
+def actions(bodies: list[str], to: str, sender: str) -> list[Action]:
+    return [decided(mail(body, to, sender=sender)).action for body in bodies]
+
+
 def test_a_refusal_that_says_the_medicine_may_not_be_advertised_is_not_an_advert():
     refusal = ("Hi Craig,\n\nThanks for the meeting. Your members get 10% off skincare at the "
                "counter, but neither of us can promote our prescription weight-loss service at "
                "the gym: no posters and nothing on your Instagram.\n\nFiona")
-    v = decided(mail(refusal, "Craig <craig@riversidegym.example>",
-                     sender="Fiona Urquhart <fiona@dalneighpharmacy.example>"))
-    assert v.action is Action.PASS, v
     # the same offer made, not refused, is an advert
     advert = refusal.replace("but neither of us can promote our prescription weight-loss "
                              "service at the gym: no posters and nothing on your Instagram",
                              "and our prescription weight-loss service is 10% off too: put "
                              "it on the posters")
-    assert decided(mail(advert, "Craig <craig@riversidegym.example>",
-                        sender="Fiona Urquhart <fiona@dalneighpharmacy.example>")).action \
-        is Action.HOLD
+    assert actions([refusal, advert], "Craig <craig@riversidegym.example>",
+                   "Fiona Urquhart <fiona@dalneighpharmacy.example>") == [Action.PASS, Action.HOLD]
     for said in ("we cannot advertise Botox", "it may not lawfully be advertised",
                  "the law forbids advertising it to the public", "I'm not allowed to promote it",
                  "we can't advertise it"):
@@ -168,14 +168,10 @@ def test_a_treatment_word_in_the_name_of_a_journal_is_not_a_patients_treatment()
     body = ("Hello,\n\nPlease renew our subscription to the Journal of Aesthetic Injectables. "
             "The named users are unchanged: Graham Thackray, Imran Bashir and Bernadette "
             "Kowalczyk.\n\nKayleigh Robinson\nBookings")
-    v = decided(mail(body, "Subscriptions <subscriptions@hmpress.example>",
-                     sender="Kayleigh Robinson <kayleigh@aireacademy.example>"))
-    assert v.action is Action.PASS, v
     # the same names with an injectable done to them are patients
     treated = body.replace("The named users are unchanged:", "Injectables booked for")
-    assert decided(mail(treated, "Subscriptions <subscriptions@hmpress.example>",
-                        sender="Kayleigh Robinson <kayleigh@aireacademy.example>")).action \
-        is Action.HOLD
+    assert actions([body, treated], "Subscriptions <subscriptions@hmpress.example>",
+                   "Kayleigh Robinson <kayleigh@aireacademy.example>") == [Action.PASS, Action.HOLD]
 
 
 def test_a_safety_notice_that_offers_nothing_is_not_an_advert():
