@@ -91,60 +91,25 @@ def context(own_text: str) -> tuple[bool, bool]:
     return _has(own_text, "work"), _has(own_text, "service")
 
 
-class _Whole:
-    """The hits of the list's kinds over a whole text, asked for sentence by sentence and
-    window by window without flattening each: a span that starts and ends at word edges
-    holds exactly the whole text's hits that lie inside it, in the same order (flattening
-    is character by character, and an entry matches only between word edges). A span
-    whose edges are not word edges is read on its own. `view`: the text's FlatView, where
-    the caller has one (Segment.flat)."""
-
-    def __init__(self, text: str, view: lexicon.FlatView | None = None):
-        self.text = text
-        self._flat = lexicon.flatten(text)
-        self._view = view
-        self._hits: dict[tuple[str, ...], tuple[list[tuple[int, int]], list[int]]] = {}
-
-    def inside(self, start: int, end: int, *kinds: str) -> list[tuple[int, int]]:
-        """(start, end) of each hit of `kinds` in text[start:end], offsets into the span,
-        in the matcher's order."""
-        flat = self._flat
-        if not (start <= 0 or flat[start - 1] == " " or flat[start:start + 1] == " ") or \
-                not (end >= len(flat) or flat[end - 1] == " " or flat[end] == " "):
-            return [(h.start, h.end) for h in lexicon.matcher(FILE, *kinds).find(
-                lexicon.flat(self.text[start:end]))]
-        if kinds not in self._hits:
-            self._view = self._view or lexicon.flat(self.text)
-            hits = [(h.start, h.end) for h in lexicon.matcher(FILE, *kinds).find(self._view)]
-            self._hits[kinds] = hits, [e for _, e in hits]  # in order of their ends
-        hits, ends = self._hits[kinds]
-        return [(s - start, e - start) for s, e in
-                hits[bisect_right(ends, start):bisect_right(ends, end)] if s >= start]
-
-
-def blackmail(text: str, sentences: list[tuple[int, int]], view: lexicon.FlatView | None = None
-              ) -> Iterator[tuple[int, int, str]]:
+def blackmail(text: str, sentences: list[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) of each demand backed by a lever, over windows of two
-    sentences. `view`: the text's FlatView, where the caller has one."""
+    sentences."""
     done = -1
-    whole = _Whole(text, view)
     for i, (start, end) in enumerate(sentences):
         window_end = sentences[i + 1][1] if i + 1 < len(sentences) else end
-        if start < done or not whole.inside(start, window_end, "demand"):
+        window = text[start:window_end]
+        if start < done or not _has(window, "demand"):
             continue
-        conditions = [s for s, _ in whole.inside(start, window_end, "condition")]
+        conditions = [h.start for h in lexicon.matcher(FILE, "condition").find(lexicon.flat(window))]
         if not conditions:
             continue
-        window = text[start:window_end]
-        levers = [s for s, _ in whole.inside(start, window_end, "lever")]
+        levers = [h.start for h in lexicon.matcher(FILE, "lever").find(lexicon.flat(window))]
         # a third party told: in the condition's own sentence ("If not, your boss will see
         # them"), not a sentence of news after a business condition
         told = any(c < lever and not _BREAK.search(window, c, lever)
-                   for c in conditions for lever in _disclosures(
-                       window, whole.inside(start, window_end, "party"),
-                       whole.inside(start, window_end, "disclose")))
-        if told or whole.inside(start, window_end, "secret") or \
-                any(c < lever for c in conditions for lever in levers):
+                   for c in conditions for lever in _disclosures(window))
+        if told or _has(window, "secret") or any(c < lever for c in conditions
+                                                 for lever in levers):
             done = window_end
             yield start, window_end, "demand backed by a threat of disclosure: " + \
                 redact.snippet(window, 0, min(len(window), 60), 0)
@@ -153,17 +118,20 @@ def blackmail(text: str, sentences: list[tuple[int, int]], view: lexicon.FlatVie
 DISCLOSE_GAP = 60  # characters between a third party and a disclosure verb
 
 
-def _disclosures(window: str, parties: list[tuple[int, int]], verbs: list[tuple[int, int]]
-                 ) -> list[int]:
+def _disclosures(window: str) -> list[int]:
     """Offsets of each third party with a disclosure verb near it in its sentence ("your
-    employer will receive copies", "send them to the NMC"): a lever worded as a class.
-    `parties`, `verbs`: (start, end) of the window's hits of each."""
+    employer will receive copies", "send them to the NMC"): a lever worded as a class."""
+    view = lexicon.flat(window)
+    parties = list(lexicon.matcher(FILE, "party").find(view))
+    if not parties:
+        return []
+    verbs = list(lexicon.matcher(FILE, "disclose").find(view))
     out = []
-    for p_start, p_end in parties:
-        for v_start, v_end in verbs:
-            gap = window[min(p_end, v_end):max(p_start, v_start)]
+    for p in parties:
+        for v in verbs:
+            gap = window[min(p.end, v.end):max(p.start, v.start)]
             if len(gap) <= DISCLOSE_GAP and not _BREAK.search(gap):
-                out.append(min(p_start, v_start))
+                out.append(min(p.start, v.start))
                 break
     return out
 
@@ -171,18 +139,14 @@ def _disclosures(window: str, parties: list[tuple[int, int]], verbs: list[tuple[
 VEILED_SENTENCES = 3  # something of theirs and a harm within this many sentences
 
 
-def veiled_threat(text: str, sentences: list[tuple[int, int]],
-                  view: lexicon.FlatView | None = None
+def veiled_threat(text: str, sentences: list[tuple[int, int]]
                   ) -> Iterator[tuple[int, int, str, tuple[int, int]]]:
     """(start, end, evidence, the harm's own span) of each harm hinted at ("be a pity if it
     wasn't in one piece") within VEILED_SENTENCES sentences of something of the addressee's
-    (their car, shop, children, school). `view`: the text's FlatView, where the caller has
-    one."""
-    view = view or lexicon.flat(text)
-
+    (their car, shop, children, school)."""
     def where(kind: str) -> dict[int, tuple[int, int]]:  # sentence index: its first hit
         out: dict[int, tuple[int, int]] = {}
-        for hit in lexicon.matcher(FILE, kind).find(view):
+        for hit in lexicon.matcher(FILE, kind).find(lexicon.flat(text)):
             n = bisect_right(starts, hit.start) - 1
             if n >= 0 and hit.start < sentences[n][1]:
                 out.setdefault(n, (hit.start, hit.end))
@@ -217,11 +181,9 @@ _BETTER = re.compile(
     r"(?:do|write|have\s+done|have\s+written|manage|make)\b[^.!?\n]{0,60}?\bbetter\b", re.IGNORECASE)
 
 
-def belittling(text: str, view: lexicon.FlatView | None = None) -> Iterator[tuple[int, int, str]]:
-    """(start, end, evidence) of each put-down of someone's competence. `view`: the text's
-    FlatView, where the caller has one."""
-    spans = [(h.start, h.end) for h in
-             lexicon.matcher(FILE, "belittle").find(view or lexicon.flat(text))]
+def belittling(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) of each put-down of someone's competence."""
+    spans = [(h.start, h.end) for h in lexicon.matcher(FILE, "belittle").find(lexicon.flat(text))]
     spans += [(m.start(), m.end()) for m in _BETTER.finditer(text)]
     last_end = -1
     for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
@@ -235,24 +197,6 @@ def sarcasm(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) of flat praise right after a question."""
     for m in _SARCASM.finditer(text):
         yield m.start(1), m.end(1), "sarcasm: " + redact.snippet(text, m.start(1), m.end(1), 40)
-
-
-def discriminations(text: str, sentences: list[tuple[int, int]], hiring: bool, serving: bool,
-                    view: lexicon.FlatView | None = None) -> Iterator[tuple[int, int, str]]:
-    """(start, end, evidence) of each characteristic an instruction in one of the
-    `sentences` of `text` excludes people by (`discrimination`); a sentence that names no
-    characteristic is not read. `view`: the text's FlatView, where the caller has one."""
-    if not (hiring or serving):
-        return
-    whole = _Whole(text, view)
-    kinds = ("trait", "trait_work") if hiring else ("trait",)
-    for start, end in sentences:
-        if not whole.inside(start, end, *kinds):
-            continue
-        excluded = discrimination(text[start:end], hiring, serving)
-        if excluded:
-            a, b, evidence = excluded
-            yield start + a, start + b, evidence
 
 
 def discrimination(sentence: str, hiring: bool, serving: bool) -> tuple[int, int, str] | None:

@@ -130,7 +130,7 @@ class LanguageScanner:
         """Put-downs of someone's competence (scanners/conduct.py): one is a dig (low), two
         or more in the sender's own words are bullying (high)."""
         hits = [(seg, start, end, evidence) for seg in views.segments
-                for start, end, evidence in conduct.belittling(seg.text, seg.flat)]
+                for start, end, evidence in conduct.belittling(seg.text)]
         own = sum(1 for seg, start, end, _ in hits
                   if not seg.quoted and not seg.cited(start, end))
         severity = Severity.HIGH if own >= 2 else Severity.LOW
@@ -183,18 +183,20 @@ class LanguageScanner:
                               h.end), h.start, h.end
         for start, end, evidence in conduct.sarcasm(seg.text):
             yield finding("language_abuse", Severity.LOW, evidence, start, end), start, end
-        spans = seg.sentences()
-        for start, end, evidence in conduct.blackmail(seg.text, spans, seg.flat):
+        spans = text.sentences(seg.text)
+        for start, end, evidence in conduct.blackmail(seg.text, spans):
             yield finding("language_threat", Severity.HIGH, evidence, start, end), start, end
         listed = [(h.start, h.end) for h in hits if h.label == "language_threat"]
-        for start, end, evidence, harm in conduct.veiled_threat(seg.text, spans, seg.flat):
+        for start, end, evidence, harm in conduct.veiled_threat(seg.text, spans):
             if not any(start <= a and b <= end for a, b in listed):  # said already
                 # the harm is what is threatened: in quotation marks, it is cited
                 yield finding("language_threat", Severity.MEDIUM, evidence, *harm), start, end
-        for start, end, evidence in conduct.discriminations(seg.text, spans, *about,
-                                                               seg.flat):
-            yield finding("language_discrimination", Severity.HIGH, evidence, start,
-                          end), start, end
+        for start, end in spans:
+            excluded = conduct.discrimination(seg.text[start:end], *about)
+            if excluded:
+                a, b, evidence = excluded
+                yield finding("language_discrimination", Severity.HIGH, evidence, start + a,
+                              start + b), start + a, start + b
         for h in seg.hits("defamation.txt"):
             accusation = _defamation(seg.text, h)
             if not accusation:
@@ -210,7 +212,7 @@ class LanguageScanner:
         for n, seg in enumerate(views.segments):
             if seg.kind == "attachment" or seg.quoted:  # quoted, it could only be low
                 continue
-            for start, end in seg.sentences():
+            for start, end in text.sentences(seg.text):
                 if not any(s < end and start < e for s, e in covered.get(n, ())):
                     sentence = seg.text[start:end]
                     for s, e in masks.get(n, ()):

@@ -136,13 +136,14 @@ def _label(views) -> list[Labelled] | None:
     if m is None:
         return None
     from scanners.sentences import worth_scoring
+    from scanners.text import sentences
 
     todo: list[tuple[object, int, int]] = []
     seen: set[str] = set()
     for seg in sorted(views.segments, key=lambda s: s.kind == "attachment"):
         if seg.quoted:
             continue
-        for start, end in seg.sentences():
+        for start, end in sentences(seg.text):
             while start < end and seg.text[start].isspace():
                 start += 1
             text = seg.text[start:end].strip()

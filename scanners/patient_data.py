@@ -651,10 +651,10 @@ class PatientDataScanner:
         condition or patient word (`part.subjects`), and any with an identifier within
         CUE_WINDOW. A first name alone is not weighed here (tried: a sign-off such as "Tam x"
         and the patient's own first name then stopped nine clean messages being hers)."""
-        weighed, found = set(part.subjects), part.idents + part.bare_health + part.all_dates
         return part.subjects + [
-            n for n in part.names if n not in weighed and any(
-                i.start - CUE_WINDOW <= n.end and n.start <= i.end + CUE_WINDOW for i in found)]
+            n for n in part.names if n not in part.subjects and any(
+                i.start - CUE_WINDOW <= n.end and n.start <= i.end + CUE_WINDOW
+                for i in part.idents + part.bare_health + part.all_dates)]
 
     def _cue_word(self, part: _Part, n: people.Name) -> str:
         near = []

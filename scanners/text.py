@@ -257,7 +257,7 @@ class Segment:
     """A run of text of one part that is either quoted or not."""
 
     __slots__ = ("where", "text", "quoted", "kind", "_flat", "_disguised", "_hits", "_group",
-                 "_cited", "_quoted_words", "_sentences")
+                 "_cited", "_quoted_words")
 
     def __init__(self, where: str, text: str, quoted: bool, kind: str):
         self.where = where + (QUOTED if quoted else "")
@@ -270,20 +270,12 @@ class Segment:
         self._group: tuple[Segment, ...] = ()  # the message's segments, matched together
         self._cited: list[tuple[int, int]] | None = None
         self._quoted_words: str | None = None
-        self._sentences: list[tuple[int, int]] | None = None
 
     @property
     def flat(self) -> FlatView:
         if self._flat is None:
             self._flat = FlatView(self.text)
         return self._flat
-
-    def sentences(self) -> list[tuple[int, int]]:
-        """(start, end) of each sentence of the segment (`sentences`), found once for the
-        language rules and the sentence model alike; not to be changed by the caller."""
-        if self._sentences is None:
-            self._sentences = sentences(self.text)
-        return self._sentences
 
     def hits(self, name: str) -> list[Hit]:
         """Matches of the data file `name` (one of SCAN_LISTS), all lists found in one pass."""

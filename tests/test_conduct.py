@@ -49,22 +49,6 @@ def test_curly_apostrophes_and_missing_apostrophes_match():
         assert list(m.find(lexicon.FlatView(written))), written
 
 
-def test_a_span_holds_the_whole_texts_hits_inside_it_or_is_read_on_its_own():
-    # conduct reads a segment's lists once and answers for its sentences and windows from
-    # that; every span of a text with cut words, accents and apostrophes must get what
-    # reading the span alone gets
-    from scanners import conduct
-    original = "Pay £200 now,or your\n  boss will see the photos. Fück's sake, ΣΑΣ İf not, " \
-               "keep it between us.Unless you repay the Mayor."
-    whole = conduct._Whole(original)
-    for kinds in (("demand",), ("condition",), ("party",), ("disclose",), ("secret",)):
-        for a in range(len(original) + 1):
-            for b in range(a, len(original) + 1):
-                alone = [(h.start, h.end) for h in lexicon.matcher(conduct.FILE, *kinds).find(
-                    lexicon.FlatView(original[a:b]))]
-                assert whole.inside(a, b, *kinds) == alone, (kinds, a, b)
-
-
 def test_every_data_file_loads_with_known_labels():
     labels = {
         "language.txt": {"language_profanity", "language_abuse", "language_threat",

@@ -133,15 +133,3 @@ def test_caseless_characters_match_only_themselves():
     caseless = re.compile("[" + re.escape("".join(prefilter.CASELESS)) + "]", re.IGNORECASE)
     assert {ch for ch in ALL if caseless.fullmatch(ch)} == set(prefilter.CASELESS)
     assert all(prefilter.fold(ch) == ch for ch in prefilter.CASELESS)
-
-
-def test_folding_then_matching_with_case_is_matching_ignoring_case():
-    # scanners/sentences/split.py matches its boilerplate on fold(sentence) without
-    # IGNORECASE: each character of its pattern must match exactly what it would ignoring case
-    from scanners.sentences import split
-    every = "".join(ALL)
-    folded = prefilter.fold(every)
-    assert len(folded) == len(every)
-    for a in {ch for ch in split._BOILERPLATE.pattern if ch.isalnum() or ch in " '-."}:
-        ignoring = {m.start() for m in re.finditer(re.escape(a), every, re.IGNORECASE)}
-        assert ignoring == {m.start() for m in re.finditer(re.escape(a), folded)}, a

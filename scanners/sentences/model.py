@@ -99,21 +99,9 @@ def lexical_buckets(text: str) -> list[int]:
     return list(out)
 
 
-def bucket_index(kept: np.ndarray) -> np.ndarray:
-    """[LEX_BUCKETS]: each bucket number's column in `kept` (sorted bucket numbers), -1 for
-    one not kept. Made once per model: looking a message's few thousand buckets up in it
-    costs microseconds, a binary search of the kept ones for each about a millisecond."""
-    every = np.arange(LEX_BUCKETS, dtype=np.int64)
-    if not len(kept):
-        return np.full(LEX_BUCKETS, -1, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(kept, every), len(kept) - 1)
-    return np.where(kept[pos] == every, pos, -1)
-
-
-def lexical_rows(texts: list[str], kept: np.ndarray, index: np.ndarray | None = None):
+def lexical_rows(texts: list[str], kept: np.ndarray):
     """(row, column, value) triples of the lexical features restricted to the `kept` buckets
-    (sorted); value is 1/sqrt(number of distinct buckets in the sentence). `index`:
-    bucket_index(kept), where the caller keeps it."""
+    (sorted); value is 1/sqrt(number of distinct buckets in the sentence)."""
     per = [lexical_buckets(t) for t in texts]
     sizes = np.array([len(b) for b in per], dtype=np.int64)
     buckets = np.array(list(chain.from_iterable(per)), dtype=np.int64)
@@ -121,8 +109,8 @@ def lexical_rows(texts: list[str], kept: np.ndarray, index: np.ndarray | None = 
     vals = np.repeat(1.0 / np.sqrt(np.maximum(sizes, 1)), sizes)
     if not len(kept):
         return rows[:0], rows[:0], vals[:0]
-    pos = (bucket_index(kept) if index is None else index)[buckets]
-    hit = pos >= 0
+    pos = np.minimum(np.searchsorted(kept, buckets), len(kept) - 1)
+    hit = kept[pos] == buckets
     return rows[hit], pos[hit], vals[hit]
 
 
@@ -316,7 +304,6 @@ class SentenceModel:
         self.W = heads["W"].astype(np.float32)  # [classes, 384]: embedding weights
         self.W_lex = heads["W_lex"].astype(np.float32)  # [classes, kept]: lexical weights
         self.lex_ids = heads["lex_ids"].astype(np.int64)  # [kept] sorted bucket numbers
-        self.lex_index = bucket_index(self.lex_ids)  # [LEX_BUCKETS]: column in lex_ids, or -1
         self.b = heads["b"].astype(np.float32)  # [classes]
         # [classes]; benign's is unused. "strict": at most 1% of benign training sentences
         # flagged (cross-validated); "recall": each class's recall >= 0.9 (cross-validated)
@@ -341,7 +328,7 @@ class SentenceModel:
         `tokens`; the rest keep the gate's lexical probabilities."""
         if not sentences:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
-        rows, cols, vals = lexical_rows(sentences, self.lex_ids, self.lex_index)
+        rows, cols, vals = lexical_rows(sentences, self.lex_ids)
         if self.gate > 1 and tokens is None:
             return softmax(self.logits(self.encoder.embed(sentences), (rows, cols, vals)))
         # the gate: microseconds of numpy; the network runs only on what it does not clear

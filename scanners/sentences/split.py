@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import re
 
-from scanners.prefilter import fold
-
 MAX_SENTENCES = 40  # per message
 MIN_CHARS = 12
 MAX_CHARS = 320  # longer stretches are cut into chunks of at most this
@@ -28,9 +26,6 @@ _ABBREV = ("dr", "mr", "mrs", "ms", "st", "no", "nos", "vs", "etc", "e.g", "i.e"
 # a sentence ends at . ! ? (or an ellipsis) followed by space and a capital, digit or quote
 _END = re.compile(r"(?<=[.!?\u2026])[\"'\u2019\u201d)]*\s+(?=[\"'\u2018\u201c(]*[A-Z0-9\u00c0-\u017d])")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.I)
-# matched case-sensitively on the sentence folded (scanners/prefilter.py `fold`: lower case, and
-# the few other characters `re` matches to an ASCII letter ignoring case made that letter):
-# the same matches, a quarter of the cost of re.IGNORECASE trying each alternative everywhere
 _BOILERPLATE = re.compile(
     r"unsubscribe|you are receiving this|you're receiving this|view (?:this email )?in (?:your|a) browser"
     r"|update your (?:email )?preferences|opt(?:ed)? (?:in|out) (?:of|to) (?:marketing|these)"
@@ -41,7 +36,7 @@ _BOILERPLATE = re.compile(
     r"(?:confidential|private|privileged|intended)"
     r"|if you (?:have )?received this (?:e-?mail|message) in error"
     r"|intended (?:solely |only )?for the (?:use of the )?(?:addressee|named recipient|intended recipient)"
-    r"|please consider the environment before printing")
+    r"|please consider the environment before printing", re.I)
 
 
 def _chunks(line: str, limit: int = MAX_CHARS) -> list[str]:
@@ -108,7 +103,7 @@ def worth_scoring(sentence: str) -> bool:
         return False  # numbers, codes, tables, URLs
     if len(re.findall(r"[^\W\d_]{2,}", bare)) < MIN_WORDS:
         return False
-    if _BOILERPLATE.search(fold(s)):
+    if _BOILERPLATE.search(s):
         return False
     return True
 
