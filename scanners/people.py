@@ -366,7 +366,8 @@ def practitioner_by_position(text: str, name: Name, staff_starts: list[int],
                              staff_ends: list[int]) -> bool:
     """A name that reads as a member of staff: a job title right before or after it ("our
     nurse Lisa Grant", "Bethany Hale, Aesthetic Nurse"), post-nominals after it ("Kerry
-    Batten NIP"), an appointment 'with' it, or a Dr before it. `staff_starts` and `staff_ends`: the job titles' offsets, each sorted."""
+    Batten NIP"), an appointment 'with' it, or a Dr before it. `staff_starts` and
+    `staff_ends`: the job titles' offsets, each sorted."""
     if name.shape == "labelled":
         return False
     if name.shape == "full" and _POST_NOMINALS.match(text, name.end):

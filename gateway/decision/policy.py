@@ -6,10 +6,10 @@ For each finding, the first of these that applies gives its action:
   1a. patient data (medium or high) to more than `[policy.patient_data] max_recipients`
       envelope recipients holds;
   1b. patient data the scanner found addressed to the patient (`Finding.addressee`), sent to
-      that address alone (and to colleagues inside the clinic), passes (`to_patient`) with the note `patient_herself` when the
-      patient register knows that address for the patient; when the To display name, the
-      greeting and the name in the documents match but the register does not know the
-      address, it is tagged at most, with the same note (`by_display_name`): a display name
+      that address alone (and to colleagues inside the clinic), passes (`to_patient`) with
+      the note `patient_herself` when the patient register knows that address for the
+      patient; when the To display name, the greeting and the name in the documents match
+      but the register does not know the address, it is tagged at most, with the same note (`by_display_name`): a display name
       is no proof that the address is hers (autocomplete picks another Sarah Jones);
   2. every recipient is at a domain the category trusts (`trusted_domains`), or, where
      the category trusts the clinic's own mail (`trust_internal`), at the clinic's own
